@@ -1,0 +1,89 @@
+//! The command line: clap's definitions and nothing else.
+//!
+//! Flags that stand for a site key (`--namespace`) are turned into `--set` overrides by `lib`,
+//! so that one mechanism layers every override.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Compiles a CCU sizing profile into the Kubernetes manifests of a distributed MinIO tenant.
+#[derive(Debug, Parser)]
+#[command(name = "miniogen", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print every manifest of the tenant as one YAML stream.
+    Gen(Inputs),
+    /// Print the erasure layout, capacity and disruption budget the manifests are built on.
+    Plan {
+        /// The inputs.
+        #[command(flatten)]
+        inputs: Inputs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Print the built-in scaling table with computed capacity.
+    Profiles {
+        /// Print one built-in profile's TOML instead, to start a custom profile from.
+        #[arg(long, value_name = "CCU")]
+        show: Option<u32>,
+    },
+    /// Print the JSON Schemas of the profile and site files.
+    Schema {
+        /// Which schema.
+        #[arg(value_enum, default_value_t = SchemaKind::Site)]
+        kind: SchemaKind,
+        /// Write both schemas to `schema/` in the working directory instead (for developers).
+        #[arg(long)]
+        write: bool,
+    },
+}
+
+/// The inputs of `gen` and `plan`.
+#[derive(Debug, Args)]
+pub struct Inputs {
+    /// Concurrent users to size for; picks the smallest built-in tier that serves them.
+    #[arg(long, value_name = "N", required_unless_present = "profile")]
+    pub ccu: Option<u32>,
+    /// A custom sizing profile (TOML) instead of a built-in tier.
+    #[arg(long, value_name = "PATH")]
+    pub profile: Option<PathBuf>,
+    /// The site file; `miniogen.toml` in the working directory when present.
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Namespace of the tenant (same as `--set namespace=NS`).
+    #[arg(long, value_name = "NS")]
+    pub namespace: Option<String>,
+    /// StorageClass of the volumes (same as `--set tenant.storage_class=NAME`).
+    #[arg(long, value_name = "NAME")]
+    pub storage_class: Option<String>,
+    /// Override one site key, such as `--set sizing.volume_size=1Ti`; repeatable, applied last.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+}
+
+/// How `plan` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A readable report.
+    Table,
+    /// The whole plan as JSON.
+    Json,
+}
+
+/// Which schema `schema` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    /// The site file (`miniogen.toml`).
+    Site,
+    /// A sizing profile.
+    Profile,
+}

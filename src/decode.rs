@@ -1,0 +1,254 @@
+//! From parsed documents to one typed `Spec`: schema checks, serde decoding and layering.
+//!
+//! Layers, lowest first: the profile, the site file, then command-line flags and `--set`
+//! overrides (which apply to the site document). The `Locator` remembers which layer wrote each
+//! key so that later stages can point a diagnostic at the line the user must change.
+
+use serde_json::Value;
+
+use crate::diag::{Diagnostic, Location};
+use crate::load::SetArg;
+use crate::schema::{self, Kind};
+use crate::source::{Document, key_path};
+use crate::spec::{Profile, Site, Sizing};
+
+/// Everything the user gave, parsed.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    /// The sizing profile.
+    pub profile: Document,
+    /// The site file, when there is one.
+    pub site: Option<Document>,
+    /// Flags and `--set` overrides, in the order they apply.
+    pub sets: Vec<SetArg>,
+    /// The CCU asked for with `--ccu`, if any.
+    pub requested_ccu: Option<u32>,
+}
+
+/// The effective configuration, every default filled in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spec {
+    /// The CCU the profile is sized for.
+    pub tier_ccu: u32,
+    /// The CCU the user asked for, when given.
+    pub requested_ccu: Option<u32>,
+    /// The profile's one-line summary.
+    pub summary: String,
+    /// Where the profile came from, for provenance.
+    pub profile_name: String,
+    /// The profile's sizing with the site's overrides applied.
+    pub sizing: Sizing,
+    /// The site settings.
+    pub site: Site,
+}
+
+/// Points a JSON Pointer of the effective configuration at the layer that wrote it.
+pub struct Locator<'a> {
+    inputs: &'a Inputs,
+}
+
+impl<'a> Locator<'a> {
+    /// A locator over these inputs.
+    #[must_use]
+    pub fn new(inputs: &'a Inputs) -> Self {
+        Self { inputs }
+    }
+
+    /// The location of the highest layer that writes `pointer`, if any writes it.
+    #[must_use]
+    pub fn find(&self, pointer: &str) -> Option<Location> {
+        if let Some(set) = self.set_for(pointer) {
+            return Some(set.location());
+        }
+        for doc in self
+            .inputs
+            .site
+            .iter()
+            .chain(std::iter::once(&self.inputs.profile))
+        {
+            if doc.defines(pointer) {
+                return Some(doc.locate(pointer, false));
+            }
+        }
+        None
+    }
+
+    fn set_for(&self, pointer: &str) -> Option<&SetArg> {
+        self.inputs.sets.iter().rev().find(|s| {
+            let p = s.pointer();
+            p == pointer
+                || pointer.starts_with(&format!("{p}/"))
+                || p.starts_with(&format!("{pointer}/"))
+        })
+    }
+
+    fn site_location(&self, pointer: &str, key: bool) -> Location {
+        if let Some(set) = self.set_for(pointer) {
+            return set.location();
+        }
+        match &self.inputs.site {
+            Some(doc) => doc.locate(pointer, key),
+            None => Location::whole("site defaults"),
+        }
+    }
+
+    /// A diagnostic about the key at `pointer`, located and with its key path.
+    #[must_use]
+    pub fn error(&self, pointer: &str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::error(message)
+            .at(self.find(pointer))
+            .key(key_path(pointer))
+    }
+
+    /// A warning about the key at `pointer`.
+    #[must_use]
+    pub fn warning(&self, pointer: &str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::warning(message)
+            .at(self.find(pointer))
+            .key(key_path(pointer))
+    }
+}
+
+/// Checks every input against its schema and decodes the layers into one `Spec`.
+pub fn decode(inputs: &Inputs) -> Result<Spec, Vec<Diagnostic>> {
+    let locator = Locator::new(inputs);
+    let mut diagnostics = schema::check(Kind::Profile, &inputs.profile.value, &|p, k| {
+        inputs.profile.locate(p, k)
+    });
+
+    let mut site_value = inputs.site.as_ref().map_or_else(
+        || Value::Object(serde_json::Map::new()),
+        |d| d.value.clone(),
+    );
+    for set in &inputs.sets {
+        if let Err(d) = set.apply(&mut site_value) {
+            diagnostics.push(d);
+        }
+    }
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(diagnostics);
+    }
+    diagnostics.extend(schema::check(Kind::Site, &site_value, &|p, k| {
+        locator.site_location(p, k)
+    }));
+    if !diagnostics.is_empty() {
+        return Err(diagnostics);
+    }
+
+    let profile: Profile = typed(&inputs.profile.value, &inputs.profile.source.name)?;
+    let site: Site = typed(&site_value, "the site file")?;
+    let mut sizing_value = inputs
+        .profile
+        .value
+        .get("sizing")
+        .cloned()
+        .unwrap_or(Value::Null);
+    if let Some(overrides) = site_value.get("sizing") {
+        merge(&mut sizing_value, overrides);
+    }
+    let sizing: Sizing = typed(&sizing_value, "the merged sizing")?;
+    Ok(Spec {
+        tier_ccu: profile.ccu,
+        requested_ccu: inputs.requested_ccu,
+        summary: profile.summary,
+        profile_name: inputs.profile.source.name.clone(),
+        sizing,
+        site,
+    })
+}
+
+/// Decodes a value the schema already accepted; a failure here means the schema and the types
+/// disagree, which the schema drift test exists to prevent.
+fn typed<T: serde::de::DeserializeOwned>(value: &Value, what: &str) -> Result<T, Vec<Diagnostic>> {
+    serde_json::from_value(value.clone()).map_err(|e| {
+        vec![
+            Diagnostic::error(format!("cannot decode {what}: {e}")).help(
+                "the schema accepted input the types refuse; please report this with the input",
+            ),
+        ]
+    })
+}
+
+/// Deep-merges `top` over `base`: tables merge key by key, anything else replaces.
+fn merge(base: &mut Value, top: &Value) {
+    match (base, top) {
+        (Value::Object(base), Value::Object(top)) => {
+            for (key, value) in top {
+                match base.get_mut(key) {
+                    Some(existing) => merge(existing, value),
+                    None => {
+                        base.insert(key.clone(), value.clone());
+                    }
+                }
+            }
+        }
+        (base, top) => *base = top.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{BUILTINS, builtin_document};
+    use crate::source::Source;
+
+    fn inputs(site: Option<&str>, sets: &[&str]) -> Inputs {
+        Inputs {
+            profile: builtin_document(BUILTINS[2]).unwrap_or_else(|e| panic!("{e}")),
+            site: site.map(|text| {
+                Document::parse(Source {
+                    name: "miniogen.toml".into(),
+                    text: text.into(),
+                })
+                .unwrap_or_else(|e| panic!("{e:?}"))
+            }),
+            sets: sets
+                .iter()
+                .map(|s| SetArg::parse(s).unwrap_or_else(|e| panic!("{e}")))
+                .collect(),
+            requested_ccu: None,
+        }
+    }
+
+    #[test]
+    fn layers_apply_in_order() {
+        let i = inputs(
+            Some("[sizing]\nvolume_size = \"1Ti\"\n[sizing.resources.limits]\nmemory = \"16Gi\"\n"),
+            &["sizing.volume_size=2Ti", "namespace=chat"],
+        );
+        let spec = decode(&i).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(spec.sizing.volume_size, "2Ti");
+        assert_eq!(spec.sizing.resources.limits.memory, "16Gi");
+        assert_eq!(spec.sizing.resources.limits.cpu, "4");
+        assert_eq!(spec.sizing.servers, 4);
+        assert_eq!(spec.site.namespace, "chat");
+        let loc = Locator::new(&i);
+        assert!(
+            loc.find("/sizing/volume_size")
+                .is_some_and(|l| l.file.contains("--set"))
+        );
+        assert!(
+            loc.find("/sizing/resources/limits/memory")
+                .is_some_and(|l| l.line == 4)
+        );
+        assert!(
+            loc.find("/sizing/servers")
+                .is_some_and(|l| l.file.contains("profiles/5000"))
+        );
+        assert!(loc.find("/tenant/name").is_none());
+    }
+
+    #[test]
+    fn bad_set_values_point_at_the_command_line() {
+        let errors = decode(&inputs(None, &["sizing.servers=four"]))
+            .err()
+            .unwrap_or_default();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0]
+                .location
+                .as_ref()
+                .is_some_and(|l| l.file.contains("--set sizing.servers=four"))
+        );
+    }
+}

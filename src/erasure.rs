@@ -1,0 +1,317 @@
+//! MinIO's erasure-coding arithmetic, as MinIO itself does it.
+//!
+//! The set-size choice mirrors `getSetIndexes`, `possibleSetCountsWithSymmetry` and
+//! `commonSetDriveCount` in minio/minio `cmd/endpoint-ellipses.go`; drive order (servers
+//! fastest) mirrors the ellipses expansion in minio/pkg. Quorum and tolerance follow
+//! `cmd/erasure.go`. Pure functions, no IO: property tests pin the invariants below.
+
+use thiserror::Error;
+
+/// The erasure-set sizes MinIO allows.
+pub const SET_SIZES: std::ops::RangeInclusive<u32> = 2..=16;
+
+/// MinIO Operator v6 refuses pools with fewer drives (`Tenant.Validate`).
+pub const MIN_POOL_DRIVES: u32 = 4;
+
+/// Why a pool has no valid erasure layout.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum LayoutError {
+    /// Fewer drives than the operator accepts.
+    #[error(
+        "{drives} drives is fewer than the {MIN_POOL_DRIVES} MinIO Operator v6 requires per pool"
+    )]
+    TooFewDrives {
+        /// Drives in the pool.
+        drives: u32,
+    },
+    /// No set size from 2 to 16 divides the drive count.
+    #[error("no erasure-set size from 2 to 16 divides {drives} drives")]
+    NoSetSize {
+        /// Drives in the pool.
+        drives: u32,
+    },
+    /// Set sizes divide the drives, but none spreads evenly over the servers.
+    #[error("no erasure-set size spreads {drives} drives evenly over {servers} servers")]
+    NotSymmetric {
+        /// Drives in the pool.
+        drives: u32,
+        /// Servers in the pool.
+        servers: u32,
+    },
+    /// More parity than half the set.
+    #[error(
+        "parity {parity} is more than half of the {set_size}-drive erasure set (at most {max})"
+    )]
+    ParityTooLarge {
+        /// Parity asked for.
+        parity: u32,
+        /// The pool's set size.
+        set_size: u32,
+        /// The largest parity the set allows.
+        max: u32,
+    },
+}
+
+/// The erasure-set size MinIO chooses for a pool of `servers` x `volumes_per_server` drives.
+pub fn set_size(servers: u32, volumes_per_server: u32) -> Result<u32, LayoutError> {
+    let drives = servers
+        .checked_mul(volumes_per_server)
+        .ok_or(LayoutError::NoSetSize { drives: u32::MAX })?;
+    if drives < MIN_POOL_DRIVES {
+        return Err(LayoutError::TooFewDrives { drives });
+    }
+    let divisors: Vec<u32> = SET_SIZES.filter(|s| drives % s == 0).collect();
+    if divisors.is_empty() {
+        return Err(LayoutError::NoSetSize { drives });
+    }
+    // The host ellipsis is the last pattern MinIO checks, so symmetry is judged against the
+    // server count alone.
+    let symmetric: Vec<u32> = divisors
+        .into_iter()
+        .filter(|&s| {
+            if servers > s {
+                servers % s == 0
+            } else {
+                s % servers == 0
+            }
+        })
+        .collect();
+    // Fewer, bigger sets win: the largest symmetric divisor.
+    symmetric
+        .last()
+        .copied()
+        .ok_or(LayoutError::NotSymmetric { drives, servers })
+}
+
+/// The parity MinIO uses when `MINIO_STORAGE_CLASS_STANDARD` is unset (`ecDrivesNoConfig`).
+#[must_use]
+pub fn default_parity(set_size: u32) -> u32 {
+    match set_size {
+        0 | 1 => 0,
+        2 | 3 => 1,
+        4 | 5 => 2,
+        6 | 7 => 3,
+        _ => 4,
+    }
+}
+
+/// A pool's complete erasure layout.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Layout {
+    /// Servers in the pool.
+    pub servers: u32,
+    /// Drives per server.
+    pub volumes_per_server: u32,
+    /// All drives of the pool.
+    pub drives: u32,
+    /// Drives per erasure set.
+    pub set_size: u32,
+    /// Erasure sets in the pool.
+    pub sets: u32,
+    /// Data shards per set.
+    pub data: u32,
+    /// Parity shards per set.
+    pub parity: u32,
+    /// Drives of a set that must answer for a read.
+    pub read_quorum: u32,
+    /// Drives of a set that must answer for a write.
+    pub write_quorum: u32,
+    /// Drives of one set that may be lost while reads still succeed.
+    pub drives_lost_read: u32,
+    /// Drives of one set that may be lost while writes still succeed.
+    pub drives_lost_write: u32,
+    /// Most drives any one server holds in one set.
+    pub drives_per_server_per_set: u32,
+    /// Whole servers that may be down while every set can still be read.
+    pub servers_lost_read: u32,
+    /// Whole servers that may be down while every set can still be written.
+    pub servers_lost_write: u32,
+}
+
+impl Layout {
+    /// Computes the layout of a pool with the given parity.
+    pub fn new(servers: u32, volumes_per_server: u32, parity: u32) -> Result<Self, LayoutError> {
+        let set_size = set_size(servers, volumes_per_server)?;
+        let max = set_size / 2;
+        if parity > max {
+            return Err(LayoutError::ParityTooLarge {
+                parity,
+                set_size,
+                max,
+            });
+        }
+        let drives = servers * volumes_per_server;
+        let data = set_size - parity;
+        let read_quorum = data;
+        // With as many parity as data shards, a write needs one more than half so that two
+        // halves of a split cluster cannot both accept writes.
+        let write_quorum = if data == parity { data + 1 } else { data };
+        let drives_lost_read = set_size - read_quorum;
+        let drives_lost_write = set_size - write_quorum;
+        let per_server = per_server_counts(servers, volumes_per_server, set_size);
+        let drives_per_server_per_set = per_server
+            .iter()
+            .filter_map(|counts| counts.first().copied())
+            .max()
+            .unwrap_or(0);
+        let servers_lost = |tolerance: u32| {
+            per_server
+                .iter()
+                .map(|counts| whole_servers_within(counts, tolerance))
+                .min()
+                .unwrap_or(0)
+        };
+        Ok(Self {
+            servers,
+            volumes_per_server,
+            drives,
+            set_size,
+            sets: drives / set_size,
+            data,
+            parity,
+            read_quorum,
+            write_quorum,
+            drives_lost_read,
+            drives_lost_write,
+            drives_per_server_per_set,
+            servers_lost_read: servers_lost(drives_lost_read),
+            servers_lost_write: servers_lost(drives_lost_write),
+        })
+    }
+
+    /// Usable share of raw capacity, as data shards over set size.
+    #[must_use]
+    pub fn efficiency(&self) -> f64 {
+        f64::from(self.data) / f64::from(self.set_size)
+    }
+}
+
+/// For every set, how many of its drives each server holds, largest first.
+fn per_server_counts(servers: u32, volumes_per_server: u32, set_size: u32) -> Vec<Vec<u32>> {
+    let drives = servers * volumes_per_server;
+    let mut sets = vec![vec![0u32; servers as usize]; (drives / set_size) as usize];
+    // Endpoint i is drive i / servers of server i % servers: servers vary fastest.
+    for i in 0..drives {
+        let server = (i % servers) as usize;
+        sets[(i / set_size) as usize][server] += 1;
+    }
+    for counts in &mut sets {
+        counts.retain(|&c| c > 0);
+        counts.sort_unstable_by(|a, b| b.cmp(a));
+    }
+    sets
+}
+
+/// How many servers may be lost, worst case, before more than `tolerance` drives are gone.
+fn whole_servers_within(counts_desc: &[u32], tolerance: u32) -> u32 {
+    let mut lost = 0;
+    let mut servers = 0;
+    for &c in counts_desc {
+        lost += c;
+        if lost > tolerance {
+            break;
+        }
+        servers += 1;
+    }
+    servers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn layout(s: u32, v: u32, p: u32) -> Layout {
+        Layout::new(s, v, p).unwrap_or_else(|e| panic!("{s}x{v} EC:{p}: {e}"))
+    }
+
+    #[test]
+    fn set_sizes_match_minio() {
+        for (servers, volumes, expected) in [
+            (4, 2, 8),
+            (4, 4, 16),
+            (8, 2, 16),
+            (8, 4, 16),
+            (16, 4, 16),
+            (2, 2, 4),
+            (6, 1, 6),
+            (12, 1, 12),
+            (32, 1, 16),
+            (3, 4, 12),
+            (5, 4, 10),
+        ] {
+            assert_eq!(
+                set_size(servers, volumes),
+                Ok(expected),
+                "{servers}x{volumes}"
+            );
+        }
+        assert_eq!(layout(8, 4, 4).sets, 2);
+        assert_eq!(layout(16, 4, 4).sets, 4);
+    }
+
+    #[test]
+    fn invalid_layouts_are_refused() {
+        assert_eq!(set_size(1, 3), Err(LayoutError::TooFewDrives { drives: 3 }));
+        assert_eq!(set_size(17, 1), Err(LayoutError::NoSetSize { drives: 17 }));
+        // 7 servers x 2: 14 drives; 2, 7 and 14 divide it, and 7 and 14 are symmetric.
+        assert_eq!(set_size(7, 2), Ok(14));
+        // 12 servers x 3 = 36 drives: divisors 2,3,4,6,9,12; symmetric with 12: 2,3,4,6,12.
+        assert_eq!(set_size(12, 3), Ok(12));
+        assert!(matches!(
+            Layout::new(4, 2, 5),
+            Err(LayoutError::ParityTooLarge { max: 4, .. })
+        ));
+    }
+
+    #[test]
+    fn runbook_tier_tolerances() {
+        let small = layout(4, 2, 4);
+        assert_eq!((small.data, small.parity), (4, 4));
+        assert_eq!((small.read_quorum, small.write_quorum), (4, 5));
+        assert_eq!((small.drives_lost_read, small.drives_lost_write), (4, 3));
+        assert_eq!((small.servers_lost_read, small.servers_lost_write), (2, 1));
+
+        let big = layout(8, 4, 4);
+        assert_eq!((big.set_size, big.data, big.parity), (16, 12, 4));
+        assert_eq!(big.write_quorum, 12);
+        assert_eq!(big.drives_per_server_per_set, 2);
+        assert_eq!((big.servers_lost_read, big.servers_lost_write), (2, 2));
+        assert!((big.efficiency() - 0.75).abs() < f64::EPSILON);
+
+        let wide = layout(16, 4, 4);
+        assert_eq!((wide.servers_lost_read, wide.servers_lost_write), (4, 4));
+    }
+
+    #[test]
+    fn default_parity_matches_minio() {
+        let got: Vec<u32> = (1..=16).map(default_parity).collect();
+        assert_eq!(got, [0, 1, 1, 2, 2, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 4]);
+    }
+
+    proptest! {
+        #[test]
+        fn layouts_hold_minio_invariants(servers in 1u32..=64, volumes in 1u32..=16, parity in 1u32..=8) {
+            if let Ok(l) = Layout::new(servers, volumes, parity) {
+                prop_assert!(SET_SIZES.contains(&l.set_size));
+                prop_assert_eq!(l.drives % l.set_size, 0);
+                prop_assert!(l.set_size % servers == 0 || servers % l.set_size == 0);
+                prop_assert_eq!(l.data + l.parity, l.set_size);
+                prop_assert!(l.parity <= l.set_size / 2);
+                prop_assert!(l.write_quorum >= l.read_quorum);
+                // Two disjoint groups of drives can never both hold write quorum.
+                prop_assert!(2 * l.write_quorum > l.set_size);
+                prop_assert!(l.servers_lost_write <= l.servers_lost_read);
+                // Losing the tolerated servers never costs a set more drives than it can spare.
+                prop_assert!(l.servers_lost_write * l.drives_per_server_per_set <= l.drives_lost_write
+                    || l.drives_per_server_per_set == 0);
+                prop_assert!(l.servers_lost_read <= servers);
+                // No larger symmetric set size would also divide the drives.
+                for bigger in (l.set_size + 1)..=16 {
+                    let symmetric = if servers > bigger { servers % bigger == 0 } else { bigger % servers == 0 };
+                    prop_assert!(!(l.drives % bigger == 0 && symmetric));
+                }
+            }
+        }
+    }
+}

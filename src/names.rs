@@ -1,0 +1,379 @@
+//! Syntax checks for names and small strings: Kubernetes names and labels, S3 bucket names,
+//! pinned images, cron schedules and Prometheus durations.
+//!
+//! Each check returns `Err(reason)` with a reason a user can act on; `rules` decides where to
+//! report it.
+
+/// A DNS-1123 label: at most 63 lowercase alphanumerics or `-`, alphanumeric at both ends.
+pub fn dns_label(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("must not be empty".into());
+    }
+    if name.len() > 63 {
+        return Err(format!(
+            "is {} characters; at most 63 are allowed",
+            name.len()
+        ));
+    }
+    label_chars(name)
+}
+
+/// A DNS-1123 subdomain: dot-separated labels, at most 253 characters.
+pub fn dns_subdomain(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("must not be empty".into());
+    }
+    if name.len() > 253 {
+        return Err(format!(
+            "is {} characters; at most 253 are allowed",
+            name.len()
+        ));
+    }
+    for part in name.split('.') {
+        if part.is_empty() {
+            return Err("has an empty part between dots".into());
+        }
+        label_chars(part)?;
+    }
+    Ok(())
+}
+
+fn label_chars(part: &str) -> Result<(), String> {
+    if let Some(c) = part
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+    {
+        return Err(format!(
+            "contains {c:?}; only lowercase letters, digits and `-` are allowed"
+        ));
+    }
+    if part.starts_with('-') || part.ends_with('-') {
+        return Err("must start and end with a letter or digit".into());
+    }
+    Ok(())
+}
+
+/// An S3 bucket name (AWS general-purpose bucket rules, which MinIO enforces too).
+pub fn bucket(name: &str) -> Result<(), String> {
+    if !(3..=63).contains(&name.len()) {
+        return Err(format!(
+            "is {} characters; bucket names have 3 to 63",
+            name.len()
+        ));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-' || *c == '.'))
+    {
+        return Err(format!(
+            "contains {c:?}; only lowercase letters, digits, `.` and `-` are allowed"
+        ));
+    }
+    let first_last_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    if !first_last_ok(name.chars().next()) || !first_last_ok(name.chars().last()) {
+        return Err("must start and end with a letter or digit".into());
+    }
+    if name.contains("..") || name.contains(".-") || name.contains("-.") {
+        return Err("must not have `..`, `.-` or `-.`".into());
+    }
+    if name.split('.').count() == 4 && name.split('.').all(|p| p.parse::<u8>().is_ok()) {
+        return Err("must not look like an IP address".into());
+    }
+    if name.starts_with("xn--") || name.starts_with("sthree-") {
+        return Err("must not start with `xn--` or `sthree-`".into());
+    }
+    if name.ends_with("-s3alias") || name.ends_with("--ol-s3") {
+        return Err("must not end with `-s3alias` or `--ol-s3`".into());
+    }
+    Ok(())
+}
+
+/// A Kubernetes label key: an optional DNS subdomain prefix and `/`, then a 63-character name.
+pub fn label_key(key: &str) -> Result<(), String> {
+    let (prefix, name) = match key.rsplit_once('/') {
+        Some((prefix, name)) => (Some(prefix), name),
+        None => (None, key),
+    };
+    if let Some(prefix) = prefix {
+        dns_subdomain(prefix).map_err(|e| format!("prefix {e}"))?;
+    }
+    label_value(name)?;
+    if name.is_empty() {
+        return Err("name part must not be empty".into());
+    }
+    Ok(())
+}
+
+/// A Kubernetes label value: at most 63 alphanumerics, `-`, `_` or `.`, alphanumeric at both ends.
+pub fn label_value(value: &str) -> Result<(), String> {
+    if value.len() > 63 {
+        return Err(format!(
+            "is {} characters; at most 63 are allowed",
+            value.len()
+        ));
+    }
+    if let Some(c) = value
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+    {
+        return Err(format!(
+            "contains {c:?}; only letters, digits, `-`, `_` and `.` are allowed"
+        ));
+    }
+    let edge = |c: Option<char>| c.is_none_or(|c| c.is_ascii_alphanumeric());
+    if !edge(value.chars().next()) || !edge(value.chars().last()) {
+        return Err("must start and end with a letter or digit".into());
+    }
+    Ok(())
+}
+
+/// An image reference pinned to a version: a tag other than `latest`, or a digest. With
+/// `minio_release`, the tag must be a MinIO `RELEASE.` tag.
+pub fn pinned_image(image: &str, minio_release: bool) -> Result<(), String> {
+    if image.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("contains white space".into());
+    }
+    if let Some((_, digest)) = image.split_once("@sha256:") {
+        if digest.len() == 64 && digest.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Ok(());
+        }
+        return Err("has a malformed `@sha256:` digest".into());
+    }
+    let last = image.rsplit('/').next().unwrap_or(image);
+    let Some((_, tag)) = last.split_once(':') else {
+        return Err("has no tag, so every pull may bring a different version".into());
+    };
+    if tag.is_empty() || tag == "latest" {
+        return Err(format!("is tagged `{tag}`, which moves between releases"));
+    }
+    if minio_release && !is_minio_release(tag) {
+        return Err(format!(
+            "tag `{tag}` is not a MinIO release tag such as `RELEASE.2024-10-13T13-34-11Z`"
+        ));
+    }
+    Ok(())
+}
+
+fn is_minio_release(tag: &str) -> bool {
+    let Some(stamp) = tag.strip_prefix("RELEASE.") else {
+        return false;
+    };
+    let shape = "dddd-dd-ddTdd-dd-ddZ";
+    let base = stamp.split('.').next().unwrap_or(stamp);
+    base.len() == shape.len()
+        && base
+            .chars()
+            .zip(shape.chars())
+            .all(|(c, s)| if s == 'd' { c.is_ascii_digit() } else { c == s })
+}
+
+/// A five-field cron schedule as the CronJob controller reads it, or a `@` macro.
+pub fn cron(schedule: &str) -> Result<(), String> {
+    const MACROS: [&str; 8] = [
+        "@yearly",
+        "@annually",
+        "@monthly",
+        "@weekly",
+        "@daily",
+        "@midnight",
+        "@hourly",
+        "@every",
+    ];
+    if schedule.starts_with('@') {
+        return if MACROS[..7].contains(&schedule) {
+            Ok(())
+        } else {
+            Err(format!(
+                "`{schedule}` is not one of {}",
+                MACROS[..7].join(", ")
+            ))
+        };
+    }
+    if schedule.contains("TZ=") {
+        return Err("sets `TZ=` in the schedule; use `rclone.time_zone` instead".into());
+    }
+    let fields: Vec<&str> = schedule.split_whitespace().collect();
+    if fields.len() != 5 {
+        return Err(format!(
+            "has {} fields; a schedule has 5 (minute hour day-of-month month day-of-week)",
+            fields.len()
+        ));
+    }
+    let ranges = [(0, 59), (0, 23), (1, 31), (1, 12), (0, 7)];
+    for (field, (lo, hi)) in fields.iter().zip(ranges) {
+        cron_field(field, lo, hi).map_err(|e| format!("field `{field}` {e}"))?;
+    }
+    Ok(())
+}
+
+fn cron_field(field: &str, lo: u32, hi: u32) -> Result<(), String> {
+    for part in field.split(',') {
+        let (range, step) = match part.split_once('/') {
+            Some((r, s)) => (r, Some(s)),
+            None => (part, None),
+        };
+        if let Some(step) = step {
+            let step: u32 = step
+                .parse()
+                .map_err(|_| format!("has a bad step `{step}`"))?;
+            if step == 0 {
+                return Err("has a step of 0".into());
+            }
+        }
+        if range == "*" || range == "?" {
+            continue;
+        }
+        let bounds: Vec<&str> = range.splitn(2, '-').collect();
+        for b in &bounds {
+            let alpha = b.len() == 3 && b.chars().all(|c| c.is_ascii_alphabetic());
+            if alpha {
+                continue;
+            }
+            let n: u32 = b.parse().map_err(|_| format!("has `{b}`, not a number"))?;
+            if !(lo..=hi).contains(&n) {
+                return Err(format!("has {n}, outside {lo}-{hi}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A Prometheus duration such as `30s` or `1m30s`, in milliseconds.
+pub fn duration_ms(text: &str) -> Result<u64, String> {
+    let mut total: u64 = 0;
+    let mut rest = text;
+    if rest.is_empty() {
+        return Err("must not be empty".into());
+    }
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        if digits == 0 {
+            return Err(format!("`{text}` is not a duration such as `30s`"));
+        }
+        let n: u64 = rest[..digits]
+            .parse()
+            .map_err(|_| format!("`{text}` is too large"))?;
+        rest = &rest[digits..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let factor = match &rest[..unit_len] {
+            "ms" => 1,
+            "s" => 1000,
+            "m" => 60_000,
+            "h" => 3_600_000,
+            "d" => 86_400_000,
+            "w" => 604_800_000,
+            "y" => 31_536_000_000,
+            _ => return Err(format!("`{text}` is not a duration such as `30s`")),
+        };
+        total = n
+            .checked_mul(factor)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(|| format!("`{text}` is too large"))?;
+        rest = &rest[unit_len..];
+    }
+    Ok(total)
+}
+
+/// An `http://` or `https://` URL with a host, no white space and no quotes.
+pub fn http_url(url: &str) -> Result<(), String> {
+    let Some(rest) = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+    else {
+        return Err("must start with `http://` or `https://`".into());
+    };
+    if rest.is_empty() || rest.starts_with('/') {
+        return Err("has no host".into());
+    }
+    if let Some(c) = url
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '`' | '\\' | '$'))
+    {
+        return Err(format!("contains {c:?}"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kubernetes_names() {
+        assert!(dns_label("matrix-minio").is_ok());
+        assert!(dns_label("Matrix").is_err());
+        assert!(dns_label("-a").is_err());
+        assert!(dns_label(&"a".repeat(64)).is_err());
+        assert!(dns_subdomain("kube-root-ca.crt").is_ok());
+        assert!(dns_subdomain("a..b").is_err());
+    }
+
+    #[test]
+    fn bucket_names() {
+        for ok in ["synapse-media", "postgresql-backups", "a.b.c"] {
+            assert!(bucket(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "ab",
+            "Synapse",
+            "a_b",
+            "-ab",
+            "a..b",
+            "192.168.1.1",
+            "xn--ab",
+            "ab-s3alias",
+        ] {
+            assert!(bucket(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn labels() {
+        assert!(label_key("app.kubernetes.io/part-of").is_ok());
+        assert!(label_key("release").is_ok());
+        assert!(label_key("Bad Key").is_err());
+        assert!(label_value("kube-prometheus-stack").is_ok());
+        assert!(label_value("").is_ok());
+        assert!(label_value("a b").is_err());
+    }
+
+    #[test]
+    fn images_must_be_pinned() {
+        assert!(pinned_image("quay.io/minio/minio:RELEASE.2024-10-13T13-34-11Z", true).is_ok());
+        assert!(pinned_image("quay.io/minio/minio:latest", true).is_err());
+        assert!(pinned_image("quay.io/minio/minio", true).is_err());
+        assert!(pinned_image("localhost:5000/minio", false).is_err());
+        assert!(pinned_image("quay.io/minio/minio:v1", true).is_err());
+        assert!(pinned_image(&format!("minio/minio@sha256:{}", "a".repeat(64)), true).is_ok());
+        assert!(pinned_image("docker.io/rclone/rclone:1.75.2", false).is_ok());
+    }
+
+    #[test]
+    fn cron_schedules() {
+        assert!(cron("*/15 * * * *").is_ok());
+        assert!(cron("0 3 * * mon-fri").is_ok());
+        assert!(cron("@hourly").is_ok());
+        assert!(cron("* * * *").is_err());
+        assert!(cron("61 * * * *").is_err());
+        assert!(cron("*/0 * * * *").is_err());
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration_ms("30s"), Ok(30_000));
+        assert_eq!(duration_ms("1m30s"), Ok(90_000));
+        assert!(duration_ms("30").is_err());
+        assert!(duration_ms("s").is_err());
+    }
+
+    #[test]
+    fn urls() {
+        assert!(http_url("http://audit-service:8080/webhook").is_ok());
+        assert!(http_url("ftp://x").is_err());
+        assert!(http_url("http://x\" y").is_err());
+    }
+}

@@ -1,0 +1,550 @@
+//! The plan: every number and name the manifests need, computed once from a checked `Spec`.
+//!
+//! Erasure layouts, capacities, disruption budgets, service endpoints, secret references and
+//! labels are decided here, so that templates only place values and never compute them. The plan
+//! is also what `miniogen plan` prints. No IO.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::credentials::{self, Credential};
+use crate::decode::Spec;
+use crate::erasure::Layout;
+use crate::quantity;
+use crate::spec::{MetricsAuth, ResourceList, Site};
+
+/// The label the operator puts on every pod of a tenant.
+pub const TENANT_LABEL: &str = "v1.min.io/tenant";
+/// The label the operator puts on every pod of a pool.
+pub const POOL_LABEL: &str = "v1.min.io/pool";
+/// Set through `serviceMetadata` on the S3 service only, so that the ServiceMonitor selects that
+/// service and not the headless one, which fronts the same pods and would double every series.
+pub const SCRAPE_LABEL: &str = "miniogen.io/scrape";
+/// MinIO's cluster-wide Prometheus metrics path.
+pub const METRICS_PATH: &str = "/minio/v2/metrics/cluster";
+/// Where the runbook's capacity column comes from: it halves raw capacity for every tier.
+pub const RUNBOOK_EFFICIENCY_PERCENT: u32 = 50;
+
+/// Everything the templates and `miniogen plan` need.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    /// The tier the plan was sized for.
+    pub tier: Tier,
+    /// Namespace of every object.
+    pub namespace: String,
+    /// Labels every object carries (`app.kubernetes.io/*`).
+    pub labels: BTreeMap<String, String>,
+    /// The Tenant.
+    pub tenant: Tenant,
+    /// Pools, the profile's first.
+    pub pools: Vec<Pool>,
+    /// Totals over all pools.
+    pub capacity: Capacity,
+    /// The S3 endpoint consumers use inside the cluster.
+    pub s3: Endpoint,
+    /// The configuration Secret's `config.env` entries, in file order.
+    pub config_env: Vec<EnvEntry>,
+    /// The application users.
+    pub users: Vec<User>,
+    /// Buckets the operator creates.
+    pub buckets: Vec<Bucket>,
+    /// The ServiceMonitor, when enabled.
+    pub monitor: Option<Monitor>,
+    /// The LI sync, when enabled.
+    pub rclone: Option<Rclone>,
+    /// How credential values were produced.
+    pub credential_source: &'static str,
+}
+
+/// The tier.
+#[derive(Debug, Clone, Serialize)]
+pub struct Tier {
+    /// CCU the profile serves.
+    pub ccu: u32,
+    /// CCU the user asked for.
+    pub requested_ccu: Option<u32>,
+    /// The profile's summary.
+    pub summary: String,
+    /// Where the profile came from.
+    pub profile: String,
+}
+
+/// Tenant-wide settings.
+#[derive(Debug, Clone, Serialize)]
+pub struct Tenant {
+    /// Tenant name.
+    pub name: String,
+    /// MinIO image.
+    pub image: String,
+    /// Whether the operator issues certificates.
+    pub tls: bool,
+    /// The configuration Secret.
+    pub config_secret: String,
+    /// Labels put on the S3 service through `serviceMetadata`.
+    pub service_labels: BTreeMap<String, String>,
+    /// `MINIO_STORAGE_CLASS_STANDARD`.
+    pub storage_class_standard: String,
+}
+
+/// One pool and its erasure layout.
+#[derive(Debug, Clone, Serialize)]
+pub struct Pool {
+    /// Pool name.
+    pub name: String,
+    /// Servers.
+    pub servers: u32,
+    /// Volumes per server.
+    pub volumes_per_server: u32,
+    /// Volume size as written.
+    pub volume_size: String,
+    /// StorageClass of its volumes.
+    pub storage_class: String,
+    /// Raw bytes over all its drives.
+    pub raw_bytes: u128,
+    /// Bytes available for data after parity.
+    pub usable_bytes: u128,
+    /// `raw_bytes`, formatted.
+    pub raw: String,
+    /// `usable_bytes`, formatted.
+    pub usable: String,
+    /// Usable share of raw, in whole percent.
+    pub efficiency_percent: u32,
+    /// The erasure layout MinIO will choose.
+    pub layout: Layout,
+    /// The pool's PodDisruptionBudget.
+    pub disruption_budget: DisruptionBudget,
+    /// Pod labels the operator sets, for selectors.
+    pub selector: BTreeMap<String, String>,
+    /// Container resources.
+    pub resources: PoolResources,
+}
+
+/// Requests and limits, as Kubernetes wants them.
+#[derive(Debug, Clone, Serialize)]
+pub struct PoolResources {
+    /// Requests.
+    pub requests: ResourceList,
+    /// Limits.
+    pub limits: ResourceList,
+}
+
+/// A PodDisruptionBudget derived from write quorum.
+#[derive(Debug, Clone, Serialize)]
+pub struct DisruptionBudget {
+    /// Object name.
+    pub name: String,
+    /// Servers that may be evicted at once: never more than write quorum survives.
+    pub max_unavailable: u32,
+}
+
+/// Totals.
+#[derive(Debug, Clone, Serialize)]
+pub struct Capacity {
+    /// Raw bytes.
+    pub raw_bytes: u128,
+    /// Usable bytes.
+    pub usable_bytes: u128,
+    /// Raw, formatted.
+    pub raw: String,
+    /// Usable, formatted.
+    pub usable: String,
+    /// What the runbook's table says is usable (half of raw).
+    pub runbook_usable: String,
+    /// Why the figures differ, when they do.
+    pub correction: Option<String>,
+}
+
+/// An in-cluster HTTP endpoint.
+#[derive(Debug, Clone, Serialize)]
+pub struct Endpoint {
+    /// `http` or `https`.
+    pub scheme: &'static str,
+    /// Service DNS name.
+    pub host: String,
+    /// Service port.
+    pub port: u16,
+    /// Service port name, for a ServiceMonitor.
+    pub port_name: &'static str,
+    /// The URL clients use.
+    pub url: String,
+}
+
+/// One `export NAME="value"` line.
+#[derive(Debug, Clone, Serialize)]
+pub struct EnvEntry {
+    /// Variable name.
+    pub name: String,
+    /// Value.
+    pub value: String,
+}
+
+/// An application user.
+#[derive(Debug, Clone, Serialize)]
+pub struct User {
+    /// What it is for: `synapse`, `cnpg`, `rclone`.
+    pub role: &'static str,
+    /// MinIO access key.
+    pub access_key: String,
+    /// The Secret holding `CONSOLE_ACCESS_KEY` and `CONSOLE_SECRET_KEY`.
+    pub secret: String,
+    /// The secret key's value.
+    pub secret_key: Credential,
+}
+
+/// A bucket.
+#[derive(Debug, Clone, Serialize)]
+pub struct Bucket {
+    /// Name.
+    pub name: String,
+    /// Region, if set.
+    pub region: Option<String>,
+    /// Object lock.
+    pub object_lock: bool,
+}
+
+/// The ServiceMonitor.
+#[derive(Debug, Clone, Serialize)]
+pub struct Monitor {
+    /// Object name.
+    pub name: String,
+    /// Labels Prometheus selects on, merged over the common labels.
+    pub labels: BTreeMap<String, String>,
+    /// Service labels to select.
+    pub selector: BTreeMap<String, String>,
+    /// Scrape interval.
+    pub interval: String,
+    /// Scrape timeout.
+    pub scrape_timeout: String,
+    /// Metrics path.
+    pub path: &'static str,
+    /// Server name to verify, when TLS is on.
+    pub server_name: Option<String>,
+    /// ConfigMap with the CA, when TLS is on.
+    pub ca_config_map: Option<String>,
+    /// Bearer token Secret and key, when MinIO's default auth is kept.
+    pub bearer: Option<(String, String)>,
+}
+
+/// The LI sync.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rclone {
+    /// CronJob name.
+    pub name: String,
+    /// ConfigMap with `rclone.conf`.
+    pub config_map: String,
+    /// Schedule.
+    pub schedule: String,
+    /// Time zone.
+    pub time_zone: String,
+    /// Image.
+    pub image: String,
+    /// The container's arguments after `rclone`.
+    pub args: Vec<String>,
+    /// Remotes of `rclone.conf`.
+    pub remotes: Vec<Remote>,
+    /// Run deadline.
+    pub deadline_seconds: u32,
+    /// CA ConfigMap to mount, when TLS is on.
+    pub ca_config_map: Option<String>,
+    /// Where the CA is mounted.
+    pub ca_path: &'static str,
+}
+
+/// One rclone remote with credentials passed as environment variables.
+#[derive(Debug, Clone, Serialize)]
+pub struct Remote {
+    /// Remote name.
+    pub name: String,
+    /// S3 endpoint URL.
+    pub endpoint: String,
+    /// Secret with the keys.
+    pub secret: String,
+    /// Variable rclone reads the access key from.
+    pub access_key_env: String,
+    /// Variable rclone reads the secret key from.
+    pub secret_key_env: String,
+}
+
+/// Computes the plan. The spec must have passed `rules::check` without errors.
+#[must_use]
+pub fn plan(spec: &Spec) -> Plan {
+    let site = &spec.site;
+    let tenant_name = site.tenant.name.clone();
+    let labels = BTreeMap::from([
+        ("app.kubernetes.io/name".to_string(), "minio".to_string()),
+        (
+            "app.kubernetes.io/instance".to_string(),
+            tenant_name.clone(),
+        ),
+        (
+            "app.kubernetes.io/part-of".to_string(),
+            "matrix".to_string(),
+        ),
+        (
+            "app.kubernetes.io/managed-by".to_string(),
+            "miniogen".to_string(),
+        ),
+    ]);
+    let resources = PoolResources {
+        requests: spec.sizing.resources.requests.clone(),
+        limits: spec.sizing.resources.limits.clone(),
+    };
+    let mut pools = vec![pool(
+        &tenant_name,
+        &site.tenant.pool_name,
+        spec.sizing.servers,
+        spec.sizing.volumes_per_server,
+        &spec.sizing.volume_size,
+        &site.tenant.storage_class,
+        spec.sizing.parity,
+        &resources,
+    )];
+    for extra in &site.pools {
+        pools.push(pool(
+            &tenant_name,
+            &extra.name,
+            extra.servers,
+            extra.volumes_per_server,
+            &extra.volume_size,
+            extra
+                .storage_class
+                .as_deref()
+                .unwrap_or(&site.tenant.storage_class),
+            spec.sizing.parity,
+            &resources,
+        ));
+    }
+    let s3 = endpoint(site.tenant.tls, &site.namespace);
+    let config_env = config_env(spec);
+    let users = users(site);
+    let monitor = site.prometheus.enabled.then(|| monitor(site, &labels, &s3));
+    let rclone = site.rclone.enabled.then(|| rclone(site, &s3));
+    let capacity = capacity(&pools);
+    Plan {
+        tier: Tier {
+            ccu: spec.tier_ccu,
+            requested_ccu: spec.requested_ccu,
+            summary: spec.summary.clone(),
+            profile: spec.profile_name.clone(),
+        },
+        namespace: site.namespace.clone(),
+        labels,
+        tenant: Tenant {
+            name: tenant_name,
+            image: site.tenant.image.clone(),
+            tls: site.tenant.tls,
+            config_secret: site.tenant.config_secret.clone(),
+            service_labels: BTreeMap::from([(SCRAPE_LABEL.to_string(), "s3".to_string())]),
+            storage_class_standard: format!("EC:{}", spec.sizing.parity),
+        },
+        pools,
+        capacity,
+        s3,
+        config_env,
+        users,
+        buckets: site
+            .buckets
+            .iter()
+            .map(|b| Bucket {
+                name: b.name.clone(),
+                region: b.region.clone(),
+                object_lock: b.object_lock,
+            })
+            .collect(),
+        monitor,
+        rclone,
+        credential_source: credentials::SOURCE,
+    }
+}
+
+fn capacity(pools: &[Pool]) -> Capacity {
+    let raw_bytes: u128 = pools.iter().map(|p| p.raw_bytes).sum();
+    let usable_bytes: u128 = pools.iter().map(|p| p.usable_bytes).sum();
+    let runbook_usable = raw_bytes * u128::from(RUNBOOK_EFFICIENCY_PERCENT) / 100;
+    let correction = (runbook_usable != usable_bytes).then(|| {
+        let sets: Vec<String> = pools
+            .iter()
+            .map(|p| format!("{}+{} of {}", p.layout.data, p.layout.parity, p.layout.set_size))
+            .collect();
+        format!(
+            "the runbook assumes {RUNBOOK_EFFICIENCY_PERCENT}% usable for every tier, which only holds \
+             when data equals parity; these erasure sets ({}) keep {} usable",
+            sets.join(", "),
+            quantity::format_bytes(usable_bytes)
+        )
+    });
+    Capacity {
+        raw_bytes,
+        usable_bytes,
+        raw: quantity::format_bytes(raw_bytes),
+        usable: quantity::format_bytes(usable_bytes),
+        runbook_usable: quantity::format_bytes(runbook_usable),
+        correction,
+    }
+}
+
+/// The operator's `minio` service: HTTPS on 443 with auto-cert, HTTP on 80 without. Pods listen
+/// on 9000 either way, but nothing in the cluster should address them directly.
+fn endpoint(tls: bool, namespace: &str) -> Endpoint {
+    let host = format!("minio.{namespace}.svc.cluster.local");
+    let (scheme, port, port_name) = if tls {
+        ("https", 443, "https-minio")
+    } else {
+        ("http", 80, "http-minio")
+    };
+    Endpoint {
+        scheme,
+        url: format!("{scheme}://{host}"),
+        host,
+        port,
+        port_name,
+    }
+}
+
+fn config_env(spec: &Spec) -> Vec<EnvEntry> {
+    let site = &spec.site;
+    let root_password = credentials::value(&site.tenant.config_secret, "MINIO_ROOT_PASSWORD");
+    let mut entries = vec![
+        env("MINIO_ROOT_USER", &site.tenant.root_user),
+        env("MINIO_ROOT_PASSWORD", root_password.value()),
+        env(
+            "MINIO_STORAGE_CLASS_STANDARD",
+            &format!("EC:{}", spec.sizing.parity),
+        ),
+        env(
+            "MINIO_API_REQUESTS_MAX",
+            &spec.sizing.api_requests_max.to_string(),
+        ),
+    ];
+    if site.prometheus.enabled && site.prometheus.auth == MetricsAuth::Public {
+        entries.push(env("MINIO_PROMETHEUS_AUTH_TYPE", "public"));
+    }
+    if let Some(url) = &site.audit.webhook_endpoint {
+        entries.push(env("MINIO_AUDIT_WEBHOOK_ENABLE_miniogen", "on"));
+        entries.push(env("MINIO_AUDIT_WEBHOOK_ENDPOINT_miniogen", url));
+    }
+    entries
+}
+
+fn users(site: &Site) -> Vec<User> {
+    [
+        ("synapse", &site.users.synapse),
+        ("cnpg", &site.users.cnpg),
+        ("rclone", &site.users.rclone),
+    ]
+    .into_iter()
+    .map(|(role, u)| User {
+        role,
+        access_key: u.access_key.clone(),
+        secret: u.secret.clone(),
+        secret_key: credentials::value(&u.secret, "CONSOLE_SECRET_KEY"),
+    })
+    .collect()
+}
+
+fn monitor(site: &Site, labels: &BTreeMap<String, String>, s3: &Endpoint) -> Monitor {
+    let mut monitor_labels = labels.clone();
+    monitor_labels.extend(site.prometheus.labels.clone());
+    let tls = site.tenant.tls;
+    Monitor {
+        name: site.tenant.name.clone(),
+        labels: monitor_labels,
+        selector: BTreeMap::from([
+            (TENANT_LABEL.to_string(), site.tenant.name.clone()),
+            (SCRAPE_LABEL.to_string(), "s3".to_string()),
+        ]),
+        interval: site.prometheus.interval.clone(),
+        scrape_timeout: site.prometheus.scrape_timeout.clone(),
+        path: METRICS_PATH,
+        server_name: tls.then(|| s3.host.clone()),
+        ca_config_map: tls.then(|| site.tenant.ca_config_map.clone()),
+        bearer: (site.prometheus.auth == MetricsAuth::Bearer).then(|| {
+            (
+                site.prometheus.bearer_token_secret.clone(),
+                site.prometheus.bearer_token_key.clone(),
+            )
+        }),
+    }
+}
+
+fn rclone(site: &Site, s3: &Endpoint) -> Rclone {
+    let r = &site.rclone;
+    let remote = |name: &str| Remote {
+        name: name.to_string(),
+        endpoint: s3.url.clone(),
+        secret: site.users.rclone.secret.clone(),
+        // rclone reads `RCLONE_CONFIG_<REMOTE>_<OPTION>`, upper-casing the remote name but
+        // keeping its dashes (fs.ConfigToEnv since rclone 1.6x; checked against 1.75).
+        access_key_env: format!("RCLONE_CONFIG_{}_ACCESS_KEY_ID", name.to_uppercase()),
+        secret_key_env: format!("RCLONE_CONFIG_{}_SECRET_ACCESS_KEY", name.to_uppercase()),
+    };
+    Rclone {
+        name: r.name.clone(),
+        config_map: format!("{}-config", r.name),
+        schedule: r.schedule.clone(),
+        time_zone: r.time_zone.clone(),
+        image: r.image.clone(),
+        args: vec![
+            "sync".into(),
+            format!("{}:{}", r.source.remote, r.source.bucket),
+            format!("{}:{}", r.destination.remote, r.destination.bucket),
+            "--transfers".into(),
+            r.transfers.to_string(),
+            "--checkers".into(),
+            r.checkers.to_string(),
+        ],
+        remotes: vec![remote(&r.source.remote), remote(&r.destination.remote)],
+        deadline_seconds: r.deadline_seconds,
+        ca_config_map: site.tenant.tls.then(|| site.tenant.ca_config_map.clone()),
+        ca_path: "/etc/rclone/ca/ca.crt",
+    }
+}
+
+fn env(name: &str, value: &str) -> EnvEntry {
+    EnvEntry {
+        name: name.into(),
+        value: value.into(),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn pool(
+    tenant: &str,
+    name: &str,
+    servers: u32,
+    volumes_per_server: u32,
+    volume_size: &str,
+    storage_class: &str,
+    parity: u32,
+    resources: &PoolResources,
+) -> Pool {
+    // rules::check has refused every layout and size that would fail here.
+    let layout = Layout::new(servers, volumes_per_server, parity)
+        .unwrap_or_else(|e| unreachable!("rules let through an invalid layout: {e}"));
+    let volume_bytes = quantity::bytes(volume_size).unwrap_or_default();
+    let raw_bytes = volume_bytes * u128::from(layout.drives);
+    let usable_bytes = volume_bytes * u128::from(layout.sets * layout.data);
+    Pool {
+        name: name.into(),
+        servers,
+        volumes_per_server,
+        volume_size: volume_size.into(),
+        storage_class: storage_class.into(),
+        raw: quantity::format_bytes(raw_bytes),
+        usable: quantity::format_bytes(usable_bytes),
+        raw_bytes,
+        usable_bytes,
+        efficiency_percent: layout.data * 100 / layout.set_size,
+        disruption_budget: DisruptionBudget {
+            name: format!("{tenant}-{name}"),
+            max_unavailable: layout.servers_lost_write,
+        },
+        selector: BTreeMap::from([
+            (TENANT_LABEL.to_string(), tenant.to_string()),
+            (POOL_LABEL.to_string(), name.to_string()),
+        ]),
+        resources: resources.clone(),
+        layout,
+    }
+}

@@ -1,0 +1,204 @@
+//! Parsing rendered templates back into Kubernetes objects, checking them, and ordering them.
+//!
+//! Every document is read back with the same YAML library that writes the output, so what we
+//! emit is exactly what a YAML reader will see. Objects must name their apiVersion, kind, name
+//! and namespace, and no two may share kind, namespace and name. The order is kustomize's legacy
+//! order (namespaces and config before workloads), so `kubectl kustomize` of an output folder
+//! lists objects as the stream does.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+use thiserror::Error;
+
+use crate::render::Rendered;
+
+/// kustomize's `orderFirst` (api/resid/gvk.go): these kinds come first, in this order.
+const ORDER_FIRST: [&str; 22] = [
+    "Namespace",
+    "ResourceQuota",
+    "StorageClass",
+    "CustomResourceDefinition",
+    "ServiceAccount",
+    "PodSecurityPolicy",
+    "Role",
+    "ClusterRole",
+    "RoleBinding",
+    "ClusterRoleBinding",
+    "ConfigMap",
+    "Secret",
+    "Endpoints",
+    "Service",
+    "LimitRange",
+    "PriorityClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "Deployment",
+    "StatefulSet",
+    "CronJob",
+    "PodDisruptionBudget",
+];
+
+/// kustomize's `orderLast`: these kinds come after every other.
+const ORDER_LAST: [&str; 2] = [
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
+
+/// One Kubernetes object, ready to write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Manifest {
+    /// `apiVersion`.
+    pub api_version: String,
+    /// `kind`.
+    pub kind: String,
+    /// `metadata.name`.
+    pub name: String,
+    /// `metadata.namespace`.
+    pub namespace: String,
+    /// The whole object.
+    pub value: Value,
+}
+
+/// A rendered template that is not a valid object: a bug in miniogen, never the user's input.
+#[derive(Debug, Error)]
+#[error("template `{template}` produced an invalid object: {message}")]
+pub struct PostError {
+    /// The template.
+    pub template: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Parses, checks and orders the rendered documents.
+pub fn assemble(rendered: &[Rendered]) -> Result<Vec<Manifest>, PostError> {
+    let mut manifests = Vec::new();
+    let mut seen = BTreeSet::new();
+    for r in rendered {
+        let fail = |message: String| PostError {
+            template: r.template.into(),
+            message,
+        };
+        let docs: Vec<Value> =
+            serde_saphyr::from_multiple(&r.text).map_err(|e| fail(e.to_string()))?;
+        for value in docs {
+            if value.is_null() {
+                continue;
+            }
+            let field = |pointer: &str| {
+                value
+                    .pointer(pointer)
+                    .and_then(Value::as_str)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .ok_or_else(|| fail(format!("`{pointer}` is missing or not a string")))
+            };
+            let manifest = Manifest {
+                api_version: field("/apiVersion")?,
+                kind: field("/kind")?,
+                name: field("/metadata/name")?,
+                namespace: field("/metadata/namespace")?,
+                value: value.clone(),
+            };
+            let id = (
+                manifest.kind.clone(),
+                manifest.namespace.clone(),
+                manifest.name.clone(),
+            );
+            if !seen.insert(id) {
+                return Err(fail(format!(
+                    "{} `{}` is generated twice",
+                    manifest.kind, manifest.name
+                )));
+            }
+            manifests.push(manifest);
+        }
+    }
+    manifests.sort_by_key(sort_key);
+    Ok(manifests)
+}
+
+fn sort_key(m: &Manifest) -> (usize, String, String, String) {
+    let rank = ORDER_FIRST
+        .iter()
+        .position(|k| *k == m.kind)
+        .or_else(|| {
+            ORDER_LAST
+                .iter()
+                .position(|k| *k == m.kind)
+                .map(|i| ORDER_FIRST.len() + 1 + i)
+        })
+        .unwrap_or(ORDER_FIRST.len());
+    let (group, version) = m
+        .api_version
+        .rsplit_once('/')
+        .unwrap_or(("", &m.api_version));
+    (
+        rank,
+        format!("{group}_{version}_{}", m.kind),
+        m.namespace.clone(),
+        m.name.clone(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rendered(text: &str) -> Vec<Rendered> {
+        vec![Rendered {
+            template: "t",
+            text: text.into(),
+        }]
+    }
+
+    #[test]
+    fn orders_like_kustomize() {
+        let doc = |kind: &str, api: &str, name: &str| {
+            format!(
+                "---\napiVersion: {api}\nkind: {kind}\nmetadata: {{name: {name}, namespace: ns}}\n"
+            )
+        };
+        let text = [
+            doc("Tenant", "minio.min.io/v2", "t"),
+            doc("PodDisruptionBudget", "policy/v1", "p"),
+            doc("Secret", "v1", "b"),
+            doc("Secret", "v1", "a"),
+            doc("ServiceMonitor", "monitoring.coreos.com/v1", "m"),
+            doc("ConfigMap", "v1", "c"),
+            doc("CronJob", "batch/v1", "j"),
+        ]
+        .concat();
+        let kinds: Vec<String> = assemble(&rendered(&text))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .iter()
+            .map(|m| format!("{}/{}", m.kind, m.name))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "ConfigMap/c",
+                "Secret/a",
+                "Secret/b",
+                "CronJob/j",
+                "PodDisruptionBudget/p",
+                "Tenant/t",
+                "ServiceMonitor/m"
+            ]
+        );
+    }
+
+    #[test]
+    fn refuses_incomplete_or_duplicate_objects() {
+        assert!(
+            assemble(&rendered(
+                "apiVersion: v1\nkind: Secret\nmetadata: {name: a}\n"
+            ))
+            .is_err()
+        );
+        let twice = "apiVersion: v1\nkind: Secret\nmetadata: {name: a, namespace: n}\n---\n\
+                     apiVersion: v1\nkind: Secret\nmetadata: {name: a, namespace: n}\n";
+        assert!(assemble(&rendered(twice)).is_err());
+        assert!(assemble(&rendered("")).is_ok_and(|m| m.is_empty()));
+    }
+}

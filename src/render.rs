@@ -1,0 +1,199 @@
+//! Expanding the plan through the minijinja templates in `templates/`.
+//!
+//! YAML templates auto-escape every value as JSON, which YAML reads as a quoted scalar or a flow
+//! collection, so no input string can end a scalar, open a document or inject a key. Template
+//! syntax inside values is never evaluated: values are data, not template source. Undefined
+//! variables are errors. File-content templates (`config.env`, `rclone.conf`) are rendered first,
+//! through filters that refuse characters their formats cannot carry, and enter the YAML
+//! templates as plain strings.
+
+use minijinja::value::Value;
+use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior};
+use thiserror::Error as ThisError;
+
+use crate::plan::Plan;
+
+/// Templates that each produce one or more Kubernetes documents.
+const MANIFESTS: [(&str, &str); 6] = [
+    (
+        "secret-config.yaml.j2",
+        include_str!("../templates/secret-config.yaml.j2"),
+    ),
+    (
+        "secret-users.yaml.j2",
+        include_str!("../templates/secret-users.yaml.j2"),
+    ),
+    (
+        "tenant.yaml.j2",
+        include_str!("../templates/tenant.yaml.j2"),
+    ),
+    (
+        "poddisruptionbudget.yaml.j2",
+        include_str!("../templates/poddisruptionbudget.yaml.j2"),
+    ),
+    (
+        "servicemonitor.yaml.j2",
+        include_str!("../templates/servicemonitor.yaml.j2"),
+    ),
+    (
+        "rclone.yaml.j2",
+        include_str!("../templates/rclone.yaml.j2"),
+    ),
+];
+
+/// Templates that produce the text of a file carried inside a manifest.
+const FILES: [(&str, &str); 2] = [
+    ("config.env.j2", include_str!("../templates/config.env.j2")),
+    (
+        "rclone.conf.j2",
+        include_str!("../templates/rclone.conf.j2"),
+    ),
+];
+
+/// A template's output.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// The template it came from.
+    pub template: &'static str,
+    /// Zero or more YAML documents.
+    pub text: String,
+}
+
+/// A template failed; this is a bug in miniogen or a value the rules should have refused.
+#[derive(Debug, ThisError)]
+#[error("template `{template}` failed: {message}")]
+pub struct RenderError {
+    /// The template.
+    pub template: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+fn environment() -> Result<Environment<'static>, RenderError> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    let syntax = minijinja::syntax::SyntaxConfig::builder()
+        .keep_trailing_newline(true)
+        .build()
+        .map_err(|e| RenderError {
+            template: "(syntax)".into(),
+            message: e.to_string(),
+        })?;
+    env.set_syntax(syntax);
+    env.set_auto_escape_callback(|name| {
+        if name.ends_with(".yaml.j2") {
+            AutoEscape::Json
+        } else {
+            AutoEscape::None
+        }
+    });
+    env.add_filter("component", component);
+    env.add_filter("env_value", env_value);
+    env.add_filter("ini_value", ini_value);
+    for (name, source) in MANIFESTS.iter().chain(FILES.iter()) {
+        env.add_template(name, source).map_err(|e| RenderError {
+            template: (*name).into(),
+            message: e.to_string(),
+        })?;
+    }
+    Ok(env)
+}
+
+/// The common labels plus `app.kubernetes.io/component`.
+fn component(labels: &Value, name: &str) -> Result<Value, Error> {
+    let mut map: std::collections::BTreeMap<String, Value> = std::collections::BTreeMap::new();
+    for key in labels.try_iter()? {
+        let value = labels.get_item(&key)?;
+        map.insert(key.to_string(), value);
+    }
+    map.insert("app.kubernetes.io/component".into(), Value::from(name));
+    Ok(Value::from(map))
+}
+
+/// A `config.env` value. MinIO strips the quotes but does no unescaping, so a value that would
+/// need escaping cannot be written faithfully and is refused.
+fn env_value(value: &str) -> Result<String, Error> {
+    if let Some(c) = value
+        .chars()
+        .find(|c| c.is_control() || matches!(c, '"' | '\\' | '$' | '`'))
+    {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!("a config.env value contains {c:?}, which MinIO cannot read back"),
+        ));
+    }
+    Ok(value.to_string())
+}
+
+/// An `rclone.conf` value: one line, no section brackets at the start.
+fn ini_value(value: &str) -> Result<String, Error> {
+    if value.chars().any(char::is_control) || value.starts_with(['[', ';', '#']) {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!("{value:?} cannot be written as an rclone.conf value"),
+        ));
+    }
+    Ok(value.to_string())
+}
+
+/// Renders every manifest template against the plan.
+pub fn render(plan: &Plan) -> Result<Vec<Rendered>, RenderError> {
+    let env = environment()?;
+    let failed = |template: &str| {
+        let template = template.to_string();
+        move |e: Error| RenderError {
+            template: template.clone(),
+            message: format!("{e:#}"),
+        }
+    };
+    let base = Value::from(minijinja::value::Serde(plan));
+    let file = |name: &str| -> Result<String, RenderError> {
+        env.get_template(name)
+            .and_then(|t| t.render(&base))
+            .map_err(failed(name))
+    };
+    let config_env_text = file("config.env.j2")?;
+    let rclone_conf_text = if plan.rclone.is_some() {
+        file("rclone.conf.j2")?
+    } else {
+        String::new()
+    };
+    let ctx = minijinja::context! {
+        config_env_text,
+        rclone_conf_text,
+        ..base
+    };
+    MANIFESTS
+        .iter()
+        .map(|(name, _)| {
+            let text = env
+                .get_template(name)
+                .and_then(|t| t.render(&ctx))
+                .map_err(failed(name))?;
+            Ok(Rendered {
+                template: name,
+                text,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_values_that_need_escaping_are_refused() {
+        assert!(env_value("EC:4").is_ok());
+        for bad in ["a\"b", "a$b", "a\\b", "a\nb", "`x`"] {
+            assert!(env_value(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn ini_values_stay_on_one_line() {
+        assert!(ini_value("https://minio.matrix.svc.cluster.local").is_ok());
+        assert!(ini_value("x\n[evil]").is_err());
+        assert!(ini_value("[evil]").is_err());
+    }
+}

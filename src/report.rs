@@ -1,0 +1,182 @@
+//! Human-readable views of plans: `miniogen plan` and `miniogen profiles`.
+//!
+//! Formats only; every figure comes from the plan. The JSON form of `plan` serializes the plan
+//! itself, so scripts see the same numbers the table shows.
+
+use std::fmt::Write as _;
+
+use crate::plan::{Plan, Pool};
+
+fn plural(n: u32, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn losses(drives: u32, pool: &Pool) -> String {
+    format!(
+        "{} per set, {}",
+        plural(drives, "drive", "drives"),
+        plural(
+            if drives == pool.layout.drives_lost_read {
+                pool.layout.servers_lost_read
+            } else {
+                pool.layout.servers_lost_write
+            },
+            "whole server",
+            "whole servers"
+        )
+    )
+}
+
+/// The plan as an aligned, readable report.
+#[must_use]
+pub fn plan_table(plan: &Plan) -> String {
+    let mut out = String::new();
+    let asked = match plan.tier.requested_ccu {
+        Some(n) if n != plan.tier.ccu => format!(" for {n} CCU"),
+        _ => String::new(),
+    };
+    let _ = writeln!(
+        out,
+        "tier {} CCU{asked}: {}",
+        plan.tier.ccu, plan.tier.summary
+    );
+    let _ = writeln!(out, "  profile              {}", plan.tier.profile);
+    let _ = writeln!(
+        out,
+        "  tenant               {} in namespace {}, {}",
+        plan.tenant.name, plan.namespace, plan.tenant.image
+    );
+    let _ = writeln!(
+        out,
+        "  S3 endpoint          {} (service port {} `{}`)",
+        plan.s3.url, plan.s3.port, plan.s3.port_name
+    );
+    for pool in &plan.pools {
+        let l = &pool.layout;
+        let _ = writeln!(out);
+        let _ = writeln!(out, "pool {}", pool.name);
+        let _ = writeln!(
+            out,
+            "  drives               {} servers x {} volumes = {} drives of {} (storage class {})",
+            pool.servers, pool.volumes_per_server, l.drives, pool.volume_size, pool.storage_class
+        );
+        let _ = writeln!(
+            out,
+            "  erasure sets         {} of {} drives, {} data + {} parity each ({})",
+            plural(l.sets, "set", "sets"),
+            l.set_size,
+            l.data,
+            l.parity,
+            plan.tenant.storage_class_standard
+        );
+        let _ = writeln!(
+            out,
+            "  capacity             raw {}, usable {} ({}% of raw)",
+            pool.raw, pool.usable, pool.efficiency_percent
+        );
+        let _ = writeln!(
+            out,
+            "  reads need           {} of {} drives per set: may lose {}",
+            l.read_quorum,
+            l.set_size,
+            losses(l.drives_lost_read, pool)
+        );
+        let _ = writeln!(
+            out,
+            "  writes need          {} of {} drives per set: may lose {}",
+            l.write_quorum,
+            l.set_size,
+            losses(l.drives_lost_write, pool)
+        );
+        let _ = writeln!(
+            out,
+            "  disruption budget    maxUnavailable {} ({}), {} drives per server per set",
+            l.servers_lost_write, pool.disruption_budget.name, l.drives_per_server_per_set
+        );
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "total");
+    let _ = writeln!(out, "  raw                  {}", plan.capacity.raw);
+    let _ = writeln!(out, "  usable               {}", plan.capacity.usable);
+    let _ = writeln!(
+        out,
+        "  runbook's figure     {}",
+        plan.capacity.runbook_usable
+    );
+    if let Some(why) = &plan.capacity.correction {
+        let _ = writeln!(out, "  correction           {why}");
+    }
+    out
+}
+
+/// The plan as JSON, for scripts.
+#[must_use]
+pub fn plan_json(plan: &Plan) -> String {
+    let mut text = serde_json::to_string_pretty(plan).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The scaling table: one row per plan, with the runbook's figure beside ours.
+#[must_use]
+pub fn profiles_table(plans: &[Plan]) -> String {
+    let header = [
+        "CCU",
+        "servers",
+        "volumes",
+        "size",
+        "drives",
+        "erasure sets",
+        "parity",
+        "raw",
+        "usable",
+        "runbook usable",
+        "PDB",
+    ];
+    let mut rows: Vec<Vec<String>> = vec![header.iter().map(|s| (*s).to_string()).collect()];
+    let mut corrected = false;
+    for plan in plans {
+        let pool = &plan.pools[0];
+        let l = &pool.layout;
+        let wrong = plan.capacity.runbook_usable != plan.capacity.usable;
+        corrected |= wrong;
+        rows.push(vec![
+            plan.tier.ccu.to_string(),
+            pool.servers.to_string(),
+            pool.volumes_per_server.to_string(),
+            pool.volume_size.clone(),
+            l.drives.to_string(),
+            format!("{} x {} ({}+{})", l.sets, l.set_size, l.data, l.parity),
+            plan.tenant.storage_class_standard.clone(),
+            plan.capacity.raw.clone(),
+            format!("{} ({}%)", plan.capacity.usable, pool.efficiency_percent),
+            format!(
+                "{}{}",
+                plan.capacity.runbook_usable,
+                if wrong { " (wrong)" } else { "" }
+            ),
+            format!("maxUnavailable {}", pool.disruption_budget.max_unavailable),
+        ]);
+    }
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for row in &rows {
+        let line: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        let _ = writeln!(out, "{}", line.join("  ").trim_end());
+    }
+    if corrected {
+        let _ = writeln!(
+            out,
+            "\nThe runbook's usable column halves raw capacity for every tier. That holds only for \
+             erasure sets where data equals parity (4+4 on 8 drives). With 16-drive sets, EC:4 keeps \
+             12 data + 4 parity shards: 75% of raw is usable."
+        );
+    }
+    out
+}

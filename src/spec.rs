@@ -1,0 +1,456 @@
+//! The input types: a sizing profile and a site file, as users write them in TOML.
+//!
+//! These serde types are the single source of truth for both decoding and the JSON Schemas in
+//! `schema/` (schemars derives them), so a field documented here is what an editor shows. They
+//! hold what the user wrote, defaults filled in, and nothing computed: arithmetic lives in `plan`.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A sizing profile: one row of the scaling table, the resources a tier of concurrent users needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "miniogen sizing profile")]
+pub struct Profile {
+    /// The largest number of concurrent users (CCU) this tier serves. `--ccu N` picks the
+    /// smallest built-in tier whose `ccu` is at least N.
+    #[schemars(range(min = 1, max = 1_000_000))]
+    pub ccu: u32,
+    /// One line describing who this tier is for.
+    #[schemars(length(max = 200))]
+    pub summary: String,
+    /// Servers, drives, parity and resources of the tenant's first pool.
+    pub sizing: Sizing,
+}
+
+/// Everything that varies with the tier. A site file may override any of it under `[sizing]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Sizing {
+    /// MinIO servers (pods) in the first pool; each runs on its own node.
+    #[schemars(range(min = 1, max = 1024))]
+    pub servers: u32,
+    /// Persistent volumes (drives) per server.
+    #[schemars(range(min = 1, max = 64))]
+    pub volumes_per_server: u32,
+    /// Size of every volume, as a Kubernetes quantity such as `500Gi`.
+    #[schemars(length(min = 1, max = 64))]
+    pub volume_size: String,
+    /// Parity shards per erasure set: `EC:N` in `MINIO_STORAGE_CLASS_STANDARD`. At most half the
+    /// erasure-set size of every pool.
+    #[schemars(range(min = 1, max = 8))]
+    pub parity: u32,
+    /// `MINIO_API_REQUESTS_MAX`: concurrent S3 requests one server accepts before queueing.
+    #[schemars(range(min = 1, max = 1_000_000))]
+    pub api_requests_max: u32,
+    /// CPU and memory of every MinIO server.
+    pub resources: Resources,
+}
+
+/// Kubernetes resource requests and limits of a MinIO server container.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Resources {
+    /// What the scheduler reserves for each server.
+    pub requests: ResourceList,
+    /// The most each server may use.
+    pub limits: ResourceList,
+}
+
+/// CPU and memory as Kubernetes quantities.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceList {
+    /// CPU, such as `2` or `500m`.
+    #[schemars(length(min = 1, max = 64))]
+    pub cpu: String,
+    /// Memory, such as `8Gi`.
+    #[schemars(length(min = 1, max = 64))]
+    pub memory: String,
+}
+
+/// The site file (`miniogen.toml`): what varies per installation. Every key is optional.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+#[schemars(title = "miniogen site file")]
+pub struct Site {
+    /// Namespace of the tenant and of everything miniogen generates.
+    #[schemars(length(max = 253))]
+    pub namespace: String,
+    /// The MinIO tenant itself.
+    pub tenant: TenantSettings,
+    /// Overrides of the profile's sizing; unset keys keep the profile's value.
+    pub sizing: SizingOverride,
+    /// Additional pools for horizontal scaling, after the profile's pool. Pools cannot be
+    /// resized once created: grow by appending one.
+    #[schemars(length(max = 32))]
+    pub pools: Vec<ExtraPool>,
+    /// Buckets the operator creates.
+    #[schemars(length(max = 100))]
+    pub buckets: Vec<Bucket>,
+    /// The applications' MinIO identities, one per consumer.
+    pub users: Users,
+    /// Prometheus scraping through a ServiceMonitor.
+    pub prometheus: Prometheus,
+    /// The rclone CronJob that copies Synapse media to the lawful-intercept bucket.
+    pub rclone: Rclone,
+    /// MinIO audit logging to a webhook.
+    pub audit: Audit,
+    /// Warnings that the site may silence.
+    pub warnings: Warnings,
+}
+
+impl Default for Site {
+    fn default() -> Self {
+        Self {
+            namespace: "matrix".into(),
+            tenant: TenantSettings::default(),
+            sizing: SizingOverride::default(),
+            pools: Vec::new(),
+            buckets: ["synapse-media", "synapse-media-li", "postgresql-backups"]
+                .into_iter()
+                .map(|name| Bucket {
+                    name: name.into(),
+                    region: None,
+                    object_lock: false,
+                })
+                .collect(),
+            users: Users::default(),
+            prometheus: Prometheus::default(),
+            rclone: Rclone::default(),
+            audit: Audit::default(),
+            warnings: Warnings::default(),
+        }
+    }
+}
+
+/// Settings of the Tenant object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct TenantSettings {
+    /// Name of the Tenant; the operator derives pod and service names from it.
+    #[schemars(length(max = 253))]
+    pub name: String,
+    /// MinIO image, pinned to a `RELEASE.` tag or a `@sha256:` digest.
+    #[schemars(length(max = 512))]
+    pub image: String,
+    /// StorageClass of every volume.
+    #[schemars(length(max = 253))]
+    pub storage_class: String,
+    /// Name of the first pool.
+    #[schemars(length(max = 63))]
+    pub pool_name: String,
+    /// Let the operator issue TLS certificates (`requestAutoCert`). The S3 service then serves
+    /// HTTPS on port 443 instead of HTTP on port 80.
+    pub tls: bool,
+    /// ConfigMap holding the CA that signed the operator's certificates, for clients that must
+    /// verify them. Every namespace has `kube-root-ca.crt`.
+    #[schemars(length(max = 253))]
+    pub ca_config_map: String,
+    /// Name of the configuration Secret (`config.env`, root credentials).
+    #[schemars(length(max = 253))]
+    pub config_secret: String,
+    /// MinIO root user name. Its password lives in the configuration Secret.
+    #[schemars(length(min = 3, max = 128))]
+    pub root_user: String,
+}
+
+impl Default for TenantSettings {
+    fn default() -> Self {
+        Self {
+            name: "matrix-minio".into(),
+            image: "quay.io/minio/minio:RELEASE.2024-10-13T13-34-11Z".into(),
+            storage_class: "standard".into(),
+            pool_name: "pool-0".into(),
+            tls: true,
+            ca_config_map: "kube-root-ca.crt".into(),
+            config_secret: "minio-config".into(),
+            root_user: "minio-admin".into(),
+        }
+    }
+}
+
+/// The profile's sizing with every key optional.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct SizingOverride {
+    /// MinIO servers (pods) in the first pool.
+    #[schemars(range(min = 1, max = 1024))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub servers: Option<u32>,
+    /// Persistent volumes (drives) per server.
+    #[schemars(range(min = 1, max = 64))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub volumes_per_server: Option<u32>,
+    /// Size of every volume of the first pool, such as `1Ti`.
+    #[schemars(length(min = 1, max = 64))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub volume_size: Option<String>,
+    /// Parity shards per erasure set (`EC:N`).
+    #[schemars(range(min = 1, max = 8))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parity: Option<u32>,
+    /// `MINIO_API_REQUESTS_MAX`.
+    #[schemars(range(min = 1, max = 1_000_000))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_requests_max: Option<u32>,
+    /// CPU and memory overrides.
+    pub resources: ResourcesOverride,
+}
+
+/// Resource requests and limits with every key optional.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct ResourcesOverride {
+    /// Request overrides.
+    pub requests: ResourceListOverride,
+    /// Limit overrides.
+    pub limits: ResourceListOverride,
+}
+
+/// CPU and memory, each optional.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct ResourceListOverride {
+    /// CPU, such as `4`.
+    #[schemars(length(min = 1, max = 64))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<String>,
+    /// Memory, such as `16Gi`.
+    #[schemars(length(min = 1, max = 64))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory: Option<String>,
+}
+
+/// A pool added for horizontal scaling. It gets the first pool's resources and parity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtraPool {
+    /// Pool name, such as `pool-1`.
+    #[schemars(length(max = 63))]
+    pub name: String,
+    /// MinIO servers (pods) in this pool.
+    #[schemars(range(min = 1, max = 1024))]
+    pub servers: u32,
+    /// Persistent volumes per server.
+    #[schemars(range(min = 1, max = 64))]
+    pub volumes_per_server: u32,
+    /// Size of every volume, such as `500Gi`.
+    #[schemars(length(min = 1, max = 64))]
+    pub volume_size: String,
+    /// StorageClass of this pool's volumes; the tenant's when unset.
+    #[schemars(length(max = 253))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_class: Option<String>,
+}
+
+/// A bucket the operator creates when the tenant starts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Bucket {
+    /// Bucket name, following the S3 naming rules.
+    #[schemars(length(max = 63))]
+    pub name: String,
+    /// Region reported for the bucket.
+    #[schemars(length(max = 64))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Create the bucket with object locking (it cannot be turned off later).
+    #[serde(default)]
+    pub object_lock: bool,
+}
+
+/// One MinIO identity per consumer, so that each can be scoped and rotated on its own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Users {
+    /// The Synapse media store.
+    pub synapse: AppUser,
+    /// CloudNativePG backups.
+    pub cnpg: AppUser,
+    /// The rclone lawful-intercept sync.
+    pub rclone: AppUser,
+}
+
+impl Default for Users {
+    fn default() -> Self {
+        Self {
+            synapse: AppUser::new("synapse", "minio-user"),
+            cnpg: AppUser::new("cnpg", "minio-credentials"),
+            rclone: AppUser::new("rclone-li-sync", "minio-rclone-credentials"),
+        }
+    }
+}
+
+/// A MinIO user and the Secret that holds its keys.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppUser {
+    /// The user's access key (its name in MinIO).
+    #[schemars(length(min = 3, max = 128))]
+    pub access_key: String,
+    /// Secret holding `CONSOLE_ACCESS_KEY` and `CONSOLE_SECRET_KEY`, the keys the operator
+    /// reads to create the user.
+    #[schemars(length(max = 253))]
+    pub secret: String,
+}
+
+impl AppUser {
+    fn new(access_key: &str, secret: &str) -> Self {
+        Self {
+            access_key: access_key.into(),
+            secret: secret.into(),
+        }
+    }
+}
+
+/// How Prometheus scrapes the tenant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Prometheus {
+    /// Emit a ServiceMonitor for the Prometheus Operator.
+    pub enabled: bool,
+    /// Labels your Prometheus's `serviceMonitorSelector` matches, such as
+    /// `{ release = "kube-prometheus-stack" }`.
+    pub labels: BTreeMap<String, String>,
+    /// Scrape interval, such as `30s`.
+    #[schemars(length(max = 16))]
+    pub interval: String,
+    /// Scrape timeout, shorter than the interval.
+    #[schemars(length(max = 16))]
+    pub scrape_timeout: String,
+    /// `public` sets `MINIO_PROMETHEUS_AUTH_TYPE=public` so the metrics need no token;
+    /// `bearer` keeps MinIO's default and sends the token in `bearer_token_secret`.
+    pub auth: MetricsAuth,
+    /// Secret holding the token from `mc admin prometheus generate`, for `auth = "bearer"`.
+    #[schemars(length(max = 253))]
+    pub bearer_token_secret: String,
+    /// Key of the token within `bearer_token_secret`.
+    #[schemars(length(max = 253))]
+    pub bearer_token_key: String,
+}
+
+impl Default for Prometheus {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            labels: BTreeMap::new(),
+            interval: "30s".into(),
+            scrape_timeout: "10s".into(),
+            auth: MetricsAuth::Public,
+            bearer_token_secret: String::new(),
+            bearer_token_key: "token".into(),
+        }
+    }
+}
+
+/// How the metrics endpoint authenticates Prometheus: `public` (no token; keep the port inside
+/// the cluster) or `bearer` (MinIO's default, a JWT).
+// Variants carry no doc comments on purpose: schemars would turn them into a `oneOf`, whose
+// errors say far less than an `enum`'s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum MetricsAuth {
+    #[allow(missing_docs)]
+    Public,
+    #[allow(missing_docs)]
+    Bearer,
+}
+
+/// The lawful-intercept media sync.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Rclone {
+    /// Emit the rclone configuration and CronJob.
+    pub enabled: bool,
+    /// CronJob name.
+    #[schemars(length(max = 52))]
+    pub name: String,
+    /// Cron schedule, such as `*/15 * * * *`.
+    #[schemars(length(max = 100))]
+    pub schedule: String,
+    /// Time zone of the schedule (`timeZone`), such as `Etc/UTC`.
+    #[schemars(length(max = 64))]
+    pub time_zone: String,
+    /// rclone image, pinned to a version tag or digest.
+    #[schemars(length(max = 512))]
+    pub image: String,
+    /// Where media is copied from.
+    pub source: RcloneEnd,
+    /// Where media is copied to.
+    pub destination: RcloneEnd,
+    /// `--transfers`: files copied in parallel.
+    #[schemars(range(min = 1, max = 256))]
+    pub transfers: u32,
+    /// `--checkers`: files compared in parallel.
+    #[schemars(range(min = 1, max = 256))]
+    pub checkers: u32,
+    /// Seconds after which a run is stopped (`activeDeadlineSeconds`).
+    #[schemars(range(min = 60, max = 604_800))]
+    pub deadline_seconds: u32,
+}
+
+impl Default for Rclone {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            name: "minio-li-sync".into(),
+            schedule: "*/15 * * * *".into(),
+            time_zone: "Etc/UTC".into(),
+            image: "docker.io/rclone/rclone:1.75.2".into(),
+            source: RcloneEnd {
+                remote: "minio-main".into(),
+                bucket: "synapse-media".into(),
+            },
+            destination: RcloneEnd {
+                remote: "minio-li".into(),
+                bucket: "synapse-media-li".into(),
+            },
+            transfers: 4,
+            checkers: 8,
+            deadline_seconds: 3600,
+        }
+    }
+}
+
+/// One side of the sync: an rclone remote and a bucket of the tenant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RcloneEnd {
+    /// rclone remote name, as in `minio-main:synapse-media`.
+    #[schemars(length(max = 63))]
+    pub remote: String,
+    /// Bucket, one of `buckets`.
+    #[schemars(length(max = 63))]
+    pub bucket: String,
+}
+
+/// MinIO audit logging.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Audit {
+    /// HTTP(S) endpoint that receives MinIO's audit events; none when unset.
+    #[schemars(length(max = 2048))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook_endpoint: Option<String>,
+}
+
+/// Warnings a site may silence once it has read them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+#[allow(clippy::struct_excessive_bools)]
+pub struct Warnings {
+    /// Warn when a pool's servers are not a multiple of 4, as the runbook advises. MinIO itself
+    /// only needs a valid erasure-set layout.
+    pub servers_multiple_of_4: bool,
+}
+
+impl Default for Warnings {
+    fn default() -> Self {
+        Self {
+            servers_multiple_of_4: true,
+        }
+    }
+}
