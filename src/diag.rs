@@ -86,6 +86,16 @@ fn printable(line: &str) -> String {
         .collect()
 }
 
+/// A user's value in a message: in backticks, with anything unprintable escaped.
+#[must_use]
+pub fn quote(value: &str) -> String {
+    if value.chars().any(|c| c.is_control() || c == '`') {
+        format!("{value:?}")
+    } else {
+        format!("`{value}`")
+    }
+}
+
 /// One problem (or remark) about the input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -179,10 +189,11 @@ impl fmt::Display for Diagnostic {
         if let Some(loc) = &self.location {
             let number = loc.line.to_string();
             gutter = " ".repeat(number.len() + 1);
+            let arrow = " ".repeat(number.len());
             if loc.source_line.is_empty() {
-                writeln!(f, "{gutter}--> {}", loc.file)?;
+                writeln!(f, "{arrow}--> {}", loc.file)?;
             } else {
-                writeln!(f, "{gutter}--> {}:{}:{}", loc.file, loc.line, loc.column)?;
+                writeln!(f, "{arrow}--> {}:{}:{}", loc.file, loc.line, loc.column)?;
                 writeln!(f, "{gutter}|")?;
                 writeln!(f, "{number} | {}", loc.source_line)?;
                 let pad: String = loc
@@ -220,7 +231,14 @@ impl fmt::Display for Diagnostic {
 pub fn render_all(diagnostics: &[Diagnostic]) -> String {
     let mut out = String::new();
     let mut sorted: Vec<&Diagnostic> = diagnostics.iter().collect();
-    sorted.sort_by_key(|d| d.severity);
+    // Errors first, then in the order the user reads the files.
+    sorted.sort_by_key(|d| {
+        let place = d
+            .location
+            .as_ref()
+            .map(|l| (l.file.clone(), l.line, l.column));
+        (d.severity, place.is_none(), place)
+    });
     for d in &sorted {
         let _ = writeln!(out, "{d}");
     }

@@ -1,8 +1,104 @@
 //! Syntax checks for names and small strings: Kubernetes names and labels, S3 bucket names,
 //! pinned images, cron schedules and Prometheus durations.
 //!
-//! Each check returns `Err(reason)` with a reason a user can act on; `rules` decides where to
-//! report it.
+//! Each check returns `Err(reason)` with a reason a user can act on. The schemas name them as
+//! JSON Schema `format`s (see `FORMATS`), so that the schema stage reports them together with
+//! every other violation.
+
+use crate::quantity;
+
+/// A syntax check: `Err` carries the reason, phrased to follow the value.
+pub type Check = fn(&str) -> Result<(), String>;
+
+/// The custom formats the schemas use: name, what a valid value looks like, and its check.
+pub const FORMATS: [(&str, &str, Check); 13] = [
+    (
+        "dns-label",
+        "a DNS-1123 label such as `matrix-minio`",
+        dns_label,
+    ),
+    (
+        "dns-subdomain",
+        "a DNS-1123 name such as `kube-root-ca.crt`",
+        dns_subdomain,
+    ),
+    (
+        "s3-bucket",
+        "an S3 bucket name such as `synapse-media`",
+        bucket,
+    ),
+    ("k8s-size", "a size such as `500Gi` or `1Ti`", |v| {
+        quantity::bytes(v).map(|_| ()).map_err(|e| e.to_string())
+    }),
+    ("k8s-cpu", "CPU such as `2` or `500m`", |v| {
+        quantity::millicores(v)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }),
+    ("cron", "a schedule such as `*/15 * * * *`", cron),
+    ("duration", "a duration such as `30s` or `1m`", |v| {
+        duration_ms(v).map(|_| ())
+    }),
+    (
+        "http-url",
+        "a URL such as `http://audit.example:8080/webhook`",
+        http_url,
+    ),
+    (
+        "minio-image",
+        "an image pinned to a MinIO release, such as `quay.io/minio/minio:RELEASE.2024-10-13T13-34-11Z`",
+        |v| pinned_image(v, true),
+    ),
+    (
+        "pinned-image",
+        "an image pinned to a version tag or `@sha256:` digest",
+        |v| pinned_image(v, false),
+    ),
+    ("label-value", "a Kubernetes label value", label_value),
+    (
+        "access-key",
+        "letters, digits, `-`, `_`, `.` or `@`",
+        access_key,
+    ),
+    (
+        "time-zone",
+        "an IANA time zone such as `Etc/UTC`",
+        time_zone,
+    ),
+];
+
+/// What a valid value of `format` looks like, and why `value` is not one; `None` when it is.
+#[must_use]
+pub fn check_format(format: &str, value: &str) -> Option<(&'static str, String)> {
+    let (_, expected, check) = FORMATS.iter().find(|(name, _, _)| *name == format)?;
+    check(value).err().map(|why| (*expected, why))
+}
+
+/// A MinIO access key: no characters that need quoting anywhere it is written.
+pub fn access_key(key: &str) -> Result<(), String> {
+    match key
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@')))
+    {
+        Some(c) => Err(format!("contains {c:?}")),
+        None if key.len() < 3 => Err("is shorter than the 3 characters MinIO needs".into()),
+        None => Ok(()),
+    }
+}
+
+/// An IANA time zone name as the CronJob controller takes it (`Etc/UTC`, `Europe/Berlin`).
+pub fn time_zone(zone: &str) -> Result<(), String> {
+    if zone.is_empty() {
+        return Err("must not be empty".into());
+    }
+    match zone
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+')))
+    {
+        Some(c) => Err(format!("contains {c:?}")),
+        None => Ok(()),
+    }
+}
 
 /// A DNS-1123 label: at most 63 lowercase alphanumerics or `-`, alphanumeric at both ends.
 pub fn dns_label(name: &str) -> Result<(), String> {
@@ -250,11 +346,11 @@ pub fn duration_ms(text: &str) -> Result<u64, String> {
             .find(|c: char| !c.is_ascii_digit())
             .unwrap_or(rest.len());
         if digits == 0 {
-            return Err(format!("`{text}` is not a duration such as `30s`"));
+            return Err("is not a duration such as `30s`".into());
         }
         let n: u64 = rest[..digits]
             .parse()
-            .map_err(|_| format!("`{text}` is too large"))?;
+            .map_err(|_| "is too large".to_string())?;
         rest = &rest[digits..];
         let unit_len = rest
             .find(|c: char| c.is_ascii_digit())
@@ -267,12 +363,12 @@ pub fn duration_ms(text: &str) -> Result<u64, String> {
             "d" => 86_400_000,
             "w" => 604_800_000,
             "y" => 31_536_000_000,
-            _ => return Err(format!("`{text}` is not a duration such as `30s`")),
+            _ => return Err("is not a duration such as `30s`".into()),
         };
         total = n
             .checked_mul(factor)
             .and_then(|v| total.checked_add(v))
-            .ok_or_else(|| format!("`{text}` is too large"))?;
+            .ok_or_else(|| "is too large".to_string())?;
         rest = &rest[unit_len..];
     }
     Ok(total)

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::credentials::{self, Credential};
+use crate::credentials;
 use crate::decode::Spec;
 use crate::erasure::Layout;
 use crate::quantity;
@@ -175,8 +175,19 @@ pub struct Endpoint {
 pub struct EnvEntry {
     /// Variable name.
     pub name: String,
-    /// Value.
-    pub value: String,
+    /// Value, for settings.
+    pub value: Option<String>,
+    /// Where the value comes from, for credentials: the plan never holds a credential itself.
+    pub credential: Option<CredentialRef>,
+}
+
+/// A key of a Secret whose value is a credential, filled in by the render stage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CredentialRef {
+    /// Secret name.
+    pub secret: String,
+    /// Key within the Secret.
+    pub key: String,
 }
 
 /// An application user.
@@ -188,8 +199,8 @@ pub struct User {
     pub access_key: String,
     /// The Secret holding `CONSOLE_ACCESS_KEY` and `CONSOLE_SECRET_KEY`.
     pub secret: String,
-    /// The secret key's value.
-    pub secret_key: Credential,
+    /// The secret key, filled in by the render stage.
+    pub secret_key: CredentialRef,
 }
 
 /// A bucket.
@@ -404,10 +415,16 @@ fn endpoint(tls: bool, namespace: &str) -> Endpoint {
 
 fn config_env(spec: &Spec) -> Vec<EnvEntry> {
     let site = &spec.site;
-    let root_password = credentials::value(&site.tenant.config_secret, "MINIO_ROOT_PASSWORD");
     let mut entries = vec![
         env("MINIO_ROOT_USER", &site.tenant.root_user),
-        env("MINIO_ROOT_PASSWORD", root_password.value()),
+        EnvEntry {
+            name: "MINIO_ROOT_PASSWORD".into(),
+            value: None,
+            credential: Some(CredentialRef {
+                secret: site.tenant.config_secret.clone(),
+                key: "MINIO_ROOT_PASSWORD".into(),
+            }),
+        },
         env(
             "MINIO_STORAGE_CLASS_STANDARD",
             &format!("EC:{}", spec.sizing.parity),
@@ -438,7 +455,10 @@ fn users(site: &Site) -> Vec<User> {
         role,
         access_key: u.access_key.clone(),
         secret: u.secret.clone(),
-        secret_key: credentials::value(&u.secret, "CONSOLE_SECRET_KEY"),
+        secret_key: CredentialRef {
+            secret: u.secret.clone(),
+            key: "CONSOLE_SECRET_KEY".into(),
+        },
     })
     .collect()
 }
@@ -459,12 +479,12 @@ fn monitor(site: &Site, labels: &BTreeMap<String, String>, s3: &Endpoint) -> Mon
         path: METRICS_PATH,
         server_name: tls.then(|| s3.host.clone()),
         ca_config_map: tls.then(|| site.tenant.ca_config_map.clone()),
-        bearer: (site.prometheus.auth == MetricsAuth::Bearer).then(|| {
-            (
-                site.prometheus.bearer_token_secret.clone(),
-                site.prometheus.bearer_token_key.clone(),
-            )
-        }),
+        bearer: site
+            .prometheus
+            .bearer_token_secret
+            .clone()
+            .filter(|_| site.prometheus.auth == MetricsAuth::Bearer)
+            .map(|secret| (secret, site.prometheus.bearer_token_key.clone())),
     }
 }
 
@@ -504,7 +524,8 @@ fn rclone(site: &Site, s3: &Endpoint) -> Rclone {
 fn env(name: &str, value: &str) -> EnvEntry {
     EnvEntry {
         name: name.into(),
-        value: value.into(),
+        value: Some(value.into()),
+        credential: None,
     }
 }
 

@@ -10,13 +10,13 @@ use thiserror::Error;
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum QuantityError {
     /// Not the Kubernetes quantity grammar.
-    #[error("`{0}` is not a Kubernetes quantity")]
+    #[error("is not a Kubernetes quantity")]
     Syntax(String),
     /// Negative or zero where a size is needed.
-    #[error("`{0}` must be greater than zero")]
+    #[error("must be greater than zero")]
     NotPositive(String),
     /// Larger than any real disk or node.
-    #[error("`{0}` is too large")]
+    #[error("is too large")]
     TooLarge(String),
 }
 
@@ -97,21 +97,35 @@ pub fn millicores(text: &str) -> Result<u128, QuantityError> {
     Ok(value)
 }
 
-/// Formats bytes with the largest binary suffix that keeps two decimals meaningful: `1.5Ti`.
+const UNITS: [(&str, u32); 6] = [
+    ("Ei", 60),
+    ("Pi", 50),
+    ("Ti", 40),
+    ("Gi", 30),
+    ("Mi", 20),
+    ("Ki", 10),
+];
+
+/// Formats bytes exactly, in the largest binary unit that divides them: `2Ti`, `4000Gi`. Exact
+/// figures compare cleanly with the runbook, which writes 4 x 2 x 500Gi as `4Ti`.
 #[must_use]
 pub fn format_bytes(bytes: u128) -> String {
-    const UNITS: [(&str, u32); 6] = [
-        ("Ei", 60),
-        ("Pi", 50),
-        ("Ti", 40),
-        ("Gi", 30),
-        ("Mi", 20),
-        ("Ki", 10),
-    ];
+    for (suffix, shift) in UNITS {
+        let unit = 1u128 << shift;
+        if bytes >= unit && bytes % unit == 0 {
+            return format!("{}{suffix}", bytes / unit);
+        }
+    }
+    format!("{bytes}")
+}
+
+/// Formats bytes in the largest unit they reach, rounded to two decimals: `3.91Ti`.
+#[must_use]
+pub fn approx_bytes(bytes: u128) -> String {
     for (suffix, shift) in UNITS {
         let unit = 1u128 << shift;
         if bytes >= unit {
-            let hundredths = bytes * 100 / unit;
+            let hundredths = (bytes * 100 + unit / 2) / unit;
             let (whole, frac) = (hundredths / 100, hundredths % 100);
             return match frac {
                 0 => format!("{whole}{suffix}"),
@@ -120,7 +134,7 @@ pub fn format_bytes(bytes: u128) -> String {
             };
         }
     }
-    format!("{bytes}B")
+    format!("{bytes}")
 }
 
 #[cfg(test)]
@@ -155,8 +169,11 @@ mod tests {
     fn formats_bytes() {
         assert_eq!(format_bytes(800 << 30), "800Gi");
         assert_eq!(format_bytes(2 << 40), "2Ti");
-        assert_eq!(format_bytes(3 << 39), "1.5Ti");
-        assert_eq!(format_bytes(12 << 40), "12Ti");
-        assert_eq!(format_bytes(600 << 30), "600Gi");
+        assert_eq!(format_bytes(3 << 39), "1536Gi");
+        assert_eq!(format_bytes(4000 << 30), "4000Gi");
+        assert_eq!(format_bytes(1000), "1000");
+        assert_eq!(approx_bytes(4000 << 30), "3.91Ti");
+        assert_eq!(approx_bytes(3 << 39), "1.5Ti");
+        assert_eq!(approx_bytes(2 << 40), "2Ti");
     }
 }

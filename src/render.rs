@@ -11,6 +11,7 @@ use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior};
 use thiserror::Error as ThisError;
 
+use crate::credentials;
 use crate::plan::Plan;
 
 /// Templates that each produce one or more Kubernetes documents.
@@ -90,6 +91,7 @@ fn environment() -> Result<Environment<'static>, RenderError> {
     env.add_filter("component", component);
     env.add_filter("env_value", env_value);
     env.add_filter("ini_value", ini_value);
+    env.add_function("credential", credential);
     for (name, source) in MANIFESTS.iter().chain(FILES.iter()) {
         env.add_template(name, source).map_err(|e| RenderError {
             template: (*name).into(),
@@ -108,6 +110,26 @@ fn component(labels: &Value, name: &str) -> Result<Value, Error> {
     }
     map.insert("app.kubernetes.io/component".into(), Value::from(name));
     Ok(Value::from(map))
+}
+
+/// The value of a credential reference from the plan. Credentials enter only here, at the last
+/// moment, so that the plan (and `miniogen plan --format json`) never holds one.
+fn credential(reference: &Value) -> Result<String, Error> {
+    let field = |name: &str| -> Result<String, Error> {
+        reference
+            .get_attr(name)?
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("credential without `{name}`"),
+                )
+            })
+    };
+    Ok(credentials::value(&field("secret")?, &field("key")?)
+        .value()
+        .to_string())
 }
 
 /// A `config.env` value. MinIO strips the quotes but does no unescaping, so a value that would
@@ -195,5 +217,55 @@ mod tests {
         assert!(ini_value("https://minio.matrix.svc.cluster.local").is_ok());
         assert!(ini_value("x\n[evil]").is_err());
         assert!(ini_value("[evil]").is_err());
+    }
+
+    /// User strings reach the templates as data: whatever they hold, the YAML read back holds
+    /// exactly the same string, and template syntax inside them is never evaluated.
+    #[test]
+    fn hostile_strings_round_trip_exactly() {
+        use crate::decode::{Inputs, decode};
+        use crate::load::{BUILTINS, builtin_document};
+        let inputs = Inputs {
+            profile: builtin_document(BUILTINS[2]).unwrap_or_else(|e| panic!("{e}")),
+            site: None,
+            sets: Vec::new(),
+            requested_ccu: None,
+        };
+        let spec = decode(&inputs).unwrap_or_else(|e| panic!("{e:?}"));
+        let hostile = [
+            "a\"b\nc",
+            "---\nkind: Evil",
+            "{{ 7 * 7 }}",
+            "{% raw %}x",
+            "key: value",
+            "&anchor *alias",
+            "on",
+            "12:30",
+            "- item",
+            "# comment",
+            "'single' \"double\" `tick` \\ back",
+            "\u{2028}line\u{85}sep\t",
+        ];
+        for text in hostile {
+            let mut plan = crate::plan::plan(&spec);
+            plan.namespace = text.to_string();
+            plan.tenant.image = text.to_string();
+            let rendered = render(&plan).unwrap_or_else(|e| panic!("{e}"));
+            let manifests =
+                crate::post::assemble(&rendered).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+            let tenant = manifests.iter().find(|m| m.kind == "Tenant");
+            let tenant = tenant.unwrap_or_else(|| panic!("{text:?}: no Tenant"));
+            assert_eq!(tenant.namespace, text);
+            assert_eq!(tenant.value["spec"]["image"], text);
+            for m in &manifests {
+                assert_eq!(m.namespace, text, "{} {}", m.kind, m.name);
+            }
+            assert_eq!(manifests.len(), 9, "{text:?} added or removed objects");
+            let stream = crate::sink::stream(&manifests).unwrap_or_else(|e| panic!("{e}"));
+            let back: Vec<serde_json::Value> =
+                serde_saphyr::from_multiple(&stream).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+            let written: Vec<&serde_json::Value> = manifests.iter().map(|m| &m.value).collect();
+            assert_eq!(back.iter().collect::<Vec<_>>(), written, "{text:?}");
+        }
     }
 }

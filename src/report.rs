@@ -5,25 +5,29 @@
 
 use std::fmt::Write as _;
 
-use crate::plan::{Plan, Pool};
+use crate::plan::Plan;
+use crate::quantity;
+
+/// An exact size, with an approximation in the largest unit when they differ.
+fn size(bytes: u128) -> String {
+    let exact = quantity::format_bytes(bytes);
+    let approx = quantity::approx_bytes(bytes);
+    if exact == approx {
+        exact
+    } else {
+        format!("{exact} (~{approx})")
+    }
+}
 
 fn plural(n: u32, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-fn losses(drives: u32, pool: &Pool) -> String {
+fn losses(drives: u32, servers: u32) -> String {
     format!(
         "{} per set, {}",
         plural(drives, "drive", "drives"),
-        plural(
-            if drives == pool.layout.drives_lost_read {
-                pool.layout.servers_lost_read
-            } else {
-                pool.layout.servers_lost_write
-            },
-            "whole server",
-            "whole servers"
-        )
+        plural(servers, "whole server", "whole servers")
     )
 }
 
@@ -71,22 +75,24 @@ pub fn plan_table(plan: &Plan) -> String {
         );
         let _ = writeln!(
             out,
-            "  capacity             raw {}, usable {} ({}% of raw)",
-            pool.raw, pool.usable, pool.efficiency_percent
+            "  capacity             raw {}, usable {}: {}% of raw",
+            size(pool.raw_bytes),
+            size(pool.usable_bytes),
+            pool.efficiency_percent
         );
         let _ = writeln!(
             out,
             "  reads need           {} of {} drives per set: may lose {}",
             l.read_quorum,
             l.set_size,
-            losses(l.drives_lost_read, pool)
+            losses(l.drives_lost_read, l.servers_lost_read)
         );
         let _ = writeln!(
             out,
             "  writes need          {} of {} drives per set: may lose {}",
             l.write_quorum,
             l.set_size,
-            losses(l.drives_lost_write, pool)
+            losses(l.drives_lost_write, l.servers_lost_write)
         );
         let _ = writeln!(
             out,
@@ -96,11 +102,19 @@ pub fn plan_table(plan: &Plan) -> String {
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "total");
-    let _ = writeln!(out, "  raw                  {}", plan.capacity.raw);
-    let _ = writeln!(out, "  usable               {}", plan.capacity.usable);
     let _ = writeln!(
         out,
-        "  runbook's figure     {}",
+        "  raw                  {}",
+        size(plan.capacity.raw_bytes)
+    );
+    let _ = writeln!(
+        out,
+        "  usable               {}",
+        size(plan.capacity.usable_bytes)
+    );
+    let _ = writeln!(
+        out,
+        "  runbook's usable     {}",
         plan.capacity.runbook_usable
     );
     if let Some(why) = &plan.capacity.correction {

@@ -70,7 +70,11 @@ pub fn check(kind: Kind, value: &Value, locate: &Locate<'_>) -> Vec<Diagnostic> 
         Ok(schema) => schema,
         Err(e) => return vec![Diagnostic::error(format!("embedded schema is broken: {e}"))],
     };
-    let validator = match jsonschema::validator_for(&schema) {
+    let mut options = jsonschema::options().should_validate_formats(true);
+    for (name, _, check) in crate::names::FORMATS {
+        options = options.with_format(name, move |value: &str| check(value).is_ok());
+    }
+    let validator = match options.build(&schema) {
         Ok(v) => v,
         Err(e) => return vec![Diagnostic::error(format!("embedded schema is broken: {e}"))],
     };
@@ -177,6 +181,7 @@ fn describe(
             }
             one(d)
         }
+        ValidationErrorKind::Format { format } => vec![bad_format(locate, pointer, format, found)],
         other => one(Diagnostic::error(format!("`{path}` is not valid"))
             .at(here())
             .label(other_message(other))),
@@ -209,6 +214,22 @@ fn unknown_key(
     } else {
         d.help(format!("known keys: {}", known.join(", ")))
     }
+}
+
+fn bad_format(
+    locate: &Locate<'_>,
+    pointer: &str,
+    format: &str,
+    found: Option<&Value>,
+) -> Diagnostic {
+    let path = key_path(pointer);
+    let value = found.and_then(Value::as_str).unwrap_or_default();
+    let (expected, why) = crate::names::check_format(format, value)
+        .unwrap_or(("a valid value", "is not valid".into()));
+    Diagnostic::error(format!("`{path}`: {} {why}", crate::diag::quote(value)))
+        .at(Some(locate(pointer, false)))
+        .key(path)
+        .label(format!("expected {expected}"))
 }
 
 fn other_message(kind: &ValidationErrorKind) -> String {

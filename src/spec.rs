@@ -36,6 +36,7 @@ pub struct Sizing {
     #[schemars(range(min = 1, max = 64))]
     pub volumes_per_server: u32,
     /// Size of every volume, as a Kubernetes quantity such as `500Gi`.
+    #[schemars(extend("format" = "k8s-size"))]
     #[schemars(length(min = 1, max = 64))]
     pub volume_size: String,
     /// Parity shards per erasure set: `EC:N` in `MINIO_STORAGE_CLASS_STANDARD`. At most half the
@@ -64,9 +65,11 @@ pub struct Resources {
 #[serde(deny_unknown_fields)]
 pub struct ResourceList {
     /// CPU, such as `2` or `500m`.
+    #[schemars(extend("format" = "k8s-cpu"))]
     #[schemars(length(min = 1, max = 64))]
     pub cpu: String,
     /// Memory, such as `8Gi`.
+    #[schemars(extend("format" = "k8s-size"))]
     #[schemars(length(min = 1, max = 64))]
     pub memory: String,
 }
@@ -77,6 +80,7 @@ pub struct ResourceList {
 #[schemars(title = "miniogen site file")]
 pub struct Site {
     /// Namespace of the tenant and of everything miniogen generates.
+    #[schemars(extend("format" = "dns-label"))]
     #[schemars(length(max = 253))]
     pub namespace: String,
     /// The MinIO tenant itself.
@@ -131,15 +135,19 @@ impl Default for Site {
 #[serde(deny_unknown_fields, default)]
 pub struct TenantSettings {
     /// Name of the Tenant; the operator derives pod and service names from it.
+    #[schemars(extend("format" = "dns-label"))]
     #[schemars(length(max = 253))]
     pub name: String,
     /// MinIO image, pinned to a `RELEASE.` tag or a `@sha256:` digest.
+    #[schemars(extend("format" = "minio-image"))]
     #[schemars(length(max = 512))]
     pub image: String,
     /// StorageClass of every volume.
+    #[schemars(extend("format" = "dns-subdomain"))]
     #[schemars(length(max = 253))]
     pub storage_class: String,
     /// Name of the first pool.
+    #[schemars(extend("format" = "dns-label"))]
     #[schemars(length(max = 63))]
     pub pool_name: String,
     /// Let the operator issue TLS certificates (`requestAutoCert`). The S3 service then serves
@@ -147,12 +155,15 @@ pub struct TenantSettings {
     pub tls: bool,
     /// ConfigMap holding the CA that signed the operator's certificates, for clients that must
     /// verify them. Every namespace has `kube-root-ca.crt`.
+    #[schemars(extend("format" = "dns-subdomain"))]
     #[schemars(length(max = 253))]
     pub ca_config_map: String,
     /// Name of the configuration Secret (`config.env`, root credentials).
+    #[schemars(extend("format" = "dns-subdomain"))]
     #[schemars(length(max = 253))]
     pub config_secret: String,
     /// MinIO root user name. Its password lives in the configuration Secret.
+    #[schemars(extend("format" = "access-key"))]
     #[schemars(length(min = 3, max = 128))]
     pub root_user: String,
 }
@@ -185,6 +196,7 @@ pub struct SizingOverride {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub volumes_per_server: Option<u32>,
     /// Size of every volume of the first pool, such as `1Ti`.
+    #[schemars(extend("format" = "k8s-size"))]
     #[schemars(length(min = 1, max = 64))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub volume_size: Option<String>,
@@ -215,10 +227,12 @@ pub struct ResourcesOverride {
 #[serde(deny_unknown_fields, default)]
 pub struct ResourceListOverride {
     /// CPU, such as `4`.
+    #[schemars(extend("format" = "k8s-cpu"))]
     #[schemars(length(min = 1, max = 64))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu: Option<String>,
     /// Memory, such as `16Gi`.
+    #[schemars(extend("format" = "k8s-size"))]
     #[schemars(length(min = 1, max = 64))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memory: Option<String>,
@@ -229,6 +243,7 @@ pub struct ResourceListOverride {
 #[serde(deny_unknown_fields)]
 pub struct ExtraPool {
     /// Pool name, such as `pool-1`.
+    #[schemars(extend("format" = "dns-label"))]
     #[schemars(length(max = 63))]
     pub name: String,
     /// MinIO servers (pods) in this pool.
@@ -238,9 +253,11 @@ pub struct ExtraPool {
     #[schemars(range(min = 1, max = 64))]
     pub volumes_per_server: u32,
     /// Size of every volume, such as `500Gi`.
+    #[schemars(extend("format" = "k8s-size"))]
     #[schemars(length(min = 1, max = 64))]
     pub volume_size: String,
     /// StorageClass of this pool's volumes; the tenant's when unset.
+    #[schemars(extend("format" = "dns-subdomain"))]
     #[schemars(length(max = 253))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage_class: Option<String>,
@@ -251,6 +268,7 @@ pub struct ExtraPool {
 #[serde(deny_unknown_fields)]
 pub struct Bucket {
     /// Bucket name, following the S3 naming rules.
+    #[schemars(extend("format" = "s3-bucket"))]
     #[schemars(length(max = 63))]
     pub name: String,
     /// Region reported for the bucket.
@@ -289,10 +307,12 @@ impl Default for Users {
 #[serde(deny_unknown_fields)]
 pub struct AppUser {
     /// The user's access key (its name in MinIO).
+    #[schemars(extend("format" = "access-key"))]
     #[schemars(length(min = 3, max = 128))]
     pub access_key: String,
     /// Secret holding `CONSOLE_ACCESS_KEY` and `CONSOLE_SECRET_KEY`, the keys the operator
     /// reads to create the user.
+    #[schemars(extend("format" = "dns-subdomain"))]
     #[schemars(length(max = 253))]
     pub secret: String,
 }
@@ -314,19 +334,24 @@ pub struct Prometheus {
     pub enabled: bool,
     /// Labels your Prometheus's `serviceMonitorSelector` matches, such as
     /// `{ release = "kube-prometheus-stack" }`.
+    #[schemars(extend("additionalProperties" = { "type": "string", "format": "label-value" }))]
     pub labels: BTreeMap<String, String>,
     /// Scrape interval, such as `30s`.
+    #[schemars(extend("format" = "duration"))]
     #[schemars(length(max = 16))]
     pub interval: String,
     /// Scrape timeout, shorter than the interval.
+    #[schemars(extend("format" = "duration"))]
     #[schemars(length(max = 16))]
     pub scrape_timeout: String,
     /// `public` sets `MINIO_PROMETHEUS_AUTH_TYPE=public` so the metrics need no token;
     /// `bearer` keeps MinIO's default and sends the token in `bearer_token_secret`.
     pub auth: MetricsAuth,
     /// Secret holding the token from `mc admin prometheus generate`, for `auth = "bearer"`.
+    #[schemars(extend("format" = "dns-subdomain"))]
     #[schemars(length(max = 253))]
-    pub bearer_token_secret: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bearer_token_secret: Option<String>,
     /// Key of the token within `bearer_token_secret`.
     #[schemars(length(max = 253))]
     pub bearer_token_key: String,
@@ -340,7 +365,7 @@ impl Default for Prometheus {
             interval: "30s".into(),
             scrape_timeout: "10s".into(),
             auth: MetricsAuth::Public,
-            bearer_token_secret: String::new(),
+            bearer_token_secret: None,
             bearer_token_key: "token".into(),
         }
     }
@@ -366,15 +391,19 @@ pub struct Rclone {
     /// Emit the rclone configuration and CronJob.
     pub enabled: bool,
     /// CronJob name.
+    #[schemars(extend("format" = "dns-label"))]
     #[schemars(length(max = 52))]
     pub name: String,
     /// Cron schedule, such as `*/15 * * * *`.
+    #[schemars(extend("format" = "cron"))]
     #[schemars(length(max = 100))]
     pub schedule: String,
     /// Time zone of the schedule (`timeZone`), such as `Etc/UTC`.
+    #[schemars(extend("format" = "time-zone"))]
     #[schemars(length(max = 64))]
     pub time_zone: String,
     /// rclone image, pinned to a version tag or digest.
+    #[schemars(extend("format" = "pinned-image"))]
     #[schemars(length(max = 512))]
     pub image: String,
     /// Where media is copied from.
@@ -420,9 +449,11 @@ impl Default for Rclone {
 #[serde(deny_unknown_fields)]
 pub struct RcloneEnd {
     /// rclone remote name, as in `minio-main:synapse-media`.
+    #[schemars(extend("format" = "dns-label"))]
     #[schemars(length(max = 63))]
     pub remote: String,
     /// Bucket, one of `buckets`.
+    #[schemars(extend("format" = "s3-bucket"))]
     #[schemars(length(max = 63))]
     pub bucket: String,
 }
@@ -432,6 +463,7 @@ pub struct RcloneEnd {
 #[serde(deny_unknown_fields, default)]
 pub struct Audit {
     /// HTTP(S) endpoint that receives MinIO's audit events; none when unset.
+    #[schemars(extend("format" = "http-url"))]
     #[schemars(length(max = 2048))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_endpoint: Option<String>,

@@ -1,1 +1,7 @@
-//! Integration tests: one binary (see `Cargo.toml`), one module per concern.
+//! Integration tests: one binary (see `Cargo.toml`), one module per concern. Every test here
+//! runs the real `miniogen` binary.
+
+mod cli;
+mod conformance;
+mod golden;
+mod support;

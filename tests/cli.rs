@@ -1,0 +1,364 @@
+//! The command line as a new user meets it: tiers, notes, errors, exit codes, determinism.
+
+use crate::support::{TIERS, documents, miniogen, miniogen_in, ok, root};
+
+#[test]
+fn tier_5000_prints_the_runbook_objects_and_nothing_else() {
+    let run = miniogen(&["gen", "--ccu", "5000"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.is_empty(),
+        "an exact tier needs no note: {}",
+        run.stderr
+    );
+    let docs = documents(&run.stdout);
+    let kinds: Vec<String> = docs
+        .iter()
+        .map(|d| {
+            format!(
+                "{}/{}",
+                d["kind"].as_str().unwrap_or(""),
+                d["metadata"]["name"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "ConfigMap/minio-li-sync-config",
+            "Secret/minio-config",
+            "Secret/minio-credentials",
+            "Secret/minio-rclone-credentials",
+            "Secret/minio-user",
+            "CronJob/minio-li-sync",
+            "PodDisruptionBudget/matrix-minio-pool-0",
+            "Tenant/matrix-minio",
+            "ServiceMonitor/matrix-minio",
+        ]
+    );
+    let tenant = &docs[7];
+    let pool = &tenant["spec"]["pools"][0];
+    assert_eq!(pool["servers"], 4);
+    assert_eq!(pool["volumesPerServer"], 2);
+    assert_eq!(
+        pool["volumeClaimTemplate"]["spec"]["resources"]["requests"]["storage"],
+        "500Gi"
+    );
+    let config = docs[1]["stringData"]["config.env"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        config.contains("export MINIO_STORAGE_CLASS_STANDARD=\"EC:4\"\n"),
+        "{config}"
+    );
+    assert_eq!(docs[6]["spec"]["maxUnavailable"], 1);
+}
+
+#[test]
+fn tiers_match_the_runbook_rows() {
+    // (ccu, servers, volumes per server, volume size): the runbook's scaling table.
+    let rows = [
+        (100, 4, 2, "100Gi"),
+        (1000, 4, 2, "250Gi"),
+        (5000, 4, 2, "500Gi"),
+        (10000, 8, 2, "500Gi"),
+        (20000, 8, 4, "500Gi"),
+    ];
+    for (ccu, servers, volumes, size) in rows {
+        let docs = documents(&ok(&["gen", "--ccu", &ccu.to_string()]));
+        let tenant = docs
+            .iter()
+            .find(|d| d["kind"] == "Tenant")
+            .cloned()
+            .unwrap_or_default();
+        let pool = &tenant["spec"]["pools"][0];
+        assert_eq!(pool["servers"], servers, "{ccu}");
+        assert_eq!(pool["volumesPerServer"], volumes, "{ccu}");
+        assert_eq!(
+            pool["volumeClaimTemplate"]["spec"]["resources"]["requests"]["storage"], size,
+            "{ccu}"
+        );
+    }
+}
+
+#[test]
+fn between_tiers_rounds_up_and_says_so() {
+    let run = miniogen(&["gen", "--ccu", "3000"]);
+    assert_eq!(run.code, 0);
+    assert_eq!(
+        run.stderr,
+        "note: 3000 CCU uses the built-in 5000 CCU tier (the smallest tier that serves it)\n\n"
+    );
+    assert_eq!(run.stdout, ok(&["gen", "--ccu", "5000"]));
+}
+
+#[test]
+fn above_the_largest_tier_explains_custom_profiles() {
+    let run = miniogen(&["gen", "--ccu", "50000"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.is_empty());
+    assert!(
+        run.stderr
+            .contains("above the largest built-in tier (20000 CCU)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("--profile my-profile.toml"),
+        "{}",
+        run.stderr
+    );
+    let zero = miniogen(&["gen", "--ccu", "0"]);
+    assert_eq!(zero.code, 1, "{}", zero.stderr);
+}
+
+#[test]
+fn plan_20000_shows_two_sets_of_sixteen() {
+    let out = ok(&["plan", "--ccu", "20000"]);
+    assert!(
+        out.contains("8 servers x 4 volumes = 32 drives of 500Gi"),
+        "{out}"
+    );
+    assert!(
+        out.contains("2 sets of 16 drives, 12 data + 4 parity each"),
+        "{out}"
+    );
+    assert!(
+        out.contains("raw 16000Gi (~15.63Ti), usable 12000Gi (~11.72Ti): 75% of raw"),
+        "{out}"
+    );
+    assert!(out.contains("reads need           12 of 16 drives per set: may lose 4 drives per set, 2 whole servers"), "{out}");
+    assert!(out.contains("writes need          12 of 16 drives per set: may lose 4 drives per set, 2 whole servers"), "{out}");
+    assert!(out.contains("runbook's usable     8000Gi"), "{out}");
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&["plan", "--ccu", "20000", "--format", "json"]))
+            .unwrap_or_else(|e| panic!("{e}"));
+    let layout = &json["pools"][0]["layout"];
+    assert_eq!(
+        (layout["sets"].as_u64(), layout["set_size"].as_u64()),
+        (Some(2), Some(16))
+    );
+    assert_eq!(
+        (layout["data"].as_u64(), layout["parity"].as_u64()),
+        (Some(12), Some(4))
+    );
+    assert_eq!(json["pools"][0]["disruption_budget"]["max_unavailable"], 2);
+}
+
+#[test]
+fn output_is_byte_identical_across_runs_and_directories() {
+    for ccu in TIERS {
+        let ccu = ccu.to_string();
+        let first = ok(&["gen", "--ccu", &ccu]);
+        let elsewhere = miniogen_in(Some(&std::env::temp_dir()), &["gen", "--ccu", &ccu]);
+        assert_eq!(first, ok(&["gen", "--ccu", &ccu]));
+        assert_eq!(first, elsewhere.stdout);
+    }
+}
+
+#[test]
+fn site_file_is_found_in_the_working_directory() {
+    let dir = std::env::temp_dir().join(format!("miniogen-cwd-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("miniogen.toml"), "namespace = \"from-cwd\"\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let run = miniogen_in(Some(&dir), &["gen", "--ccu", "100"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        documents(&run.stdout)
+            .iter()
+            .all(|d| d["metadata"]["namespace"] == "from-cwd")
+    );
+}
+
+#[test]
+fn flags_override_the_site_file_and_set_overrides_flags() {
+    let example = root().join("tests/fixtures/valid/example.toml");
+    let example = example.to_string_lossy();
+    let namespace_of = |args: &[&str]| {
+        let docs = documents(&ok(args));
+        docs[0]["metadata"]["namespace"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(
+        namespace_of(&["gen", "--ccu", "100", "--config", &example]),
+        "chat"
+    );
+    assert_eq!(
+        namespace_of(&[
+            "gen",
+            "--ccu",
+            "100",
+            "--config",
+            &example,
+            "--namespace",
+            "flag"
+        ]),
+        "flag"
+    );
+    assert_eq!(
+        namespace_of(&[
+            "gen",
+            "--ccu",
+            "100",
+            "--config",
+            &example,
+            "--namespace",
+            "flag",
+            "--set",
+            "namespace=set"
+        ]),
+        "set"
+    );
+    let docs = documents(&ok(&[
+        "gen",
+        "--ccu",
+        "100",
+        "--set",
+        "sizing.volume_size=3Ti",
+    ]));
+    let tenant = docs
+        .iter()
+        .find(|d| d["kind"] == "Tenant")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        tenant["spec"]["pools"][0]["volumeClaimTemplate"]["spec"]["resources"]["requests"]["storage"],
+        "3Ti"
+    );
+}
+
+#[test]
+fn a_bad_set_points_at_the_command_line() {
+    let run = miniogen(&["gen", "--ccu", "100", "--set", "sizing.servers=many"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("--> command line `--set sizing.servers=many`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("expected an integer, found a string"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn custom_profiles_are_checked_like_site_files() {
+    let dir = std::env::temp_dir().join(format!("miniogen-profile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let shown = ok(&["profiles", "--show", "20000"]);
+    let custom = shown
+        .replace("ccu = 20000", "ccu = 40000")
+        .replace("servers = 8", "servers = 16");
+    std::fs::write(dir.join("big.toml"), &custom).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("broken.toml"), "ccu = 40000\nsumary = \"x\"\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let good = miniogen_in(
+        Some(&dir),
+        &["plan", "--profile", "big.toml", "--ccu", "30000"],
+    );
+    let broken = miniogen_in(Some(&dir), &["gen", "--profile", "broken.toml"]);
+    let too_many = miniogen_in(
+        Some(&dir),
+        &["gen", "--profile", "big.toml", "--ccu", "50000"],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(good.code, 0, "{}", good.stderr);
+    assert!(
+        good.stdout.contains("16 servers x 4 volumes = 64 drives"),
+        "{}",
+        good.stdout
+    );
+    assert_eq!(broken.code, 1);
+    assert!(
+        broken.stderr.contains("--> broken.toml:2:1"),
+        "{}",
+        broken.stderr
+    );
+    assert!(
+        broken.stderr.contains("did you mean `summary`?"),
+        "{}",
+        broken.stderr
+    );
+    assert!(
+        broken.stderr.contains("missing key `sizing`"),
+        "{}",
+        broken.stderr
+    );
+    assert_eq!(too_many.code, 1);
+    assert!(
+        too_many
+            .stderr
+            .contains("more than the profile serves (40000 CCU)"),
+        "{}",
+        too_many.stderr
+    );
+}
+
+#[test]
+fn usage_and_io_errors_exit_2() {
+    assert_eq!(miniogen(&["gen"]).code, 2);
+    assert_eq!(miniogen(&["frobnicate"]).code, 2);
+    let missing = miniogen(&["gen", "--ccu", "100", "--config", "does-not-exist.toml"]);
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing.stderr.contains("does-not-exist.toml"),
+        "{}",
+        missing.stderr
+    );
+    assert!(missing.stdout.is_empty());
+    assert_eq!(miniogen(&["--help"]).code, 0);
+}
+
+#[test]
+fn oversized_input_is_refused_before_parsing() {
+    let path = std::env::temp_dir().join(format!("miniogen-big-{}.toml", std::process::id()));
+    let line = "# padding padding padding padding padding padding padding padding\n";
+    std::fs::write(&path, line.repeat(50 * 1024 * 1024 / line.len()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let run = miniogen(&["gen", "--ccu", "100", "--config", &path.to_string_lossy()]);
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("inputs are limited to 1048576 bytes"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn schema_command_prints_the_committed_schemas() {
+    let site = std::fs::read_to_string(root().join("schema/site.schema.json")).unwrap_or_default();
+    let profile =
+        std::fs::read_to_string(root().join("schema/profile.schema.json")).unwrap_or_default();
+    assert_eq!(ok(&["schema"]), site);
+    assert_eq!(ok(&["schema", "profile"]), profile);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    use std::io::Read as _;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_miniogen"))
+        .args(["gen", "--ccu", "20000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    drop(child.stdout.take());
+    let status = child.wait().unwrap_or_else(|e| panic!("{e}"));
+    let mut stderr = String::new();
+    let _ = child
+        .stderr
+        .take()
+        .map(|mut s| s.read_to_string(&mut stderr));
+    assert!(status.success(), "{status:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

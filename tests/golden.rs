@@ -1,0 +1,99 @@
+//! Golden files: every byte of every tier's stream, every plan, and every class of error message
+//! is pinned in `snapshots/`. A change to one is a change to the spec: review it with
+//! `cargo insta review`.
+
+use std::path::Path;
+
+use crate::support::{TIERS, miniogen_in, ok, root};
+
+fn settings() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(root().join("snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings
+}
+
+#[test]
+fn every_tier_stream() {
+    settings().bind(|| {
+        for ccu in TIERS {
+            let out = ok(&["gen", "--ccu", &ccu.to_string()]);
+            insta::assert_snapshot!(format!("gen-{ccu}"), out);
+        }
+    });
+}
+
+#[test]
+fn example_site_streams() {
+    settings().bind(|| {
+        for name in ["example", "tls-off-bearer", "no-extras"] {
+            let config = root().join(format!("tests/fixtures/valid/{name}.toml"));
+            let config = config.to_string_lossy();
+            let out = ok(&["gen", "--ccu", "5000", "--config", &config]);
+            insta::assert_snapshot!(format!("gen-5000-{name}"), out);
+        }
+    });
+}
+
+#[test]
+fn every_tier_plan() {
+    settings().bind(|| {
+        for ccu in TIERS {
+            let ccu = ccu.to_string();
+            insta::assert_snapshot!(format!("plan-{ccu}"), ok(&["plan", "--ccu", &ccu]));
+            insta::assert_snapshot!(
+                format!("plan-{ccu}-json"),
+                ok(&["plan", "--ccu", &ccu, "--format", "json"])
+            );
+        }
+        let example = root().join("tests/fixtures/valid/example.toml");
+        insta::assert_snapshot!(
+            "plan-5000-example",
+            ok(&[
+                "plan",
+                "--ccu",
+                "5000",
+                "--config",
+                &example.to_string_lossy()
+            ])
+        );
+    });
+}
+
+#[test]
+fn profiles_table() {
+    settings().bind(|| insta::assert_snapshot!("profiles", ok(&["profiles"])));
+}
+
+/// Every file in `tests/fixtures/invalid/` is a broken site file: each must fail with exit
+/// code 1, print nothing on stdout, and report exactly what its snapshot shows.
+#[test]
+fn every_invalid_site_file() {
+    let dir = root().join("tests/fixtures/invalid");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| {
+            std::path::Path::new(n)
+                .extension()
+                .is_some_and(|e| e == "toml")
+        })
+        .collect();
+    names.sort();
+    assert!(names.len() >= 20, "the corpus shrank to {}", names.len());
+    settings().bind(|| {
+        for name in names {
+            let run = miniogen_in(
+                Some(Path::new(&dir)),
+                &["gen", "--ccu", "5000", "--config", &name],
+            );
+            assert_eq!(run.code, 1, "{name} exited {}:\n{}", run.code, run.stderr);
+            assert!(run.stdout.is_empty(), "{name} printed to stdout");
+            assert!(!run.stderr.contains("panicked"), "{name} panicked");
+            let stem = name.trim_end_matches(".toml");
+            insta::assert_snapshot!(format!("invalid-{stem}"), run.stderr);
+        }
+    });
+}

@@ -1,0 +1,99 @@
+//! Running the binary and finding the shared test data.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// What a run of the binary gave.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `miniogen` with `args` in `dir` (the repository root when `None`).
+pub fn miniogen_in(dir: Option<&Path>, args: &[&str]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_miniogen"))
+        .args(args)
+        .current_dir(dir.map_or_else(root, Path::to_path_buf))
+        .env_remove("MINIOGEN_MASTER_KEY")
+        .env_remove("MINIOGEN_MASTER_KEY_FILE")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run miniogen: {e}"));
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Runs `miniogen` in an empty directory, so that no stray `miniogen.toml` is picked up.
+pub fn miniogen(args: &[&str]) -> Run {
+    let empty = root().join("tests/fixtures/empty-dir");
+    std::fs::create_dir_all(&empty).unwrap_or_else(|e| panic!("{e}"));
+    miniogen_in(Some(&empty), args)
+}
+
+/// Runs `miniogen` and requires success.
+pub fn ok(args: &[&str]) -> String {
+    let run = miniogen(args);
+    assert_eq!(run.code, 0, "miniogen {args:?} failed:\n{}", run.stderr);
+    run.stdout
+}
+
+/// The built-in tiers.
+pub const TIERS: [u32; 5] = [100, 1000, 5000, 10000, 20000];
+
+/// A directory the tests need from outside the repository: `../shared` by default. When it is
+/// missing the test is skipped with a printed reason, or fails when `CI` is set.
+pub fn required_dir(path: PathBuf, why: &str) -> Option<PathBuf> {
+    if path.is_dir() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{} is missing, and CI is set: {why}",
+        path.display()
+    );
+    eprintln!("skipped: {} is missing ({why})", path.display());
+    None
+}
+
+/// `../shared/schemas`, holding the upstream CRD schemas.
+pub fn shared_schemas() -> Option<PathBuf> {
+    let shared =
+        std::env::var_os("MINIOGEN_SHARED").map_or_else(|| root().join("../shared"), PathBuf::from);
+    required_dir(
+        shared.join("schemas"),
+        "the upstream CRD schemas live there",
+    )
+}
+
+/// A tool installed by the test command (`.ci/test`) into `.venv`. Missing: skipped with a printed
+/// reason, or a failure when `CI` is set.
+pub fn venv_tool(name: &str) -> Option<PathBuf> {
+    let path = root().join(".venv/bin").join(name);
+    if path.is_file() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{} is missing, and CI is set: run the test command `.ci/test`, which installs it",
+        path.display()
+    );
+    eprintln!(
+        "skipped: {} is missing; `.ci/test` installs it",
+        path.display()
+    );
+    None
+}
+
+/// Parses a YAML stream into JSON values.
+pub fn documents(stream: &str) -> Vec<serde_json::Value> {
+    serde_saphyr::from_multiple(stream).unwrap_or_else(|e| panic!("output does not parse: {e}"))
+}
