@@ -239,15 +239,18 @@ pub fn render_all(diagnostics: &[Diagnostic]) -> String {
             .map(|l| (l.file.clone(), l.line, l.column));
         (d.severity, place.is_none(), place)
     });
-    for d in &sorted {
-        let _ = writeln!(out, "{d}");
+    for (i, d) in sorted.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let _ = write!(out, "{d}");
     }
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     if errors > 0 {
         let plural = if errors == 1 { "" } else { "s" };
         let _ = writeln!(
             out,
-            "error: {errors} problem{plural} in the input; nothing was written"
+            "\nerror: {errors} problem{plural} in the input; nothing was written"
         );
     }
     out

@@ -87,7 +87,7 @@ fn between_tiers_rounds_up_and_says_so() {
     assert_eq!(run.code, 0);
     assert_eq!(
         run.stderr,
-        "note: 3000 CCU uses the built-in 5000 CCU tier (the smallest tier that serves it)\n\n"
+        "note: 3000 CCU uses the built-in 5000 CCU tier (the smallest tier that serves it)\n"
     );
     assert_eq!(run.stdout, ok(&["gen", "--ccu", "5000"]));
 }

@@ -4,4 +4,5 @@
 mod cli;
 mod conformance;
 mod golden;
+mod readme;
 mod support;

@@ -1,0 +1,139 @@
+//! The README's examples are run, not trusted: every `$ miniogen ...` line in a `console` block
+//! runs from the repository root, and its stdout followed by its stderr must be exactly the lines
+//! under it (or start with them, when the last shown line is `...`).
+
+use crate::support::{miniogen_in, root};
+
+struct Example {
+    line: usize,
+    args: Vec<String>,
+    expected: Vec<String>,
+}
+
+/// Splits a command line like a POSIX shell would for the simple quoting the README uses.
+fn words(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    let mut quote = None;
+    let mut any = false;
+    for c in line.chars() {
+        match (quote, c) {
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                any = true;
+            }
+            (Some(q), c) if c == q => quote = None,
+            (None, c) if c.is_whitespace() => {
+                if any {
+                    out.push(std::mem::take(&mut word));
+                    any = false;
+                }
+            }
+            (_, c) => {
+                word.push(c);
+                any = true;
+            }
+        }
+    }
+    if any {
+        out.push(word);
+    }
+    out
+}
+
+fn examples(readme: &str) -> Vec<Example> {
+    let mut out: Vec<Example> = Vec::new();
+    let mut in_console = false;
+    for (i, line) in readme.lines().enumerate() {
+        if line.starts_with("```") {
+            in_console = !in_console && line == "```console";
+            continue;
+        }
+        if !in_console {
+            continue;
+        }
+        if let Some(command) = line.strip_prefix("$ ") {
+            let args = words(command);
+            assert_eq!(
+                args.first().map(String::as_str),
+                Some("miniogen"),
+                "README line {}",
+                i + 1
+            );
+            out.push(Example {
+                line: i + 1,
+                args: args[1..].to_vec(),
+                expected: Vec::new(),
+            });
+        } else if let Some(example) = out.last_mut() {
+            example.expected.push(line.to_string());
+        }
+    }
+    out
+}
+
+#[test]
+fn every_readme_example_prints_what_the_readme_shows() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap_or_default();
+    let examples = examples(&readme);
+    assert!(examples.len() >= 5, "the README lost its examples");
+    for example in examples {
+        let args: Vec<&str> = example.args.iter().map(String::as_str).collect();
+        let run = miniogen_in(None, &args);
+        let actual = format!("{}{}", run.stdout, run.stderr);
+        let actual: Vec<&str> = actual.lines().collect();
+        let mut expected: Vec<&str> = example.expected.iter().map(String::as_str).collect();
+        if expected.last() == Some(&"...") {
+            expected.pop();
+            assert!(
+                actual.len() >= expected.len() && actual[..expected.len()] == expected[..],
+                "README line {}: `miniogen {}` does not start with what the README shows:\n{}",
+                example.line,
+                args.join(" "),
+                actual.join("\n")
+            );
+        } else {
+            assert_eq!(
+                actual,
+                expected,
+                "README line {}: `miniogen {}` prints something else",
+                example.line,
+                args.join(" ")
+            );
+        }
+    }
+}
+
+#[test]
+fn the_readme_has_exactly_two_setup_commands() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap_or_default();
+    let setup = readme
+        .split("## Set up")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .unwrap_or_default();
+    let commands: Vec<&str> = setup
+        .split("```sh\n")
+        .skip(1)
+        .filter_map(|block| block.split("```").next())
+        .flat_map(str::lines)
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    assert_eq!(
+        commands,
+        ["cargo run --release -- gen --ccu 5000", "./.ci/test"]
+    );
+    let ci = std::fs::read_to_string(root().join(".ci/run")).unwrap_or_default();
+    assert!(
+        ci.contains("./.ci/test"),
+        ".ci/run must run the README's test command"
+    );
+}
+
+#[test]
+fn shell_words() {
+    assert_eq!(
+        words("gen --set 'a=b c' --x \"y z\""),
+        ["gen", "--set", "a=b c", "--x", "y z"]
+    );
+}
