@@ -19,8 +19,31 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Print every manifest of the tenant as one YAML stream.
-    Gen(Inputs),
+    /// Print every manifest of the tenant as one YAML stream, or write them to a folder.
+    Gen {
+        /// The inputs.
+        #[command(flatten)]
+        inputs: Inputs,
+        /// Write one file per object and a `kustomization.yaml` to this folder instead.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// With `--out`: overwrite files edited by hand or not written by miniogen.
+        #[arg(long, requires = "out")]
+        force: bool,
+        /// With `--out`: allow a change to an existing pool that the operator can only apply by
+        /// destroying the pool and its data.
+        #[arg(long, requires = "out")]
+        accept_pool_rebuild: bool,
+    },
+    /// Check that an output folder holds exactly what `gen --out` would write; no git needed.
+    Check {
+        /// The inputs.
+        #[command(flatten)]
+        inputs: Inputs,
+        /// The folder to check.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Print the erasure layout, capacity and disruption budget the manifests are built on.
     Plan {
         /// The inputs.
@@ -51,7 +74,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct Inputs {
     /// Concurrent users to size for; picks the smallest built-in tier that serves them.
-    #[arg(long, value_name = "N", required_unless_present = "profile")]
+    #[arg(long, value_name = "N")]
     pub ccu: Option<u32>,
     /// A custom sizing profile (TOML) instead of a built-in tier.
     #[arg(long, value_name = "PATH")]
@@ -68,6 +91,9 @@ pub struct Inputs {
     /// Override one site key, such as `--set sizing.volume_size=1Ti`; repeatable, applied last.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+    /// Render one environment of the site file; `gen --out` and `check` without it take all.
+    #[arg(long, value_name = "NAME")]
+    pub env: Option<String>,
 }
 
 /// How `plan` prints.

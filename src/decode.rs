@@ -23,10 +23,12 @@ pub struct Inputs {
     pub sets: Vec<SetArg>,
     /// The CCU asked for with `--ccu`, if any.
     pub requested_ccu: Option<u32>,
+    /// The environment of the site file to render, if any.
+    pub environment: Option<String>,
 }
 
 /// The effective configuration, every default filled in.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Spec {
     /// The CCU the profile is sized for.
     pub tier_ccu: u32,
@@ -82,12 +84,28 @@ impl<'a> Locator<'a> {
         })
     }
 
+    /// The pointer in the site document where an environment overrides `pointer`, if it does.
+    fn environment_pointer(&self, pointer: &str) -> Option<String> {
+        let env = self.inputs.environment.as_ref()?;
+        let site = self.inputs.site.as_ref()?;
+        let overridden = format!(
+            "/environments/{}{pointer}",
+            crate::source::escape_pointer(env)
+        );
+        site.defines(&overridden).then_some(overridden)
+    }
+
     fn site_location(&self, pointer: &str, key: bool) -> Location {
         if let Some(set) = self.set_for(pointer) {
             return set.location();
         }
         match &self.inputs.site {
-            Some(doc) => doc.locate(pointer, key),
+            Some(doc) => doc.locate(
+                &self
+                    .environment_pointer(pointer)
+                    .unwrap_or_else(|| pointer.into()),
+                key,
+            ),
             None => Location::whole("site defaults"),
         }
     }
@@ -157,6 +175,62 @@ pub fn decode(inputs: &Inputs) -> Result<Spec, Vec<Diagnostic>> {
     })
 }
 
+/// The names of the environments a site document describes, sorted.
+#[must_use]
+pub fn environments(site: &Document) -> Vec<String> {
+    site.value
+        .get("environments")
+        .and_then(Value::as_object)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// The site document with the chosen environment's overrides merged over the shared settings,
+/// and without the `environments` table itself.
+pub fn effective_site(inputs: &Inputs) -> Result<Value, Diagnostic> {
+    let Some(site) = &inputs.site else {
+        if let Some(env) = &inputs.environment {
+            return Err(Diagnostic::error(format!(
+                "`--env {env}` needs a site file that describes it"
+            )));
+        }
+        return Ok(Value::Object(serde_json::Map::new()));
+    };
+    let mut value = site.value.clone();
+    let environments = value
+        .as_object_mut()
+        .and_then(|m| m.remove("environments"))
+        .unwrap_or(Value::Null);
+    if let Some(env) = &inputs.environment {
+        let Some(overrides) = environments.get(env) else {
+            let names = self::environments(site);
+            let mut d = Diagnostic::error(format!("the site file has no environment `{env}`"))
+                .at(Some(site.locate("/environments", true)));
+            d = match crate::diag::did_you_mean(env, names.iter().map(String::as_str)) {
+                Some(s) => d.help(format!("did you mean `{s}`?")),
+                None if names.is_empty() => d.help("add one under `[environments.<name>]`"),
+                None => d.help(format!("its environments are: {}", names.join(", "))),
+            };
+            return Err(d);
+        };
+        if overrides.get("environments").is_some() {
+            return Err(
+                Diagnostic::error("environments cannot contain environments")
+                    .at(Some(site.locate(
+                        &format!(
+                            "/environments/{}/environments",
+                            crate::source::escape_pointer(env)
+                        ),
+                        true,
+                    )))
+                    .key(format!("environments.{env}.environments")),
+            );
+        }
+        merge(&mut value, overrides);
+    }
+    Ok(value)
+}
+
 /// Decodes a value the schema already accepted; a failure here means the schema and the types
 /// disagree, which the schema drift test exists to prevent.
 fn typed<T: serde::de::DeserializeOwned>(value: &Value, what: &str) -> Result<T, Vec<Diagnostic>> {
@@ -207,6 +281,7 @@ mod tests {
                 .map(|s| SetArg::parse(s).unwrap_or_else(|e| panic!("{e}")))
                 .collect(),
             requested_ccu: None,
+            environment: None,
         }
     }
 

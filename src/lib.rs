@@ -11,7 +11,9 @@ pub mod cli;
 pub mod credentials;
 pub mod decode;
 pub mod diag;
+pub mod digest;
 pub mod erasure;
+pub mod folder;
 pub mod load;
 pub mod names;
 pub mod plan;
@@ -24,6 +26,7 @@ pub mod schema;
 pub mod sink;
 pub mod source;
 pub mod spec;
+pub mod transition;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -31,17 +34,33 @@ use std::process::ExitCode;
 use clap::Parser as _;
 
 use crate::cli::{Cli, Command, Format, Inputs as CliInputs, SchemaKind};
+use std::fmt::Write as _;
+
 use crate::decode::{Inputs, Locator};
 use crate::diag::Diagnostic;
 use crate::load::{LoadError, SetArg};
+use crate::source::Document;
 
 /// How a run ended.
 #[derive(Debug)]
 pub enum Failure {
     /// The input is wrong; every diagnostic is reported (exit 1).
     Invalid(Vec<Diagnostic>),
+    /// An output folder is not what a fresh render gives; the report goes to stdout (exit 1).
+    Drift(String),
     /// Usage, IO or internal failure (exit 2).
     Fatal(String),
+}
+
+impl From<folder::FolderError> for Failure {
+    fn from(e: folder::FolderError) -> Self {
+        match e {
+            folder::FolderError::HandEdited(_) | folder::FolderError::NotOurs(_) => {
+                Failure::Invalid(vec![Diagnostic::error(e.to_string())])
+            }
+            other => Failure::Fatal(other.to_string()),
+        }
+    }
 }
 
 impl From<LoadError> for Failure {
@@ -76,6 +95,13 @@ where
             eprint!("{}", diag::render_all(&diagnostics));
             ExitCode::from(1)
         }
+        Err(Failure::Drift(report)) => {
+            let _ = sink::print(&report);
+            eprintln!(
+                "error: the output folder is stale: run the same command as `gen` to update it"
+            );
+            ExitCode::from(1)
+        }
         Err(Failure::Fatal(message)) => {
             eprintln!("error: {message}");
             ExitCode::from(2)
@@ -86,16 +112,17 @@ where
 /// Runs one command; on success returns the warnings and notes to print.
 fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
     match command {
-        Command::Gen(inputs) => {
-            let (plan, notes) = compile(&inputs)?;
-            let rendered = render::render(&plan).map_err(|e| Failure::Fatal(e.to_string()))?;
-            let manifests = post::assemble(&rendered).map_err(|e| Failure::Fatal(e.to_string()))?;
-            let text = sink::stream(&manifests).map_err(|e| Failure::Fatal(e.to_string()))?;
-            sink::print(&text).map_err(|e| Failure::Fatal(e.to_string()))?;
-            Ok(notes)
-        }
+        Command::Gen {
+            inputs,
+            out,
+            force,
+            accept_pool_rebuild,
+        } => generate(&inputs, out.as_deref(), force, accept_pool_rebuild),
+        Command::Check { inputs, out } => check(&inputs, &out),
         Command::Plan { inputs, format } => {
-            let (plan, notes) = compile(&inputs)?;
+            let site = load::site_document(inputs.config.as_deref())?;
+            let env = one_environment(&inputs, site.as_ref())?;
+            let Compiled { plan, notes, .. } = compile(&inputs, site, env)?;
             let text = match format {
                 Format::Table => report::plan_table(&plan),
                 Format::Json => report::plan_json(&plan),
@@ -125,6 +152,7 @@ fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
                         site: None,
                         sets: Vec::new(),
                         requested_ccu: None,
+                        environment: None,
                     };
                     plans.push(checked_plan(&inputs)?.0);
                 }
@@ -154,19 +182,191 @@ fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
     }
 }
 
-/// Loads, checks and plans the inputs of `gen` and `plan`.
-fn compile(args: &CliInputs) -> Result<(plan::Plan, Vec<Diagnostic>), Failure> {
+/// `miniogen gen`: the stream on stdout, or one folder per environment.
+fn generate(
+    inputs: &CliInputs,
+    out: Option<&std::path::Path>,
+    force: bool,
+    accept_pool_rebuild: bool,
+) -> Result<Vec<Diagnostic>, Failure> {
+    let site = load::site_document(inputs.config.as_deref())?;
+    let Some(dir) = out else {
+        let env = one_environment(inputs, site.as_ref())?;
+        let compiled = compile(inputs, site, env)?;
+        let text =
+            sink::stream(&manifests(&compiled.plan)?).map_err(|e| Failure::Fatal(e.to_string()))?;
+        sink::print(&text).map_err(|e| Failure::Fatal(e.to_string()))?;
+        return Ok(compiled.notes);
+    };
+    // Render every environment before writing any, so that bad input writes nothing.
+    let mut folders = Vec::new();
     let mut notes = Vec::new();
-    let profile = match (&args.profile, args.ccu) {
+    for (env, target) in targets(inputs, site.as_ref(), dir) {
+        let compiled = compile(inputs, site.clone(), env)?;
+        let manifests = manifests(&compiled.plan)?;
+        if !accept_pool_rebuild {
+            guard_pools(&target, &manifests)?;
+        }
+        folders.push((target, folder::files(&manifests, &compiled.header)?));
+        notes.extend(compiled.notes);
+    }
+    for (target, files) in folders {
+        let options = folder::WriteOptions {
+            force,
+            owner_only: false,
+        };
+        folder::write(&target, &files, options)?;
+        notes.push(Diagnostic::note(format!(
+            "wrote {} files to `{}`",
+            files.len(),
+            target.display()
+        )));
+    }
+    Ok(notes)
+}
+
+/// `miniogen check`: compares each folder with a fresh render.
+fn check(inputs: &CliInputs, out: &std::path::Path) -> Result<Vec<Diagnostic>, Failure> {
+    let site = load::site_document(inputs.config.as_deref())?;
+    let mut report = String::new();
+    let mut notes = Vec::new();
+    for (env, target) in targets(inputs, site.as_ref(), out) {
+        let compiled = compile(inputs, site.clone(), env)?;
+        let manifests = manifests(&compiled.plan)?;
+        guard_pools(&target, &manifests)?;
+        let files = folder::files(&manifests, &compiled.header)?;
+        for finding in folder::check(&target, &files)? {
+            let _ = writeln!(report, "{}", finding.to_string().trim_end());
+        }
+        notes.extend(compiled.notes);
+    }
+    if report.is_empty() {
+        Ok(notes)
+    } else {
+        Err(Failure::Drift(report))
+    }
+}
+
+/// Renders the plan into checked, ordered objects.
+fn manifests(plan: &plan::Plan) -> Result<Vec<post::Manifest>, Failure> {
+    let rendered = render::render(plan).map_err(|e| Failure::Fatal(e.to_string()))?;
+    post::assemble(&rendered, &plan.provenance).map_err(|e| Failure::Fatal(e.to_string()))
+}
+
+/// Refuses a render that would change a pool the folder already holds in a way the operator
+/// can only apply by destroying it.
+fn guard_pools(dir: &std::path::Path, manifests: &[post::Manifest]) -> Result<(), Failure> {
+    let Some(tenant) = manifests.iter().find(|m| m.kind == "Tenant") else {
+        return Ok(());
+    };
+    let Ok(text) = std::fs::read_to_string(dir.join(folder::file_name(tenant))) else {
+        return Ok(());
+    };
+    let Ok(old) = serde_saphyr::from_str::<serde_json::Value>(&text) else {
+        return Ok(());
+    };
+    let changes = transition::pool_changes(&old, &tenant.value);
+    if changes.is_empty() {
+        return Ok(());
+    }
+    Err(Failure::Invalid(
+        changes
+            .iter()
+            .map(|c| {
+                Diagnostic::error(c.to_string()).help(
+                    "to grow, keep the existing pool as it is and add one under `[[pools]]`; \
+                     pass `--accept-pool-rebuild` only if the pool and its data may be destroyed",
+                )
+            })
+            .collect(),
+    ))
+}
+
+/// A checked plan and what goes with it.
+struct Compiled {
+    plan: plan::Plan,
+    notes: Vec<Diagnostic>,
+    /// The comment that opens every generated file: what it was generated from.
+    header: String,
+}
+
+/// The environment `gen` to stdout and `plan` render: the one named, or none when the site file
+/// has none; a site file with several needs `--env`.
+fn one_environment(args: &CliInputs, site: Option<&Document>) -> Result<Option<String>, Failure> {
+    if args.env.is_some() {
+        return Ok(args.env.clone());
+    }
+    let names = site.map(decode::environments).unwrap_or_default();
+    if names.is_empty() {
+        Ok(None)
+    } else {
+        Err(Failure::Fatal(format!(
+            "the site file describes the environments {}: choose one with `--env NAME`, or write \
+             them all with `gen --out DIR`",
+            names.join(", ")
+        )))
+    }
+}
+
+/// The environments `gen --out` and `check` handle, each with its folder: `DIR` for a site file
+/// without environments or with `--env`, `DIR/<name>` for each environment otherwise.
+fn targets(
+    args: &CliInputs,
+    site: Option<&Document>,
+    dir: &std::path::Path,
+) -> Vec<(Option<String>, std::path::PathBuf)> {
+    let names = site.map(decode::environments).unwrap_or_default();
+    if args.env.is_some() || names.is_empty() {
+        return vec![(args.env.clone(), dir.to_path_buf())];
+    }
+    names
+        .into_iter()
+        .map(|name| (Some(name.clone()), dir.join(name)))
+        .collect()
+}
+
+/// The CCU the site file asks for when the command line does not: the environment's `ccu`, else
+/// the shared one.
+fn site_ccu(site: Option<&Document>, env: Option<&str>) -> Option<u32> {
+    let value = &site?.value;
+    let from = |v: Option<&serde_json::Value>| {
+        v.and_then(serde_json::Value::as_u64)
+            .and_then(|n| u32::try_from(n).ok())
+    };
+    env.and_then(|e| {
+        from(
+            value
+                .get("environments")
+                .and_then(|m| m.get(e))
+                .and_then(|m| m.get("ccu")),
+        )
+    })
+    .or_else(|| from(value.get("ccu")))
+}
+
+/// Loads, checks and plans the inputs of `gen`, `check` and `plan` for one environment.
+fn compile(
+    args: &CliInputs,
+    site: Option<Document>,
+    environment: Option<String>,
+) -> Result<Compiled, Failure> {
+    let mut notes = Vec::new();
+    let ccu = args
+        .ccu
+        .or_else(|| site_ccu(site.as_ref(), environment.as_deref()));
+    let profile = match (&args.profile, ccu) {
         (Some(path), _) => load::read_document(path)?,
         (None, Some(ccu)) => {
             let (tier, note) = load::select_tier(ccu).map_err(|d| Failure::Invalid(vec![d]))?;
             notes.extend(note);
             load::builtin_document(tier)?
         }
-        (None, None) => return Err(Failure::Fatal("give `--ccu N` or `--profile PATH`".into())),
+        (None, None) => {
+            return Err(Failure::Fatal(
+                "give `--ccu N` or `--profile PATH`, or set `ccu` in the site file".into(),
+            ));
+        }
     };
-    let site = load::site_document(args.config.as_deref())?;
     let mut sets = Vec::new();
     let mut bad = Vec::new();
     let flags = [
@@ -188,10 +388,29 @@ fn compile(args: &CliInputs) -> Result<(plan::Plan, Vec<Diagnostic>), Failure> {
         profile,
         site,
         sets,
-        requested_ccu: args.ccu,
+        requested_ccu: ccu,
+        environment,
     };
     let (plan, warnings) = checked_plan(&inputs)?;
     notes.extend(warnings);
+    let mut sources = vec![inputs.profile.source.name.clone()];
+    sources.extend(
+        inputs
+            .site
+            .iter()
+            .map(|s| format!("site file {}", s.source.name)),
+    );
+    sources.extend(
+        inputs
+            .environment
+            .iter()
+            .map(|e| format!("environment {e}")),
+    );
+    sources.extend(inputs.sets.iter().map(|s| format!("--set {}", s.text)));
+    let header = format!(
+        "Generated by miniogen from {}. Change the inputs, not this file.",
+        sources.join(", ")
+    );
     if let (Some(asked), true) = (args.ccu, args.profile.is_some()) {
         if asked > plan.tier.ccu {
             return Err(Failure::Invalid(vec![
@@ -205,7 +424,11 @@ fn compile(args: &CliInputs) -> Result<(plan::Plan, Vec<Diagnostic>), Failure> {
             ]));
         }
     }
-    Ok((plan, notes))
+    Ok(Compiled {
+        plan,
+        notes,
+        header,
+    })
 }
 
 /// Decodes, checks the rules and plans; warnings come back beside the plan.

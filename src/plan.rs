@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::credentials;
 use crate::decode::Spec;
+use crate::digest;
 use crate::erasure::Layout;
 use crate::quantity;
 use crate::spec::{MetricsAuth, ResourceList, Site};
@@ -21,6 +22,12 @@ pub const POOL_LABEL: &str = "v1.min.io/pool";
 /// Set through `serviceMetadata` on the S3 service only, so that the ServiceMonitor selects that
 /// service and not the headless one, which fronts the same pods and would double every series.
 pub const SCRAPE_LABEL: &str = "miniogen.io/scrape";
+/// Annotation with the CCU tier an object was generated for.
+pub const TIER_ANNOTATION: &str = "miniogen.io/tier";
+/// Annotation with the sha256 of the normalized inputs an object was generated from.
+pub const INPUTS_ANNOTATION: &str = "miniogen.io/inputs";
+/// Pod annotation with the sha256 of the non-secret configuration.
+pub const CONFIG_CHECKSUM: &str = "miniogen.io/config-checksum";
 /// MinIO's cluster-wide Prometheus metrics path.
 pub const METRICS_PATH: &str = "/minio/v2/metrics/cluster";
 /// Where the runbook's capacity column comes from: it halves raw capacity for every tier.
@@ -55,6 +62,8 @@ pub struct Plan {
     pub rclone: Option<Rclone>,
     /// How credential values were produced.
     pub credential_source: &'static str,
+    /// Annotations every object carries: the tier and a hash of the normalized inputs.
+    pub provenance: BTreeMap<String, String>,
 }
 
 /// The tier.
@@ -85,6 +94,9 @@ pub struct Tenant {
     pub service_labels: BTreeMap<String, String>,
     /// `MINIO_STORAGE_CLASS_STANDARD`.
     pub storage_class_standard: String,
+    /// Annotations on every MinIO pod: a checksum of the non-secret configuration, so that a
+    /// change to it rolls the pods and an unchanged input changes nothing.
+    pub pod_annotations: BTreeMap<String, String>,
 }
 
 /// One pool and its erasure layout.
@@ -332,6 +344,7 @@ pub fn plan(spec: &Spec) -> Plan {
     let monitor = site.prometheus.enabled.then(|| monitor(site, &labels, &s3));
     let rclone = site.rclone.enabled.then(|| rclone(site, &s3));
     let capacity = capacity(&pools);
+    let config_checksum = digest::sha256(&serde_json::to_string(&config_env).unwrap_or_default());
     Plan {
         tier: Tier {
             ccu: spec.tier_ccu,
@@ -348,6 +361,7 @@ pub fn plan(spec: &Spec) -> Plan {
             config_secret: site.tenant.config_secret.clone(),
             service_labels: BTreeMap::from([(SCRAPE_LABEL.to_string(), "s3".to_string())]),
             storage_class_standard: format!("EC:{}", spec.sizing.parity),
+            pod_annotations: BTreeMap::from([(CONFIG_CHECKSUM.to_string(), config_checksum)]),
         },
         pools,
         capacity,
@@ -366,7 +380,25 @@ pub fn plan(spec: &Spec) -> Plan {
         monitor,
         rclone,
         credential_source: credentials::SOURCE,
+        provenance: provenance(spec),
     }
+}
+
+/// The tier and a hash of the normalized inputs: the effective configuration after layering and
+/// defaults, so that two inputs that mean the same thing hash the same.
+fn provenance(spec: &Spec) -> BTreeMap<String, String> {
+    let normalized = serde_json::json!({
+        "ccu": spec.tier_ccu,
+        "sizing": spec.sizing,
+        "site": spec.site,
+    });
+    BTreeMap::from([
+        (TIER_ANNOTATION.to_string(), spec.tier_ccu.to_string()),
+        (
+            INPUTS_ANNOTATION.to_string(),
+            format!("sha256:{}", digest::sha256(&normalized.to_string())),
+        ),
+    ])
 }
 
 fn capacity(pools: &[Pool]) -> Capacity {

@@ -6,7 +6,7 @@
 //! order (namespaces and config before workloads), so `kubectl kustomize` of an output folder
 //! lists objects as the stream does.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 use thiserror::Error;
@@ -70,8 +70,11 @@ pub struct PostError {
     pub message: String,
 }
 
-/// Parses, checks and orders the rendered documents.
-pub fn assemble(rendered: &[Rendered]) -> Result<Vec<Manifest>, PostError> {
+/// Parses, checks and orders the rendered documents, adding `annotations` to every object.
+pub fn assemble(
+    rendered: &[Rendered],
+    annotations: &BTreeMap<String, String>,
+) -> Result<Vec<Manifest>, PostError> {
     let mut manifests = Vec::new();
     let mut seen = BTreeSet::new();
     for r in rendered {
@@ -81,10 +84,11 @@ pub fn assemble(rendered: &[Rendered]) -> Result<Vec<Manifest>, PostError> {
         };
         let docs: Vec<Value> =
             serde_saphyr::from_multiple(&r.text).map_err(|e| fail(e.to_string()))?;
-        for value in docs {
+        for mut value in docs {
             if value.is_null() {
                 continue;
             }
+            annotate(&mut value, annotations);
             let field = |pointer: &str| {
                 value
                     .pointer(pointer)
@@ -118,6 +122,23 @@ pub fn assemble(rendered: &[Rendered]) -> Result<Vec<Manifest>, PostError> {
     Ok(manifests)
 }
 
+fn annotate(object: &mut Value, annotations: &BTreeMap<String, String>) {
+    if annotations.is_empty() {
+        return;
+    }
+    let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let entry = metadata
+        .entry("annotations")
+        .or_insert_with(|| Value::Object(serde_json::Map::new()));
+    if let Some(map) = entry.as_object_mut() {
+        for (key, value) in annotations {
+            map.insert(key.clone(), Value::String(value.clone()));
+        }
+    }
+}
+
 fn sort_key(m: &Manifest) -> (usize, String, String, String) {
     let rank = ORDER_FIRST
         .iter()
@@ -145,6 +166,10 @@ fn sort_key(m: &Manifest) -> (usize, String, String, String) {
 mod tests {
     use super::*;
 
+    fn assemble_plain(rendered: &[Rendered]) -> Result<Vec<Manifest>, PostError> {
+        assemble(rendered, &BTreeMap::new())
+    }
+
     fn rendered(text: &str) -> Vec<Rendered> {
         vec![Rendered {
             template: "t",
@@ -169,7 +194,7 @@ mod tests {
             doc("CronJob", "batch/v1", "j"),
         ]
         .concat();
-        let kinds: Vec<String> = assemble(&rendered(&text))
+        let kinds: Vec<String> = assemble(&rendered(&text), &BTreeMap::new())
             .unwrap_or_else(|e| panic!("{e}"))
             .iter()
             .map(|m| format!("{}/{}", m.kind, m.name))
@@ -191,14 +216,14 @@ mod tests {
     #[test]
     fn refuses_incomplete_or_duplicate_objects() {
         assert!(
-            assemble(&rendered(
+            assemble_plain(&rendered(
                 "apiVersion: v1\nkind: Secret\nmetadata: {name: a}\n"
             ))
             .is_err()
         );
         let twice = "apiVersion: v1\nkind: Secret\nmetadata: {name: a, namespace: n}\n---\n\
                      apiVersion: v1\nkind: Secret\nmetadata: {name: a, namespace: n}\n";
-        assert!(assemble(&rendered(twice)).is_err());
-        assert!(assemble(&rendered("")).is_ok_and(|m| m.is_empty()));
+        assert!(assemble_plain(&rendered(twice)).is_err());
+        assert!(assemble_plain(&rendered("")).is_ok_and(|m| m.is_empty()));
     }
 }

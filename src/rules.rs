@@ -262,6 +262,7 @@ mod tests {
                 .map(|s| SetArg::parse(s).unwrap_or_else(|e| panic!("{e}")))
                 .collect(),
             requested_ccu: None,
+            environment: None,
         };
         let spec = decode(&inputs).unwrap_or_else(|e| panic!("{e:?}"));
         check(&spec, &Locator::new(&inputs))
@@ -324,6 +325,7 @@ mod tests {
             .map(|s| SetArg::parse(s).unwrap_or_else(|e| panic!("{e}")))
             .collect(),
             requested_ccu: None,
+            environment: None,
         };
         let errors = decode(&inputs).err().unwrap_or_default();
         let mut keys: Vec<&str> = errors.iter().filter_map(|d| d.key.as_deref()).collect();

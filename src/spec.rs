@@ -104,6 +104,14 @@ pub struct Site {
     pub audit: Audit,
     /// Warnings that the site may silence.
     pub warnings: Warnings,
+    /// The CCU tier to use when the command line gives neither `--ccu` nor `--profile`.
+    #[schemars(range(min = 1, max = 1_000_000))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ccu: Option<u32>,
+    /// Named installations (such as `staging` and `production`), each overriding any of the
+    /// keys above. `gen --out DIR` writes one folder per environment, `DIR/<name>`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub environments: BTreeMap<String, Site>,
 }
 
 impl Default for Site {
@@ -126,6 +134,8 @@ impl Default for Site {
             rclone: Rclone::default(),
             audit: Audit::default(),
             warnings: Warnings::default(),
+            ccu: None,
+            environments: BTreeMap::new(),
         }
     }
 }
