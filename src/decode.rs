@@ -134,10 +134,15 @@ pub fn decode(inputs: &Inputs) -> Result<Spec, Vec<Diagnostic>> {
         inputs.profile.locate(p, k)
     });
 
-    let mut site_value = inputs.site.as_ref().map_or_else(
-        || Value::Object(serde_json::Map::new()),
-        |d| d.value.clone(),
-    );
+    if let Some(site) = &inputs.site {
+        diagnostics.extend(schema::check(Kind::Site, &site.value, &|p, k| {
+            site.locate(p, k)
+        }));
+        if !diagnostics.is_empty() {
+            return Err(diagnostics);
+        }
+    }
+    let mut site_value = effective_site(inputs).map_err(|d| vec![d])?;
     for set in &inputs.sets {
         if let Err(d) = set.apply(&mut site_value) {
             diagnostics.push(d);

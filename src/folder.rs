@@ -305,8 +305,12 @@ fn stage(
 ) -> Result<(), FolderError> {
     let _ = fs::remove_dir_all(staging);
     fs::create_dir_all(staging).map_err(io("create", staging))?;
-    for file in files {
+    let fail_after = injected_fault();
+    for (written, file) in files.iter().enumerate() {
         let path = staging.join(&file.name);
+        if fail_after == Some(written) {
+            return Err(io("write", &path)(std::io::Error::other("injected fault")));
+        }
         fs::write(&path, &file.content).map_err(io("write", &path))?;
         if options.owner_only {
             restrict(&path)?;
@@ -356,6 +360,18 @@ fn carry_over(
         }
     }
     Ok(())
+}
+
+/// Debug builds fail a write after this many files when `MINIOGEN_FAULT_AFTER_FILES` is set, so
+/// that tests can interrupt a write at a known point; release builds never read it.
+fn injected_fault() -> Option<usize> {
+    if !cfg!(debug_assertions) {
+        return None;
+    }
+    std::env::var("MINIOGEN_FAULT_AFTER_FILES")
+        .ok()?
+        .parse()
+        .ok()
 }
 
 #[cfg(unix)]

@@ -3,6 +3,7 @@
 
 mod cli;
 mod conformance;
+mod folder;
 mod golden;
 mod readme;
 mod support;

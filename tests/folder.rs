@@ -1,0 +1,351 @@
+//! Output folders as a GitOps user meets them: `gen --out`, `check`, kustomize, hand edits,
+//! environments, and failures that must leave the previous folder as it was.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::{TIERS, documents, miniogen_in, ok, root};
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("miniogen-it-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    dir
+}
+
+/// Every file under `dir` with its bytes.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.insert(path.clone(), std::fs::read(&path).unwrap_or_default());
+            }
+        }
+    }
+    out
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> crate::support::Run {
+    miniogen_in(Some(dir), args)
+}
+
+#[test]
+fn committed_out_folder_is_current() {
+    for ccu in TIERS {
+        let dir = format!("out/tier-{ccu}");
+        let run = miniogen_in(None, &["check", "--ccu", &ccu.to_string(), "--out", &dir]);
+        assert_eq!(
+            run.code, 0,
+            "{dir} is stale; regenerate it with `.ci/render-out`:\n{}",
+            run.stdout
+        );
+    }
+    let run = miniogen_in(
+        None,
+        &[
+            "check",
+            "--config",
+            "deploy/example/miniogen.toml",
+            "--out",
+            "out/example",
+        ],
+    );
+    assert_eq!(
+        run.code, 0,
+        "out/example is stale; regenerate it with `.ci/render-out`:\n{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn kustomize_of_the_folder_gives_the_stream() {
+    let Some(kubectl) = which("kubectl") else {
+        return;
+    };
+    let dir = scratch("kustomize");
+    for ccu in ["5000", "20000"] {
+        let out = dir.join(ccu);
+        let run = run_in(
+            &dir,
+            &["gen", "--ccu", ccu, "--out", &out.to_string_lossy()],
+        );
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let built = Command::new(&kubectl)
+            .args(["kustomize", &out.to_string_lossy()])
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            built.status.success(),
+            "{}",
+            String::from_utf8_lossy(&built.stderr)
+        );
+        assert_eq!(
+            documents(&String::from_utf8_lossy(&built.stdout)),
+            documents(&ok(&["gen", "--ccu", ccu])),
+            "kubectl kustomize gives other objects than the stream"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn which(tool: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH")
+        .map(|p| {
+            std::env::split_paths(&p)
+                .map(|d| d.join(tool))
+                .find(|p| p.is_file())
+        })
+        .unwrap_or_default();
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{tool} is missing, and CI is set"
+        );
+        eprintln!("skipped: {tool} is not on PATH");
+    }
+    found
+}
+
+#[test]
+fn check_reports_drift_until_gen_runs_again() {
+    let dir = scratch("drift");
+    std::fs::write(dir.join("miniogen.toml"), "ccu = 5000\n").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(run_in(&dir, &["gen", "--out", "manifests"]).code, 0);
+    assert_eq!(run_in(&dir, &["check", "--out", "manifests"]).code, 0);
+    std::fs::write(
+        dir.join("miniogen.toml"),
+        "ccu = 5000\nnamespace = \"chat\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let stale = run_in(&dir, &["check", "--out", "manifests"]);
+    assert_eq!(stale.code, 1);
+    assert!(
+        stale.stdout.contains("stale: `tenant-matrix-minio.yaml`"),
+        "{}",
+        stale.stdout
+    );
+    assert!(
+        stale
+            .stdout
+            .contains("-  namespace: matrix\n+  namespace: chat\n"),
+        "{}",
+        stale.stdout
+    );
+    assert!(
+        stale.stderr.contains("the output folder is stale"),
+        "{}",
+        stale.stderr
+    );
+    assert_eq!(run_in(&dir, &["gen", "--out", "manifests"]).code, 0);
+    assert_eq!(run_in(&dir, &["check", "--out", "manifests"]).code, 0);
+    std::fs::remove_file(dir.join("manifests/secret-minio-user.yaml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let missing = run_in(&dir, &["check", "--out", "manifests"]);
+    assert_eq!(missing.code, 1);
+    assert!(
+        missing.stdout.contains("missing: `secret-minio-user.yaml`"),
+        "{}",
+        missing.stdout
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn invalid_input_and_interrupted_writes_leave_the_folder_as_it_was() {
+    let dir = scratch("atomic");
+    assert_eq!(
+        run_in(&dir, &["gen", "--ccu", "5000", "--out", "out"]).code,
+        0
+    );
+    std::fs::write(dir.join("out/NOTES.md"), "my own file\n").unwrap_or_else(|e| panic!("{e}"));
+    let before = snapshot(&dir);
+    let invalid = run_in(
+        &dir,
+        &[
+            "gen",
+            "--ccu",
+            "5000",
+            "--out",
+            "out",
+            "--set",
+            "namespace=Bad_Name",
+        ],
+    );
+    assert_eq!(invalid.code, 1);
+    assert_eq!(snapshot(&dir), before, "invalid input changed the folder");
+    for after in [0, 3, 9] {
+        let output = Command::new(env!("CARGO_BIN_EXE_miniogen"))
+            .args([
+                "gen",
+                "--ccu",
+                "5000",
+                "--out",
+                "out",
+                "--namespace",
+                "faulty",
+            ])
+            .current_dir(&dir)
+            .env("MINIOGEN_FAULT_AFTER_FILES", after.to_string())
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(String::from_utf8_lossy(&output.stderr).contains("injected fault"));
+        assert_eq!(
+            snapshot(&dir),
+            before,
+            "a write interrupted after {after} files changed the folder"
+        );
+    }
+    assert_eq!(
+        run_in(
+            &dir,
+            &[
+                "gen",
+                "--ccu",
+                "10000",
+                "--out",
+                "out",
+                "--accept-pool-rebuild"
+            ]
+        )
+        .code,
+        0
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("out/NOTES.md"))
+            .ok()
+            .as_deref(),
+        Some("my own file\n")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn hand_edits_are_shown_and_kept_unless_forced() {
+    let dir = scratch("hand");
+    assert_eq!(
+        run_in(&dir, &["gen", "--ccu", "100", "--out", "out"]).code,
+        0
+    );
+    let path = dir.join("out/poddisruptionbudget-matrix-minio-pool-0.yaml");
+    let edited = std::fs::read_to_string(&path)
+        .unwrap_or_default()
+        .replace("maxUnavailable: 1", "maxUnavailable: 3");
+    std::fs::write(&path, &edited).unwrap_or_else(|e| panic!("{e}"));
+    let refused = run_in(&dir, &["gen", "--ccu", "100", "--out", "out"]);
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused
+            .stderr
+            .contains("`poddisruptionbudget-matrix-minio-pool-0.yaml` was edited by hand"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused
+            .stderr
+            .contains("-  maxUnavailable: 1\n+  maxUnavailable: 3"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&path).ok(), Some(edited));
+    assert_eq!(
+        run_in(&dir, &["gen", "--ccu", "100", "--out", "out", "--force"]).code,
+        0
+    );
+    assert_eq!(
+        run_in(&dir, &["check", "--ccu", "100", "--out", "out"]).code,
+        0
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn growing_an_existing_pool_is_refused_with_the_way_to_grow() {
+    let dir = scratch("grow");
+    assert_eq!(
+        run_in(&dir, &["gen", "--ccu", "5000", "--out", "out"]).code,
+        0
+    );
+    let before = snapshot(&dir);
+    let refused = run_in(&dir, &["gen", "--ccu", "10000", "--out", "out"]);
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused
+            .stderr
+            .contains("pool `pool-0`: `servers` would change from 4 to 8"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains("add one under `[[pools]]`"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(snapshot(&dir), before);
+    let check = run_in(&dir, &["check", "--ccu", "10000", "--out", "out"]);
+    assert_eq!(check.code, 1, "{}", check.stderr);
+    let grown = run_in(
+        &dir,
+        &[
+            "gen",
+            "--ccu",
+            "5000",
+            "--out",
+            "out",
+            "--set",
+            "pools=[{name = \"pool-1\", servers = 4, volumes_per_server = 2, volume_size = \"500Gi\"}]",
+        ],
+    );
+    assert_eq!(grown.code, 0, "{}", grown.stderr);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn environments_get_a_folder_each() {
+    let dir = scratch("envs");
+    let config = root().join("deploy/example/miniogen.toml");
+    let config = config.to_string_lossy();
+    assert_eq!(
+        run_in(&dir, &["gen", "--config", &config, "--out", "out"]).code,
+        0
+    );
+    assert!(dir.join("out/staging/tenant-matrix-minio.yaml").is_file());
+    assert!(
+        dir.join("out/production/tenant-matrix-minio.yaml")
+            .is_file()
+    );
+    let stdout = run_in(&dir, &["gen", "--config", &config]);
+    assert_eq!(stdout.code, 2);
+    assert!(
+        stdout.stderr.contains("choose one with `--env NAME`"),
+        "{}",
+        stdout.stderr
+    );
+    let staging = run_in(&dir, &["gen", "--config", &config, "--env", "staging"]);
+    assert_eq!(staging.code, 0, "{}", staging.stderr);
+    let tenant = documents(&staging.stdout)
+        .into_iter()
+        .find(|d| d["kind"] == "Tenant")
+        .unwrap_or_default();
+    assert_eq!(tenant["metadata"]["annotations"]["miniogen.io/tier"], "100");
+    let typo = run_in(&dir, &["gen", "--config", &config, "--env", "prodution"]);
+    assert_eq!(typo.code, 1);
+    assert!(
+        typo.stderr.contains("did you mean `production`?"),
+        "{}",
+        typo.stderr
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
