@@ -9,7 +9,15 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Compiles a CCU sizing profile into the Kubernetes manifests of a distributed MinIO tenant.
 #[derive(Debug, Parser)]
-#[command(name = "miniogen", version, about, max_term_width = 100)]
+// Later options win over earlier ones, so that hook arguments (`args: [--out, DIR]`) can replace
+// the defaults a hook's entry sets.
+#[command(
+    name = "miniogen",
+    version,
+    about,
+    max_term_width = 100,
+    args_override_self = true
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]

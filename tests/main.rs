@@ -5,5 +5,6 @@ mod cli;
 mod conformance;
 mod folder;
 mod golden;
+mod precommit;
 mod readme;
 mod support;

@@ -1,0 +1,108 @@
+//! The pre-commit hooks, run by the real `pre-commit try-repo` against this checkout in a
+//! throwaway repository: stale output fails with the diff, regenerated output passes.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use crate::support::{miniogen_in, root, venv_tool};
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .args([
+            "-c",
+            "user.name=miniogen-test",
+            "-c",
+            "user.email=test@example.invalid",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run git: {e}"));
+    assert!(
+        status.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+}
+
+fn try_repo(pre_commit: &Path, dir: &Path, hook: &str) -> Output {
+    Command::new(pre_commit)
+        .args([
+            "try-repo",
+            &root().to_string_lossy(),
+            hook,
+            "--all-files",
+            "--verbose",
+        ])
+        .current_dir(dir)
+        // Builds of the hook's environment are cached across runs, inside the checkout.
+        .env("PRE_COMMIT_HOME", root().join("target/pre-commit-home"))
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_INDEX_FILE")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run pre-commit: {e}"))
+}
+
+#[test]
+fn hooks_fail_on_stale_output_and_pass_on_fresh_output() {
+    let Some(pre_commit) = venv_tool("pre-commit") else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("miniogen-precommit-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    git(&dir, &["init", "--quiet"]);
+    std::fs::write(dir.join("miniogen.toml"), "ccu = 100\n").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        miniogen_in(Some(&dir), &["gen", "--out", "manifests"]).code,
+        0
+    );
+    git(&dir, &["add", "."]);
+    git(&dir, &["commit", "--quiet", "-m", "rendered"]);
+
+    let fresh = try_repo(&pre_commit, &dir, "miniogen-check");
+    let log = |o: &Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+    assert!(
+        fresh.status.success(),
+        "fresh output failed the hook:\n{}",
+        log(&fresh)
+    );
+
+    std::fs::write(
+        dir.join("miniogen.toml"),
+        "ccu = 100\nnamespace = \"chat\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let stale = try_repo(&pre_commit, &dir, "miniogen-check");
+    assert!(
+        !stale.status.success(),
+        "stale output passed the hook:\n{}",
+        log(&stale)
+    );
+    assert!(
+        log(&stale).contains("+  namespace: chat"),
+        "the hook did not show the diff:\n{}",
+        log(&stale)
+    );
+
+    let regenerated = try_repo(&pre_commit, &dir, "miniogen-gen");
+    // pre-commit fails a hook that changed files, so that the user stages them.
+    assert!(
+        log(&regenerated).contains("files were modified by this hook"),
+        "{}",
+        log(&regenerated)
+    );
+    let passes = try_repo(&pre_commit, &dir, "miniogen-check");
+    assert!(
+        passes.status.success(),
+        "regenerated output failed the hook:\n{}",
+        log(&passes)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
