@@ -35,8 +35,14 @@ fn try_repo(pre_commit: &Path, dir: &Path, hook: &str) -> Output {
             "--verbose",
         ])
         .current_dir(dir)
-        // Builds of the hook's environment are cached across runs, inside the checkout.
         .env("PRE_COMMIT_HOME", root().join("target/pre-commit-home"))
+        // try-repo builds the hook afresh each time (`cargo install`); one shared target folder
+        // and an unoptimized profile keep that to a relink after the first build. What is under
+        // test is the hook definition, not the optimizer.
+        .env("CARGO_TARGET_DIR", root().join("target/pre-commit-build"))
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
+        .env("CARGO_PROFILE_RELEASE_LTO", "false")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "256")
         .env_remove("GIT_DIR")
         .env_remove("GIT_INDEX_FILE")
         .output()
