@@ -90,6 +90,14 @@ pub fn file_name(manifest: &Manifest) -> String {
     format!("{}-{}.yaml", manifest.kind.to_lowercase(), manifest.name)
 }
 
+/// The object a folder already holds in the file `manifest` would be written to, if it holds one
+/// that parses.
+#[must_use]
+pub fn read_object(dir: &Path, manifest: &Manifest) -> Option<serde_json::Value> {
+    let text = fs::read_to_string(dir.join(file_name(manifest))).ok()?;
+    serde_saphyr::from_str(&text).ok()
+}
+
 /// The files of a folder for these objects, each opening with `header` as a comment, and the
 /// kustomization last.
 pub fn files(manifests: &[Manifest], header: &str) -> Result<Vec<File>, FolderError> {

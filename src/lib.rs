@@ -259,10 +259,7 @@ fn guard_pools(dir: &std::path::Path, manifests: &[post::Manifest]) -> Result<()
     let Some(tenant) = manifests.iter().find(|m| m.kind == "Tenant") else {
         return Ok(());
     };
-    let Ok(text) = std::fs::read_to_string(dir.join(folder::file_name(tenant))) else {
-        return Ok(());
-    };
-    let Ok(old) = serde_saphyr::from_str::<serde_json::Value>(&text) else {
+    let Some(old) = folder::read_object(dir, tenant) else {
         return Ok(());
     };
     let changes = transition::pool_changes(&old, &tenant.value);
