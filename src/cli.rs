@@ -42,6 +42,10 @@ pub enum Command {
         /// destroying the pool and its data.
         #[arg(long, requires = "out")]
         accept_pool_rebuild: bool,
+        /// With `--out` and secrets mode `derived`: write the credentials in plain text, to
+        /// files only their owner can read. Never commit such a folder.
+        #[arg(long, requires = "out")]
+        write_plaintext_credentials: bool,
     },
     /// Check that an output folder holds exactly what `gen --out` would write; no git needed.
     Check {
@@ -54,6 +58,16 @@ pub enum Command {
     },
     /// Print the erasure layout, capacity and disruption budget the manifests are built on.
     Plan {
+        /// The inputs.
+        #[command(flatten)]
+        inputs: Inputs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Print the Secrets the manifests reference and the keys each holds, for the secrets mode
+    /// chosen; with `existing`, the Secrets you must create. Never prints a credential.
+    Secrets {
         /// The inputs.
         #[command(flatten)]
         inputs: Inputs,
@@ -99,6 +113,10 @@ pub struct Inputs {
     /// Override one site key, such as `--set sizing.volume_size=1Ti`; repeatable, applied last.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+    /// Where credentials come from: `external-secrets`, `vault-placeholders`, `derived` or
+    /// `existing` (same as `--set secrets.mode=MODE`).
+    #[arg(long, value_name = "MODE")]
+    pub secrets_mode: Option<String>,
     /// Render one environment of the site file; `gen --out` and `check` without it take all.
     #[arg(long, value_name = "NAME")]
     pub env: Option<String>,

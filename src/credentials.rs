@@ -1,46 +1,625 @@
-//! Where credential values come from.
+//! Credential values: where each mode's values come from, and how to tell a literal credential
+//! from a reference to one.
 //!
-//! Until a secrets mode is chosen, every secret value is a deterministic, clearly marked
-//! placeholder: never random (the output must be reproducible) and never a usable password
-//! (it must be replaced before the tenant holds data). Nothing else in miniogen invents values.
+//! The plan holds only `CredentialRef`s; the render stage asks `Values::value` for each one at
+//! the last moment. Only `derived` produces real credentials, from a master key with HMAC-SHA256,
+//! so that a render is reproducible without randomness; `vault-placeholders` produces
+//! argocd-vault-plugin placeholders and `external-secrets` the External Secrets template
+//! expressions the plan already carries. Nothing here prints, logs or formats a credential into
+//! an error: a message may name a Secret and key, never a value or the master key.
 
-use serde::Serialize;
+use std::fmt;
+use std::sync::Arc;
 
-/// How the values in the generated Secrets were produced, as annotated on each Secret.
-pub const SOURCE: &str = "placeholder";
+use serde_json::Value;
+use sha2::{Digest, Sha256, Sha512};
+use thiserror::Error;
 
-/// Marks every placeholder, so that a check or a reviewer can find one anywhere.
-pub const PLACEHOLDER_PREFIX: &str = "REPLACE-ME";
+use crate::plan::{CredentialKind, CredentialRef};
+use crate::post::Manifest;
+use crate::spec::{RemoteKey, SecretsMode};
 
-/// One credential value, for a key of a Secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(transparent)]
-pub struct Credential(String);
+/// The environment variable naming the file that holds the master key of `derived` mode.
+pub const MASTER_KEY_FILE_ENV: &str = "MINIOGEN_MASTER_KEY_FILE";
+/// The environment variable holding the master key itself, when no file is named.
+pub const MASTER_KEY_ENV: &str = "MINIOGEN_MASTER_KEY";
+/// The shortest master key accepted, in bytes: credentials cannot hold more entropy than the
+/// key, and 32 random base64 characters carry 192 bits.
+pub const MASTER_KEY_MIN_BYTES: usize = 32;
+/// Characters in a derived credential: 32 base32 characters carry 160 bits, and MinIO accepts
+/// secret keys of 8 to 40 characters.
+pub const DERIVED_LENGTH: usize = 32;
+/// Expiry of a derived metrics token: 2100-01-01T00:00:00Z. Fixed, so that a render is
+/// reproducible; `mc admin prometheus generate` sets one a hundred years out, too.
+pub const METRICS_TOKEN_EXPIRY: u64 = 4_102_444_800;
 
-impl Credential {
-    /// The value to write.
-    #[must_use]
-    pub fn value(&self) -> &str {
-        &self.0
+/// Separates the fields a credential is derived from, so that no two inputs give the same
+/// message. A version, so that a change of scheme can never silently give old values.
+const DERIVATION_CONTEXT: &str = "miniogen credential v1";
+/// Lower-case RFC 4648 base32: letters and digits only, safe in `config.env`, rclone's
+/// variables and URLs.
+const BASE32: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
+
+/// Whether a mode writes credential values in plain text, so that its output must never land
+/// in Git: an output folder then needs an explicit opt-in and owner-only files.
+#[must_use]
+pub fn writes_plaintext(mode: SecretsMode) -> bool {
+    match mode {
+        SecretsMode::Derived => true,
+        SecretsMode::ExternalSecrets | SecretsMode::VaultPlaceholders | SecretsMode::Existing => {
+            false
+        }
     }
 }
 
-/// The value of `key` in Secret `secret`.
+/// Whether a mode emits Kubernetes Secrets itself (the others reference or generate them).
 #[must_use]
-pub fn value(secret: &str, key: &str) -> Credential {
-    Credential(format!("{PLACEHOLDER_PREFIX}:{secret}/{key}"))
+pub fn emits_secrets(mode: SecretsMode) -> bool {
+    matches!(mode, SecretsMode::Derived | SecretsMode::VaultPlaceholders)
+}
+
+/// The master key of `derived` mode. Its `Debug` never shows the key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MasterKey(Vec<u8>);
+
+impl fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "MasterKey({} bytes)", self.0.len())
+    }
+}
+
+/// Why a master key is refused. Messages give lengths, never content.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum KeyError {
+    /// Shorter than `MASTER_KEY_MIN_BYTES` after trimming.
+    #[error("the master key has {0} bytes; `derived` needs at least {MASTER_KEY_MIN_BYTES}")]
+    TooShort(usize),
+}
+
+impl MasterKey {
+    /// A key from the bytes of a file or variable; surrounding white space (a file's trailing
+    /// newline) is not part of it.
+    pub fn new(bytes: &[u8]) -> Result<Self, KeyError> {
+        let bytes = bytes.trim_ascii();
+        if bytes.len() < MASTER_KEY_MIN_BYTES {
+            return Err(KeyError::TooShort(bytes.len()));
+        }
+        Ok(Self(bytes.to_vec()))
+    }
+}
+
+impl Drop for MasterKey {
+    fn drop(&mut self) {
+        // Best effort: the bytes do not linger in freed memory for a later allocation to see.
+        self.0.fill(0);
+    }
+}
+
+/// HMAC (RFC 2104) over a hash with a `block`-byte block.
+fn hmac<D: Digest>(block: usize, key: &[u8], message: &[u8]) -> Vec<u8> {
+    let mut padded = if key.len() > block {
+        D::digest(key).to_vec()
+    } else {
+        key.to_vec()
+    };
+    padded.resize(block, 0);
+    let mut inner = D::new();
+    inner.update(padded.iter().map(|b| b ^ 0x36).collect::<Vec<u8>>());
+    inner.update(message);
+    let mut outer = D::new();
+    outer.update(padded.iter().map(|b| b ^ 0x5c).collect::<Vec<u8>>());
+    outer.update(inner.finalize());
+    padded.fill(0);
+    outer.finalize().to_vec()
+}
+
+/// HMAC-SHA256.
+#[must_use]
+pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    let mut out = [0; 32];
+    out.copy_from_slice(&hmac::<Sha256>(64, key, message));
+    out
+}
+
+/// HMAC-SHA512, which signs MinIO's metrics tokens (`HS512`).
+#[must_use]
+pub fn hmac_sha512(key: &[u8], message: &[u8]) -> Vec<u8> {
+    hmac::<Sha512>(128, key, message)
+}
+
+/// The credential for `key` of Secret `secret` of tenant `tenant` in `namespace`, at rotation
+/// `rotation`: HMAC-SHA256 of those fields under the master key, the first 160 bits in base32.
+#[must_use]
+pub fn derive(
+    master: &MasterKey,
+    namespace: &str,
+    tenant: &str,
+    secret: &str,
+    key: &str,
+    rotation: u32,
+) -> String {
+    let mut message = Vec::new();
+    let rotation = rotation.to_string();
+    for field in [
+        DERIVATION_CONTEXT,
+        namespace,
+        tenant,
+        secret,
+        key,
+        rotation.as_str(),
+    ] {
+        // Length prefixes: ("ab", "c") and ("a", "bc") must not meet.
+        let len = u32::try_from(field.len()).unwrap_or(u32::MAX);
+        message.extend_from_slice(&len.to_be_bytes());
+        message.extend_from_slice(field.as_bytes());
+    }
+    let mac = hmac_sha256(&master.0, &message);
+    base32(&mac[..DERIVED_LENGTH * 5 / 8])
+}
+
+fn base32(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 8 / 5 + 1);
+    let (mut buffer, mut bits) = (0u32, 0u32);
+    for &b in bytes {
+        buffer = (buffer << 8) | u32::from(b);
+        bits += 8;
+        while bits >= 5 {
+            bits -= 5;
+            out.push(char::from(BASE32[((buffer >> bits) & 31) as usize]));
+        }
+    }
+    if bits > 0 {
+        out.push(char::from(BASE32[((buffer << (5 - bits)) & 31) as usize]));
+    }
+    out
+}
+
+fn base64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | (u32::from(b) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+        }
+    }
+    out
+}
+
+/// A bearer token for MinIO's metrics endpoint, as `mc admin prometheus generate` makes one: a
+/// JWT signed with HS512 by the secret key of `subject`, issued by `prometheus`.
+#[must_use]
+pub fn metrics_token(subject: &str, secret_key: &str) -> String {
+    let header = base64url(br#"{"alg":"HS512","typ":"JWT"}"#);
+    let claims = serde_json::json!({
+        "exp": METRICS_TOKEN_EXPIRY,
+        "iss": "prometheus",
+        "sub": subject,
+    });
+    let claims = base64url(claims.to_string().as_bytes());
+    let signing_input = format!("{header}.{claims}");
+    let signature = base64url(&hmac_sha512(
+        secret_key.as_bytes(),
+        signing_input.as_bytes(),
+    ));
+    format!("{signing_input}.{signature}")
+}
+
+/// An argocd-vault-plugin inline-path placeholder for `remote` under `prefix`, such as
+/// `<path:secret/data/minio/matrix-minio/minio-config#MINIO_ROOT_PASSWORD>`.
+#[must_use]
+pub fn vault_placeholder(prefix: &str, remote: &RemoteKey) -> String {
+    format!(
+        "<path:{}/{}#{}>",
+        prefix.trim_end_matches('/'),
+        remote.key,
+        remote.property
+    )
+}
+
+/// `text` as literal text of an External Secrets template (Go `text/template`): every `{{`
+/// becomes an action that prints `{{`, so no value of ours can run as template code.
+#[must_use]
+pub fn go_template_literal(text: &str) -> String {
+    text.replace("{{", r#"{{ "{{" }}"#)
+}
+
+/// A credential could not be produced; the message names the reference, never a value.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum CredentialError {
+    /// `derived` mode without a master key; `lib` loads one before rendering, so this is a bug.
+    #[error("no master key to derive `{secret}` key `{key}` from")]
+    NoKey {
+        /// Secret name.
+        secret: String,
+        /// Key within it.
+        key: String,
+    },
+    /// The mode emits no credential values.
+    #[error("secrets mode `{mode}` has no value for `{secret}` key `{key}`")]
+    NoValues {
+        /// The mode.
+        mode: &'static str,
+        /// Secret name.
+        secret: String,
+        /// Key within it.
+        key: String,
+    },
+}
+
+/// What the render stage fills credential references with, for one tenant.
+#[derive(Debug, Clone)]
+pub struct Values {
+    /// The mode.
+    pub mode: SecretsMode,
+    /// The master key, for `derived`.
+    pub key: Option<Arc<MasterKey>>,
+    /// Namespace of the tenant.
+    pub namespace: String,
+    /// Tenant name.
+    pub tenant: String,
+    /// The rotation counter.
+    pub rotation: u32,
+    /// The Vault path prefix, for `vault-placeholders`.
+    pub vault_path_prefix: String,
+}
+
+impl Values {
+    /// The value to write for `reference`.
+    pub fn value(&self, reference: &CredentialRef) -> Result<String, CredentialError> {
+        match self.mode {
+            SecretsMode::ExternalSecrets => Ok(reference.template.clone()),
+            SecretsMode::VaultPlaceholders => Ok(vault_placeholder(
+                &self.vault_path_prefix,
+                &reference.remote,
+            )),
+            SecretsMode::Derived => {
+                let key = self.key.as_deref().ok_or_else(|| CredentialError::NoKey {
+                    secret: reference.secret.clone(),
+                    key: reference.key.clone(),
+                })?;
+                let derive = |secret: &str, name: &str| {
+                    derive(
+                        key,
+                        &self.namespace,
+                        &self.tenant,
+                        secret,
+                        name,
+                        self.rotation,
+                    )
+                };
+                Ok(match &reference.kind {
+                    CredentialKind::Password => derive(&reference.secret, &reference.key),
+                    CredentialKind::MetricsToken {
+                        subject,
+                        signer_secret,
+                        signer_key,
+                    } => metrics_token(subject, &derive(signer_secret, signer_key)),
+                })
+            }
+            SecretsMode::Existing => Err(CredentialError::NoValues {
+                mode: self.mode.name(),
+                secret: reference.secret.clone(),
+                key: reference.key.clone(),
+            }),
+        }
+    }
+}
+
+/// Literal credential data found where a mode promises none. It names where, never what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiteralCredential {
+    /// Kind of the object.
+    pub kind: String,
+    /// Name of the object.
+    pub name: String,
+    /// Where in the object, such as `stringData.CONSOLE_SECRET_KEY` or
+    /// `stringData.config.env: MINIO_ROOT_PASSWORD`.
+    pub field: String,
+}
+
+impl fmt::Display for LiteralCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} `{}` holds a literal credential in `{}`",
+            self.kind, self.name, self.field
+        )
+    }
+}
+
+/// Keys of a Secret whose values are identifiers, not credentials.
+const NON_SECRET_KEYS: [&str; 1] = ["CONSOLE_ACCESS_KEY"];
+/// Keys whose value is a whole `config.env`, checked line by line.
+const CONFIG_FILE_KEYS: [&str; 1] = ["config.env"];
+
+/// Literal credential data in `manifests`, for a mode that promises none: a Secret `data` or
+/// `stringData` value, or an ExternalSecret template value, that is a credential and neither a
+/// vault placeholder nor an External Secrets template expression. `config.env` is judged line
+/// by line: only variables named like a credential (`PASSWORD`, `SECRET`, `TOKEN`) count.
+/// Plaintext modes give no findings: their output is meant to hold credentials.
+#[must_use]
+pub fn literal_credentials(manifests: &[Manifest], mode: SecretsMode) -> Vec<LiteralCredential> {
+    if writes_plaintext(mode) {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    for m in manifests {
+        let fields: Vec<(&str, &Value)> = match m.kind.as_str() {
+            "Secret" => vec![
+                ("data", &m.value["data"]),
+                ("stringData", &m.value["stringData"]),
+            ],
+            "ExternalSecret" => vec![(
+                "spec.target.template.data",
+                &m.value["spec"]["target"]["template"]["data"],
+            )],
+            _ => continue,
+        };
+        for (field, map) in fields {
+            let Some(map) = map.as_object() else { continue };
+            for (key, value) in map {
+                let text = value.as_str().unwrap_or_default();
+                let mut report = |detail: String| {
+                    found.push(LiteralCredential {
+                        kind: m.kind.clone(),
+                        name: m.name.clone(),
+                        field: detail,
+                    });
+                };
+                if CONFIG_FILE_KEYS.contains(&key.as_str()) {
+                    for (name, value) in env_lines(text) {
+                        if credential_name(name) && is_literal(value) {
+                            report(format!("{field}.{key}: {name}"));
+                        }
+                    }
+                } else if !NON_SECRET_KEYS.contains(&key.as_str()) && is_literal(text) {
+                    report(format!("{field}.{key}"));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// `NAME` and value of each `export NAME="value"` (or `NAME=value`) line.
+fn env_lines(text: &str) -> impl Iterator<Item = (&str, &str)> {
+    text.lines().filter_map(|line| {
+        let line = line.trim();
+        let line = line.strip_prefix("export ").unwrap_or(line);
+        let (name, value) = line.split_once('=')?;
+        let value = value.trim();
+        let value = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or(value);
+        Some((name.trim(), value))
+    })
+}
+
+fn credential_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    ["PASSWORD", "SECRET", "TOKEN"]
+        .iter()
+        .any(|w| upper.contains(w))
+}
+
+/// Whether a non-empty value is itself a credential rather than a reference to one: not an
+/// argocd-vault-plugin placeholder (`<path:...#...>` or `<name>`) and not one template action.
+fn is_literal(value: &str) -> bool {
+    let value = value.trim();
+    let placeholder = value.starts_with('<')
+        && value.ends_with('>')
+        && !value[1..value.len() - 1].contains(['<', '>']);
+    let action = value.starts_with("{{")
+        && value.ends_with("}}")
+        && !value[2..value.len() - 2].contains("{{");
+    !(value.is_empty() || placeholder || action)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fmt::Write as _;
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().fold(String::new(), |mut out, b| {
+            let _ = write!(out, "{b:02x}");
+            out
+        })
+    }
+
+    fn key(text: &str) -> MasterKey {
+        MasterKey::new(text.as_bytes()).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// RFC 4231 test cases 1, 2 and 6 (a key longer than the block).
+    #[test]
+    fn hmac_matches_rfc_4231() {
+        assert_eq!(
+            hex(&hmac_sha256(&[0x0b; 20], b"Hi There")),
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"
+        );
+        assert_eq!(
+            hex(&hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        assert_eq!(
+            hex(&hmac_sha256(
+                &[0xaa; 131],
+                b"Test Using Larger Than Block-Size Key - Hash Key First"
+            )),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+        );
+        assert_eq!(
+            hex(&hmac_sha512(b"Jefe", b"what do ya want for nothing?")),
+            "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737"
+        );
+    }
 
     #[test]
-    fn placeholders_are_marked_and_distinct() {
-        let a = value("minio-config", "MINIO_ROOT_PASSWORD");
-        let b = value("minio-user", "CONSOLE_SECRET_KEY");
-        assert!(a.value().starts_with(PLACEHOLDER_PREFIX));
-        assert_ne!(a, b);
-        assert_eq!(a, value("minio-config", "MINIO_ROOT_PASSWORD"));
+    fn encodings_match_rfc_4648() {
+        assert_eq!(base32(b"foobar"), "mzxw6ytboi");
+        assert_eq!(base64url(b"foob"), "Zm9vYg");
+        assert_eq!(base64url(b"\xfb\xff"), "-_8");
+    }
+
+    #[test]
+    fn derived_credentials_are_stable_distinct_and_minio_safe() {
+        let a = key("0123456789abcdef0123456789abcdef");
+        let b = key("0123456789abcdef0123456789abcdeF");
+        let one = derive(&a, "matrix", "t", "minio-user", "CONSOLE_SECRET_KEY", 0);
+        assert_eq!(
+            one,
+            derive(&a, "matrix", "t", "minio-user", "CONSOLE_SECRET_KEY", 0)
+        );
+        let others = [
+            derive(&b, "matrix", "t", "minio-user", "CONSOLE_SECRET_KEY", 0),
+            derive(&a, "matrix", "t", "minio-user", "CONSOLE_SECRET_KEY", 1),
+            derive(&a, "matrix2", "t", "minio-user", "CONSOLE_SECRET_KEY", 0),
+            derive(&a, "matrix", "t2", "minio-user", "CONSOLE_SECRET_KEY", 0),
+            derive(&a, "matrix", "t", "minio-config", "CONSOLE_SECRET_KEY", 0),
+            derive(&a, "matrix", "t", "minio-user", "MINIO_ROOT_PASSWORD", 0),
+            // Field boundaries matter: the same bytes split differently.
+            derive(&a, "matrixt", "", "minio-user", "CONSOLE_SECRET_KEY", 0),
+        ];
+        for other in &others {
+            assert_ne!(&one, other);
+        }
+        for value in others.iter().chain([&one]) {
+            assert_eq!(value.len(), DERIVED_LENGTH);
+            assert!((8..=40).contains(&value.len()));
+            assert!(
+                value
+                    .bytes()
+                    .all(|c| c.is_ascii_lowercase() || (b'2'..=b'7').contains(&c))
+            );
+        }
+        // 160 bits of HMAC output, at least the 128 the issue asks for.
+        const { assert!(DERIVED_LENGTH * 5 >= 128) };
+    }
+
+    #[test]
+    fn short_keys_are_refused_without_showing_them() {
+        let err = MasterKey::new(b"  hunter2\n").err();
+        assert_eq!(err, Some(KeyError::TooShort(7)));
+        assert!(
+            !err.map(|e| e.to_string())
+                .unwrap_or_default()
+                .contains("hunter2")
+        );
+        assert!(!format!("{:?}", key(&"k".repeat(40))).contains("kkk"));
+    }
+
+    /// A token MinIO accepts: the signature verifies with the subject's secret key over the
+    /// first two parts, and the claims are the ones `mc admin prometheus generate` sets.
+    #[test]
+    fn metrics_tokens_are_hs512_jwts() {
+        let token = metrics_token("minio-admin", "secret-key-1234");
+        let parts: Vec<&str> = token.split('.').collect();
+        assert_eq!(parts.len(), 3);
+        assert_eq!(parts[0], base64url(br#"{"alg":"HS512","typ":"JWT"}"#));
+        let signing_input = format!("{}.{}", parts[0], parts[1]);
+        assert_eq!(
+            parts[2],
+            base64url(&hmac_sha512(b"secret-key-1234", signing_input.as_bytes()))
+        );
+        assert_eq!(
+            parts[1],
+            base64url(br#"{"exp":4102444800,"iss":"prometheus","sub":"minio-admin"}"#)
+        );
+        assert_ne!(token, metrics_token("minio-admin", "secret-key-1235"));
+    }
+
+    #[test]
+    fn placeholders_and_template_literals() {
+        let remote = RemoteKey {
+            key: "minio/matrix-minio/minio-config".into(),
+            property: "MINIO_ROOT_PASSWORD".into(),
+        };
+        assert_eq!(
+            vault_placeholder("secret/data/", &remote),
+            "<path:secret/data/minio/matrix-minio/minio-config#MINIO_ROOT_PASSWORD>"
+        );
+        assert_eq!(go_template_literal("a{{b}}"), r#"a{{ "{{" }}b}}"#);
+        assert_eq!(go_template_literal("plain"), "plain");
+    }
+
+    #[test]
+    fn only_derived_writes_plaintext() {
+        for mode in [
+            SecretsMode::ExternalSecrets,
+            SecretsMode::VaultPlaceholders,
+            SecretsMode::Existing,
+        ] {
+            assert!(!writes_plaintext(mode), "{mode:?}");
+        }
+        assert!(writes_plaintext(SecretsMode::Derived));
+    }
+
+    fn secret(name: &str, string_data: &Value) -> Manifest {
+        Manifest {
+            api_version: "v1".into(),
+            kind: "Secret".into(),
+            name: name.into(),
+            namespace: "matrix".into(),
+            value: serde_json::json!({ "stringData": string_data }),
+        }
+    }
+
+    #[test]
+    fn literal_credentials_are_found_and_references_are_not() {
+        let placeholders = secret(
+            "ok",
+            &serde_json::json!({
+                "CONSOLE_ACCESS_KEY": "synapse",
+                "CONSOLE_SECRET_KEY": "<path:secret/data/minio/x#CONSOLE_SECRET_KEY>",
+                "config.env": "export MINIO_ROOT_USER=\"admin\"\nexport MINIO_ROOT_PASSWORD=\"<path:secret/data/x#p>\"\nexport MINIO_STORAGE_CLASS_STANDARD=\"EC:4\"\n",
+            }),
+        );
+        let literal = secret(
+            "bad",
+            &serde_json::json!({
+                "CONSOLE_ACCESS_KEY": "synapse",
+                "CONSOLE_SECRET_KEY": "s3cr3t-value",
+                "config.env": "export MINIO_ROOT_USER=\"admin\"\nexport MINIO_ROOT_PASSWORD=\"hunter22\"\n",
+            }),
+        );
+        let mut data = secret("data", &Value::Null);
+        data.value = serde_json::json!({ "data": { "token": "aHVudGVyMg==" } });
+        let template = Manifest {
+            kind: "ExternalSecret".into(),
+            name: "es".into(),
+            value: serde_json::json!({ "spec": { "target": { "template": { "data": {
+                "CONSOLE_ACCESS_KEY": "synapse",
+                "CONSOLE_SECRET_KEY": "{{ .secret_key }}",
+                "config.env": "export MINIO_ROOT_PASSWORD=\"{{ .root_password }}\"\n",
+            }}}}}),
+            ..placeholders.clone()
+        };
+        let manifests = [placeholders, literal, data, template];
+        let found = literal_credentials(&manifests, SecretsMode::VaultPlaceholders);
+        let described: Vec<String> = found.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            described,
+            [
+                "Secret `bad` holds a literal credential in `stringData.CONSOLE_SECRET_KEY`",
+                "Secret `bad` holds a literal credential in `stringData.config.env: MINIO_ROOT_PASSWORD`",
+                "Secret `data` holds a literal credential in `data.token`",
+            ]
+        );
+        assert!(
+            !described
+                .iter()
+                .any(|d| d.contains("hunter") || d.contains("s3cr3t"))
+        );
+        assert_eq!(
+            literal_credentials(&manifests, SecretsMode::ExternalSecrets).len(),
+            3
+        );
+        assert!(literal_credentials(&manifests, SecretsMode::Derived).is_empty());
     }
 }

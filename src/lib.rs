@@ -117,7 +117,14 @@ fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
             out,
             force,
             accept_pool_rebuild,
-        } => generate(&inputs, out.as_deref(), force, accept_pool_rebuild),
+            write_plaintext_credentials,
+        } => generate(
+            &inputs,
+            out.as_deref(),
+            force,
+            accept_pool_rebuild,
+            write_plaintext_credentials,
+        ),
         Command::Check { inputs, out } => check(&inputs, &out),
         Command::Plan { inputs, format } => {
             let site = load::site_document(inputs.config.as_deref())?;
@@ -126,6 +133,17 @@ fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
             let text = match format {
                 Format::Table => report::plan_table(&plan),
                 Format::Json => report::plan_json(&plan),
+            };
+            sink::print(&text).map_err(|e| Failure::Fatal(e.to_string()))?;
+            Ok(notes)
+        }
+        Command::Secrets { inputs, format } => {
+            let site = load::site_document(inputs.config.as_deref())?;
+            let env = one_environment(&inputs, site.as_ref())?;
+            let Compiled { plan, notes, .. } = compile(&inputs, site, env)?;
+            let text = match format {
+                Format::Table => report::secrets_table(&plan),
+                Format::Json => report::secrets_json(&plan),
             };
             sink::print(&text).map_err(|e| Failure::Fatal(e.to_string()))?;
             Ok(notes)
@@ -188,6 +206,7 @@ fn generate(
     out: Option<&std::path::Path>,
     force: bool,
     accept_pool_rebuild: bool,
+    write_plaintext_credentials: bool,
 ) -> Result<Vec<Diagnostic>, Failure> {
     let site = load::site_document(inputs.config.as_deref())?;
     let Some(dir) = out else {
@@ -203,17 +222,31 @@ fn generate(
     let mut notes = Vec::new();
     for (env, target) in targets(inputs, site.as_ref(), dir) {
         let compiled = compile(inputs, site.clone(), env)?;
+        let plaintext = credentials::writes_plaintext(compiled.plan.secrets.mode);
+        if plaintext && !write_plaintext_credentials {
+            return Err(Failure::Fatal(format!(
+                "secrets mode `{}` writes credentials in plain text, which must never land in \
+                 Git; pass `--write-plaintext-credentials` to write them to `{}` anyway (readable \
+                 by you only), or choose `external-secrets` or `vault-placeholders`",
+                compiled.plan.secrets.source,
+                target.display()
+            )));
+        }
         let manifests = manifests(&compiled.plan)?;
         if !accept_pool_rebuild {
             guard_pools(&target, &manifests)?;
         }
-        folders.push((target, folder::files(&manifests, &compiled.header)?));
+        folders.push((
+            target,
+            folder::files(&manifests, &compiled.header)?,
+            plaintext,
+        ));
         notes.extend(compiled.notes);
     }
-    for (target, files) in folders {
+    for (target, files, plaintext) in folders {
         let options = folder::WriteOptions {
             force,
-            owner_only: false,
+            owner_only: plaintext,
         };
         folder::write(&target, &files, options)?;
         notes.push(Diagnostic::note(format!(
@@ -247,9 +280,14 @@ fn check(inputs: &CliInputs, out: &std::path::Path) -> Result<Vec<Diagnostic>, F
     }
 }
 
-/// Renders the plan into checked, ordered objects.
+/// Renders the plan into checked, ordered objects. Only `derived` mode reads the master key.
 fn manifests(plan: &plan::Plan) -> Result<Vec<post::Manifest>, Failure> {
-    let rendered = render::render(plan).map_err(|e| Failure::Fatal(e.to_string()))?;
+    let key = if plan.secrets.mode == spec::SecretsMode::Derived {
+        Some(load::master_key()?)
+    } else {
+        None
+    };
+    let rendered = render::render(plan, key.as_ref()).map_err(|e| Failure::Fatal(e.to_string()))?;
     post::assemble(&rendered, &plan.provenance).map_err(|e| Failure::Fatal(e.to_string()))
 }
 
@@ -371,6 +409,9 @@ fn compile(
         args.storage_class
             .as_ref()
             .map(|v| format!("tenant.storage_class={v:?}")),
+        args.secrets_mode
+            .as_ref()
+            .map(|v| format!("secrets.mode={v:?}")),
     ];
     for text in flags.into_iter().flatten().chain(args.set.iter().cloned()) {
         match SetArg::parse(&text) {

@@ -3,11 +3,13 @@
 //! This is the only stage that reads files or the environment. It turns paths and arguments into
 //! parsed documents and picks the tier for a CCU; it does not judge what the documents say.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use thiserror::Error;
 
+use crate::credentials::{MASTER_KEY_ENV, MASTER_KEY_FILE_ENV, MasterKey};
 use crate::diag::{Diagnostic, Location};
 use crate::source::{Document, Source, escape_pointer};
 
@@ -307,10 +309,75 @@ pub fn site_document(explicit: Option<&Path>) -> Result<Option<Document>, LoadEr
     }
 }
 
+/// The master key of `derived` mode, from the file named by `MINIOGEN_MASTER_KEY_FILE` or from
+/// `MINIOGEN_MASTER_KEY`. There is no flag: a key on the command line lands in shell history
+/// and process lists.
+pub fn master_key() -> Result<MasterKey, LoadError> {
+    master_key_from(
+        std::env::var_os(MASTER_KEY_FILE_ENV),
+        std::env::var_os(MASTER_KEY_ENV),
+    )
+}
+
+/// `master_key` with the two variables' values given.
+pub fn master_key_from(
+    file: Option<OsString>,
+    inline: Option<OsString>,
+) -> Result<MasterKey, LoadError> {
+    let bytes = match (file, inline) {
+        (Some(_), Some(_)) => {
+            return Err(LoadError::Usage(format!(
+                "both `{MASTER_KEY_FILE_ENV}` and `{MASTER_KEY_ENV}` are set; unset one, so \
+                 that it is clear which key the credentials come from"
+            )));
+        }
+        (Some(path), None) => {
+            let path = PathBuf::from(path);
+            std::fs::read(&path).map_err(|source| LoadError::Io { path, source })?
+        }
+        (None, Some(value)) => value.into_encoded_bytes(),
+        (None, None) => {
+            return Err(LoadError::Usage(format!(
+                "secrets mode `derived` needs a master key: name a file holding it in \
+                 `{MASTER_KEY_FILE_ENV}`, or set `{MASTER_KEY_ENV}`; to render without one, \
+                 choose another mode with `--secrets-mode`"
+            )));
+        }
+    };
+    MasterKey::new(&bytes).map_err(|e| {
+        LoadError::Invalid(vec![Diagnostic::error(e.to_string()).help(format!(
+            "make one with `head -c 32 /dev/urandom | base64 > master.key` and set \
+             `{MASTER_KEY_FILE_ENV}=master.key`"
+        ))])
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn master_keys_come_from_one_place_and_are_never_shown() {
+        let secret = "correct horse battery staple, very long";
+        let inline = master_key_from(None, Some(secret.into()));
+        assert!(inline.is_ok());
+        let both = master_key_from(Some("k".into()), Some(secret.into()));
+        let none = master_key_from(None, None);
+        let short = master_key_from(None, Some("hunter2".into()));
+        let missing = master_key_from(Some("/nonexistent/miniogen.key".into()), None);
+        assert!(matches!(both, Err(LoadError::Usage(_))));
+        assert!(matches!(none, Err(LoadError::Usage(_))));
+        assert!(matches!(missing, Err(LoadError::Io { .. })));
+        let Err(LoadError::Invalid(d)) = short else {
+            panic!("a short key was accepted")
+        };
+        let text = crate::diag::render_all(&d);
+        assert!(!text.contains("hunter2"), "{text}");
+        for e in [both, none, missing].into_iter().filter_map(Result::err) {
+            assert!(!e.to_string().contains(secret));
+        }
+    }
 
     #[test]
     fn tiers_round_up() {

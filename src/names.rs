@@ -11,7 +11,7 @@ use crate::quantity;
 pub type Check = fn(&str) -> Result<(), String>;
 
 /// The custom formats the schemas use: name, what a valid value looks like, and its check.
-pub const FORMATS: [(&str, &str, Check); 13] = [
+pub const FORMATS: [(&str, &str, Check); 16] = [
     (
         "dns-label",
         "a DNS-1123 label such as `matrix-minio`",
@@ -64,6 +64,21 @@ pub const FORMATS: [(&str, &str, Check); 13] = [
         "time-zone",
         "an IANA time zone such as `Etc/UTC`",
         time_zone,
+    ),
+    (
+        "go-duration",
+        "a Go duration such as `1h` or `15m`",
+        go_duration,
+    ),
+    (
+        "secret-path",
+        "a path such as `minio/matrix-minio/minio-config`",
+        secret_path,
+    ),
+    (
+        "secret-property",
+        "a property name such as `MINIO_ROOT_PASSWORD`",
+        secret_property,
     ),
 ];
 
@@ -374,6 +389,39 @@ pub fn duration_ms(text: &str) -> Result<u64, String> {
     Ok(total)
 }
 
+/// A Go duration (`time.ParseDuration`) with the units External Secrets accepts, such as
+/// `1h` or `1h30m`. Prometheus's `d`, `w` and `y` are not among them.
+pub fn go_duration(text: &str) -> Result<(), String> {
+    if text.contains(['d', 'w', 'y']) {
+        return Err("uses a unit Go does not know; use `h`, `m`, `s` or `ms`".into());
+    }
+    duration_ms(text).map(|_| ())
+}
+
+/// A secret store key or Vault path: segments of letters, digits, `-`, `_` and `.`, joined
+/// by `/`. argocd-vault-plugin splits placeholders at `#` and ends them at `>`, and External
+/// Secrets providers differ on everything else, so nothing else is allowed.
+pub fn secret_path(path: &str) -> Result<(), String> {
+    if path.split('/').any(str::is_empty) {
+        return Err("has an empty segment (a leading, trailing or double `/`)".into());
+    }
+    if let Some(c) = path
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/')))
+    {
+        return Err(format!("contains {c:?}"));
+    }
+    Ok(())
+}
+
+/// A property of a secret store key: letters, digits, `-`, `_` and `.`.
+pub fn secret_property(name: &str) -> Result<(), String> {
+    if name.contains('/') {
+        return Err("contains '/'".into());
+    }
+    secret_path(name)
+}
+
 /// An `http://` or `https://` URL with a host, no white space and no quotes.
 pub fn http_url(url: &str) -> Result<(), String> {
     let Some(rest) = url
@@ -464,6 +512,19 @@ mod tests {
         assert_eq!(duration_ms("1m30s"), Ok(90_000));
         assert!(duration_ms("30").is_err());
         assert!(duration_ms("s").is_err());
+    }
+
+    #[test]
+    fn go_durations_and_secret_paths() {
+        assert!(go_duration("1h30m").is_ok());
+        assert!(go_duration("0s").is_ok());
+        assert!(go_duration("1d").is_err());
+        assert!(secret_path("minio/matrix-minio/minio-config").is_ok());
+        for bad in ["", "a//b", "/a", "a/", "a#b", "a>b", "a b", "a\nb"] {
+            assert!(secret_path(bad).is_err(), "{bad:?}");
+        }
+        assert!(secret_property("MINIO_ROOT_PASSWORD").is_ok());
+        assert!(secret_property("a/b").is_err());
     }
 
     #[test]

@@ -6,14 +6,14 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::credentials;
 use crate::decode::Spec;
 use crate::digest;
 use crate::erasure::Layout;
 use crate::quantity;
-use crate::spec::{MetricsAuth, ResourceList, Site};
+use crate::spec::{MetricsAuth, RemoteKey, ResourceList, SecretsMode, Site, StoreKind};
 
 /// The label the operator puts on every pod of a tenant.
 pub const TENANT_LABEL: &str = "v1.min.io/tenant";
@@ -60,8 +60,8 @@ pub struct Plan {
     pub monitor: Option<Monitor>,
     /// The LI sync, when enabled.
     pub rclone: Option<Rclone>,
-    /// How credential values were produced.
-    pub credential_source: &'static str,
+    /// Where credentials come from, and every Secret the manifests reference.
+    pub secrets: Secrets,
     /// Annotations every object carries: the tier and a hash of the normalized inputs.
     pub provenance: BTreeMap<String, String>,
 }
@@ -194,12 +194,116 @@ pub struct EnvEntry {
 }
 
 /// A key of a Secret whose value is a credential, filled in by the render stage.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CredentialRef {
     /// Secret name.
     pub secret: String,
-    /// Key within the Secret.
+    /// Key within the Secret (for the root password: its variable in `config.env`).
     pub key: String,
+    /// Where the secret store keeps it.
+    pub remote: RemoteKey,
+    /// The name External Secrets fetches it under, for its template.
+    pub variable: String,
+    /// The External Secrets template expression that stands for it, such as
+    /// `{{ .root_password }}`. Data for our templates, never template source.
+    pub template: String,
+    /// What the credential is.
+    pub kind: CredentialKind,
+}
+
+/// What a credential is, which decides how `derived` makes one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum CredentialKind {
+    /// A password or secret key.
+    Password,
+    /// A metrics bearer token signed by the secret key of `subject`, which is the credential
+    /// `signer_key` of Secret `signer_secret`.
+    MetricsToken {
+        /// The access key the token is issued for.
+        subject: String,
+        /// Secret of the signing credential.
+        signer_secret: String,
+        /// Its key.
+        signer_key: String,
+    },
+}
+
+/// Where credentials come from, and every Secret the Tenant, CronJob and ServiceMonitor
+/// reference, whoever produces it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Secrets {
+    /// The mode.
+    pub mode: SecretsMode,
+    /// Its name, as annotated on every object that carries credentials.
+    pub source: &'static str,
+    /// Whether miniogen emits the Secrets themselves.
+    pub emits_secrets: bool,
+    /// Whether miniogen emits ExternalSecrets that produce them.
+    pub emits_external_secrets: bool,
+    /// The rotation counter of `derived`.
+    pub rotation: u32,
+    /// The Vault path prefix of `vault-placeholders`.
+    pub vault_path_prefix: String,
+    /// The External Secrets store.
+    pub store: Store,
+    /// The Secrets, the configuration Secret first.
+    pub objects: Vec<SecretObject>,
+}
+
+/// An External Secrets store reference.
+#[derive(Debug, Clone, Serialize)]
+pub struct Store {
+    /// Store name.
+    pub name: String,
+    /// `ClusterSecretStore` or `SecretStore`.
+    pub kind: StoreKind,
+    /// `refreshInterval`.
+    pub refresh_interval: String,
+}
+
+/// A Secret the manifests reference.
+#[derive(Debug, Clone, Serialize)]
+pub struct SecretObject {
+    /// Its name.
+    pub name: String,
+    /// What references it, for `miniogen secrets`.
+    pub used_by: &'static str,
+    /// `app.kubernetes.io/component`.
+    pub component: &'static str,
+    /// The consumer of a user's keys.
+    pub consumer: Option<&'static str>,
+    /// Its keys, in order.
+    pub keys: Vec<SecretKey>,
+    /// The credentials its keys hold, to fetch from the store.
+    pub credentials: Vec<CredentialRef>,
+}
+
+/// One key of a Secret.
+#[derive(Debug, Clone, Serialize)]
+pub struct SecretKey {
+    /// The key.
+    pub name: String,
+    /// What it holds.
+    pub value: KeyValue,
+}
+
+/// What a key of a Secret holds.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum KeyValue {
+    /// A value that is not secret, such as an access key.
+    Literal {
+        /// The value.
+        text: String,
+    },
+    /// A credential.
+    Credential {
+        /// Which.
+        credential: CredentialRef,
+    },
+    /// MinIO's `config.env`, from `config_env`.
+    ConfigEnv,
 }
 
 /// An application user.
@@ -211,8 +315,6 @@ pub struct User {
     pub access_key: String,
     /// The Secret holding `CONSOLE_ACCESS_KEY` and `CONSOLE_SECRET_KEY`.
     pub secret: String,
-    /// The secret key, filled in by the render stage.
-    pub secret_key: CredentialRef,
 }
 
 /// A bucket.
@@ -343,6 +445,13 @@ pub fn plan(spec: &Spec) -> Plan {
     let users = users(site);
     let monitor = site.prometheus.enabled.then(|| monitor(site, &labels, &s3));
     let rclone = site.rclone.enabled.then(|| rclone(site, &s3));
+    let secrets = secrets(
+        site,
+        &config_env,
+        &users,
+        monitor.as_ref(),
+        rclone.is_some(),
+    );
     let capacity = capacity(&pools);
     let config_checksum = digest::sha256(&serde_json::to_string(&config_env).unwrap_or_default());
     Plan {
@@ -379,7 +488,7 @@ pub fn plan(spec: &Spec) -> Plan {
             .collect(),
         monitor,
         rclone,
-        credential_source: credentials::SOURCE,
+        secrets,
         provenance: provenance(spec),
     }
 }
@@ -387,10 +496,14 @@ pub fn plan(spec: &Spec) -> Plan {
 /// The tier and a hash of the normalized inputs: the effective configuration after layering and
 /// defaults, so that two inputs that mean the same thing hash the same.
 fn provenance(spec: &Spec) -> BTreeMap<String, String> {
+    // The rotation counter is an input to credentials only, like the master key: bumping it
+    // must change the credentials and nothing else.
+    let mut site = spec.site.clone();
+    site.secrets.rotation = 0;
     let normalized = serde_json::json!({
         "ccu": spec.tier_ccu,
         "sizing": spec.sizing,
-        "site": spec.site,
+        "site": site,
     });
     BTreeMap::from([
         (TIER_ANNOTATION.to_string(), spec.tier_ccu.to_string()),
@@ -450,12 +563,16 @@ fn config_env(spec: &Spec) -> Vec<EnvEntry> {
     let mut entries = vec![
         env("MINIO_ROOT_USER", &site.tenant.root_user),
         EnvEntry {
-            name: "MINIO_ROOT_PASSWORD".into(),
+            name: ROOT_PASSWORD.into(),
             value: None,
-            credential: Some(CredentialRef {
-                secret: site.tenant.config_secret.clone(),
-                key: "MINIO_ROOT_PASSWORD".into(),
-            }),
+            credential: Some(credential(
+                site,
+                &site.tenant.config_secret,
+                ROOT_PASSWORD,
+                site.secrets.remote_keys.root.as_ref(),
+                "root_password",
+                CredentialKind::Password,
+            )),
         },
         env(
             "MINIO_STORAGE_CLASS_STANDARD",
@@ -487,12 +604,145 @@ fn users(site: &Site) -> Vec<User> {
         role,
         access_key: u.access_key.clone(),
         secret: u.secret.clone(),
-        secret_key: CredentialRef {
-            secret: u.secret.clone(),
-            key: "CONSOLE_SECRET_KEY".into(),
-        },
     })
     .collect()
+}
+
+/// The `config.env` variable holding the root password.
+pub const ROOT_PASSWORD: &str = "MINIO_ROOT_PASSWORD";
+/// The user Secret key holding the access key.
+pub const ACCESS_KEY: &str = "CONSOLE_ACCESS_KEY";
+/// The user Secret key holding the secret key.
+pub const SECRET_KEY: &str = "CONSOLE_SECRET_KEY";
+/// The configuration Secret's only key.
+pub const CONFIG_ENV: &str = "config.env";
+
+/// A reference to credential `key` of Secret `secret`, stored at `remote` or at the default
+/// `minio/<tenant>/<secret>`, property `key`.
+fn credential(
+    site: &Site,
+    secret: &str,
+    key: &str,
+    remote: Option<&RemoteKey>,
+    variable: &str,
+    kind: CredentialKind,
+) -> CredentialRef {
+    CredentialRef {
+        secret: secret.into(),
+        key: key.into(),
+        remote: remote.cloned().unwrap_or_else(|| RemoteKey {
+            key: format!("minio/{}/{secret}", site.tenant.name),
+            property: key.into(),
+        }),
+        variable: variable.into(),
+        template: format!("{{{{ .{variable} }}}}"),
+        kind,
+    }
+}
+
+fn secrets(
+    site: &Site,
+    config_env: &[EnvEntry],
+    users: &[User],
+    monitor: Option<&Monitor>,
+    sync: bool,
+) -> Secrets {
+    let s = &site.secrets;
+    let mut objects = vec![SecretObject {
+        name: site.tenant.config_secret.clone(),
+        used_by: "Tenant `spec.configuration`",
+        component: "configuration",
+        consumer: None,
+        keys: vec![SecretKey {
+            name: CONFIG_ENV.into(),
+            value: KeyValue::ConfigEnv,
+        }],
+        credentials: config_env
+            .iter()
+            .filter_map(|e| e.credential.clone())
+            .collect(),
+    }];
+    for user in users {
+        let remote = match user.role {
+            "synapse" => &s.remote_keys.synapse,
+            "cnpg" => &s.remote_keys.cnpg,
+            _ => &s.remote_keys.rclone,
+        };
+        let secret_key = credential(
+            site,
+            &user.secret,
+            SECRET_KEY,
+            remote.as_ref(),
+            "secret_key",
+            CredentialKind::Password,
+        );
+        objects.push(SecretObject {
+            name: user.secret.clone(),
+            used_by: if user.role == "rclone" && sync {
+                "Tenant `spec.users`, rclone CronJob"
+            } else {
+                "Tenant `spec.users`"
+            },
+            component: "credentials",
+            consumer: Some(user.role),
+            keys: vec![
+                SecretKey {
+                    name: ACCESS_KEY.into(),
+                    value: KeyValue::Literal {
+                        text: user.access_key.clone(),
+                    },
+                },
+                SecretKey {
+                    name: SECRET_KEY.into(),
+                    value: KeyValue::Credential {
+                        credential: secret_key.clone(),
+                    },
+                },
+            ],
+            credentials: vec![secret_key],
+        });
+    }
+    if let Some((secret, key)) = monitor.and_then(|m| m.bearer.as_ref()) {
+        let token = credential(
+            site,
+            secret,
+            key,
+            s.remote_keys.metrics_token.as_ref(),
+            "token",
+            CredentialKind::MetricsToken {
+                subject: site.tenant.root_user.clone(),
+                signer_secret: site.tenant.config_secret.clone(),
+                signer_key: ROOT_PASSWORD.into(),
+            },
+        );
+        objects.push(SecretObject {
+            name: secret.clone(),
+            used_by: "ServiceMonitor `authorization.credentials`",
+            component: "monitoring",
+            consumer: Some("prometheus"),
+            keys: vec![SecretKey {
+                name: key.clone(),
+                value: KeyValue::Credential {
+                    credential: token.clone(),
+                },
+            }],
+            credentials: vec![token],
+        });
+    }
+    Secrets {
+        mode: s.mode,
+        source: s.mode.name(),
+        emits_secrets: credentials::emits_secrets(s.mode),
+        emits_external_secrets: s.mode == SecretsMode::ExternalSecrets,
+        rotation: s.rotation,
+        vault_path_prefix: s.vault_path_prefix.clone(),
+        store: Store {
+            name: s.store.name.clone(),
+            kind: s.store.kind,
+            refresh_interval: s.refresh_interval.clone(),
+        },
+        objects,
+    }
 }
 
 fn monitor(site: &Site, labels: &BTreeMap<String, String>, s3: &Endpoint) -> Monitor {

@@ -5,24 +5,28 @@
 //! syntax inside values is never evaluated: values are data, not template source. Undefined
 //! variables are errors. File-content templates (`config.env`, `rclone.conf`) are rendered first,
 //! through filters that refuse characters their formats cannot carry, and enter the YAML
-//! templates as plain strings.
+//! templates as plain strings. Credential values enter only through the `credential()`
+//! function, from `credentials::Values`, and only while rendering.
+
+use std::sync::Arc;
 
 use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior};
 use thiserror::Error as ThisError;
 
-use crate::credentials;
-use crate::plan::Plan;
+use crate::credentials::{self, MasterKey, Values};
+use crate::plan::{CredentialRef, Plan};
+use crate::spec::SecretsMode;
 
 /// Templates that each produce one or more Kubernetes documents.
 const MANIFESTS: [(&str, &str); 6] = [
     (
-        "secret-config.yaml.j2",
-        include_str!("../templates/secret-config.yaml.j2"),
+        "secrets.yaml.j2",
+        include_str!("../templates/secrets.yaml.j2"),
     ),
     (
-        "secret-users.yaml.j2",
-        include_str!("../templates/secret-users.yaml.j2"),
+        "externalsecrets.yaml.j2",
+        include_str!("../templates/externalsecrets.yaml.j2"),
     ),
     (
         "tenant.yaml.j2",
@@ -70,7 +74,7 @@ pub struct RenderError {
     pub message: String,
 }
 
-fn environment() -> Result<Environment<'static>, RenderError> {
+fn environment(values: Values) -> Result<Environment<'static>, RenderError> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     let syntax = minijinja::syntax::SyntaxConfig::builder()
@@ -91,7 +95,17 @@ fn environment() -> Result<Environment<'static>, RenderError> {
     env.add_filter("component", component);
     env.add_filter("env_value", env_value);
     env.add_filter("ini_value", ini_value);
-    env.add_function("credential", credential);
+    let external = values.mode == SecretsMode::ExternalSecrets;
+    env.add_filter("template_literal", move |text: &str| {
+        if external {
+            credentials::go_template_literal(text)
+        } else {
+            text.to_string()
+        }
+    });
+    env.add_function("credential", move |reference: &Value| {
+        credential(&values, reference)
+    });
     for (name, source) in MANIFESTS.iter().chain(FILES.iter()) {
         env.add_template(name, source).map_err(|e| RenderError {
             template: (*name).into(),
@@ -114,22 +128,17 @@ fn component(labels: &Value, name: &str) -> Result<Value, Error> {
 
 /// The value of a credential reference from the plan. Credentials enter only here, at the last
 /// moment, so that the plan (and `miniogen plan --format json`) never holds one.
-fn credential(reference: &Value) -> Result<String, Error> {
-    let field = |name: &str| -> Result<String, Error> {
-        reference
-            .get_attr(name)?
-            .as_str()
-            .map(str::to_string)
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::InvalidOperation,
-                    format!("credential without `{name}`"),
-                )
-            })
-    };
-    Ok(credentials::value(&field("secret")?, &field("key")?)
-        .value()
-        .to_string())
+fn credential(values: &Values, reference: &Value) -> Result<String, Error> {
+    let reference =
+        <CredentialRef as serde::Deserialize>::deserialize(reference.clone()).map_err(|e| {
+            Error::new(
+                ErrorKind::InvalidOperation,
+                format!("not a credential reference: {e}"),
+            )
+        })?;
+    values
+        .value(&reference)
+        .map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))
 }
 
 /// A `config.env` value. MinIO strips the quotes but does no unescaping, so a value that would
@@ -158,9 +167,18 @@ fn ini_value(value: &str) -> Result<String, Error> {
     Ok(value.to_string())
 }
 
-/// Renders every manifest template against the plan.
-pub fn render(plan: &Plan) -> Result<Vec<Rendered>, RenderError> {
-    let env = environment()?;
+/// Renders every manifest template against the plan; `key` is the master key of `derived`
+/// mode, which no other mode reads.
+pub fn render(plan: &Plan, key: Option<&MasterKey>) -> Result<Vec<Rendered>, RenderError> {
+    let values = Values {
+        mode: plan.secrets.mode,
+        key: key.cloned().map(Arc::new),
+        namespace: plan.namespace.clone(),
+        tenant: plan.tenant.name.clone(),
+        rotation: plan.secrets.rotation,
+        vault_path_prefix: plan.secrets.vault_path_prefix.clone(),
+    };
+    let env = environment(values)?;
     let failed = |template: &str| {
         let template = template.to_string();
         move |e: Error| RenderError {
@@ -174,7 +192,11 @@ pub fn render(plan: &Plan) -> Result<Vec<Rendered>, RenderError> {
             .and_then(|t| t.render(&base))
             .map_err(failed(name))
     };
-    let config_env_text = file("config.env.j2")?;
+    let config_env_text = if plan.secrets.emits_secrets || plan.secrets.emits_external_secrets {
+        file("config.env.j2")?
+    } else {
+        String::new()
+    };
     let rclone_conf_text = if plan.rclone.is_some() {
         file("rclone.conf.j2")?
     } else {
@@ -251,7 +273,7 @@ mod tests {
             let mut plan = crate::plan::plan(&spec);
             plan.namespace = text.to_string();
             plan.tenant.image = text.to_string();
-            let rendered = render(&plan).unwrap_or_else(|e| panic!("{e}"));
+            let rendered = render(&plan, None).unwrap_or_else(|e| panic!("{e}"));
             let manifests = crate::post::assemble(&rendered, &plan.provenance)
                 .unwrap_or_else(|e| panic!("{text:?}: {e}"));
             let tenant = manifests.iter().find(|m| m.kind == "Tenant");

@@ -5,8 +5,9 @@
 
 use std::fmt::Write as _;
 
-use crate::plan::Plan;
+use crate::plan::{CredentialKind, CredentialRef, KeyValue, Plan};
 use crate::quantity;
+use crate::spec::{SecretsMode, StoreKind};
 
 /// An exact size, with an approximation in the largest unit when they differ.
 fn size(bytes: u128) -> String {
@@ -127,6 +128,125 @@ pub fn plan_table(plan: &Plan) -> String {
 #[must_use]
 pub fn plan_json(plan: &Plan) -> String {
     let mut text = serde_json::to_string_pretty(plan).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The Secrets the manifests reference, each with its keys and where every credential comes
+/// from in the plan's mode. Names and references only: never a credential value.
+#[must_use]
+pub fn secrets_table(plan: &Plan) -> String {
+    let s = &plan.secrets;
+    let mut out = String::new();
+    let _ = writeln!(out, "secrets mode: {}", s.source);
+    let how = match s.mode {
+        SecretsMode::ExternalSecrets => format!(
+            "an ExternalSecret builds each Secret from {} `{}`, refreshed every {}",
+            store_kind(s.store.kind),
+            s.store.name,
+            s.store.refresh_interval
+        ),
+        SecretsMode::VaultPlaceholders => "miniogen writes each Secret with \
+            argocd-vault-plugin placeholders, which the plugin replaces"
+            .to_string(),
+        SecretsMode::Derived => format!(
+            "miniogen writes each Secret with credentials derived from the master key, \
+             rotation {}",
+            s.rotation
+        ),
+        SecretsMode::Existing => format!(
+            "miniogen writes no Secrets: create each one below in namespace `{}` with exactly \
+             these keys",
+            plan.namespace
+        ),
+    };
+    let _ = writeln!(out, "  {how}");
+    for object in &s.objects {
+        let _ = writeln!(
+            out,
+            "\nSecret `{}` in namespace `{}`, used by {}",
+            object.name, plan.namespace, object.used_by
+        );
+        for key in &object.keys {
+            match &key.value {
+                KeyValue::Literal { text } => {
+                    let _ = writeln!(out, "  {:<20} `{text}`", key.name);
+                }
+                KeyValue::Credential { credential } => {
+                    let _ = writeln!(out, "  {:<20} {}", key.name, source(plan, credential));
+                }
+                KeyValue::ConfigEnv => {
+                    let _ = writeln!(
+                        out,
+                        "  {:<20} MinIO's configuration, these lines:",
+                        key.name
+                    );
+                    for entry in &plan.config_env {
+                        let value = entry.credential.as_ref().map_or_else(
+                            || entry.value.clone().unwrap_or_default(),
+                            |c| format!("<{}>", c.key),
+                        );
+                        let _ = writeln!(out, "    export {}=\"{value}\"", entry.name);
+                    }
+                    for credential in &object.credentials {
+                        let _ = writeln!(
+                            out,
+                            "    <{}>: {}",
+                            credential.key,
+                            source(plan, credential)
+                        );
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn store_kind(kind: StoreKind) -> &'static str {
+    match kind {
+        StoreKind::ClusterSecretStore => "ClusterSecretStore",
+        StoreKind::SecretStore => "SecretStore",
+    }
+}
+
+/// Where one credential comes from, in words.
+fn source(plan: &Plan, credential: &CredentialRef) -> String {
+    let remote = &credential.remote;
+    match (plan.secrets.mode, &credential.kind) {
+        (SecretsMode::ExternalSecrets, _) => format!(
+            "from store key `{}`, property `{}`",
+            remote.key, remote.property
+        ),
+        (SecretsMode::VaultPlaceholders, _) => format!(
+            "placeholder `{}`",
+            crate::credentials::vault_placeholder(&plan.secrets.vault_path_prefix, remote)
+        ),
+        (SecretsMode::Derived, CredentialKind::Password) => format!(
+            "derived from the master key ({} characters)",
+            crate::credentials::DERIVED_LENGTH
+        ),
+        (SecretsMode::Derived, CredentialKind::MetricsToken { .. }) => {
+            "a metrics token signed with the derived root password".to_string()
+        }
+        (SecretsMode::Existing, CredentialKind::Password) => {
+            "yours: 8 to 40 characters, none of `\"`, `\\`, `$` or a backtick".to_string()
+        }
+        (SecretsMode::Existing, CredentialKind::MetricsToken { subject, .. }) => {
+            format!("yours: the token `mc admin prometheus generate` prints for `{subject}`")
+        }
+    }
+}
+
+/// The Secrets as JSON, for scripts: the mode, the namespace and each Secret with its keys.
+#[must_use]
+pub fn secrets_json(plan: &Plan) -> String {
+    let value = serde_json::json!({
+        "mode": plan.secrets.source,
+        "namespace": plan.namespace,
+        "secrets": plan.secrets.objects,
+    });
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');
     text
 }

@@ -104,6 +104,10 @@ pub struct Site {
     pub audit: Audit,
     /// Warnings that the site may silence.
     pub warnings: Warnings,
+    /// Where the credentials come from: the configuration Secret's root password and each
+    /// user's secret key. None of them is ever written to Git in plain text unless you choose
+    /// `derived` and write the output to a folder.
+    pub secrets: Secrets,
     /// The CCU tier to use when the command line gives neither `--ccu` nor `--profile`.
     #[schemars(range(min = 1, max = 1_000_000))]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -134,6 +138,7 @@ impl Default for Site {
             rclone: Rclone::default(),
             audit: Audit::default(),
             warnings: Warnings::default(),
+            secrets: Secrets::default(),
             ccu: None,
             environments: BTreeMap::new(),
         }
@@ -495,4 +500,143 @@ impl Default for Warnings {
             servers_multiple_of_4: true,
         }
     }
+}
+
+/// How the credentials of the configuration and user Secrets are produced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Secrets {
+    /// `external-secrets` (default): ExternalSecrets pull every credential from your secret
+    /// store; `vault-placeholders`: Secrets holding argocd-vault-plugin placeholders;
+    /// `derived`: Secrets with values derived from a master key (`MINIOGEN_MASTER_KEY_FILE` or
+    /// `MINIOGEN_MASTER_KEY`), for renders that never land in Git; `existing`: no Secrets, you
+    /// create them (`miniogen secrets` lists their keys). `--secrets-mode` overrides it.
+    pub mode: SecretsMode,
+    /// For `derived`: bump it to rotate every credential at once.
+    #[schemars(range(min = 0, max = 1_000_000))]
+    pub rotation: u32,
+    /// For `external-secrets`: the store every credential is read from.
+    pub store: SecretStore,
+    /// For `external-secrets`: how often values are read again from the store, as a Go
+    /// duration such as `1h` or `15m`.
+    #[schemars(extend("format" = "go-duration"))]
+    #[schemars(length(max = 32))]
+    pub refresh_interval: String,
+    /// For `vault-placeholders`: the Vault path every remote key is under, such as
+    /// `secret/data` for a KV version 2 engine mounted at `secret`.
+    #[schemars(extend("format" = "secret-path"))]
+    #[schemars(length(min = 1, max = 256))]
+    pub vault_path_prefix: String,
+    /// Where each credential lives in the store. Unset ones default to the key
+    /// `minio/<tenant>/<secret>` and the property named like the Secret key
+    /// (`MINIO_ROOT_PASSWORD`, `CONSOLE_SECRET_KEY`, or the bearer token's key).
+    pub remote_keys: RemoteKeys,
+}
+
+impl Default for Secrets {
+    fn default() -> Self {
+        Self {
+            mode: SecretsMode::ExternalSecrets,
+            rotation: 0,
+            store: SecretStore::default(),
+            refresh_interval: "1h".into(),
+            vault_path_prefix: "secret/data".into(),
+            remote_keys: RemoteKeys::default(),
+        }
+    }
+}
+
+/// Where credentials come from: `external-secrets`, `vault-placeholders`, `derived` or
+/// `existing`.
+// Variants carry no doc comments on purpose, as for `MetricsAuth`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum SecretsMode {
+    #[allow(missing_docs)]
+    ExternalSecrets,
+    #[allow(missing_docs)]
+    VaultPlaceholders,
+    #[allow(missing_docs)]
+    Derived,
+    #[allow(missing_docs)]
+    Existing,
+}
+
+impl SecretsMode {
+    /// The name users write, such as `external-secrets`.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ExternalSecrets => "external-secrets",
+            Self::VaultPlaceholders => "vault-placeholders",
+            Self::Derived => "derived",
+            Self::Existing => "existing",
+        }
+    }
+}
+
+/// The External Secrets store that holds the credentials.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecretStore {
+    /// Name of the store.
+    #[schemars(extend("format" = "dns-subdomain"))]
+    #[schemars(length(max = 253))]
+    pub name: String,
+    /// `ClusterSecretStore` (one store for the cluster) or `SecretStore` (in the tenant's
+    /// namespace).
+    pub kind: StoreKind,
+}
+
+impl Default for SecretStore {
+    fn default() -> Self {
+        Self {
+            name: "default".into(),
+            kind: StoreKind::ClusterSecretStore,
+        }
+    }
+}
+
+/// The kind of an External Secrets store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum StoreKind {
+    #[allow(missing_docs)]
+    ClusterSecretStore,
+    #[allow(missing_docs)]
+    SecretStore,
+}
+
+/// Where each credential lives in the secret store; every one optional.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct RemoteKeys {
+    /// The root password (`MINIO_ROOT_PASSWORD` in `config.env`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub root: Option<RemoteKey>,
+    /// The Synapse user's secret key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub synapse: Option<RemoteKey>,
+    /// The CloudNativePG user's secret key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cnpg: Option<RemoteKey>,
+    /// The rclone user's secret key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rclone: Option<RemoteKey>,
+    /// The metrics bearer token, for `prometheus.auth = "bearer"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics_token: Option<RemoteKey>,
+}
+
+/// One credential in the secret store: a key (a path) and a property within it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RemoteKey {
+    /// The key or path in the store, such as `minio/matrix-minio/minio-config`.
+    #[schemars(extend("format" = "secret-path"))]
+    #[schemars(length(min = 1, max = 512))]
+    pub key: String,
+    /// The property of that key holding the value, such as `MINIO_ROOT_PASSWORD`.
+    #[schemars(extend("format" = "secret-property"))]
+    #[schemars(length(min = 1, max = 253))]
+    pub property: String,
 }

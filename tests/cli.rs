@@ -26,12 +26,12 @@ fn tier_5000_prints_the_runbook_objects_and_nothing_else() {
         kinds,
         [
             "ConfigMap/minio-li-sync-config",
-            "Secret/minio-config",
-            "Secret/minio-credentials",
-            "Secret/minio-rclone-credentials",
-            "Secret/minio-user",
             "CronJob/minio-li-sync",
             "PodDisruptionBudget/matrix-minio-pool-0",
+            "ExternalSecret/minio-config",
+            "ExternalSecret/minio-credentials",
+            "ExternalSecret/minio-rclone-credentials",
+            "ExternalSecret/minio-user",
             "Tenant/matrix-minio",
             "ServiceMonitor/matrix-minio",
         ]
@@ -44,14 +44,14 @@ fn tier_5000_prints_the_runbook_objects_and_nothing_else() {
         pool["volumeClaimTemplate"]["spec"]["resources"]["requests"]["storage"],
         "500Gi"
     );
-    let config = docs[1]["stringData"]["config.env"]
+    let config = docs[3]["spec"]["target"]["template"]["data"]["config.env"]
         .as_str()
         .unwrap_or_default();
     assert!(
         config.contains("export MINIO_STORAGE_CLASS_STANDARD=\"EC:4\"\n"),
         "{config}"
     );
-    assert_eq!(docs[6]["spec"]["maxUnavailable"], 1);
+    assert_eq!(docs[2]["spec"]["maxUnavailable"], 1);
 }
 
 #[test]

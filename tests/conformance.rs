@@ -1,7 +1,7 @@
 //! Conformance: every object of every tier and example site is judged by upstream schemas and
 //! real tools, not by our own expectations.
 //!
-//! - Tenant and ServiceMonitor against the strict CRD schemas in `../shared/schemas` (unknown
+//! - Tenant, ServiceMonitor and ExternalSecret against the strict CRD schemas in `../shared/schemas` (unknown
 //!   fields fail, as `kubeconform -strict` would).
 //! - Core kinds with `kubernetes-validate --strict` at the oldest and newest Kubernetes minor we
 //!   support.
@@ -15,24 +15,29 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use crate::support::{TIERS, documents, ok, root, shared_schemas, venv_tool};
+use crate::support::{MODES, TIERS, documents, ok, ok_env, root, shared_schemas, venv_tool};
 
 /// Oldest and newest Kubernetes minors we support: MinIO Operator v6 needs 1.28.
 const KUBERNETES: [&str; 2] = ["1.28", "1.37"];
 
 /// Custom kinds and their strict upstream schema files.
-const CRD_SCHEMAS: [(&str, &str); 2] = [
+const CRD_SCHEMAS: [(&str, &str); 3] = [
     ("Tenant", "tenant.minio.min.io_v2.strict.json"),
     (
         "ServiceMonitor",
         "servicemonitor.monitoring.coreos.com_v1.strict.json",
+    ),
+    (
+        "ExternalSecret",
+        "externalsecret.external-secrets.io_v1.strict.json",
     ),
 ];
 
 /// Kinds `kubernetes-validate` knows.
 const CORE_KINDS: [&str; 4] = ["Secret", "ConfigMap", "CronJob", "PodDisruptionBudget"];
 
-/// Every stream we ship: each tier bare, and tier 5000 with each example site file.
+/// Every stream we ship: each tier bare, the smallest and largest tier with each example site
+/// file, and each secrets mode with the defaults and with a bearer-token ServiceMonitor.
 fn streams() -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = TIERS
         .iter()
@@ -49,6 +54,16 @@ fn streams() -> Vec<(String, String)> {
             let stream = ok(&["gen", "--ccu", ccu, "--config", &config.to_string_lossy()]);
             out.push((format!("tier {ccu} with {name}.toml"), stream));
         }
+    }
+    let bearer = root().join("tests/fixtures/valid/tls-off-bearer.toml");
+    let bearer = bearer.to_string_lossy();
+    for (mode, env) in MODES {
+        let base = ["gen", "--ccu", "5000", "--secrets-mode", mode];
+        out.push((format!("tier 5000 in mode {mode}"), ok_env(&base, env)));
+        out.push((
+            format!("tier 5000 in mode {mode} with tls-off-bearer.toml"),
+            ok_env(&[base.as_slice(), &["--config", &bearer]].concat(), env),
+        ));
     }
     out
 }

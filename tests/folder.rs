@@ -144,12 +144,14 @@ fn check_reports_drift_until_gen_runs_again() {
     );
     assert_eq!(run_in(&dir, &["gen", "--out", "manifests"]).code, 0);
     assert_eq!(run_in(&dir, &["check", "--out", "manifests"]).code, 0);
-    std::fs::remove_file(dir.join("manifests/secret-minio-user.yaml"))
+    std::fs::remove_file(dir.join("manifests/externalsecret-minio-user.yaml"))
         .unwrap_or_else(|e| panic!("{e}"));
     let missing = run_in(&dir, &["check", "--out", "manifests"]);
     assert_eq!(missing.code, 1);
     assert!(
-        missing.stdout.contains("missing: `secret-minio-user.yaml`"),
+        missing
+            .stdout
+            .contains("missing: `externalsecret-minio-user.yaml`"),
         "{}",
         missing.stdout
     );

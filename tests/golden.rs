@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::support::{TIERS, miniogen_in, ok, root};
+use crate::support::{MODES, TIERS, miniogen_in, ok, ok_env, root};
 
 fn settings() -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
@@ -32,6 +32,20 @@ fn example_site_streams() {
             let config = config.to_string_lossy();
             let out = ok(&["gen", "--ccu", "5000", "--config", &config]);
             insta::assert_snapshot!(format!("gen-5000-{name}"), out);
+        }
+    });
+}
+
+/// One tier in every secrets mode, and what `miniogen secrets` says about each; `derived` with
+/// the fixed test key, so its credentials are pinned too.
+#[test]
+fn every_secrets_mode() {
+    settings().bind(|| {
+        for (mode, env) in MODES {
+            let stream = ok_env(&["gen", "--ccu", "5000", "--secrets-mode", mode], env);
+            insta::assert_snapshot!(format!("gen-5000-mode-{mode}"), stream);
+            let table = ok_env(&["secrets", "--ccu", "5000", "--secrets-mode", mode], env);
+            insta::assert_snapshot!(format!("secrets-5000-{mode}"), table);
         }
     });
 }

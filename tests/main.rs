@@ -7,4 +7,5 @@ mod folder;
 mod golden;
 mod precommit;
 mod readme;
+mod secrets;
 mod support;

@@ -17,11 +17,21 @@ pub fn root() -> PathBuf {
 
 /// Runs `miniogen` with `args` in `dir` (the repository root when `None`).
 pub fn miniogen_in(dir: Option<&Path>, args: &[&str]) -> Run {
+    miniogen_env(dir, args, &[])
+}
+
+/// A master key for tests of secrets mode `derived`.
+pub const TEST_KEY: &str = "miniogen-test-key-0123456789abcdefghij";
+
+/// Runs `miniogen` with `args` in `dir` (the repository root when `None`), with no master key
+/// in the environment but those `env` sets.
+pub fn miniogen_env(dir: Option<&Path>, args: &[&str], env: &[(&str, &str)]) -> Run {
     let output = Command::new(env!("CARGO_BIN_EXE_miniogen"))
         .args(args)
         .current_dir(dir.map_or_else(root, Path::to_path_buf))
         .env_remove("MINIOGEN_MASTER_KEY")
         .env_remove("MINIOGEN_MASTER_KEY_FILE")
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .output()
         .unwrap_or_else(|e| panic!("cannot run miniogen: {e}"));
@@ -41,10 +51,25 @@ pub fn miniogen(args: &[&str]) -> Run {
 
 /// Runs `miniogen` and requires success.
 pub fn ok(args: &[&str]) -> String {
-    let run = miniogen(args);
+    ok_env(args, &[])
+}
+
+/// Runs `miniogen` with `env` set in an empty directory and requires success.
+pub fn ok_env(args: &[&str], env: &[(&str, &str)]) -> String {
+    let empty = root().join("tests/fixtures/empty-dir");
+    std::fs::create_dir_all(&empty).unwrap_or_else(|e| panic!("{e}"));
+    let run = miniogen_env(Some(&empty), args, env);
     assert_eq!(run.code, 0, "miniogen {args:?} failed:\n{}", run.stderr);
     run.stdout
 }
+
+/// Every secrets mode, with the environment each needs: `derived` gets `TEST_KEY`.
+pub const MODES: [(&str, &[(&str, &str)]); 4] = [
+    ("external-secrets", &[]),
+    ("vault-placeholders", &[]),
+    ("derived", &[("MINIOGEN_MASTER_KEY", TEST_KEY)]),
+    ("existing", &[]),
+];
 
 /// The built-in tiers.
 pub const TIERS: [u32; 5] = [100, 1000, 5000, 10000, 20000];
@@ -96,4 +121,12 @@ pub fn venv_tool(name: &str) -> Option<PathBuf> {
 /// Parses a YAML stream into JSON values.
 pub fn documents(stream: &str) -> Vec<serde_json::Value> {
     serde_saphyr::from_multiple(stream).unwrap_or_else(|e| panic!("output does not parse: {e}"))
+}
+
+/// A fresh, empty scratch folder for one test.
+pub fn scratch_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("miniogen-secrets-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    dir
 }
