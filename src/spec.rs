@@ -611,18 +611,25 @@ pub enum StoreKind {
 #[serde(deny_unknown_fields, default)]
 pub struct RemoteKeys {
     /// The root password (`MINIO_ROOT_PASSWORD` in `config.env`).
+    // TOML has no null: describing the table itself, not `anyOf` with null, gives errors that
+    // point inside it.
+    #[schemars(with = "RemoteKey")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub root: Option<RemoteKey>,
     /// The Synapse user's secret key.
+    #[schemars(with = "RemoteKey")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub synapse: Option<RemoteKey>,
     /// The CloudNativePG user's secret key.
+    #[schemars(with = "RemoteKey")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cnpg: Option<RemoteKey>,
     /// The rclone user's secret key.
+    #[schemars(with = "RemoteKey")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rclone: Option<RemoteKey>,
     /// The metrics bearer token, for `prometheus.auth = "bearer"`.
+    #[schemars(with = "RemoteKey")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metrics_token: Option<RemoteKey>,
 }
