@@ -98,6 +98,50 @@ pub fn read_object(dir: &Path, manifest: &Manifest) -> Option<serde_json::Value>
     serde_saphyr::from_str(&text).ok()
 }
 
+/// Every Kubernetes object in the folder's top-level YAML files, whoever wrote them, for scans of
+/// what the folder really holds. Files that do not parse, and documents without a kind, are
+/// skipped: `check` compares files byte for byte anyway.
+#[must_use]
+pub fn read_objects(dir: &Path) -> Vec<Manifest> {
+    let mut names: Vec<PathBuf> = fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+        .collect();
+    names.sort();
+    let mut out = Vec::new();
+    for path in names {
+        let Ok(text) = fs::read_to_string(&path) else {
+            continue;
+        };
+        let Ok(docs) = serde_saphyr::from_multiple::<serde_json::Value>(&text) else {
+            continue;
+        };
+        for value in docs {
+            let field = |p: &str| {
+                value
+                    .pointer(p)
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            if field("/kind").is_empty() {
+                continue;
+            }
+            out.push(Manifest {
+                api_version: field("/apiVersion"),
+                kind: field("/kind"),
+                name: field("/metadata/name"),
+                namespace: field("/metadata/namespace"),
+                value: value.clone(),
+            });
+        }
+    }
+    out
+}
+
 /// The files of a folder for these objects, each opening with `header` as a comment, and the
 /// kustomization last.
 pub fn files(manifests: &[Manifest], header: &str) -> Result<Vec<File>, FolderError> {

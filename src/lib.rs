@@ -268,6 +268,15 @@ fn check(inputs: &CliInputs, out: &std::path::Path) -> Result<Vec<Diagnostic>, F
         let manifests = manifests(&compiled.plan)?;
         guard_pools(&target, &manifests)?;
         let files = folder::files(&manifests, &compiled.header)?;
+        let mode = compiled.plan.secrets.mode;
+        for literal in credentials::literal_credentials(&folder::read_objects(&target), mode) {
+            let _ = writeln!(
+                report,
+                "{literal} (in `{}`); secrets mode `{}` never writes one, so move it to your secret store",
+                target.display(),
+                compiled.plan.secrets.source
+            );
+        }
         for finding in folder::check(&target, &files)? {
             let _ = writeln!(report, "{}", finding.to_string().trim_end());
         }

@@ -198,6 +198,26 @@ fn prometheus(spec: &Spec, at: &Locator<'_>, out: &mut Vec<Diagnostic>) {
             ),
         ));
     }
+    if let (MetricsAuth::Bearer, Some(name)) = (p.auth, &p.bearer_token_secret) {
+        let site = &spec.site;
+        let taken = [
+            &site.tenant.config_secret,
+            &site.users.synapse.secret,
+            &site.users.cnpg.secret,
+            &site.users.rclone.secret,
+        ];
+        if taken.contains(&name) {
+            out.push(
+                at.error(
+                    "/prometheus/bearer_token_secret",
+                    format!("Secret `{name}` already holds other credentials"),
+                )
+                .help(
+                    "give the metrics token a Secret of its own, such as `minio-prometheus-token`",
+                ),
+            );
+        }
+    }
     if p.auth == MetricsAuth::Bearer && p.bearer_token_secret.is_none() {
         out.push(
             at.error("/prometheus/auth", "`auth = \"bearer\"` needs `prometheus.bearer_token_secret`")
@@ -340,6 +360,29 @@ mod tests {
                 "tenant.name"
             ],
             "{errors:#?}"
+        );
+    }
+
+    #[test]
+    fn the_metrics_token_gets_a_secret_of_its_own() {
+        let d = run(
+            2,
+            &[
+                "prometheus.auth=\"bearer\"",
+                "prometheus.bearer_token_secret=minio-user",
+            ],
+        );
+        assert_eq!(d.len(), 1, "{d:#?}");
+        assert!(d[0].message.contains("already holds other credentials"));
+        assert!(
+            run(
+                2,
+                &[
+                    "prometheus.auth=\"bearer\"",
+                    "prometheus.bearer_token_secret=token"
+                ]
+            )
+            .is_empty()
         );
     }
 }

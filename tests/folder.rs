@@ -351,3 +351,32 @@ fn environments_get_a_folder_each() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn check_finds_literal_credentials_without_printing_them() {
+    let dir = scratch("literal");
+    assert_eq!(
+        run_in(&dir, &["gen", "--ccu", "100", "--out", "out"]).code,
+        0
+    );
+    assert_eq!(
+        run_in(&dir, &["check", "--ccu", "100", "--out", "out"]).code,
+        0
+    );
+    let leak = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: pasted\n  namespace: matrix\n\
+                stringData:\n  CONSOLE_ACCESS_KEY: synapse\n  CONSOLE_SECRET_KEY: hunter2hunter2\n";
+    std::fs::write(dir.join("out/pasted.yaml"), leak).unwrap_or_else(|e| panic!("{e}"));
+    let run = run_in(&dir, &["check", "--ccu", "100", "--out", "out"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("Secret `pasted` holds a literal credential"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !format!("{}{}", run.stdout, run.stderr).contains("hunter2"),
+        "a credential was printed"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

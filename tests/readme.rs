@@ -1,4 +1,4 @@
-//! The README's examples are run, not trusted: every `$ miniogen ...` line in a `console` block
+//! The examples in the README and `docs/` are run, not trusted: every `$ miniogen ...` line in a `console` block
 //! runs from the repository root, and its stdout followed by its stderr must be exactly the lines
 //! under it (or start with them, when the last shown line is `...`).
 
@@ -74,9 +74,17 @@ fn examples(readme: &str) -> Vec<Example> {
 
 #[test]
 fn every_readme_example_prints_what_the_readme_shows() {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap_or_default();
-    let examples = examples(&readme);
-    assert!(examples.len() >= 5, "the README lost its examples");
+    let mut examples_run = 0;
+    for doc in ["README.md", "docs/secrets.md"] {
+        let text = std::fs::read_to_string(root().join(doc)).unwrap_or_default();
+        let examples = examples(&text);
+        examples_run += examples.len();
+        run_examples(doc, examples);
+    }
+    assert!(examples_run >= 8, "the docs lost their examples");
+}
+
+fn run_examples(doc: &str, examples: Vec<Example>) {
     for example in examples {
         let args: Vec<&str> = example.args.iter().map(String::as_str).collect();
         let run = miniogen_in(None, &args);
@@ -87,7 +95,7 @@ fn every_readme_example_prints_what_the_readme_shows() {
             expected.pop();
             assert!(
                 actual.len() >= expected.len() && actual[..expected.len()] == expected[..],
-                "README line {}: `miniogen {}` does not start with what the README shows:\n{}",
+                "{doc} line {}: `miniogen {}` does not start with what it shows:\n{}",
                 example.line,
                 args.join(" "),
                 actual.join("\n")
@@ -96,7 +104,7 @@ fn every_readme_example_prints_what_the_readme_shows() {
             assert_eq!(
                 actual,
                 expected,
-                "README line {}: `miniogen {}` prints something else",
+                "{doc} line {}: `miniogen {}` prints something else",
                 example.line,
                 args.join(" ")
             );
