@@ -83,18 +83,6 @@ pub fn set_size(servers: u32, volumes_per_server: u32) -> Result<u32, LayoutErro
         .ok_or(LayoutError::NotSymmetric { drives, servers })
 }
 
-/// The parity MinIO uses when `MINIO_STORAGE_CLASS_STANDARD` is unset (`ecDrivesNoConfig`).
-#[must_use]
-pub fn default_parity(set_size: u32) -> u32 {
-    match set_size {
-        0 | 1 => 0,
-        2 | 3 => 1,
-        4 | 5 => 2,
-        6 | 7 => 3,
-        _ => 4,
-    }
-}
-
 /// A pool's complete erasure layout.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Layout {
@@ -281,12 +269,6 @@ mod tests {
 
         let wide = layout(16, 4, 4);
         assert_eq!((wide.servers_lost_read, wide.servers_lost_write), (4, 4));
-    }
-
-    #[test]
-    fn default_parity_matches_minio() {
-        let got: Vec<u32> = (1..=16).map(default_parity).collect();
-        assert_eq!(got, [0, 1, 1, 2, 2, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 4]);
     }
 
     proptest! {

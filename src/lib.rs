@@ -52,6 +52,12 @@ pub enum Failure {
     Fatal(String),
 }
 
+impl From<sink::SinkError> for Failure {
+    fn from(e: sink::SinkError) -> Self {
+        Failure::Fatal(e.to_string())
+    }
+}
+
 impl From<folder::FolderError> for Failure {
     fn from(e: folder::FolderError) -> Self {
         match e {
@@ -127,25 +133,21 @@ fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
         ),
         Command::Check { inputs, out } => check(&inputs, &out),
         Command::Plan { inputs, format } => {
-            let site = load::site_document(inputs.config.as_deref())?;
-            let env = one_environment(&inputs, site.as_ref())?;
-            let Compiled { plan, notes, .. } = compile(&inputs, site, env)?;
+            let Compiled { plan, notes, .. } = compile_one(&inputs)?;
             let text = match format {
                 Format::Table => report::plan_table(&plan),
                 Format::Json => report::plan_json(&plan),
             };
-            sink::print(&text).map_err(|e| Failure::Fatal(e.to_string()))?;
+            sink::print(&text)?;
             Ok(notes)
         }
         Command::Secrets { inputs, format } => {
-            let site = load::site_document(inputs.config.as_deref())?;
-            let env = one_environment(&inputs, site.as_ref())?;
-            let Compiled { plan, notes, .. } = compile(&inputs, site, env)?;
+            let Compiled { plan, notes, .. } = compile_one(&inputs)?;
             let text = match format {
                 Format::Table => report::secrets_table(&plan),
                 Format::Json => report::secrets_json(&plan),
             };
-            sink::print(&text).map_err(|e| Failure::Fatal(e.to_string()))?;
+            sink::print(&text)?;
             Ok(notes)
         }
         Command::Profiles { show } => {
@@ -176,7 +178,7 @@ fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
                 }
                 report::profiles_table(&plans)
             };
-            sink::print(&text).map_err(|e| Failure::Fatal(e.to_string()))?;
+            sink::print(&text)?;
             Ok(Vec::new())
         }
         Command::Schema { kind, write } => {
@@ -194,7 +196,7 @@ fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
                 SchemaKind::Site => schema::Kind::Site,
                 SchemaKind::Profile => schema::Kind::Profile,
             };
-            sink::print(kind.committed()).map_err(|e| Failure::Fatal(e.to_string()))?;
+            sink::print(kind.committed())?;
             Ok(Vec::new())
         }
     }
@@ -208,15 +210,12 @@ fn generate(
     accept_pool_rebuild: bool,
     write_plaintext_credentials: bool,
 ) -> Result<Vec<Diagnostic>, Failure> {
-    let site = load::site_document(inputs.config.as_deref())?;
     let Some(dir) = out else {
-        let env = one_environment(inputs, site.as_ref())?;
-        let compiled = compile(inputs, site, env)?;
-        let text =
-            sink::stream(&manifests(&compiled.plan)?).map_err(|e| Failure::Fatal(e.to_string()))?;
-        sink::print(&text).map_err(|e| Failure::Fatal(e.to_string()))?;
+        let compiled = compile_one(inputs)?;
+        sink::print(&sink::stream(&manifests(&compiled.plan)?)?)?;
         return Ok(compiled.notes);
     };
+    let site = load::site_document(inputs.config.as_deref())?;
     // Render every environment before writing any, so that bad input writes nothing.
     let mut folders = Vec::new();
     let mut notes = Vec::new();
@@ -332,6 +331,13 @@ struct Compiled {
     notes: Vec<Diagnostic>,
     /// The comment that opens every generated file: what it was generated from.
     header: String,
+}
+
+/// Compiles the one environment that `gen` to stdout, `plan` and `secrets` render.
+fn compile_one(args: &CliInputs) -> Result<Compiled, Failure> {
+    let site = load::site_document(args.config.as_deref())?;
+    let env = one_environment(args, site.as_ref())?;
+    compile(args, site, env)
 }
 
 /// The environment `gen` to stdout and `plan` render: the one named, or none when the site file

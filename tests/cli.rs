@@ -1,6 +1,6 @@
 //! The command line as a new user meets it: tiers, notes, errors, exit codes, determinism.
 
-use crate::support::{TIERS, documents, miniogen, miniogen_in, ok, root};
+use crate::support::{TIERS, documents, miniogen, miniogen_in, ok, root, scratch_dir};
 
 #[test]
 fn tier_5000_prints_the_runbook_objects_and_nothing_else() {
@@ -158,8 +158,7 @@ fn output_is_byte_identical_across_runs_and_directories() {
 
 #[test]
 fn site_file_is_found_in_the_working_directory() {
-    let dir = std::env::temp_dir().join(format!("miniogen-cwd-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let dir = scratch_dir("cwd");
     std::fs::write(dir.join("miniogen.toml"), "namespace = \"from-cwd\"\n")
         .unwrap_or_else(|e| panic!("{e}"));
     let run = miniogen_in(Some(&dir), &["gen", "--ccu", "100"]);
@@ -250,8 +249,7 @@ fn a_bad_set_points_at_the_command_line() {
 
 #[test]
 fn custom_profiles_are_checked_like_site_files() {
-    let dir = std::env::temp_dir().join(format!("miniogen-profile-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let dir = scratch_dir("profile");
     let shown = ok(&["profiles", "--show", "20000"]);
     let custom = shown
         .replace("ccu = 20000", "ccu = 40000")

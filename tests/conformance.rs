@@ -15,7 +15,9 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use crate::support::{MODES, TIERS, documents, ok, ok_env, root, shared_schemas, venv_tool};
+use crate::support::{
+    MODES, TIERS, documents, ok, ok_env, root, scratch_dir, shared_schemas, venv_tool,
+};
 
 /// Oldest and newest Kubernetes minors we support: MinIO Operator v6 needs 1.28.
 const KUBERNETES: [&str; 2] = ["1.28", "1.37"];
@@ -137,8 +139,7 @@ fn strict_schemas_refuse_a_misplaced_field() {
 }
 
 fn write_streams() -> Vec<PathBuf> {
-    let dir = std::env::temp_dir().join(format!("miniogen-conformance-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let dir = scratch_dir("conformance");
     streams()
         .into_iter()
         .enumerate()

@@ -5,14 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::{TIERS, documents, miniogen_in, ok, root};
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("miniogen-it-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-    dir
-}
+use crate::support::{TIERS, documents, miniogen_in, ok, root, scratch_dir};
 
 /// Every file under `dir` with its bytes.
 fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
@@ -68,7 +61,7 @@ fn kustomize_of_the_folder_gives_the_stream() {
     let Some(kubectl) = which("kubectl") else {
         return;
     };
-    let dir = scratch("kustomize");
+    let dir = scratch_dir("kustomize");
     for ccu in ["5000", "20000"] {
         let out = dir.join(ccu);
         let run = run_in(
@@ -114,7 +107,7 @@ fn which(tool: &str) -> Option<PathBuf> {
 
 #[test]
 fn check_reports_drift_until_gen_runs_again() {
-    let dir = scratch("drift");
+    let dir = scratch_dir("drift");
     std::fs::write(dir.join("miniogen.toml"), "ccu = 5000\n").unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(run_in(&dir, &["gen", "--out", "manifests"]).code, 0);
     assert_eq!(run_in(&dir, &["check", "--out", "manifests"]).code, 0);
@@ -160,7 +153,7 @@ fn check_reports_drift_until_gen_runs_again() {
 
 #[test]
 fn invalid_input_and_interrupted_writes_leave_the_folder_as_it_was() {
-    let dir = scratch("atomic");
+    let dir = scratch_dir("atomic");
     assert_eq!(
         run_in(&dir, &["gen", "--ccu", "5000", "--out", "out"]).code,
         0
@@ -235,7 +228,7 @@ fn invalid_input_and_interrupted_writes_leave_the_folder_as_it_was() {
 
 #[test]
 fn hand_edits_are_shown_and_kept_unless_forced() {
-    let dir = scratch("hand");
+    let dir = scratch_dir("hand");
     assert_eq!(
         run_in(&dir, &["gen", "--ccu", "100", "--out", "out"]).code,
         0
@@ -275,7 +268,7 @@ fn hand_edits_are_shown_and_kept_unless_forced() {
 
 #[test]
 fn growing_an_existing_pool_is_refused_with_the_way_to_grow() {
-    let dir = scratch("grow");
+    let dir = scratch_dir("grow");
     assert_eq!(
         run_in(&dir, &["gen", "--ccu", "5000", "--out", "out"]).code,
         0
@@ -316,7 +309,7 @@ fn growing_an_existing_pool_is_refused_with_the_way_to_grow() {
 
 #[test]
 fn environments_get_a_folder_each() {
-    let dir = scratch("envs");
+    let dir = scratch_dir("envs");
     let config = root().join("deploy/example/miniogen.toml");
     let config = config.to_string_lossy();
     assert_eq!(
@@ -354,7 +347,7 @@ fn environments_get_a_folder_each() {
 
 #[test]
 fn check_finds_literal_credentials_without_printing_them() {
-    let dir = scratch("literal");
+    let dir = scratch_dir("literal");
     assert_eq!(
         run_in(&dir, &["gen", "--ccu", "100", "--out", "out"]).code,
         0

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use crate::support::{miniogen_in, root, venv_tool};
+use crate::support::{miniogen_in, root, scratch_dir, venv_tool};
 
 fn git(dir: &Path, args: &[&str]) {
     let status = Command::new("git")
@@ -54,9 +54,7 @@ fn hooks_fail_on_stale_output_and_pass_on_fresh_output() {
     let Some(pre_commit) = venv_tool("pre-commit") else {
         return;
     };
-    let dir = std::env::temp_dir().join(format!("miniogen-precommit-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let dir = scratch_dir("precommit");
     git(&dir, &["init", "--quiet"]);
     std::fs::write(dir.join("miniogen.toml"), "ccu = 100\n").unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(

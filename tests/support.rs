@@ -125,7 +125,7 @@ pub fn documents(stream: &str) -> Vec<serde_json::Value> {
 
 /// A fresh, empty scratch folder for one test.
 pub fn scratch_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("miniogen-secrets-{name}-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("miniogen-it-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
     dir
