@@ -350,6 +350,14 @@ fn one_environment(args: &CliInputs, site: Option<&Document>) -> Result<Option<S
     if names.is_empty() {
         Ok(None)
     } else {
+        // A broken site file is reported as such, before asking which environment to render.
+        if let Some(site) = site {
+            let problems =
+                schema::check(schema::Kind::Site, &site.value, &|p, k| site.locate(p, k));
+            if !problems.is_empty() {
+                return Err(Failure::Invalid(problems));
+            }
+        }
         Err(Failure::Fatal(format!(
             "the site file describes the environments {}: choose one with `--env NAME`, or write \
              them all with `gen --out DIR`",

@@ -11,7 +11,7 @@ use crate::quantity;
 pub type Check = fn(&str) -> Result<(), String>;
 
 /// The custom formats the schemas use: name, what a valid value looks like, and its check.
-pub const FORMATS: [(&str, &str, Check); 16] = [
+pub const FORMATS: [(&str, &str, Check); 18] = [
     (
         "dns-label",
         "a DNS-1123 label such as `matrix-minio`",
@@ -80,7 +80,56 @@ pub const FORMATS: [(&str, &str, Check); 16] = [
         "a property name such as `MINIO_ROOT_PASSWORD`",
         secret_property,
     ),
+    (
+        "secret-key",
+        "a Secret key such as `token`: letters, digits, `-`, `_` or `.`",
+        secret_key,
+    ),
+    (
+        "region",
+        "a region such as `us-east-1`: a letter, then letters, digits, `-` or `_`",
+        region,
+    ),
 ];
+
+/// A key of a Secret or ConfigMap, as Kubernetes takes it (`IsConfigMapKey`): at most 253
+/// letters, digits, `-`, `_` or `.`, and not `.` or `..`.
+pub fn secret_key(key: &str) -> Result<(), String> {
+    if key.is_empty() {
+        return Err("must not be empty".into());
+    }
+    if key == "." || key == ".." {
+        return Err("must not be `.` or `..`".into());
+    }
+    if key.len() > 253 {
+        return Err(format!(
+            "is {} characters; at most 253 are allowed",
+            key.len()
+        ));
+    }
+    match key
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+    {
+        Some(c) => Err(format!("contains {c:?}")),
+        None => Ok(()),
+    }
+}
+
+/// An S3 region name such as `us-east-1`: a letter, then letters, digits, `-` or `_`. The region
+/// travels in request signatures and bucket metadata, where nothing else is ever meant.
+pub fn region(name: &str) -> Result<(), String> {
+    if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return Err("must start with a letter".into());
+    }
+    match name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_')))
+    {
+        Some(c) => Err(format!("contains {c:?}")),
+        None => Ok(()),
+    }
+}
 
 /// What a valid value of `format` looks like, and why `value` is not one; `None` when it is.
 #[must_use]
@@ -472,6 +521,22 @@ mod tests {
             "ab-s3alias",
         ] {
             assert!(bucket(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn secret_keys_and_regions() {
+        for ok in ["token", "ca.crt", "MINIO_ROOT_PASSWORD", "a-b"] {
+            assert!(secret_key(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", ".", "..", "a b", "a/b", "a\nb", "t: x"] {
+            assert!(secret_key(bad).is_err(), "{bad:?}");
+        }
+        for ok in ["us-east-1", "eu_central", "home"] {
+            assert!(region(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "1us", "-a", "us east", "a\n---", "a:b"] {
+            assert!(region(bad).is_err(), "{bad:?}");
         }
     }
 

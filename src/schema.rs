@@ -182,6 +182,9 @@ fn describe(
             one(d)
         }
         ValidationErrorKind::Format { format } => vec![bad_format(locate, pointer, format, found)],
+        ValidationErrorKind::PropertyNames { error } => {
+            vec![bad_property_name(locate, pointer, error)]
+        }
         other => one(Diagnostic::error(format!("`{path}` is not valid"))
             .at(here())
             .label(other_message(other))),
@@ -230,6 +233,29 @@ fn bad_format(
         .at(Some(locate(pointer, false)))
         .key(path)
         .label(format!("expected {expected}"))
+}
+
+/// A key that breaks its table's `propertyNames`: the message points at the key itself.
+fn bad_property_name(
+    locate: &Locate<'_>,
+    pointer: &str,
+    error: &jsonschema::ValidationError<'_>,
+) -> Diagnostic {
+    let key = error.instance().as_str().unwrap_or_default();
+    let child = format!("{pointer}/{}", escape_pointer(key));
+    let (expected, why) = match error.kind() {
+        ValidationErrorKind::Format { format } => crate::names::check_format(format, key)
+            .unwrap_or(("a valid name", "is not valid".into())),
+        other => ("a valid name", other_message(other)),
+    };
+    Diagnostic::error(format!(
+        "`{}`: the name {} {why}",
+        key_path(pointer),
+        crate::diag::quote(key)
+    ))
+    .at(Some(locate(&child, true)))
+    .key(key_path(&child))
+    .label(format!("expected {expected}"))
 }
 
 fn other_message(kind: &ValidationErrorKind) -> String {

@@ -113,7 +113,9 @@ pub struct Site {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ccu: Option<u32>,
     /// Named installations (such as `staging` and `production`), each overriding any of the
-    /// keys above. `gen --out DIR` writes one folder per environment, `DIR/<name>`.
+    /// keys above. `gen --out DIR` writes one folder per environment, `DIR/<name>`, so a name
+    /// is a DNS-1123 label such as `production`.
+    #[schemars(extend("propertyNames" = { "format": "dns-label" }))]
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub environments: BTreeMap<String, Site>,
 }
@@ -286,7 +288,8 @@ pub struct Bucket {
     #[schemars(extend("format" = "s3-bucket"))]
     #[schemars(length(max = 63))]
     pub name: String,
-    /// Region reported for the bucket.
+    /// Region reported for the bucket, such as `us-east-1`.
+    #[schemars(extend("format" = "region"))]
     #[schemars(length(max = 64))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
@@ -368,6 +371,7 @@ pub struct Prometheus {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bearer_token_secret: Option<String>,
     /// Key of the token within `bearer_token_secret`.
+    #[schemars(extend("format" = "secret-key"))]
     #[schemars(length(max = 253))]
     pub bearer_token_key: String,
 }
