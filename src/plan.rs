@@ -364,6 +364,8 @@ pub struct Rclone {
     pub time_zone: String,
     /// Image.
     pub image: String,
+    /// Whether the image is pinned by digest (`@sha256:`), not only by a version tag.
+    pub pinned_by_digest: bool,
     /// The container's arguments after `rclone`.
     pub args: Vec<String>,
     /// Remotes of `rclone.conf`.
@@ -787,6 +789,7 @@ fn rclone(site: &Site, s3: &Endpoint) -> Rclone {
         schedule: r.schedule.clone(),
         time_zone: r.time_zone.clone(),
         image: r.image.clone(),
+        pinned_by_digest: r.image.contains("@sha256:"),
         args: vec![
             "sync".into(),
             format!("{}:{}", r.source.remote, r.source.bucket),

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::{TIERS, documents, miniogen_in, ok, root, scratch_dir};
+use crate::support::{TIERS, documents, miniogen_in, root, scratch_dir};
 
 /// Every file under `dir` with its bytes.
 fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
@@ -54,55 +54,6 @@ fn committed_out_folder_is_current() {
         "out/example is stale; regenerate it with `.ci/render-out`:\n{}",
         run.stdout
     );
-}
-
-#[test]
-fn kustomize_of_the_folder_gives_the_stream() {
-    let Some(kubectl) = which("kubectl") else {
-        return;
-    };
-    let dir = scratch_dir("kustomize");
-    for ccu in ["5000", "20000"] {
-        let out = dir.join(ccu);
-        let run = run_in(
-            &dir,
-            &["gen", "--ccu", ccu, "--out", &out.to_string_lossy()],
-        );
-        assert_eq!(run.code, 0, "{}", run.stderr);
-        let built = Command::new(&kubectl)
-            .args(["kustomize", &out.to_string_lossy()])
-            .output()
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert!(
-            built.status.success(),
-            "{}",
-            String::from_utf8_lossy(&built.stderr)
-        );
-        assert_eq!(
-            documents(&String::from_utf8_lossy(&built.stdout)),
-            documents(&ok(&["gen", "--ccu", ccu])),
-            "kubectl kustomize gives other objects than the stream"
-        );
-    }
-    let _ = std::fs::remove_dir_all(&dir);
-}
-
-fn which(tool: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH")
-        .map(|p| {
-            std::env::split_paths(&p)
-                .map(|d| d.join(tool))
-                .find(|p| p.is_file())
-        })
-        .unwrap_or_default();
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{tool} is missing, and CI is set"
-        );
-        eprintln!("skipped: {tool} is not on PATH");
-    }
-    found
 }
 
 #[test]

@@ -102,7 +102,13 @@ pub fn shared_schemas() -> Option<PathBuf> {
 /// A tool installed by the test command (`.ci/test`) into `.venv`. Missing: skipped with a printed
 /// reason, or a failure when `CI` is set.
 pub fn venv_tool(name: &str) -> Option<PathBuf> {
-    let path = root().join(".venv/bin").join(name);
+    venv_tool_in(".venv", name)
+}
+
+/// A tool the test command installs into the venv `venv` of the checkout (checkov has its own,
+/// `.venv-checkov`, as its pins conflict with the other tools').
+pub fn venv_tool_in(venv: &str, name: &str) -> Option<PathBuf> {
+    let path = root().join(venv).join("bin").join(name);
     if path.is_file() {
         return Some(path);
     }
@@ -129,4 +135,23 @@ pub fn scratch_dir(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
     dir
+}
+
+/// A program on `PATH`. Missing: skipped with a printed reason, or a failure when `CI` is set.
+pub fn which(tool: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH")
+        .map(|p| {
+            std::env::split_paths(&p)
+                .map(|d| d.join(tool))
+                .find(|p| p.is_file())
+        })
+        .unwrap_or_default();
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{tool} is missing, and CI is set"
+        );
+        eprintln!("skipped: {tool} is not on PATH");
+    }
+    found
 }
