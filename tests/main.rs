@@ -5,6 +5,7 @@ mod cli;
 mod conformance;
 mod folder;
 mod golden;
+mod li_sync;
 mod precommit;
 mod readme;
 mod secrets;

@@ -1,0 +1,386 @@
+//! The lawful-intercept sync for real: a real S3 server (`rclone serve s3`) on loopback, the
+//! exact command, arguments and environment of the generated CronJob, and the generated
+//! `rclone.conf` with only its endpoints pointed at the server.
+
+use std::collections::BTreeMap;
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::support::{TEST_KEY, documents, ok_env, scratch_dir, venv_tool, which};
+
+/// The longest the server may live, whatever happens to the test.
+const SERVER_SECONDS: &str = "180";
+/// The longest one rclone client command may take.
+const CLIENT_SECONDS: &str = "60";
+
+/// A running `rclone serve s3`, stopped by its PID when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // `child` is `timeout`, which passes SIGTERM on to the server and then exits; SIGKILL
+        // would leave the server running without its time bound.
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(10) {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A free loopback port: bound, read and released.
+fn free_port() -> u16 {
+    match TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).and_then(|l| l.local_addr()) {
+        Ok(address) => address.port(),
+        Err(e) => panic!("no free loopback port: {e}"),
+    }
+}
+
+/// Starts the server over `data`, accepting one key pair; retries when another process took the
+/// port between `free_port` and the bind.
+fn serve(rclone: &Path, timeout: &Path, data: &Path, keys: (&str, &str)) -> Server {
+    for _ in 0..3 {
+        let port = free_port();
+        let mut child = Command::new(timeout)
+            .args([SERVER_SECONDS])
+            .arg(rclone)
+            .args(["serve", "s3", "--addr", &format!("127.0.0.1:{port}")])
+            .args(["--auth-key", &format!("{},{}", keys.0, keys.1)])
+            .arg(data)
+            .env("RCLONE_CONFIG", "/dev/null")
+            .env_remove("AWS_CA_BUNDLE")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start rclone serve s3: {e}"));
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(20) {
+            if let Ok(Some(_)) = child.try_wait() {
+                break;
+            }
+            if TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_ok() {
+                return Server { child, port };
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let output = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+        eprintln!(
+            "rclone serve s3 on port {port} did not come up: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    panic!("rclone serve s3 did not start");
+}
+
+/// Runs an rclone client command, bounded in time, with `AWS_CA_BUNDLE` cleared.
+fn client(timeout: &Path, rclone: &Path, args: &[&str], env: &BTreeMap<String, String>) -> Output {
+    Command::new(timeout)
+        .arg(CLIENT_SECONDS)
+        .arg(rclone)
+        .args(args)
+        .env_remove("AWS_CA_BUNDLE")
+        .envs(env)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run rclone: {e}"))
+}
+
+fn succeeded(what: &str, output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "{what} failed ({}):\n{}{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn object<'a>(docs: &'a [Value], kind: &str, name: Option<&str>) -> &'a Value {
+    docs.iter()
+        .find(|d| d["kind"] == kind && name.is_none_or(|n| d["metadata"]["name"] == n))
+        .unwrap_or_else(|| panic!("no {kind} {name:?} in the render"))
+}
+
+/// Every file under `dir`, relative path to bytes.
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(rel) = path.strip_prefix(dir) {
+                let bytes = std::fs::read(&path).unwrap_or_default();
+                out.insert(rel.to_string_lossy().into_owned(), bytes);
+            }
+        }
+    }
+    out
+}
+
+/// The media a Synapse would store: nested keys, a binary blob, an empty file, odd names.
+fn media(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let blob: Vec<u8> = (0..1_500_000u32)
+        .map(|i| u8::try_from(i.wrapping_mul(2_654_435_761) >> 24).unwrap_or(0))
+        .collect();
+    let files: BTreeMap<String, Vec<u8>> = [
+        ("local_content/ab/cd/efghijklmnop", blob),
+        (
+            "local_content/ab/cd/thumbnail 32x32.png",
+            b"\x89PNG fake".to_vec(),
+        ),
+        (
+            "remote_content/matrix.org/xy/zz/über-file",
+            b"remote".to_vec(),
+        ),
+        ("empty", Vec::new()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    for (name, bytes) in &files {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().unwrap_or(dir)).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&path, bytes).unwrap_or_else(|e| panic!("{e}"));
+    }
+    files
+}
+
+/// What the generated CronJob runs: command and arguments, its environment as the kubelet
+/// resolves it from the rendered Secrets, and the `rclone.conf` of the ConfigMap it mounts.
+struct Job {
+    command: Vec<String>,
+    env: BTreeMap<String, String>,
+    conf: String,
+    buckets: Vec<String>,
+}
+
+fn generated_job(docs: &[Value]) -> Job {
+    let cronjob = object(docs, "CronJob", None);
+    let pod = &cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"];
+    let container = &pod["containers"][0];
+    let command: Vec<String> = container["command"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(container["args"].as_array().into_iter().flatten())
+        .filter_map(Value::as_str)
+        .map(String::from)
+        .collect();
+    let config_map = pod["volumes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find_map(|v| {
+            v["configMap"]["name"]
+                .as_str()
+                .filter(|_| v["name"] == "config")
+        })
+        .unwrap_or_else(|| panic!("the CronJob mounts no rclone configuration"));
+    let conf = object(docs, "ConfigMap", Some(config_map))["data"]["rclone.conf"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let mut env = BTreeMap::new();
+    for var in container["env"].as_array().into_iter().flatten() {
+        let name = var["name"].as_str().unwrap_or_default().to_string();
+        let value = if let Some(value) = var["value"].as_str() {
+            value.to_string()
+        } else {
+            let reference = &var["valueFrom"]["secretKeyRef"];
+            let secret = object(docs, "Secret", reference["name"].as_str());
+            secret["stringData"][reference["key"].as_str().unwrap_or_default()]
+                .as_str()
+                .unwrap_or_else(|| panic!("{name}: {reference} is not in the render"))
+                .to_string()
+        };
+        env.insert(name, value);
+    }
+    let buckets = object(docs, "Tenant", None)["spec"]["buckets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|b| b["name"].as_str().map(String::from))
+        .collect();
+    Job {
+        command,
+        env,
+        conf,
+        buckets,
+    }
+}
+
+/// The generated `rclone.conf` with only its endpoints changed.
+fn pointed_at(conf: &str, endpoint: &str) -> String {
+    let mut changed = 0;
+    let text = conf
+        .lines()
+        .map(|line| {
+            if line.starts_with("endpoint = ") {
+                changed += 1;
+                format!("endpoint = {endpoint}\n")
+            } else {
+                format!("{line}\n")
+            }
+        })
+        .collect();
+    assert_eq!(changed, 2, "{conf}");
+    text
+}
+
+/// The variable of the CronJob's environment whose name ends in `suffix`.
+fn rclone_variable(env: &BTreeMap<String, String>, suffix: &str) -> String {
+    match env
+        .iter()
+        .find(|(k, _)| k.starts_with("RCLONE_CONFIG_") && k.ends_with(suffix))
+    {
+        Some((_, v)) => v.clone(),
+        None => panic!("the CronJob sets no RCLONE_CONFIG_*{suffix}"),
+    }
+}
+
+/// An administrator's view of the same server, to create the buckets and read them back.
+fn administrator(dir: &Path, endpoint: &str, keys: &(String, String)) -> BTreeMap<String, String> {
+    let conf = dir.join("admin.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "[admin]\ntype = s3\nprovider = Rclone\nendpoint = {endpoint}\naccess_key_id = {}\n\
+             secret_access_key = {}\n",
+            keys.0, keys.1
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    BTreeMap::from([
+        (
+            "RCLONE_CONFIG".to_string(),
+            conf.to_string_lossy().into_owned(),
+        ),
+        ("HOME".to_string(), dir.to_string_lossy().into_owned()),
+    ])
+}
+
+/// The generated CronJob copies `synapse-media` to `synapse-media-li` on a real S3 server: the
+/// command and arguments come from the rendered CronJob, the configuration from the rendered
+/// ConfigMap (endpoints pointed at the server, TLS off), the keys from the `RCLONE_CONFIG_*`
+/// variables the CronJob sets, resolved from the rendered Secrets (mode `derived`, fixed key).
+#[test]
+fn the_generated_cronjob_syncs_real_objects_between_buckets() {
+    let Some(rclone) = venv_tool("rclone") else {
+        return;
+    };
+    let Some(timeout) = which("timeout") else {
+        return;
+    };
+    let stream = ok_env(
+        &["gen", "--ccu", "5000", "--secrets-mode", "derived"],
+        &[("MINIOGEN_MASTER_KEY", TEST_KEY)],
+    );
+    let Job {
+        command,
+        mut env,
+        conf,
+        buckets,
+    } = generated_job(&documents(&stream));
+    assert_eq!(command.first().map(String::as_str), Some("rclone"));
+    assert!(
+        command.iter().any(|a| a == "minio-main:synapse-media")
+            && command.iter().any(|a| a == "minio-li:synapse-media-li"),
+        "{command:?}"
+    );
+    let keys = (
+        rclone_variable(&env, "_ACCESS_KEY_ID"),
+        rclone_variable(&env, "_SECRET_ACCESS_KEY"),
+    );
+    assert!(keys.0.len() >= 3 && keys.1.len() >= 12, "{keys:?}");
+
+    let dir = scratch_dir("sync");
+    let data = dir.join("s3");
+    std::fs::create_dir_all(&data).unwrap_or_else(|e| panic!("{e}"));
+    let server = serve(&rclone, &timeout, &data, (&keys.0, &keys.1));
+    let endpoint = format!("http://127.0.0.1:{}", server.port);
+    let conf_path = dir.join("rclone.conf");
+    std::fs::write(&conf_path, pointed_at(&conf, &endpoint)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        env.get("RCLONE_CONFIG").map(String::as_str),
+        Some("/etc/rclone/config/rclone.conf")
+    );
+    env.insert(
+        "RCLONE_CONFIG".into(),
+        conf_path.to_string_lossy().into_owned(),
+    );
+    env.insert("HOME".into(), dir.to_string_lossy().into_owned());
+    // TLS is off on the test server, so the cluster CA the CronJob mounts has nothing to verify.
+    assert!(env.remove("RCLONE_CA_CERT").is_some());
+
+    let admin_env = administrator(&dir, &endpoint, &keys);
+    let admin = |args: &[&str]| client(&timeout, &rclone, args, &admin_env);
+    for name in &buckets {
+        succeeded(
+            &format!("creating bucket {name}"),
+            &admin(&["mkdir", &format!("admin:{name}")]),
+        );
+    }
+    let source = dir.join("media");
+    let files = media(&source);
+    let put = || {
+        succeeded(
+            "putting objects into synapse-media",
+            &admin(&["copy", &source.to_string_lossy(), "admin:synapse-media"]),
+        )
+    };
+    put();
+
+    let args: Vec<&str> = command[1..].iter().map(String::as_str).collect();
+    let sync = |what: &str| succeeded(what, &client(&timeout, &rclone, &args, &env));
+    sync("the CronJob's rclone command");
+    let listing = |bucket: &str| {
+        succeeded(
+            &format!("listing {bucket}"),
+            &admin(&["lsf", "-R", "--files-only", &format!("admin:{bucket}")]),
+        )
+    };
+    assert_eq!(listing("synapse-media-li"), listing("synapse-media"));
+    succeeded(
+        "comparing the buckets",
+        &admin(&["check", "admin:synapse-media", "admin:synapse-media-li"]),
+    );
+    assert_eq!(
+        tree(&data.join("synapse-media-li")),
+        files,
+        "the copies differ"
+    );
+
+    // A second run mirrors a new object and a deletion, and changes nothing else.
+    std::fs::write(source.join("new-upload"), b"later").unwrap_or_else(|e| panic!("{e}"));
+    put();
+    succeeded(
+        "deleting an object",
+        &admin(&["deletefile", "admin:synapse-media/empty"]),
+    );
+    sync("the second run");
+    let mut expected = files.clone();
+    expected.remove("empty");
+    expected.insert("new-upload".into(), b"later".to_vec());
+    assert_eq!(tree(&data.join("synapse-media-li")), expected);
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
