@@ -175,7 +175,16 @@ fn convert_value(
             Number::from_f64(parsed).map_or_else(|| Value::String(f.as_str().into()), Value::Number)
         }
         DeValue::Boolean(b) => Value::Bool(*b),
-        DeValue::Datetime(d) => Value::String(d.to_string()),
+        // No key takes a date or time; passing one on as text would blame its characters.
+        DeValue::Datetime(d) => {
+            return Err((
+                pointer.into(),
+                span,
+                format!(
+                    "`{d}` is a TOML date-time, which no key takes; quote it if you meant text"
+                ),
+            ));
+        }
         DeValue::Array(items) => {
             let mut out = Vec::with_capacity(items.len());
             for (index, item) in items.iter().enumerate() {

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::support::{MODES, TIERS, miniogen_in, ok, ok_env, root};
+use crate::support::{MODES, TIERS, miniogen_in, ok, ok_env, root, scratch_dir};
 
 fn settings() -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
@@ -80,10 +80,11 @@ fn profiles_table() {
     settings().bind(|| insta::assert_snapshot!("profiles", ok(&["profiles"])));
 }
 
-/// Every file in `tests/fixtures/invalid/` is a broken site file: each must fail with exit
-/// code 1, print nothing on stdout, and report exactly what its snapshot shows.
+/// Every file in `tests/fixtures/invalid/` is a broken input: a site file, or a profile when
+/// its name ends in `.profile.toml`. Each must fail with exit code 1, print nothing on stdout,
+/// and report exactly what its snapshot shows.
 #[test]
-fn every_invalid_site_file() {
+fn every_invalid_input() {
     let dir = root().join("tests/fixtures/invalid");
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{e}"))
@@ -96,18 +97,40 @@ fn every_invalid_site_file() {
         })
         .collect();
     names.sort();
-    assert!(names.len() >= 20, "the corpus shrank to {}", names.len());
+    assert!(names.len() >= 60, "the corpus shrank to {}", names.len());
     settings().bind(|| {
         for name in names {
-            let run = miniogen_in(
-                Some(Path::new(&dir)),
-                &["gen", "--ccu", "5000", "--config", &name],
-            );
-            assert_eq!(run.code, 1, "{name} exited {}:\n{}", run.code, run.stderr);
-            assert!(run.stdout.is_empty(), "{name} printed to stdout");
-            assert!(!run.stderr.contains("panicked"), "{name} panicked");
-            let stem = name.trim_end_matches(".toml");
+            let (flag, stem) = match name.strip_suffix(".profile.toml") {
+                Some(stem) => ("--profile", format!("profile-{stem}")),
+                None => ("--config", name.trim_end_matches(".toml").to_string()),
+            };
+            let args = ["gen", "--ccu", "5000", flag, &name];
+            let run = miniogen_in(Some(Path::new(&dir)), &args);
+            refused(&name, &run);
             insta::assert_snapshot!(format!("invalid-{stem}"), run.stderr);
         }
     });
+}
+
+fn refused(name: &str, run: &crate::support::Run) {
+    assert_eq!(run.code, 1, "{name} exited {}:\n{}", run.code, run.stderr);
+    assert!(run.stdout.is_empty(), "{name} printed to stdout");
+    assert!(!run.stderr.contains("panicked"), "{name} panicked");
+}
+
+/// A 50 MB site file (made here, not committed) is refused before it is read whole.
+#[test]
+fn a_huge_input_is_refused_unread() {
+    let dir = scratch_dir("huge");
+    let path = dir.join("huge.toml");
+    let line = "# padding padding padding padding padding padding padding padding padding\n";
+    let text = line.repeat(50_000_000 / line.len());
+    std::fs::write(&path, &text).unwrap_or_else(|e| panic!("{e}"));
+    let run = miniogen_in(
+        Some(&dir),
+        &["gen", "--ccu", "100", "--config", "huge.toml"],
+    );
+    refused("huge.toml", &run);
+    settings().bind(|| insta::assert_snapshot!("invalid-huge_file", run.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
 }
