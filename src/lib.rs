@@ -295,8 +295,62 @@ fn manifests(plan: &plan::Plan) -> Result<Vec<post::Manifest>, Failure> {
     } else {
         None
     };
-    let rendered = render::render(plan, key.as_ref()).map_err(|e| Failure::Fatal(e.to_string()))?;
+    render_manifests(plan, key.as_ref())
+}
+
+fn render_manifests(
+    plan: &plan::Plan,
+    key: Option<&credentials::MasterKey>,
+) -> Result<Vec<post::Manifest>, Failure> {
+    let rendered = render::render(plan, key).map_err(|e| Failure::Fatal(e.to_string()))?;
     post::assemble(&rendered, &plan.provenance).map_err(|e| Failure::Fatal(e.to_string()))
+}
+
+/// Compiles a site file given as text, with the built-in tier for `ccu`, into the YAML stream
+/// `miniogen gen --ccu CCU --config NAME` prints: one stream per environment the site file
+/// describes (in name order), or one when it describes none. The whole load, check, plan, render
+/// and post path runs, without touching files or the environment; `key` stands for the master
+/// key of `derived` mode. This is the entry point of the fuzz target and the property tests.
+pub fn compile_site(
+    name: &str,
+    text: &str,
+    ccu: u32,
+    key: Option<&credentials::MasterKey>,
+) -> Result<Vec<String>, Failure> {
+    let site = source::Document::parse(source::Source {
+        name: name.into(),
+        text: text.into(),
+    })
+    .map_err(Failure::Invalid)?;
+    let names = decode::environments(&site);
+    let environments: Vec<Option<String>> = if names.is_empty() {
+        vec![None]
+    } else {
+        names.into_iter().map(Some).collect()
+    };
+    let (tier, _) = load::select_tier(ccu).map_err(|d| Failure::Invalid(vec![d]))?;
+    let mut streams = Vec::new();
+    for environment in environments {
+        let inputs = Inputs {
+            profile: load::builtin_document(tier)?,
+            site: Some(site.clone()),
+            sets: Vec::new(),
+            requested_ccu: Some(ccu),
+            environment,
+        };
+        let (plan, _) = checked_plan(&inputs)?;
+        let key = match (plan.secrets.mode, key) {
+            (spec::SecretsMode::Derived, None) => {
+                return Err(Failure::Fatal(
+                    "secrets mode `derived` needs a master key".into(),
+                ));
+            }
+            (spec::SecretsMode::Derived, key) => key,
+            _ => None,
+        };
+        streams.push(sink::stream(&render_manifests(&plan, key)?)?);
+    }
+    Ok(streams)
 }
 
 /// Refuses a render that would change a pool the folder already holds in a way the operator
