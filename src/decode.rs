@@ -62,6 +62,10 @@ impl<'a> Locator<'a> {
         if let Some(set) = self.set_for(pointer) {
             return Some(set.location());
         }
+        // An environment's own value wins over the shared one.
+        if let (Some(env), Some(site)) = (self.environment_pointer(pointer), &self.inputs.site) {
+            return Some(site.locate(&env, false));
+        }
         for doc in self
             .inputs
             .site

@@ -155,13 +155,20 @@ pub fn time_zone(zone: &str) -> Result<(), String> {
     if zone.is_empty() {
         return Err("must not be empty".into());
     }
-    match zone
+    if let Some(c) = zone
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+')))
     {
-        Some(c) => Err(format!("contains {c:?}")),
-        None => Ok(()),
+        return Err(format!("contains {c:?}"));
     }
+    // Every part of an IANA name starts with a letter (`Etc/GMT+5`, `America/Port-au-Prince`).
+    if zone
+        .split('/')
+        .any(|part| !part.starts_with(|c: char| c.is_ascii_alphabetic()))
+    {
+        return Err("is not a zone name: each part starts with a letter".into());
+    }
+    Ok(())
 }
 
 /// A DNS-1123 label: at most 63 lowercase alphanumerics or `-`, alphanumeric at both ends.
@@ -521,6 +528,16 @@ mod tests {
             "ab-s3alias",
         ] {
             assert!(bucket(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn time_zones() {
+        for ok in ["Etc/UTC", "UTC", "Etc/GMT+5", "America/Port-au-Prince"] {
+            assert!(time_zone(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "---", "Etc/", "/UTC", "Etc/-5", "a b"] {
+            assert!(time_zone(bad).is_err(), "{bad:?}");
         }
     }
 

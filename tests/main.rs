@@ -5,6 +5,7 @@ mod cli;
 mod conformance;
 mod folder;
 mod golden;
+mod hostile;
 mod li_sync;
 mod precommit;
 mod readme;

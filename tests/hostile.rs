@@ -1,0 +1,421 @@
+//! Hostile strings in every string field of the site file. The fields come from walking the
+//! generated JSON Schema, so a field added later is covered without touching this test.
+//!
+//! For each field, a site file that holds a benign value there must render; then each hostile
+//! string in its place (newlines, quotes, `---`, template syntax, `: `, YAML anchors and aliases)
+//! must either be refused with a message located in the site file, or render so that the output
+//! reads back to exactly that string, with the same objects as the benign render. A template
+//! expression in a value is never evaluated.
+
+use serde_json::{Map, Value, json};
+
+use miniogen::Failure;
+use miniogen::credentials::MasterKey;
+use miniogen::schema::{self, Kind};
+
+use crate::support::TEST_KEY;
+
+/// Stands for the field under test until a value is put in.
+const HOLE: &str = "\u{1}hole\u{1}";
+
+const HOSTILE: [&str; 11] = [
+    "a\nb",
+    "x\n---\nkind: Secret\nmetadata: {name: evil}",
+    "\"double\" 'single'",
+    "---",
+    "{{ 7 * 7 }}",
+    "{% if true %}evaluated{% endif %}",
+    "{# comment #}",
+    "key: value",
+    "&a",
+    "*a",
+    "&a [*a, *a]",
+];
+
+/// One string field: where it is, a site document with `HOLE` there, and a value it accepts.
+struct Field {
+    label: String,
+    document: Value,
+    benign: String,
+}
+
+/// A valid value of each custom format, for fields that have no default.
+fn sample(format: Option<&str>) -> &'static str {
+    match format {
+        Some("dns-label" | "dns-subdomain") => "benign-name",
+        Some("s3-bucket") => "benign-bucket",
+        Some("k8s-size") => "1Gi",
+        Some("k8s-cpu") => "1",
+        Some("cron") => "*/5 * * * *",
+        Some("duration") => "30s",
+        Some("http-url") => "http://audit.example:8080/webhook",
+        Some("minio-image") => "quay.io/minio/minio:RELEASE.2024-10-13T13-34-11Z",
+        Some("pinned-image") => "docker.io/rclone/rclone:1.75.2",
+        Some("label-value") => "benign-label",
+        Some("access-key") => "benign-user",
+        Some("time-zone") => "Etc/UTC",
+        Some("go-duration") => "1h",
+        Some("secret-path") => "minio/benign",
+        Some("secret-property") => "BENIGN",
+        Some("secret-key") => "benign.key",
+        Some("region") => "us-east-1",
+        Some(other) => panic!("no sample for format `{other}`: add one here"),
+        None => "benign",
+    }
+}
+
+/// The node's type; `["integer", "null"]` (an `Option`) counts as `integer`.
+fn type_of(node: &Value) -> Option<&str> {
+    match &node["type"] {
+        Value::String(t) => Some(t),
+        Value::Array(types) => types
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|t| *t != "null"),
+        _ => None,
+    }
+}
+
+struct Walker {
+    root: Value,
+}
+
+impl Walker {
+    fn resolve<'a>(&'a self, node: &'a Value) -> &'a Value {
+        match node.get("$ref").and_then(Value::as_str) {
+            Some("#") => &self.root,
+            Some(reference) => {
+                let name = reference.trim_start_matches("#/$defs/");
+                let target = &self.root["$defs"][name];
+                assert!(target.is_object(), "unresolved {reference}");
+                target
+            }
+            None => node,
+        }
+    }
+
+    /// A valid value for a node without a default; `name` is the key it sits under.
+    fn fill(&self, node: &Value, name: &str) -> Value {
+        let node_default = node.get("default").cloned();
+        let node = self.resolve(node);
+        if let Some(default) = node_default.or_else(|| node.get("default").cloned()) {
+            return default;
+        }
+        if let Some(choices) = node.get("enum").and_then(Value::as_array) {
+            return choices[0].clone();
+        }
+        match type_of(node) {
+            Some("object") => self.fill_object(node),
+            Some("array") => json!([]),
+            Some("integer") => match name {
+                "servers" => json!(4),
+                "volumes_per_server" => json!(2),
+                _ => node.get("minimum").cloned().unwrap_or(json!(1)),
+            },
+            Some("boolean") => json!(false),
+            _ => json!(sample(node["format"].as_str())),
+        }
+    }
+
+    /// An object with every required key filled.
+    fn fill_object(&self, node: &Value) -> Value {
+        let mut out = Map::new();
+        for key in node["required"].as_array().into_iter().flatten() {
+            let key = key.as_str().unwrap_or_default();
+            out.insert(key.into(), self.fill(&node["properties"][key], key));
+        }
+        Value::Object(out)
+    }
+
+    /// Every string field under `node`, as the value of `node` with `HOLE` in that field.
+    /// `value` is the node's value around the field (its default, or a filled one).
+    fn walk(
+        &self,
+        node: &Value,
+        value: &Value,
+        label: &str,
+        in_env: bool,
+    ) -> Vec<(String, Value, String)> {
+        let default = node.get("default").cloned();
+        let node = self.resolve(node);
+        let value = &match value {
+            Value::Null => default
+                .or_else(|| node.get("default").cloned())
+                .unwrap_or(Value::Null),
+            other => other.clone(),
+        };
+        if node.get("enum").is_some() || type_of(node) == Some("string") {
+            // A limit must stay above the tier's request, a request below its limit.
+            let benign = match (value.as_str(), node["format"].as_str()) {
+                (Some(v), _) => v.to_string(),
+                (None, Some("k8s-cpu")) if label.contains(".limits.") => "64".into(),
+                (None, Some("k8s-size")) if label.contains(".limits.") => "256Gi".into(),
+                (None, format) => sample(format).to_string(),
+            };
+            return vec![(label.to_string(), json!(HOLE), benign)];
+        }
+        let mut out = Vec::new();
+        match type_of(node) {
+            Some("object") => {
+                let base = match value {
+                    Value::Object(_) => value.clone(),
+                    _ => self.fill_object(node),
+                };
+                for (key, property) in node["properties"].as_object().into_iter().flatten() {
+                    let inner = base.get(key).cloned().unwrap_or(Value::Null);
+                    for (l, v, b) in self.walk(property, &inner, &format!("{label}.{key}"), in_env)
+                    {
+                        let mut object = base.clone();
+                        object[key] = v;
+                        out.push((l, object, b));
+                    }
+                }
+                if let Some(values) = node.get("additionalProperties").filter(|v| v.is_object()) {
+                    let environments = values.get("$ref").and_then(Value::as_str) == Some("#");
+                    if !(environments && in_env) {
+                        let filled = if environments {
+                            json!({})
+                        } else {
+                            self.fill(values, "")
+                        };
+                        let mut object = base.clone();
+                        object[HOLE] = filled.clone();
+                        out.push((format!("{label}.<key>"), object, "benign-key".into()));
+                        for (l, v, b) in self.walk(
+                            self.resolve(values),
+                            &filled,
+                            &format!("{label}.benign-key"),
+                            in_env || environments,
+                        ) {
+                            let mut object = base.clone();
+                            object["benign-key"] = v;
+                            out.push((l, object, b));
+                        }
+                    }
+                }
+            }
+            Some("array") => {
+                let base: Vec<Value> = value.as_array().cloned().unwrap_or_default();
+                let items = &node["items"];
+                let filled = self.fill(items, "");
+                for (l, v, b) in self.walk(items, &filled, &format!("{label}[]"), in_env) {
+                    let mut array = base.clone();
+                    array.push(v);
+                    out.push((l, Value::Array(array), b));
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+}
+
+/// Every string field of the site schema, top level and inside an environment.
+fn fields() -> Vec<Field> {
+    let root: Value =
+        serde_json::from_str(&schema::generate(Kind::Site)).unwrap_or_else(|e| panic!("{e}"));
+    let walker = Walker { root: root.clone() };
+    walker
+        .walk(&root, &json!({}), "", false)
+        .into_iter()
+        .map(|(label, document, benign)| Field {
+            label: label.trim_start_matches('.').to_string(),
+            document,
+            benign,
+        })
+        .collect()
+}
+
+/// The document with `text` in the hole (as a value or as a key), written as TOML.
+fn site_file(document: &Value, text: &str) -> String {
+    fn fill(value: &Value, text: &str) -> Value {
+        match value {
+            Value::String(s) if s == HOLE => json!(text),
+            Value::Array(items) => Value::Array(items.iter().map(|v| fill(v, text)).collect()),
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| {
+                        (
+                            if k == HOLE {
+                                text.to_string()
+                            } else {
+                                k.clone()
+                            },
+                            fill(v, text),
+                        )
+                    })
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+    toml::to_string(&fill(document, text)).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn compile(text: &str) -> Result<Vec<String>, Failure> {
+    let key = MasterKey::new(TEST_KEY.as_bytes()).ok();
+    miniogen::compile_site("hostile.toml", text, 5000, key.as_ref())
+}
+
+/// Every string value and map key of the documents, and every value of the files carried in
+/// them: `config.env` (`export NAME="value"`) and `rclone.conf` (`key = value`).
+fn strings(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(s) => {
+            out.push(s.clone());
+            for line in s.lines() {
+                if let Some(section) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                    out.push(section.to_string());
+                } else if let Some((_, v)) = line
+                    .strip_prefix("export ")
+                    .and_then(|l| l.split_once("=\""))
+                {
+                    out.push(v.strip_suffix('"').unwrap_or(v).to_string());
+                } else if let Some((_, v)) = line.split_once(" = ") {
+                    out.push(v.to_string());
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| strings(v, out)),
+        Value::Object(map) => {
+            for (k, v) in map {
+                out.push(k.clone());
+                strings(v, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn found(streams: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for stream in streams {
+        for doc in crate::support::documents(stream) {
+            strings(&doc, &mut out);
+        }
+    }
+    out
+}
+
+fn kinds(streams: &[String]) -> Vec<(String, String)> {
+    streams
+        .iter()
+        .flat_map(|s| crate::support::documents(s))
+        .map(|d| (d["kind"].to_string(), d["metadata"]["name"].to_string()))
+        .collect()
+}
+
+/// Renders the field's site file with its benign value: the objects, and whether the value
+/// appears in the output.
+fn benign_render(field: &Field, document: &Value) -> (Vec<(String, String)>, bool) {
+    let benign = site_file(document, &field.benign);
+    match compile(&benign) {
+        Ok(streams) => (kinds(&streams), found(&streams).contains(&field.benign)),
+        Err(e) => panic!(
+            "{}: the benign site file is refused: {e:?}\n{benign}",
+            field.label
+        ),
+    }
+}
+
+/// Sets every key of `extra` in `document`, except the field under test.
+fn overlay(document: &mut Value, extra: &Value) {
+    for (key, value) in extra.as_object().into_iter().flatten() {
+        match document.get_mut(key) {
+            Some(inner @ Value::Object(_)) if value.is_object() => overlay(inner, value),
+            Some(Value::String(s)) if s == HOLE => {}
+            _ => document[key] = value.clone(),
+        }
+    }
+}
+
+#[test]
+fn hostile_strings_in_every_field_are_refused_with_a_location_or_kept_exactly() {
+    let fields = fields();
+    let expected = [
+        "namespace",
+        "tenant.image",
+        "buckets[].region",
+        "prometheus.labels.<key>",
+        "environments.<key>",
+    ];
+    for label in expected {
+        assert!(
+            fields.iter().any(|f| f.label == label),
+            "the walk missed `{label}`"
+        );
+    }
+    assert!(
+        fields
+            .iter()
+            .any(|f| f.label.starts_with("environments.benign-key.tenant")),
+        "the walk did not enter environments"
+    );
+    let mut kept = Vec::new();
+    let mut unused = Vec::new();
+    for field in &fields {
+        // Some fields only reach the output in another configuration: try that one too.
+        let mut document = field.document.clone();
+        let (mut baseline, mut used) = benign_render(field, &document);
+        let bearer =
+            json!({"prometheus": {"auth": "bearer", "bearer_token_secret": "metrics-token"}});
+        let vault = json!({"secrets": {"mode": "vault-placeholders"}});
+        for extra in [&bearer, &vault] {
+            if used {
+                break;
+            }
+            let mut other = field.document.clone();
+            overlay(&mut other, extra);
+            let (other_baseline, other_used) = benign_render(field, &other);
+            if other_used {
+                (document, baseline, used) = (other, other_baseline, true);
+            }
+        }
+        if !used {
+            unused.push(field.label.clone());
+        }
+        for hostile in HOSTILE {
+            let text = site_file(&document, hostile);
+            match compile(&text) {
+                Err(Failure::Invalid(diagnostics)) => {
+                    let report = miniogen::diag::render_all(&diagnostics);
+                    assert!(
+                        report.contains("--> hostile.toml:"),
+                        "{}: {hostile:?} is refused without a location in the site file:\n{report}",
+                        field.label
+                    );
+                }
+                Ok(streams) => {
+                    assert_eq!(
+                        kinds(&streams),
+                        baseline,
+                        "{}: {hostile:?} changed the objects",
+                        field.label
+                    );
+                    let found = found(&streams);
+                    // A field this configuration does not use (a bearer token key while auth is
+                    // public) cannot appear; the objects and their parsing are checked above.
+                    assert!(
+                        !used || found.iter().any(|s| s == hostile),
+                        "{}: {hostile:?} is not in the output as it was written",
+                        field.label
+                    );
+                    // Kept exactly means not evaluated; and no evaluated copy appears elsewhere.
+                    assert!(
+                        !found
+                            .iter()
+                            .any(|s| s.contains("evaluated") && !s.contains("{%")),
+                        "{}: {hostile:?} was evaluated",
+                        field.label
+                    );
+                    kept.push(format!("{}: {hostile:?}", field.label));
+                }
+                Err(other) => panic!("{}: {hostile:?} broke the render: {other:?}", field.label),
+            }
+        }
+    }
+    eprintln!(
+        "{} string fields; kept exactly: {kept:#?}; not in any output as a whole value (checked only for a located refusal or an unchanged set of objects): {unused:#?}",
+        fields.len()
+    );
+}
