@@ -281,6 +281,16 @@ pub struct WriteOptions {
 
 /// Writes `files` as the folder `dir`, atomically: assembled beside it, then swapped in.
 pub fn write(dir: &Path, files: &[File], options: WriteOptions) -> Result<(), FolderError> {
+    // The folder is replaced by renames, which would replace a symbolic link with a folder of
+    // its own and leave what it points to stale: refuse it and ask for the real path.
+    if let Ok(link) = fs::read_link(dir) {
+        return Err(io("write a folder at", dir)(std::io::Error::other(
+            format!(
+                "it is a symbolic link to `{}`; give the folder's real path",
+                link.display()
+            ),
+        )));
+    }
     let exists = dir.exists();
     if exists && !dir.is_dir() {
         return Err(io("write a folder at", dir)(std::io::Error::other(
@@ -357,11 +367,13 @@ fn stage(
 ) -> Result<(), FolderError> {
     let _ = fs::remove_dir_all(staging);
     fs::create_dir_all(staging).map_err(io("create", staging))?;
-    let fail_after = injected_fault();
+    let fault = injected_fault();
     for (written, file) in files.iter().enumerate() {
         let path = staging.join(&file.name);
-        if fail_after == Some(written) {
-            return Err(io("write", &path)(std::io::Error::other("injected fault")));
+        if let Some((after, error)) = &fault {
+            if *after == written {
+                return Err(io("write", &path)(error()));
+            }
         }
         fs::write(&path, &file.content).map_err(io("write", &path))?;
         if options.owner_only {
@@ -414,16 +426,34 @@ fn carry_over(
     Ok(())
 }
 
-/// Debug builds fail a write after this many files when `MINIOGEN_FAULT_AFTER_FILES` is set, so
-/// that tests can interrupt a write at a known point; release builds never read it.
-fn injected_fault() -> Option<usize> {
+/// A fault to inject: after how many files, and the error.
+type Fault = (usize, fn() -> std::io::Error);
+
+/// Debug builds fail a write after N files when `MINIOGEN_FAULT_AFTER_FILES` is `N` (an
+/// injected fault) or `N:ENOSPC` (a full disk), so that tests can interrupt a write at a known
+/// point; release builds never read it.
+fn injected_fault() -> Option<Fault> {
     if !cfg!(debug_assertions) {
         return None;
     }
-    std::env::var("MINIOGEN_FAULT_AFTER_FILES")
-        .ok()?
-        .parse()
-        .ok()
+    let value = std::env::var("MINIOGEN_FAULT_AFTER_FILES").ok()?;
+    let (count, kind) = value.split_once(':').unwrap_or((&value, ""));
+    let error: fn() -> std::io::Error = match kind {
+        "ENOSPC" => disk_full,
+        _ => || std::io::Error::other("injected fault"),
+    };
+    Some((count.parse().ok()?, error))
+}
+
+#[cfg(unix)]
+fn disk_full() -> std::io::Error {
+    // ENOSPC, as the kernel reports it.
+    std::io::Error::from_raw_os_error(28)
+}
+
+#[cfg(not(unix))]
+fn disk_full() -> std::io::Error {
+    std::io::Error::from(std::io::ErrorKind::StorageFull)
 }
 
 #[cfg(unix)]

@@ -247,7 +247,16 @@ fn generate(
             force,
             owner_only: plaintext,
         };
-        folder::write(&target, &files, options)?;
+        folder::write(&target, &files, options).map_err(|e| match e {
+            folder::FolderError::Io { ref path, .. } if *path == target => {
+                Failure::Fatal(format!("{e}; nothing was written"))
+            }
+            folder::FolderError::Io { .. } => Failure::Fatal(format!(
+                "cannot write the output folder `{}`, which is left as it was: {e}",
+                target.display()
+            )),
+            other => other.into(),
+        })?;
         notes.push(Diagnostic::note(format!(
             "wrote {} files to `{}`",
             files.len(),

@@ -3,6 +3,7 @@
 
 mod cli;
 mod conformance;
+mod faults;
 mod folder;
 mod golden;
 mod hostile;
