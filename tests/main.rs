@@ -9,6 +9,7 @@ mod golden;
 mod hostile;
 mod li_sync;
 mod precommit;
+mod properties;
 mod readme;
 mod secrets;
 mod support;
