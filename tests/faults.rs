@@ -2,32 +2,10 @@
 //! symbolic link pointing outside, a full disk. Each run must exit 2 with the path named, and
 //! leave the previous output exactly as it was, with no staging folder left behind.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::{miniogen_env, scratch_dir};
-
-/// Every file and symbolic link under `dir` with its bytes or target.
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let path = entry.path();
-            let kind = entry.file_type().ok();
-            if kind.is_some_and(|k| k.is_symlink()) {
-                let target = std::fs::read_link(&path).unwrap_or_default();
-                out.insert(path, target.to_string_lossy().as_bytes().to_vec());
-            } else if kind.is_some_and(|k| k.is_dir()) {
-                stack.push(path);
-            } else {
-                out.insert(path.clone(), std::fs::read(&path).unwrap_or_default());
-            }
-        }
-    }
-    out
-}
+use crate::support::{miniogen_env, scratch_dir, snapshot};
 
 fn gen_in(dir: &Path, out: &str, env: &[(&str, &str)], extra: &[&str]) -> crate::support::Run {
     let args = [&["gen", "--ccu", "100", "--out", out], extra].concat();

@@ -1,28 +1,10 @@
 //! Output folders as a GitOps user meets them: `gen --out`, `check`, kustomize, hand edits,
 //! environments, and failures that must leave the previous folder as it was.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use crate::support::{TIERS, documents, miniogen_in, root, scratch_dir};
-
-/// Every file under `dir` with its bytes.
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.insert(path.clone(), std::fs::read(&path).unwrap_or_default());
-            }
-        }
-    }
-    out
-}
+use crate::support::{TIERS, documents, miniogen_in, root, scratch_dir, snapshot};
 
 fn run_in(dir: &Path, args: &[&str]) -> crate::support::Run {
     miniogen_in(Some(dir), args)

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::{TEST_KEY, documents, ok_env, scratch_dir, venv_tool, which};
+use crate::support::{TEST_KEY, documents, ok_env, scratch_dir, snapshot, venv_tool, which};
 
 /// The longest the server may live, whatever happens to the test.
 const SERVER_SECONDS: &str = "180";
@@ -120,20 +120,13 @@ fn object<'a>(docs: &'a [Value], kind: &str, name: Option<&str>) -> &'a Value {
 
 /// Every file under `dir`, relative path to bytes.
 fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if let Ok(rel) = path.strip_prefix(dir) {
-                let bytes = std::fs::read(&path).unwrap_or_default();
-                out.insert(rel.to_string_lossy().into_owned(), bytes);
-            }
-        }
-    }
-    out
+    snapshot(dir)
+        .into_iter()
+        .filter_map(|(path, bytes)| {
+            let rel = path.strip_prefix(dir).ok()?.to_string_lossy().into_owned();
+            Some((rel, bytes))
+        })
+        .collect()
 }
 
 /// The media a Synapse would store: nested keys, a binary blob, an empty file, odd names.

@@ -155,3 +155,24 @@ pub fn which(tool: &str) -> Option<PathBuf> {
     }
     found
 }
+
+/// Every file under `dir` with its bytes; a symbolic link with its target, never followed.
+pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            let kind = entry.file_type().ok();
+            if kind.is_some_and(|k| k.is_symlink()) {
+                let target = std::fs::read_link(&path).unwrap_or_default();
+                out.insert(path, target.to_string_lossy().as_bytes().to_vec());
+            } else if kind.is_some_and(|k| k.is_dir()) {
+                stack.push(path);
+            } else {
+                out.insert(path.clone(), std::fs::read(&path).unwrap_or_default());
+            }
+        }
+    }
+    out
+}
