@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::support::{
     MODES, TIERS, documents, miniogen_env, root, shared_schemas, venv_tool, venv_tool_in, which,
@@ -230,6 +230,30 @@ fn every_kind_has_a_validator() {
         kinds.len() >= 7,
         "only these kinds were rendered: {kinds:?}"
     );
+}
+
+/// The mapping finds a schema by kind, group and version, and nothing for a kind without one.
+#[test]
+fn kinds_map_to_validators_by_name() {
+    let Some(schemas) = shared_schemas() else {
+        return;
+    };
+    let doc = |api: &str, kind: &str| json!({ "apiVersion": api, "kind": kind });
+    assert_eq!(judge(&doc("v1", "Secret"), &schemas), Some(Judge::Core));
+    assert_eq!(
+        judge(&doc("batch/v1", "CronJob"), &schemas),
+        Some(Judge::Core)
+    );
+    assert_eq!(
+        judge(&doc("rbac.authorization.k8s.io/v1", "Role"), &schemas),
+        Some(Judge::Core)
+    );
+    assert_eq!(
+        judge(&doc("minio.min.io/v2", "Tenant"), &schemas),
+        Some(Judge::Schema("tenant.minio.min.io_v2.strict.json".into()))
+    );
+    assert_eq!(judge(&doc("minio.min.io/v1", "Tenant"), &schemas), None);
+    assert_eq!(judge(&doc("example.com/v1", "Unjudged"), &schemas), None);
 }
 
 #[test]
