@@ -42,6 +42,38 @@ impl Drop for Server {
     }
 }
 
+/// A self-signed certificate for 127.0.0.1 that is its own CA, made with openssl.
+struct TestCa {
+    cert: std::path::PathBuf,
+    key: std::path::PathBuf,
+}
+
+impl TestCa {
+    fn make(dir: &Path, openssl: &Path) -> Self {
+        let ca = Self {
+            cert: dir.join("ca.crt"),
+            key: dir.join("server.key"),
+        };
+        let output = Command::new(openssl)
+            .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
+            .args(["ec_paramgen_curve:prime256v1", "-nodes", "-days", "1"])
+            .args([
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+            ])
+            .arg("-keyout")
+            .arg(&ca.key)
+            .arg("-out")
+            .arg(&ca.cert)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run openssl: {e}"));
+        succeeded("making a test CA", &output);
+        ca
+    }
+}
+
 /// A free loopback port: bound, read and released.
 fn free_port() -> u16 {
     match TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).and_then(|l| l.local_addr()) {
@@ -52,14 +84,29 @@ fn free_port() -> u16 {
 
 /// Starts the server over `data`, accepting one key pair; retries when another process took the
 /// port between `free_port` and the bind.
-fn serve(rclone: &Path, timeout: &Path, data: &Path, keys: (&str, &str)) -> Server {
+fn serve(
+    rclone: &Path,
+    timeout: &Path,
+    data: &Path,
+    keys: (&str, &str),
+    tls: Option<&TestCa>,
+) -> Server {
     for _ in 0..3 {
         let port = free_port();
-        let mut child = Command::new(timeout)
+        let mut command = Command::new(timeout);
+        command
             .args([SERVER_SECONDS])
             .arg(rclone)
             .args(["serve", "s3", "--addr", &format!("127.0.0.1:{port}")])
-            .args(["--auth-key", &format!("{},{}", keys.0, keys.1)])
+            .args(["--auth-key", &format!("{},{}", keys.0, keys.1)]);
+        if let Some(ca) = tls {
+            command
+                .arg("--cert")
+                .arg(&ca.cert)
+                .arg("--key")
+                .arg(&ca.key);
+        }
+        let mut child = command
             .arg(data)
             .env("RCLONE_CONFIG", "/dev/null")
             .env_remove("AWS_CA_BUNDLE")
@@ -271,20 +318,75 @@ fn administrator(dir: &Path, endpoint: &str, keys: &(String, String)) -> BTreeMa
     ])
 }
 
+/// Creates the buckets of the Tenant and writes the media to put into `synapse-media`.
+fn seed(
+    admin: &dyn Fn(&[&str]) -> Output,
+    buckets: &[String],
+    source: &Path,
+) -> BTreeMap<String, Vec<u8>> {
+    for name in buckets {
+        succeeded(
+            &format!("creating bucket {name}"),
+            &admin(&["mkdir", &format!("admin:{name}")]),
+        );
+    }
+    media(source)
+}
+
+/// `synapse-media-li` holds exactly `expected`, as S3 lists and compares it and as it is stored.
+fn assert_mirrored(
+    admin: &dyn Fn(&[&str]) -> Output,
+    data: &Path,
+    expected: &BTreeMap<String, Vec<u8>>,
+) {
+    let listing = |bucket: &str| {
+        succeeded(
+            &format!("listing {bucket}"),
+            &admin(&["lsf", "-R", "--files-only", &format!("admin:{bucket}")]),
+        )
+    };
+    assert_eq!(listing("synapse-media-li"), listing("synapse-media"));
+    succeeded(
+        "comparing the buckets",
+        &admin(&["check", "admin:synapse-media", "admin:synapse-media-li"]),
+    );
+    assert_eq!(
+        &tree(&data.join("synapse-media-li")),
+        expected,
+        "the copies differ"
+    );
+}
+
+/// With TLS on (the default), over HTTPS with a test CA standing in for the cluster's.
+#[test]
+fn the_generated_cronjob_syncs_real_objects_over_https() {
+    let Some(openssl) = which("openssl") else {
+        return;
+    };
+    sync_for_real("https", &[], Some(&openssl));
+}
+
+/// With TLS off, over plain HTTP.
+#[test]
+fn the_generated_cronjob_syncs_real_objects_over_http() {
+    sync_for_real("http", &["--set", "tenant.tls=false"], None);
+}
+
 /// The generated CronJob copies `synapse-media` to `synapse-media-li` on a real S3 server: the
 /// command and arguments come from the rendered CronJob, the configuration from the rendered
-/// ConfigMap (endpoints pointed at the server, TLS off), the keys from the `RCLONE_CONFIG_*`
+/// ConfigMap (only the endpoints pointed at the server), the keys from the `RCLONE_CONFIG_*`
 /// variables the CronJob sets, resolved from the rendered Secrets (mode `derived`, fixed key).
-#[test]
-fn the_generated_cronjob_syncs_real_objects_between_buckets() {
+/// With TLS the CronJob's `RCLONE_CA_CERT` names the test CA instead of the cluster's.
+fn sync_for_real(name: &str, args: &[&str], openssl: Option<&Path>) {
     let Some(rclone) = venv_tool("rclone") else {
         return;
     };
     let Some(timeout) = which("timeout") else {
         return;
     };
+    let base = ["gen", "--ccu", "5000", "--secrets-mode", "derived"];
     let stream = ok_env(
-        &["gen", "--ccu", "5000", "--secrets-mode", "derived"],
+        &[base.as_slice(), args].concat(),
         &[("MINIOGEN_MASTER_KEY", TEST_KEY)],
     );
     let Job {
@@ -305,11 +407,12 @@ fn the_generated_cronjob_syncs_real_objects_between_buckets() {
     );
     assert!(keys.0.len() >= 3 && keys.1.len() >= 12, "{keys:?}");
 
-    let dir = scratch_dir("sync");
+    let dir = scratch_dir(&format!("sync-{name}"));
     let data = dir.join("s3");
     std::fs::create_dir_all(&data).unwrap_or_else(|e| panic!("{e}"));
-    let server = serve(&rclone, &timeout, &data, (&keys.0, &keys.1));
-    let endpoint = format!("http://127.0.0.1:{}", server.port);
+    let ca = openssl.map(|openssl| TestCa::make(&dir, openssl));
+    let server = serve(&rclone, &timeout, &data, (&keys.0, &keys.1), ca.as_ref());
+    let endpoint = format!("{name}://127.0.0.1:{}", server.port);
     let conf_path = dir.join("rclone.conf");
     std::fs::write(&conf_path, pointed_at(&conf, &endpoint)).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
@@ -321,19 +424,38 @@ fn the_generated_cronjob_syncs_real_objects_between_buckets() {
         conf_path.to_string_lossy().into_owned(),
     );
     env.insert("HOME".into(), dir.to_string_lossy().into_owned());
-    // TLS is off on the test server, so the cluster CA the CronJob mounts has nothing to verify.
-    assert!(env.remove("RCLONE_CA_CERT").is_some());
-
-    let admin_env = administrator(&dir, &endpoint, &keys);
-    let admin = |args: &[&str]| client(&timeout, &rclone, args, &admin_env);
-    for name in &buckets {
-        succeeded(
-            &format!("creating bucket {name}"),
-            &admin(&["mkdir", &format!("admin:{name}")]),
-        );
+    // The CronJob verifies the server with the CA it mounts: the test CA stands in for it.
+    let mut admin_env = administrator(&dir, &endpoint, &keys);
+    match &ca {
+        Some(ca) => {
+            assert_eq!(
+                env.get("RCLONE_CA_CERT").map(String::as_str),
+                Some("/etc/rclone/ca/ca.crt")
+            );
+            // Without the CA the server is refused: the certificate really is verified.
+            let once = [
+                "lsd",
+                "admin:",
+                "--retries",
+                "1",
+                "--low-level-retries",
+                "1",
+            ];
+            let refused = client(&timeout, &rclone, &once, &admin_env);
+            let why = String::from_utf8_lossy(&refused.stderr);
+            assert!(
+                !refused.status.success() && why.contains("certificate"),
+                "an unknown CA was accepted: {why}"
+            );
+            let path = ca.cert.to_string_lossy().into_owned();
+            env.insert("RCLONE_CA_CERT".into(), path.clone());
+            admin_env.insert("RCLONE_CA_CERT".into(), path);
+        }
+        None => assert!(!env.contains_key("RCLONE_CA_CERT"), "{env:?}"),
     }
+    let admin = |args: &[&str]| client(&timeout, &rclone, args, &admin_env);
     let source = dir.join("media");
-    let files = media(&source);
+    let files = seed(&admin, &buckets, &source);
     let put = || {
         succeeded(
             "putting objects into synapse-media",
@@ -345,22 +467,7 @@ fn the_generated_cronjob_syncs_real_objects_between_buckets() {
     let args: Vec<&str> = command[1..].iter().map(String::as_str).collect();
     let sync = |what: &str| succeeded(what, &client(&timeout, &rclone, &args, &env));
     sync("the CronJob's rclone command");
-    let listing = |bucket: &str| {
-        succeeded(
-            &format!("listing {bucket}"),
-            &admin(&["lsf", "-R", "--files-only", &format!("admin:{bucket}")]),
-        )
-    };
-    assert_eq!(listing("synapse-media-li"), listing("synapse-media"));
-    succeeded(
-        "comparing the buckets",
-        &admin(&["check", "admin:synapse-media", "admin:synapse-media-li"]),
-    );
-    assert_eq!(
-        tree(&data.join("synapse-media-li")),
-        files,
-        "the copies differ"
-    );
+    assert_mirrored(&admin, &data, &files);
 
     // A second run mirrors a new object and a deletion, and changes nothing else.
     std::fs::write(source.join("new-upload"), b"later").unwrap_or_else(|e| panic!("{e}"));
@@ -373,7 +480,7 @@ fn the_generated_cronjob_syncs_real_objects_between_buckets() {
     let mut expected = files.clone();
     expected.remove("empty");
     expected.insert("new-upload".into(), b"later".to_vec());
-    assert_eq!(tree(&data.join("synapse-media-li")), expected);
+    assert_mirrored(&admin, &data, &expected);
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
