@@ -7,6 +7,7 @@
 //! `sink` (write). `run` wires them and maps failures to exit codes: 0 success, 1 invalid input,
 //! 2 usage, IO or internal failure.
 
+pub mod access;
 pub mod cli;
 pub mod credentials;
 pub mod decode;

@@ -19,7 +19,7 @@ use crate::plan::{CredentialRef, Plan};
 use crate::spec::SecretsMode;
 
 /// Templates that each produce one or more Kubernetes documents.
-const MANIFESTS: [(&str, &str); 6] = [
+const MANIFESTS: [(&str, &str); 7] = [
     (
         "secrets.yaml.j2",
         include_str!("../templates/secrets.yaml.j2"),
@@ -44,6 +44,7 @@ const MANIFESTS: [(&str, &str); 6] = [
         "rclone.yaml.j2",
         include_str!("../templates/rclone.yaml.j2"),
     ),
+    ("iam.yaml.j2", include_str!("../templates/iam.yaml.j2")),
 ];
 
 /// Templates that produce the text of a file carried inside a manifest.
@@ -283,7 +284,7 @@ mod tests {
             for m in &manifests {
                 assert_eq!(m.namespace, text, "{} {}", m.kind, m.name);
             }
-            assert_eq!(manifests.len(), 9, "{text:?} added or removed objects");
+            assert_eq!(manifests.len(), 13, "{text:?} added or removed objects");
             let stream = crate::sink::stream(&manifests).unwrap_or_else(|e| panic!("{e}"));
             let back: Vec<serde_json::Value> =
                 serde_saphyr::from_multiple(&stream).unwrap_or_else(|e| panic!("{text:?}: {e}"));

@@ -121,7 +121,61 @@ pub fn plan_table(plan: &Plan) -> String {
     if let Some(why) = &plan.capacity.correction {
         let _ = writeln!(out, "  correction           {why}");
     }
+    consumers(&mut out, plan);
     out
+}
+
+/// Each consumer with its identity, its buckets and the actions it may take in each; then the
+/// administrator and the job that applies it all.
+fn consumers(out: &mut String, plan: &Plan) {
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "consumers (each its own MinIO user and policy; none is in the Tenant's `spec.users`, none has `consoleAdmin`)"
+    );
+    for c in &plan.consumers {
+        let _ = writeln!(
+            out,
+            "  {:<20} {}: user `{}` (Secret `{}`), policy `{}`",
+            c.name, c.description, c.access_key, c.secret, c.policy.name
+        );
+        for g in &c.policy.grants {
+            let _ = writeln!(
+                out,
+                "    {:<18} {}: {} on the bucket; {} on its objects",
+                g.bucket,
+                g.access.name(),
+                g.bucket_actions.join(", "),
+                g.object_actions.join(", ")
+            );
+        }
+    }
+    match &plan.admin {
+        Some(a) => {
+            let _ = writeln!(
+                out,
+                "  {:<20} user `{}` (Secret `{}`) in the Tenant's `spec.users`, so `{}` over the whole tenant: for people, no consumer",
+                "administrator", a.access_key, a.secret, a.policy
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "  {:<20} none (`[admin]` adds one, separate from every consumer)",
+                "administrator"
+            );
+        }
+    }
+    let iam = &plan.iam;
+    let _ = writeln!(
+        out,
+        "  {:<20} MinIOJob `{}` as ServiceAccount `{}`, granted `{}` by PolicyBinding `{}` (needs the operator's STS)",
+        "applied by",
+        iam.job,
+        iam.service_account,
+        iam.job_policies.join("`, `"),
+        iam.policy_binding
+    );
 }
 
 /// The plan as JSON, for scripts.

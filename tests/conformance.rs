@@ -1,8 +1,8 @@
 //! Conformance: every object of every tier and example site is judged by upstream schemas and
 //! real tools, not by our own expectations.
 //!
-//! - Tenant, ServiceMonitor and ExternalSecret against the strict CRD schemas in `../shared/schemas` (unknown
-//!   fields fail, as `kubeconform -strict` would).
+//! - Tenant, ServiceMonitor, ExternalSecret, MinIOJob and PolicyBinding against the strict CRD
+//!   schemas in `../shared/schemas` (unknown fields fail, as `kubeconform -strict` would).
 //! - Core kinds with `kubernetes-validate --strict` at the oldest and newest Kubernetes minor we
 //!   support.
 //! - The whole stream read by PyYAML, a YAML 1.1 reader like kubectl's, must give exactly the
@@ -23,7 +23,7 @@ use crate::support::{
 const KUBERNETES: [&str; 2] = ["1.28", "1.37"];
 
 /// Custom kinds and their strict upstream schema files.
-const CRD_SCHEMAS: [(&str, &str); 3] = [
+const CRD_SCHEMAS: [(&str, &str); 5] = [
     ("Tenant", "tenant.minio.min.io_v2.strict.json"),
     (
         "ServiceMonitor",
@@ -33,10 +33,21 @@ const CRD_SCHEMAS: [(&str, &str); 3] = [
         "ExternalSecret",
         "externalsecret.external-secrets.io_v1.strict.json",
     ),
+    ("MinIOJob", "miniojob.job.min.io_v1alpha1.strict.json"),
+    (
+        "PolicyBinding",
+        "policybinding.sts.min.io_v1beta1.strict.json",
+    ),
 ];
 
 /// Kinds `kubernetes-validate` knows.
-const CORE_KINDS: [&str; 4] = ["Secret", "ConfigMap", "CronJob", "PodDisruptionBudget"];
+const CORE_KINDS: [&str; 5] = [
+    "Secret",
+    "ConfigMap",
+    "CronJob",
+    "PodDisruptionBudget",
+    "ServiceAccount",
+];
 
 /// Every stream we ship: each tier bare, the smallest and largest tier with each example site
 /// file, and each secrets mode with the defaults and with a bearer-token ServiceMonitor.
@@ -50,7 +61,13 @@ fn streams() -> Vec<(String, String)> {
             )
         })
         .collect();
-    for name in ["example", "tls-off-bearer", "no-extras", "yaml11-specials"] {
+    for name in [
+        "example",
+        "tls-off-bearer",
+        "no-extras",
+        "yaml11-specials",
+        "consumers",
+    ] {
         let config = root().join(format!("tests/fixtures/valid/{name}.toml"));
         for ccu in ["100", "20000"] {
             let stream = ok(&["gen", "--ccu", ccu, "--config", &config.to_string_lossy()]);
@@ -126,16 +143,32 @@ fn custom_resources_pass_the_strict_upstream_schemas() {
 #[test]
 fn strict_schemas_refuse_a_misplaced_field() {
     let Some(dir) = shared_schemas() else { return };
-    let text = std::fs::read_to_string(dir.join(CRD_SCHEMAS[0].1)).unwrap_or_default();
-    let schema: Value = serde_json::from_str(&text).unwrap_or_default();
-    let validator = jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{e}"));
-    let mut tenant = documents(&ok(&["gen", "--ccu", "100"]))
-        .into_iter()
-        .find(|d| d["kind"] == "Tenant")
-        .unwrap_or_default();
-    assert!(validator.is_valid(&tenant));
-    tenant["spec"]["pools"][0]["volumesPerServr"] = Value::from(2);
-    assert!(!validator.is_valid(&tenant));
+    let docs = documents(&ok(&["gen", "--ccu", "100"]));
+    let misplaced = [
+        ("Tenant", "/spec/pools/0"),
+        ("MinIOJob", "/spec/commands/0"),
+        ("PolicyBinding", "/spec/application"),
+    ];
+    for (kind, pointer) in misplaced {
+        let file = CRD_SCHEMAS
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, f)| *f)
+            .unwrap_or_default();
+        let text = std::fs::read_to_string(dir.join(file)).unwrap_or_default();
+        let schema: Value = serde_json::from_str(&text).unwrap_or_default();
+        let validator = jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{e}"));
+        let mut doc = docs
+            .iter()
+            .find(|d| d["kind"] == kind)
+            .cloned()
+            .unwrap_or_default();
+        assert!(validator.is_valid(&doc), "{kind}");
+        if let Some(Value::Object(map)) = doc.pointer_mut(pointer) {
+            map.insert("misspeled".into(), Value::from(2));
+        }
+        assert!(!validator.is_valid(&doc), "{kind} takes an unknown field");
+    }
 }
 
 fn write_streams() -> Vec<PathBuf> {
