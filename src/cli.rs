@@ -75,6 +75,14 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Print the consumer fragments (Synapse's `media_storage_providers` and pod wiring,
+    /// CloudNativePG's Cluster stanzas) that `gen --out DIR` writes to `DIR/consumers/`. They
+    /// are never part of the manifests `gen` prints.
+    Consumers {
+        /// The inputs.
+        #[command(flatten)]
+        inputs: Inputs,
+    },
     /// Print the built-in scaling table with computed capacity.
     Profiles {
         /// Print one built-in profile's TOML instead, to start a custom profile from.

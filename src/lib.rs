@@ -10,6 +10,7 @@
 pub mod access;
 pub mod cli;
 pub mod credentials;
+pub mod crosscheck;
 pub mod decode;
 pub mod diag;
 pub mod digest;
@@ -17,6 +18,7 @@ pub mod erasure;
 pub mod folder;
 pub mod load;
 pub mod names;
+pub mod outputs;
 pub mod plan;
 pub mod post;
 pub mod quantity;
@@ -151,6 +153,17 @@ fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
             sink::print(&text)?;
             Ok(notes)
         }
+        Command::Consumers { inputs } => {
+            let compiled = compile_one(&inputs)?;
+            let generated = generated(&compiled.plan)?;
+            if generated.fragments.is_empty() {
+                return Ok(vec![Diagnostic::note(
+                    "no consumer fragment is selected: see `[synapse]` and `[cnpg]` in the site file",
+                )]);
+            }
+            sink::print(&sink::fragments(&generated.fragments, &compiled.header)?)?;
+            Ok(compiled.notes)
+        }
         Command::Profiles { show } => {
             let text = if let Some(ccu) = show {
                 load::BUILTINS
@@ -213,7 +226,8 @@ fn generate(
 ) -> Result<Vec<Diagnostic>, Failure> {
     let Some(dir) = out else {
         let compiled = compile_one(inputs)?;
-        sink::print(&sink::stream(&manifests(&compiled.plan)?)?)?;
+        // Only the objects: fragments never join the stream Argo CD applies.
+        sink::print(&sink::stream(&generated(&compiled.plan)?.manifests)?)?;
         return Ok(compiled.notes);
     };
     let site = load::site_document(inputs.config.as_deref())?;
@@ -232,13 +246,13 @@ fn generate(
                 target.display()
             )));
         }
-        let manifests = manifests(&compiled.plan)?;
+        let generated = generated(&compiled.plan)?;
         if !accept_pool_rebuild {
-            guard_pools(&target, &manifests)?;
+            guard_pools(&target, &generated.manifests)?;
         }
         folders.push((
             target,
-            folder::files(&manifests, &compiled.header)?,
+            folder::files(&generated.manifests, &generated.fragments, &compiled.header)?,
             plaintext,
         ));
         notes.extend(compiled.notes);
@@ -265,9 +279,9 @@ fn check(inputs: &CliInputs, out: &std::path::Path) -> Result<Vec<Diagnostic>, F
     let mut notes = Vec::new();
     for (env, target) in targets(inputs, site.as_ref(), out) {
         let compiled = compile(inputs, site.clone(), env)?;
-        let manifests = manifests(&compiled.plan)?;
-        guard_pools(&target, &manifests)?;
-        let files = folder::files(&manifests, &compiled.header)?;
+        let generated = generated(&compiled.plan)?;
+        guard_pools(&target, &generated.manifests)?;
+        let files = folder::files(&generated.manifests, &generated.fragments, &compiled.header)?;
         let mode = compiled.plan.secrets.mode;
         for literal in credentials::literal_credentials(&folder::read_objects(&target), mode) {
             let _ = writeln!(
@@ -289,15 +303,44 @@ fn check(inputs: &CliInputs, out: &std::path::Path) -> Result<Vec<Diagnostic>, F
     }
 }
 
-/// Renders the plan into checked, ordered objects. Only `derived` mode reads the master key.
-fn manifests(plan: &plan::Plan) -> Result<Vec<post::Manifest>, Failure> {
+/// What a render gives: the objects of the stream, and the consumer fragments that go beside it.
+struct Generated {
+    manifests: Vec<post::Manifest>,
+    fragments: Vec<post::Fragment>,
+}
+
+/// Renders the plan into checked, ordered objects and the consumer fragments, and cross-checks
+/// every reference between them. Only `derived` mode reads the master key.
+fn generated(plan: &plan::Plan) -> Result<Generated, Failure> {
     let key = if plan.secrets.mode == spec::SecretsMode::Derived {
         Some(load::master_key()?)
     } else {
         None
     };
     let rendered = render::render(plan, key.as_ref()).map_err(|e| Failure::Fatal(e.to_string()))?;
-    post::assemble(&rendered, &plan.provenance).map_err(|e| Failure::Fatal(e.to_string()))
+    let manifests =
+        post::assemble(&rendered, &plan.provenance).map_err(|e| Failure::Fatal(e.to_string()))?;
+    let fragments = render::fragments(plan)
+        .map_err(|e| Failure::Fatal(e.to_string()))
+        .and_then(|r| post::fragments(&r).map_err(|e| Failure::Fatal(e.to_string())))?;
+    let mismatches = crosscheck::check(plan, &manifests, &fragments);
+    if !mismatches.is_empty() {
+        return Err(Failure::Invalid(
+            mismatches
+                .iter()
+                .map(|m| {
+                    Diagnostic::error(format!("cross-check: {m}")).help(
+                        "a consumer would be sent where the tenant is not; this is a bug in \
+                         miniogen: please report it with your site file",
+                    )
+                })
+                .collect(),
+        ));
+    }
+    Ok(Generated {
+        manifests,
+        fragments,
+    })
 }
 
 /// Refuses a render that would change a pool the folder already holds in a way the operator

@@ -13,6 +13,7 @@ use crate::credentials;
 use crate::decode::Spec;
 use crate::digest;
 use crate::erasure::Layout;
+use crate::outputs::{self, Outputs};
 use crate::quantity;
 use crate::spec::{MetricsAuth, RemoteKey, ResourceList, SecretsMode, Site, StoreKind};
 
@@ -59,6 +60,10 @@ pub struct Plan {
     pub admin: Option<Admin>,
     /// The MinIOJob that creates the consumers' users and policies.
     pub iam: Iam,
+    /// What Synapse and CloudNativePG are given to reach their buckets.
+    pub outputs: Outputs,
+    /// Objects the outputs reference that miniogen does not generate, besides the Secrets.
+    pub prerequisites: Vec<Prerequisite>,
     /// Buckets the operator creates.
     pub buckets: Vec<Bucket>,
     /// The ServiceMonitor, when enabled.
@@ -314,6 +319,19 @@ pub enum KeyValue {
     ConfigEnv,
 }
 
+/// An object the outputs reference that someone else creates.
+#[derive(Debug, Clone, Serialize)]
+pub struct Prerequisite {
+    /// `ConfigMap` or `Secret`.
+    pub kind: &'static str,
+    /// Its name.
+    pub name: String,
+    /// The key referenced.
+    pub key: String,
+    /// Who creates it and what it holds.
+    pub why: String,
+}
+
 /// A bucket.
 #[derive(Debug, Clone, Serialize)]
 pub struct Bucket {
@@ -442,6 +460,8 @@ pub fn plan(spec: &Spec) -> Plan {
     let consumers = access::consumers(site);
     let admin = access::admin(site);
     let iam = access::iam(site, &consumers);
+    let outputs = outputs::outputs(site, &s3);
+    let prerequisites = prerequisites(site, &outputs);
     let monitor = site.prometheus.enabled.then(|| monitor(site, &labels, &s3));
     let rclone = site.rclone.enabled.then(|| rclone(site, &s3));
     let secrets = secrets(
@@ -479,12 +499,52 @@ pub fn plan(spec: &Spec) -> Plan {
         consumers,
         admin,
         iam,
+        outputs,
+        prerequisites,
         buckets: buckets(site),
         monitor,
         rclone,
         secrets,
         provenance: provenance(spec),
     }
+}
+
+/// With TLS on, clients verify the tenant's certificate with the CA that signed it: Kubernetes
+/// puts `kube-root-ca.crt` in every namespace (another name is yours to create), and
+/// CloudNativePG reads it from a Secret you create.
+fn prerequisites(site: &Site, outputs: &Outputs) -> Vec<Prerequisite> {
+    if !site.tenant.tls {
+        return Vec::new();
+    }
+    let ca = &site.tenant.ca_config_map;
+    let mut out = vec![Prerequisite {
+        kind: "ConfigMap",
+        name: ca.clone(),
+        key: outputs::CA_KEY.into(),
+        why: if ca == "kube-root-ca.crt" {
+            "Kubernetes creates it in every namespace: the cluster CA, which signs the operator's certificates".into()
+        } else {
+            "yours: the CA that signed the tenant's certificate".into()
+        },
+    }];
+    if let Some(secret) = outputs
+        .cnpg
+        .ca_secret
+        .as_ref()
+        .filter(|_| outputs.cnpg.fragments || outputs.cnpg.object_store_in_manifests)
+    {
+        out.push(Prerequisite {
+            kind: "Secret",
+            name: secret.clone(),
+            key: outputs::CA_KEY.into(),
+            why: format!(
+                "yours, for CloudNativePG's `endpointCA`: the same CA as ConfigMap `{ca}`, such as \
+                 `kubectl create secret generic {secret} --from-file=ca.crt=<(kubectl get configmap \
+                 {ca} -o jsonpath='{{.data.ca\\.crt}}')`"
+            ),
+        });
+    }
+    out
 }
 
 fn buckets(site: &Site) -> Vec<Bucket> {

@@ -19,7 +19,7 @@ use crate::plan::{CredentialRef, Plan};
 use crate::spec::SecretsMode;
 
 /// Templates that each produce one or more Kubernetes documents.
-const MANIFESTS: [(&str, &str); 7] = [
+const MANIFESTS: [(&str, &str); 8] = [
     (
         "secrets.yaml.j2",
         include_str!("../templates/secrets.yaml.j2"),
@@ -45,7 +45,42 @@ const MANIFESTS: [(&str, &str); 7] = [
         include_str!("../templates/rclone.yaml.j2"),
     ),
     ("iam.yaml.j2", include_str!("../templates/iam.yaml.j2")),
+    (
+        "consumers.yaml.j2",
+        include_str!("../templates/consumers.yaml.j2"),
+    ),
 ];
+
+/// Templates of the consumer fragments, files written beside the manifests (see `outputs`).
+const FRAGMENTS: [(&str, &str); 4] = [
+    (
+        "synapse-media-storage.yaml.j2",
+        include_str!("../templates/consumers/synapse-media-storage.yaml.j2"),
+    ),
+    (
+        "synapse-pod.yaml.j2",
+        include_str!("../templates/consumers/synapse-pod.yaml.j2"),
+    ),
+    (
+        "cnpg-plugin.yaml.j2",
+        include_str!("../templates/consumers/cnpg-plugin.yaml.j2"),
+    ),
+    (
+        "cnpg-barman-object-store.yaml.j2",
+        include_str!("../templates/consumers/cnpg-barman-object-store.yaml.j2"),
+    ),
+];
+
+/// A consumer fragment's text.
+#[derive(Debug, Clone)]
+pub struct RenderedFragment {
+    /// Its file name inside the fragment folder.
+    pub file: &'static str,
+    /// Where it goes, for the comment that opens it.
+    pub purpose: &'static str,
+    /// Its YAML.
+    pub text: String,
+}
 
 /// Templates that produce the text of a file carried inside a manifest.
 const FILES: [(&str, &str); 2] = [
@@ -107,7 +142,7 @@ fn environment(values: Values) -> Result<Environment<'static>, RenderError> {
     env.add_function("credential", move |reference: &Value| {
         credential(&values, reference)
     });
-    for (name, source) in MANIFESTS.iter().chain(FILES.iter()) {
+    for (name, source) in MANIFESTS.iter().chain(FILES.iter()).chain(FRAGMENTS.iter()) {
         env.add_template(name, source).map_err(|e| RenderError {
             template: (*name).into(),
             message: e.to_string(),
@@ -203,9 +238,24 @@ pub fn render(plan: &Plan, key: Option<&MasterKey>) -> Result<Vec<Rendered>, Ren
     } else {
         String::new()
     };
+    let synapse_config_text = if plan.outputs.synapse.is_some() {
+        // Written out again by the YAML writer, so that the mounted file reads as the fragment
+        // file does, not as the escaped template output.
+        let text = file("synapse-media-storage.yaml.j2")?;
+        serde_saphyr::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| serde_saphyr::to_string(&v).ok())
+            .ok_or_else(|| RenderError {
+                template: "synapse-media-storage.yaml.j2".into(),
+                message: "does not read back as YAML".into(),
+            })?
+    } else {
+        String::new()
+    };
     let ctx = minijinja::context! {
         config_env_text,
         rclone_conf_text,
+        synapse_config_text,
         ..base
     };
     MANIFESTS
@@ -217,6 +267,39 @@ pub fn render(plan: &Plan, key: Option<&MasterKey>) -> Result<Vec<Rendered>, Ren
                 .map_err(failed(name))?;
             Ok(Rendered {
                 template: name,
+                text,
+            })
+        })
+        .collect()
+}
+
+/// Renders the consumer fragments the plan lists. They hold Secret references, never a
+/// credential, so no secrets mode changes them.
+pub fn fragments(plan: &Plan) -> Result<Vec<RenderedFragment>, RenderError> {
+    let values = Values {
+        mode: plan.secrets.mode,
+        key: None,
+        namespace: plan.namespace.clone(),
+        tenant: plan.tenant.name.clone(),
+        rotation: plan.secrets.rotation,
+        vault_path_prefix: plan.secrets.vault_path_prefix.clone(),
+    };
+    let env = environment(values)?;
+    let base = Value::from(minijinja::value::Serde(plan));
+    plan.outputs
+        .fragments
+        .iter()
+        .map(|f| {
+            let text = env
+                .get_template(f.template)
+                .and_then(|t| t.render(&base))
+                .map_err(|e| RenderError {
+                    template: f.template.into(),
+                    message: format!("{e:#}"),
+                })?;
+            Ok(RenderedFragment {
+                file: f.file,
+                purpose: f.purpose,
                 text,
             })
         })

@@ -149,6 +149,22 @@ fn consumers(out: &mut String, plan: &Plan) {
                 g.object_actions.join(", ")
             );
         }
+        let _ = writeln!(
+            out,
+            "    {:<18} {} (service `minio` port {} `{}`) through {}",
+            "reaches",
+            plan.s3.url,
+            plan.s3.port,
+            plan.s3.port_name,
+            wiring(plan, &c.name)
+        );
+    }
+    for p in &plan.prerequisites {
+        let _ = writeln!(
+            out,
+            "  {:<20} {} `{}` key `{}`: {}",
+            "needs", p.kind, p.name, p.key, p.why
+        );
     }
     match &plan.admin {
         Some(a) => {
@@ -176,6 +192,54 @@ fn consumers(out: &mut String, plan: &Plan) {
         iam.job_policies.join("`, `"),
         iam.policy_binding
     );
+}
+
+/// Where a consumer's settings come from: the outputs miniogen writes for it.
+fn wiring(plan: &Plan, consumer: &str) -> String {
+    let dir = crate::outputs::FRAGMENT_DIR;
+    let files = |c: &str| -> Vec<String> {
+        plan.outputs
+            .fragments
+            .iter()
+            .filter(|f| f.consumer == c)
+            .map(|f| format!("`{dir}/{}`", f.file))
+            .collect()
+    };
+    let mut parts = Vec::new();
+    match consumer {
+        "synapse" => {
+            if let Some(cm) = plan
+                .outputs
+                .synapse
+                .as_ref()
+                .and_then(|s| s.config_map.as_ref())
+            {
+                parts.push(format!("ConfigMap `{cm}`"));
+            }
+            parts.extend(files("synapse"));
+        }
+        "cnpg" => {
+            let cnpg = &plan.outputs.cnpg;
+            if cnpg.object_store_in_manifests {
+                parts.push(format!("ObjectStore `{}`", cnpg.object_store));
+            }
+            parts.extend(files("cnpg"));
+        }
+        "rclone" => {
+            if let Some(r) = &plan.rclone {
+                parts.push(format!(
+                    "ConfigMap `{}` and CronJob `{}`",
+                    r.config_map, r.name
+                ));
+            }
+        }
+        _ => {}
+    }
+    if parts.is_empty() {
+        "its Secret's keys; you give it the endpoint".into()
+    } else {
+        parts.join(", ")
+    }
 }
 
 /// The plan as JSON, for scripts.
@@ -254,7 +318,19 @@ pub fn secrets_table(plan: &Plan) -> String {
             }
         }
     }
+    prerequisites(&mut out, plan);
     out
+}
+
+/// The Secrets and `ConfigMap`s that consumers reference and nobody generates, such as a CA.
+fn prerequisites(out: &mut String, plan: &Plan) {
+    for p in &plan.prerequisites {
+        let _ = writeln!(
+            out,
+            "\n{} `{}` in namespace `{}`, not a credential\n  {:<20} {}",
+            p.kind, p.name, plan.namespace, p.key, p.why
+        );
+    }
 }
 
 fn store_kind(kind: StoreKind) -> &'static str {
@@ -299,6 +375,7 @@ pub fn secrets_json(plan: &Plan) -> String {
         "mode": plan.secrets.source,
         "namespace": plan.namespace,
         "secrets": plan.secrets.objects,
+        "prerequisites": plan.prerequisites,
     });
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');

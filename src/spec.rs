@@ -109,6 +109,11 @@ pub struct Site {
     pub admin: Option<AdminUser>,
     /// The MinIOJob that creates the consumers' users and policies.
     pub iam: Iam,
+    /// How Synapse reaches its media bucket: the `media_storage_providers` block.
+    pub synapse: SynapseOutput,
+    /// How CloudNativePG reaches its backup bucket: the Barman Cloud plugin's `ObjectStore` and
+    /// the built-in `backup.barmanObjectStore` stanza.
+    pub cnpg: CnpgOutput,
     /// Prometheus scraping through a ServiceMonitor.
     pub prometheus: Prometheus,
     /// The rclone CronJob that copies Synapse media to the lawful-intercept bucket.
@@ -150,6 +155,8 @@ impl Default for Site {
             consumers: BTreeMap::new(),
             admin: None,
             iam: Iam::default(),
+            synapse: SynapseOutput::default(),
+            cnpg: CnpgOutput::default(),
             prometheus: Prometheus::default(),
             rclone: Rclone::default(),
             audit: Audit::default(),
@@ -500,6 +507,91 @@ impl Default for Iam {
     fn default() -> Self {
         Self {
             mc_image: "quay.io/minio/mc:RELEASE.2025-08-13T08-35-41Z".into(),
+        }
+    }
+}
+
+/// Synapse's media storage configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct SynapseOutput {
+    /// `fragment` (default): a `homeserver.yaml` fragment and the pod's environment, written
+    /// beside the manifests (`gen --out DIR` writes `DIR/consumers/`; `miniogen consumers`
+    /// prints them); `config-map`: the fragment also as a ConfigMap in the manifests, to mount
+    /// into Synapse's config directory; `none`.
+    pub output: SynapseOutputKind,
+    /// `region_name` Synapse signs requests for; MinIO accepts any unless its region is set.
+    #[schemars(length(min = 1, max = 64))]
+    pub region: String,
+    /// Name of the ConfigMap, for `output = "config-map"`.
+    #[schemars(extend("format" = "dns-subdomain"))]
+    #[schemars(length(max = 253))]
+    pub config_map: String,
+}
+
+impl Default for SynapseOutput {
+    fn default() -> Self {
+        Self {
+            output: SynapseOutputKind::Fragment,
+            region: "us-east-1".into(),
+            config_map: "synapse-media-storage".into(),
+        }
+    }
+}
+
+/// Where Synapse's configuration goes: `fragment`, `config-map` or `none`.
+// Variants carry no doc comments on purpose, as for `MetricsAuth`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum SynapseOutputKind {
+    #[allow(missing_docs)]
+    Fragment,
+    #[allow(missing_docs)]
+    ConfigMap,
+    #[allow(missing_docs)]
+    None,
+}
+
+/// CloudNativePG's backup configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct CnpgOutput {
+    /// Write the Cluster fragments beside the manifests: the `plugins` entry for the Barman
+    /// Cloud plugin and the built-in `backup.barmanObjectStore` stanza (deprecated since
+    /// CloudNativePG 1.26).
+    pub fragments: bool,
+    /// Put the Barman Cloud plugin's `ObjectStore` (`barmancloud.cnpg.io/v1`) in the manifests.
+    /// Its CRD must be installed, so this is off until you turn it on.
+    pub object_store: bool,
+    /// Name of the `ObjectStore`, which the Cluster's `plugins` entry names.
+    #[schemars(extend("format" = "dns-subdomain"))]
+    #[schemars(length(max = 253))]
+    pub object_store_name: String,
+    /// Folder under the backup bucket: backups go to `s3://<bucket>/<path>/`.
+    #[schemars(extend("format" = "dns-label"))]
+    #[schemars(length(max = 63))]
+    pub path: String,
+    /// How long barman keeps base backups and WAL, such as `30d`, `4w` or `6m`.
+    #[schemars(extend("format" = "barman-retention"))]
+    #[schemars(length(max = 16))]
+    pub retention: String,
+    /// With TLS on: the Secret holding the CA that signed the tenant's certificate (CloudNativePG
+    /// reads `endpointCA` from a Secret, not a ConfigMap). You create it, from the same CA as
+    /// `tenant.ca_config_map`; `miniogen secrets` lists it.
+    #[schemars(extend("format" = "dns-subdomain"))]
+    #[schemars(length(max = 253))]
+    pub ca_secret: String,
+}
+
+impl Default for CnpgOutput {
+    fn default() -> Self {
+        Self {
+            fragments: true,
+            object_store: false,
+            object_store_name: "minio-backups".into(),
+            path: "main".into(),
+            retention: "30d".into(),
+            ca_secret: "minio-ca".into(),
         }
     }
 }

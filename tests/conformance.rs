@@ -1,8 +1,10 @@
 //! Conformance: every object of every tier and example site is judged by upstream schemas and
 //! real tools, not by our own expectations.
 //!
-//! - Tenant, ServiceMonitor, ExternalSecret, MinIOJob and PolicyBinding against the strict CRD
-//!   schemas in `../shared/schemas` (unknown fields fail, as `kubeconform -strict` would).
+//! - Tenant, ServiceMonitor, ExternalSecret, MinIOJob, PolicyBinding and `ObjectStore` against the
+//!   strict CRD schemas in `../shared/schemas` (unknown fields fail, as `kubeconform -strict`
+//!   would); CloudNativePG's built-in `barmanObjectStore` fragment against the same
+//!   configuration type, which the Barman Cloud plugin's `ObjectStore` shares.
 //! - Core kinds with `kubernetes-validate --strict` at the oldest and newest Kubernetes minor we
 //!   support.
 //! - The whole stream read by PyYAML, a YAML 1.1 reader like kubectl's, must give exactly the
@@ -23,7 +25,7 @@ use crate::support::{
 const KUBERNETES: [&str; 2] = ["1.28", "1.37"];
 
 /// Custom kinds and their strict upstream schema files.
-const CRD_SCHEMAS: [(&str, &str); 5] = [
+const CRD_SCHEMAS: [(&str, &str); 6] = [
     ("Tenant", "tenant.minio.min.io_v2.strict.json"),
     (
         "ServiceMonitor",
@@ -34,6 +36,10 @@ const CRD_SCHEMAS: [(&str, &str); 5] = [
         "externalsecret.external-secrets.io_v1.strict.json",
     ),
     ("MinIOJob", "miniojob.job.min.io_v1alpha1.strict.json"),
+    (
+        "ObjectStore",
+        "objectstore.barmancloud.cnpg.io_v1.strict.json",
+    ),
     (
         "PolicyBinding",
         "policybinding.sts.min.io_v1beta1.strict.json",
@@ -261,5 +267,46 @@ fn yaml_1_1_readers_see_the_values_we_meant() {
             documents(&stream),
             "{label}: a YAML 1.1 reader sees other values"
         );
+    }
+}
+
+/// CloudNativePG's built-in `backup.barmanObjectStore` has the type the Barman Cloud plugin's
+/// `ObjectStore` holds as `spec.configuration`: the fragment must pass that strict schema too.
+#[test]
+fn the_barman_object_store_fragment_passes_the_strict_schema() {
+    let Some(dir) = shared_schemas() else { return };
+    let file = dir.join("objectstore.barmancloud.cnpg.io_v1.strict.json");
+    let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{e}"));
+    let schema: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+    let validator = jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{e}"));
+    for tls in ["true", "false"] {
+        let out = ok(&[
+            "consumers",
+            "--ccu",
+            "100",
+            "--set",
+            &format!("tenant.tls={tls}"),
+        ]);
+        let section = out
+            .split("# consumers/")
+            .find(|s| s.starts_with("cnpg-barman-object-store.yaml\n"))
+            .and_then(|s| s.split_once('\n'))
+            .map_or_else(|| panic!("no barman fragment:\n{out}"), |(_, yaml)| yaml);
+        let fragment: Value = serde_saphyr::from_str(section).unwrap_or_else(|e| panic!("{e}"));
+        let backup = &fragment["spec"]["backup"];
+        let object = serde_json::json!({
+            "apiVersion": "barmancloud.cnpg.io/v1",
+            "kind": "ObjectStore",
+            "metadata": {"name": "check"},
+            "spec": {
+                "configuration": backup["barmanObjectStore"],
+                "retentionPolicy": backup["retentionPolicy"],
+            },
+        });
+        let errors: Vec<String> = validator
+            .iter_errors(&object)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "tls {tls}: {}", errors.join("\n"));
     }
 }

@@ -4,6 +4,7 @@
 mod access;
 mod cli;
 mod conformance;
+mod consumers;
 mod folder;
 mod golden;
 mod precommit;
