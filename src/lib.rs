@@ -38,7 +38,7 @@ use std::fmt::Write as _;
 
 use crate::decode::{Inputs, Locator};
 use crate::diag::Diagnostic;
-use crate::load::{LoadError, SetArg};
+use crate::load::{CcuArg, LoadError, Request, Surface};
 use crate::source::Document;
 
 /// How a run ended.
@@ -125,15 +125,15 @@ fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
             accept_pool_rebuild,
             write_plaintext_credentials,
         } => generate(
-            &inputs,
+            &request(&inputs)?,
             out.as_deref(),
             force,
             accept_pool_rebuild,
             write_plaintext_credentials,
         ),
-        Command::Check { inputs, out } => check(&inputs, &out),
+        Command::Check { inputs, out } => check(&request(&inputs)?, &out),
         Command::Plan { inputs, format } => {
-            let Compiled { plan, notes, .. } = compile_one(&inputs)?;
+            let Compiled { plan, notes, .. } = compile_one(&request(&inputs)?)?;
             let text = match format {
                 Format::Table => report::plan_table(&plan),
                 Format::Json => report::plan_json(&plan),
@@ -142,7 +142,7 @@ fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
             Ok(notes)
         }
         Command::Secrets { inputs, format } => {
-            let Compiled { plan, notes, .. } = compile_one(&inputs)?;
+            let Compiled { plan, notes, .. } = compile_one(&request(&inputs)?)?;
             let text = match format {
                 Format::Table => report::secrets_table(&plan),
                 Format::Json => report::secrets_json(&plan),
@@ -202,9 +202,14 @@ fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
     }
 }
 
+/// The command line's inputs as a request.
+fn request(inputs: &CliInputs) -> Result<Request, Failure> {
+    Request::from_cli(inputs).map_err(Failure::Invalid)
+}
+
 /// `miniogen gen`: the stream on stdout, or one folder per environment.
 fn generate(
-    inputs: &CliInputs,
+    inputs: &Request,
     out: Option<&std::path::Path>,
     force: bool,
     accept_pool_rebuild: bool,
@@ -258,7 +263,7 @@ fn generate(
 }
 
 /// `miniogen check`: compares each folder with a fresh render.
-fn check(inputs: &CliInputs, out: &std::path::Path) -> Result<Vec<Diagnostic>, Failure> {
+fn check(inputs: &Request, out: &std::path::Path) -> Result<Vec<Diagnostic>, Failure> {
     let site = load::site_document(inputs.config.as_deref())?;
     let mut report = String::new();
     let mut notes = Vec::new();
@@ -334,7 +339,7 @@ struct Compiled {
 }
 
 /// Compiles the one environment that `gen` to stdout, `plan` and `secrets` render.
-fn compile_one(args: &CliInputs) -> Result<Compiled, Failure> {
+fn compile_one(args: &Request) -> Result<Compiled, Failure> {
     let site = load::site_document(args.config.as_deref())?;
     let env = one_environment(args, site.as_ref())?;
     compile(args, site, env)
@@ -342,7 +347,7 @@ fn compile_one(args: &CliInputs) -> Result<Compiled, Failure> {
 
 /// The environment `gen` to stdout and `plan` render: the one named, or none when the site file
 /// has none; a site file with several needs `--env`.
-fn one_environment(args: &CliInputs, site: Option<&Document>) -> Result<Option<String>, Failure> {
+fn one_environment(args: &Request, site: Option<&Document>) -> Result<Option<String>, Failure> {
     if args.env.is_some() {
         return Ok(args.env.clone());
     }
@@ -350,9 +355,14 @@ fn one_environment(args: &CliInputs, site: Option<&Document>) -> Result<Option<S
     if names.is_empty() {
         Ok(None)
     } else {
+        let how = match args.surface {
+            Surface::CommandLine => {
+                "choose one with `--env NAME`, or write them all with `gen --out DIR`"
+            }
+            Surface::ArgoCd => "choose one with the `env` parameter",
+        };
         Err(Failure::Fatal(format!(
-            "the site file describes the environments {}: choose one with `--env NAME`, or write \
-             them all with `gen --out DIR`",
+            "the site file describes the environments {}: {how}",
             names.join(", ")
         )))
     }
@@ -361,7 +371,7 @@ fn one_environment(args: &CliInputs, site: Option<&Document>) -> Result<Option<S
 /// The environments `gen --out` and `check` handle, each with its folder: `DIR` for a site file
 /// without environments or with `--env`, `DIR/<name>` for each environment otherwise.
 fn targets(
-    args: &CliInputs,
+    args: &Request,
     site: Option<&Document>,
     dir: &std::path::Path,
 ) -> Vec<(Option<String>, std::path::PathBuf)> {
@@ -375,36 +385,41 @@ fn targets(
         .collect()
 }
 
-/// The CCU the site file asks for when the command line does not: the environment's `ccu`, else
-/// the shared one.
-fn site_ccu(site: Option<&Document>, env: Option<&str>) -> Option<u32> {
-    let value = &site?.value;
-    let from = |v: Option<&serde_json::Value>| {
-        v.and_then(serde_json::Value::as_u64)
-            .and_then(|n| u32::try_from(n).ok())
-    };
-    env.and_then(|e| {
-        from(
-            value
-                .get("environments")
-                .and_then(|m| m.get(e))
-                .and_then(|m| m.get("ccu")),
-        )
+/// The CCU the site file asks for when the request does not: the environment's `ccu`, else the
+/// shared one.
+fn site_ccu(site: Option<&Document>, env: Option<&str>) -> Option<CcuArg> {
+    let site = site?;
+    let shared = "/ccu".to_string();
+    let pointers = env
+        .map(|e| format!("/environments/{}/ccu", source::escape_pointer(e)))
+        .into_iter()
+        .chain(std::iter::once(shared));
+    pointers.into_iter().find_map(|pointer| {
+        let value = site
+            .value
+            .pointer(&pointer)
+            .and_then(serde_json::Value::as_u64)
+            .and_then(|n| u32::try_from(n).ok())?;
+        Some(CcuArg {
+            value,
+            shown: format!("ccu = {value}"),
+            location: site.locate(&pointer, false),
+        })
     })
-    .or_else(|| from(value.get("ccu")))
 }
 
 /// Loads, checks and plans the inputs of `gen`, `check` and `plan` for one environment.
 fn compile(
-    args: &CliInputs,
+    args: &Request,
     site: Option<Document>,
     environment: Option<String>,
 ) -> Result<Compiled, Failure> {
     let mut notes = Vec::new();
     let ccu = args
         .ccu
+        .clone()
         .or_else(|| site_ccu(site.as_ref(), environment.as_deref()));
-    let profile = match (&args.profile, ccu) {
+    let profile = match (&args.profile, &ccu) {
         (Some(path), _) => load::read_document(path)?,
         (None, Some(ccu)) => {
             let (tier, note) = load::select_tier(ccu).map_err(|d| Failure::Invalid(vec![d]))?;
@@ -412,36 +427,21 @@ fn compile(
             load::builtin_document(tier)?
         }
         (None, None) => {
-            return Err(Failure::Fatal(
-                "give `--ccu N` or `--profile PATH`, or set `ccu` in the site file".into(),
-            ));
+            return Err(Failure::Fatal(match args.surface {
+                Surface::CommandLine => {
+                    "give `--ccu N` or `--profile PATH`, or set `ccu` in the site file".into()
+                }
+                Surface::ArgoCd => {
+                    format!("set the `ccu` parameter, or `ccu` in `{}`", load::SITE_FILE)
+                }
+            }));
         }
     };
-    let mut sets = Vec::new();
-    let mut bad = Vec::new();
-    let flags = [
-        args.namespace.as_ref().map(|v| format!("namespace={v:?}")),
-        args.storage_class
-            .as_ref()
-            .map(|v| format!("tenant.storage_class={v:?}")),
-        args.secrets_mode
-            .as_ref()
-            .map(|v| format!("secrets.mode={v:?}")),
-    ];
-    for text in flags.into_iter().flatten().chain(args.set.iter().cloned()) {
-        match SetArg::parse(&text) {
-            Ok(set) => sets.push(set),
-            Err(d) => bad.push(d),
-        }
-    }
-    if !bad.is_empty() {
-        return Err(Failure::Invalid(bad));
-    }
     let inputs = Inputs {
         profile,
         site,
-        sets,
-        requested_ccu: ccu,
+        sets: args.sets.clone(),
+        requested_ccu: ccu.as_ref().map(|c| c.value),
         environment,
     };
     let (plan, warnings) = checked_plan(&inputs)?;
@@ -464,7 +464,7 @@ fn compile(
         "Generated by miniogen from {}. Change the inputs, not this file.",
         sources.join(", ")
     );
-    if let (Some(asked), true) = (args.ccu, args.profile.is_some()) {
+    if let (Some(asked), true) = (args.ccu.as_ref().map(|c| c.value), args.profile.is_some()) {
         if asked > plan.tier.ccu {
             return Err(Failure::Invalid(vec![
                 Diagnostic::error(format!(
