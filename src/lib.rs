@@ -7,6 +7,7 @@
 //! `sink` (write). `run` wires them and maps failures to exit codes: 0 success, 1 invalid input,
 //! 2 usage, IO or internal failure.
 
+pub mod argocd;
 pub mod cli;
 pub mod credentials;
 pub mod decode;
@@ -33,7 +34,7 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 
-use crate::cli::{Cli, Command, Format, Inputs as CliInputs, SchemaKind};
+use crate::cli::{ArgocdCommand, Cli, Command, Format, Inputs as CliInputs, SchemaKind};
 use std::fmt::Write as _;
 
 use crate::decode::{Inputs, Locator};
@@ -181,6 +182,10 @@ fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
             sink::print(&text)?;
             Ok(Vec::new())
         }
+        Command::Argocd { command } => match command {
+            ArgocdCommand::Generate => argocd_generate(),
+            ArgocdCommand::Parameters => argocd_parameters(),
+        },
         Command::Schema { kind, write } => {
             if write {
                 for kind in [schema::Kind::Profile, schema::Kind::Site] {
@@ -260,6 +265,51 @@ fn generate(
         )));
     }
     Ok(notes)
+}
+
+/// `miniogen argocd generate`: the stream for the Application in the working directory, from
+/// Argo CD's variables. Any failure exits non-zero with nothing on stdout.
+fn argocd_generate() -> Result<Vec<Diagnostic>, Failure> {
+    let request = argocd::request(&argocd::Variables::from_process()).map_err(Failure::Invalid)?;
+    let compiled = compile_one(&request)?;
+    let manifests = manifests(&compiled.plan)?;
+    argocd::check_stream(&manifests).map_err(Failure::Fatal)?;
+    // Argo CD must see a failed write as a failure, not as a reader that had enough.
+    sink::print_all(&sink::stream(&manifests)?)?;
+    Ok(compiled.notes)
+}
+
+/// `miniogen argocd parameters`: the parameters announcement. Problems with the inputs are
+/// warnings here, so that the UI still shows the parameters; `generate` reports them as errors.
+fn argocd_parameters() -> Result<Vec<Diagnostic>, Failure> {
+    let mut warnings = Vec::new();
+    let env = match argocd::request(&argocd::Variables::from_process()) {
+        Ok(request) => request.env,
+        Err(problems) => {
+            warnings.extend(problems);
+            None
+        }
+    };
+    let site = match load::site_document(None) {
+        Ok(site) => site,
+        Err(LoadError::Invalid(problems)) => {
+            warnings.extend(problems);
+            None
+        }
+        Err(e) => {
+            warnings.push(Diagnostic::error(e.to_string()));
+            None
+        }
+    };
+    for w in &mut warnings {
+        w.severity = diag::Severity::Warning;
+    }
+    let announcement = argocd::announce(site.as_ref(), env.as_deref());
+    let mut text = serde_json::to_string_pretty(&announcement)
+        .map_err(|e| Failure::Fatal(format!("cannot write the announcement: {e}")))?;
+    text.push('\n');
+    sink::print_all(&text)?;
+    Ok(warnings)
 }
 
 /// `miniogen check`: compares each folder with a fresh render.
