@@ -1,6 +1,7 @@
 //! Integration tests: one binary (see `Cargo.toml`), one module per concern. Every test here
 //! runs the real `miniogen` binary.
 
+mod argocd;
 mod cli;
 mod conformance;
 mod folder;
