@@ -4,6 +4,7 @@
 mod argocd;
 mod cli;
 mod conformance;
+mod flux;
 mod folder;
 mod golden;
 mod precommit;
