@@ -89,6 +89,13 @@ pub enum Command {
         #[arg(long, value_name = "CCU")]
         show: Option<u32>,
     },
+    /// Run as an Argo CD config-management plugin (`deploy/argocd/plugin.yaml`), in the
+    /// Application's folder, with Argo CD's parameters and `plugin.env` as input.
+    Argocd {
+        /// What the plugin does.
+        #[command(subcommand)]
+        command: ArgocdCommand,
+    },
     /// Print the JSON Schemas of the profile and site files.
     Schema {
         /// Which schema.
@@ -98,6 +105,16 @@ pub enum Command {
         #[arg(long)]
         write: bool,
     },
+}
+
+/// What the Argo CD plugin runs.
+#[derive(Debug, Subcommand)]
+pub enum ArgocdCommand {
+    /// Print the manifests, as `gen` with the Application's parameters (`PARAM_*`,
+    /// `ARGOCD_APP_PARAMETERS`) and `plugin.env` (`ARGOCD_ENV_*`) as flags.
+    Generate,
+    /// Print the parameters announcement (JSON), with the site file's values as defaults.
+    Parameters,
 }
 
 /// The inputs of `gen` and `plan`.

@@ -142,7 +142,8 @@ pub fn decode(inputs: &Inputs) -> Result<Spec, Vec<Diagnostic>> {
             return Err(diagnostics);
         }
     }
-    let mut site_value = effective_site(inputs).map_err(|d| vec![d])?;
+    let mut site_value =
+        effective_site(inputs.site.as_ref(), inputs.environment.as_deref()).map_err(|d| vec![d])?;
     for set in &inputs.sets {
         if let Err(d) = set.apply(&mut site_value) {
             diagnostics.push(d);
@@ -192,9 +193,12 @@ pub fn environments(site: &Document) -> Vec<String> {
 
 /// The site document with the chosen environment's overrides merged over the shared settings,
 /// and without the `environments` table itself.
-pub fn effective_site(inputs: &Inputs) -> Result<Value, Diagnostic> {
-    let Some(site) = &inputs.site else {
-        if let Some(env) = &inputs.environment {
+pub fn effective_site(
+    site: Option<&Document>,
+    environment: Option<&str>,
+) -> Result<Value, Diagnostic> {
+    let Some(site) = site else {
+        if let Some(env) = environment {
             return Err(Diagnostic::error(format!(
                 "`--env {env}` needs a site file that describes it"
             )));
@@ -206,7 +210,7 @@ pub fn effective_site(inputs: &Inputs) -> Result<Value, Diagnostic> {
         .as_object_mut()
         .and_then(|m| m.remove("environments"))
         .unwrap_or(Value::Null);
-    if let Some(env) = &inputs.environment {
+    if let Some(env) = environment {
         let Some(overrides) = environments.get(env) else {
             let names = self::environments(site);
             let mut d = Diagnostic::error(format!("the site file has no environment `{env}`"))

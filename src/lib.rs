@@ -8,6 +8,7 @@
 //! 2 usage, IO or internal failure.
 
 pub mod access;
+pub mod argocd;
 pub mod cli;
 pub mod credentials;
 pub mod crosscheck;
@@ -36,12 +37,12 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 
-use crate::cli::{Cli, Command, Format, Inputs as CliInputs, SchemaKind};
+use crate::cli::{ArgocdCommand, Cli, Command, Format, Inputs as CliInputs, SchemaKind};
 use std::fmt::Write as _;
 
 use crate::decode::{Inputs, Locator};
 use crate::diag::Diagnostic;
-use crate::load::{LoadError, SetArg};
+use crate::load::{CcuArg, LoadError, Request, Surface};
 use crate::source::Document;
 
 /// How a run ended.
@@ -128,15 +129,15 @@ fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
             accept_pool_rebuild,
             write_plaintext_credentials,
         } => generate(
-            &inputs,
+            &request(&inputs)?,
             out.as_deref(),
             force,
             accept_pool_rebuild,
             write_plaintext_credentials,
         ),
-        Command::Check { inputs, out } => check(&inputs, &out),
+        Command::Check { inputs, out } => check(&request(&inputs)?, &out),
         Command::Plan { inputs, format } => {
-            let Compiled { plan, notes, .. } = compile_one(&inputs)?;
+            let Compiled { plan, notes, .. } = compile_one(&request(&inputs)?)?;
             let text = match format {
                 Format::Table => report::plan_table(&plan),
                 Format::Json => report::plan_json(&plan),
@@ -145,7 +146,7 @@ fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
             Ok(notes)
         }
         Command::Secrets { inputs, format } => {
-            let Compiled { plan, notes, .. } = compile_one(&inputs)?;
+            let Compiled { plan, notes, .. } = compile_one(&request(&inputs)?)?;
             let text = match format {
                 Format::Table => report::secrets_table(&plan),
                 Format::Json => report::secrets_json(&plan),
@@ -154,7 +155,7 @@ fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
             Ok(notes)
         }
         Command::Consumers { inputs } => {
-            let compiled = compile_one(&inputs)?;
+            let compiled = compile_one(&request(&inputs)?)?;
             let generated = generated(&compiled.plan)?;
             if generated.fragments.is_empty() {
                 return Ok(vec![Diagnostic::note(
@@ -195,6 +196,10 @@ fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
             sink::print(&text)?;
             Ok(Vec::new())
         }
+        Command::Argocd { command } => match command {
+            ArgocdCommand::Generate => argocd_generate(),
+            ArgocdCommand::Parameters => argocd_parameters(),
+        },
         Command::Schema { kind, write } => {
             if write {
                 for kind in [schema::Kind::Profile, schema::Kind::Site] {
@@ -216,9 +221,14 @@ fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
     }
 }
 
+/// The command line's inputs as a request.
+fn request(inputs: &CliInputs) -> Result<Request, Failure> {
+    Request::from_cli(inputs).map_err(Failure::Invalid)
+}
+
 /// `miniogen gen`: the stream on stdout, or one folder per environment.
 fn generate(
-    inputs: &CliInputs,
+    inputs: &Request,
     out: Option<&std::path::Path>,
     force: bool,
     accept_pool_rebuild: bool,
@@ -272,8 +282,54 @@ fn generate(
     Ok(notes)
 }
 
+/// `miniogen argocd generate`: the stream for the Application in the working directory, from
+/// Argo CD's variables. Any failure exits non-zero with nothing on stdout.
+fn argocd_generate() -> Result<Vec<Diagnostic>, Failure> {
+    let request = argocd::request(&argocd::Variables::from_process()).map_err(Failure::Invalid)?;
+    let compiled = compile_one(&request)?;
+    // Only the objects: fragments never join the stream Argo CD applies.
+    let manifests = generated(&compiled.plan)?.manifests;
+    argocd::check_stream(&manifests).map_err(Failure::Fatal)?;
+    // Argo CD must see a failed write as a failure, not as a reader that had enough.
+    sink::print_all(&sink::stream(&manifests)?)?;
+    Ok(compiled.notes)
+}
+
+/// `miniogen argocd parameters`: the parameters announcement. Problems with the inputs are
+/// warnings here, so that the UI still shows the parameters; `generate` reports them as errors.
+fn argocd_parameters() -> Result<Vec<Diagnostic>, Failure> {
+    let mut warnings = Vec::new();
+    let env = match argocd::request(&argocd::Variables::from_process()) {
+        Ok(request) => request.env,
+        Err(problems) => {
+            warnings.extend(problems);
+            None
+        }
+    };
+    let site = match load::site_document(None) {
+        Ok(site) => site,
+        Err(LoadError::Invalid(problems)) => {
+            warnings.extend(problems);
+            None
+        }
+        Err(e) => {
+            warnings.push(Diagnostic::error(e.to_string()));
+            None
+        }
+    };
+    for w in &mut warnings {
+        w.severity = diag::Severity::Warning;
+    }
+    let announcement = argocd::announce(site.as_ref(), env.as_deref());
+    let mut text = serde_json::to_string_pretty(&announcement)
+        .map_err(|e| Failure::Fatal(format!("cannot write the announcement: {e}")))?;
+    text.push('\n');
+    sink::print_all(&text)?;
+    Ok(warnings)
+}
+
 /// `miniogen check`: compares each folder with a fresh render.
-fn check(inputs: &CliInputs, out: &std::path::Path) -> Result<Vec<Diagnostic>, Failure> {
+fn check(inputs: &Request, out: &std::path::Path) -> Result<Vec<Diagnostic>, Failure> {
     let site = load::site_document(inputs.config.as_deref())?;
     let mut report = String::new();
     let mut notes = Vec::new();
@@ -378,7 +434,7 @@ struct Compiled {
 }
 
 /// Compiles the one environment that `gen` to stdout, `plan` and `secrets` render.
-fn compile_one(args: &CliInputs) -> Result<Compiled, Failure> {
+fn compile_one(args: &Request) -> Result<Compiled, Failure> {
     let site = load::site_document(args.config.as_deref())?;
     let env = one_environment(args, site.as_ref())?;
     compile(args, site, env)
@@ -386,7 +442,7 @@ fn compile_one(args: &CliInputs) -> Result<Compiled, Failure> {
 
 /// The environment `gen` to stdout and `plan` render: the one named, or none when the site file
 /// has none; a site file with several needs `--env`.
-fn one_environment(args: &CliInputs, site: Option<&Document>) -> Result<Option<String>, Failure> {
+fn one_environment(args: &Request, site: Option<&Document>) -> Result<Option<String>, Failure> {
     if args.env.is_some() {
         return Ok(args.env.clone());
     }
@@ -394,9 +450,14 @@ fn one_environment(args: &CliInputs, site: Option<&Document>) -> Result<Option<S
     if names.is_empty() {
         Ok(None)
     } else {
+        let how = match args.surface {
+            Surface::CommandLine => {
+                "choose one with `--env NAME`, or write them all with `gen --out DIR`"
+            }
+            Surface::ArgoCd => "choose one with the `env` parameter",
+        };
         Err(Failure::Fatal(format!(
-            "the site file describes the environments {}: choose one with `--env NAME`, or write \
-             them all with `gen --out DIR`",
+            "the site file describes the environments {}: {how}",
             names.join(", ")
         )))
     }
@@ -405,7 +466,7 @@ fn one_environment(args: &CliInputs, site: Option<&Document>) -> Result<Option<S
 /// The environments `gen --out` and `check` handle, each with its folder: `DIR` for a site file
 /// without environments or with `--env`, `DIR/<name>` for each environment otherwise.
 fn targets(
-    args: &CliInputs,
+    args: &Request,
     site: Option<&Document>,
     dir: &std::path::Path,
 ) -> Vec<(Option<String>, std::path::PathBuf)> {
@@ -419,36 +480,41 @@ fn targets(
         .collect()
 }
 
-/// The CCU the site file asks for when the command line does not: the environment's `ccu`, else
-/// the shared one.
-fn site_ccu(site: Option<&Document>, env: Option<&str>) -> Option<u32> {
-    let value = &site?.value;
-    let from = |v: Option<&serde_json::Value>| {
-        v.and_then(serde_json::Value::as_u64)
-            .and_then(|n| u32::try_from(n).ok())
-    };
-    env.and_then(|e| {
-        from(
-            value
-                .get("environments")
-                .and_then(|m| m.get(e))
-                .and_then(|m| m.get("ccu")),
-        )
+/// The CCU the site file asks for when the request does not: the environment's `ccu`, else the
+/// shared one.
+fn site_ccu(site: Option<&Document>, env: Option<&str>) -> Option<CcuArg> {
+    let site = site?;
+    let shared = "/ccu".to_string();
+    let pointers = env
+        .map(|e| format!("/environments/{}/ccu", source::escape_pointer(e)))
+        .into_iter()
+        .chain(std::iter::once(shared));
+    pointers.into_iter().find_map(|pointer| {
+        let value = site
+            .value
+            .pointer(&pointer)
+            .and_then(serde_json::Value::as_u64)
+            .and_then(|n| u32::try_from(n).ok())?;
+        Some(CcuArg {
+            value,
+            shown: format!("ccu = {value}"),
+            location: site.locate(&pointer, false),
+        })
     })
-    .or_else(|| from(value.get("ccu")))
 }
 
 /// Loads, checks and plans the inputs of `gen`, `check` and `plan` for one environment.
 fn compile(
-    args: &CliInputs,
+    args: &Request,
     site: Option<Document>,
     environment: Option<String>,
 ) -> Result<Compiled, Failure> {
     let mut notes = Vec::new();
     let ccu = args
         .ccu
+        .clone()
         .or_else(|| site_ccu(site.as_ref(), environment.as_deref()));
-    let profile = match (&args.profile, ccu) {
+    let profile = match (&args.profile, &ccu) {
         (Some(path), _) => load::read_document(path)?,
         (None, Some(ccu)) => {
             let (tier, note) = load::select_tier(ccu).map_err(|d| Failure::Invalid(vec![d]))?;
@@ -456,36 +522,21 @@ fn compile(
             load::builtin_document(tier)?
         }
         (None, None) => {
-            return Err(Failure::Fatal(
-                "give `--ccu N` or `--profile PATH`, or set `ccu` in the site file".into(),
-            ));
+            return Err(Failure::Fatal(match args.surface {
+                Surface::CommandLine => {
+                    "give `--ccu N` or `--profile PATH`, or set `ccu` in the site file".into()
+                }
+                Surface::ArgoCd => {
+                    format!("set the `ccu` parameter, or `ccu` in `{}`", load::SITE_FILE)
+                }
+            }));
         }
     };
-    let mut sets = Vec::new();
-    let mut bad = Vec::new();
-    let flags = [
-        args.namespace.as_ref().map(|v| format!("namespace={v:?}")),
-        args.storage_class
-            .as_ref()
-            .map(|v| format!("tenant.storage_class={v:?}")),
-        args.secrets_mode
-            .as_ref()
-            .map(|v| format!("secrets.mode={v:?}")),
-    ];
-    for text in flags.into_iter().flatten().chain(args.set.iter().cloned()) {
-        match SetArg::parse(&text) {
-            Ok(set) => sets.push(set),
-            Err(d) => bad.push(d),
-        }
-    }
-    if !bad.is_empty() {
-        return Err(Failure::Invalid(bad));
-    }
     let inputs = Inputs {
         profile,
         site,
-        sets,
-        requested_ccu: ccu,
+        sets: args.sets.clone(),
+        requested_ccu: ccu.as_ref().map(|c| c.value),
         environment,
     };
     let (plan, warnings) = checked_plan(&inputs)?;
@@ -508,7 +559,7 @@ fn compile(
         "Generated by miniogen from {}. Change the inputs, not this file.",
         sources.join(", ")
     );
-    if let (Some(asked), true) = (args.ccu, args.profile.is_some()) {
+    if let (Some(asked), true) = (args.ccu.as_ref().map(|c| c.value), args.profile.is_some()) {
         if asked > plan.tier.ccu {
             return Err(Failure::Invalid(vec![
                 Diagnostic::error(format!(

@@ -108,6 +108,16 @@ pub fn print(text: &str) -> Result<(), SinkError> {
     }
 }
 
+/// Writes `text` to stdout at once; unlike `print`, a closed pipe is an error too, for readers
+/// that must never take a cut stream for a whole one.
+pub fn print_all(text: &str) -> Result<(), SinkError> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(SinkError::Stdout)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

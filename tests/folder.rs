@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::{TIERS, documents, miniogen_in, ok, root, scratch_dir};
+use crate::support::{TIERS, documents, miniogen_in, ok, root, scratch_dir, which};
 
 /// Every file under `dir` with its bytes.
 fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
@@ -85,24 +85,6 @@ fn kustomize_of_the_folder_gives_the_stream() {
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-fn which(tool: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH")
-        .map(|p| {
-            std::env::split_paths(&p)
-                .map(|d| d.join(tool))
-                .find(|p| p.is_file())
-        })
-        .unwrap_or_default();
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{tool} is missing, and CI is set"
-        );
-        eprintln!("skipped: {tool} is not on PATH");
-    }
-    found
 }
 
 #[test]

@@ -2,9 +2,11 @@
 //! runs the real `miniogen` binary.
 
 mod access;
+mod argocd;
 mod cli;
 mod conformance;
 mod consumers;
+mod flux;
 mod folder;
 mod golden;
 mod precommit;

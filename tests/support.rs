@@ -130,3 +130,45 @@ pub fn scratch_dir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
     dir
 }
+
+/// A tool on `PATH`. Missing: skipped with a printed reason, or a failure when `CI` is set.
+pub fn which(tool: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH")
+        .map(|p| {
+            std::env::split_paths(&p)
+                .map(|d| d.join(tool))
+                .find(|p| p.is_file())
+        })
+        .unwrap_or_default();
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{tool} is missing, and CI is set"
+        );
+        eprintln!("skipped: {tool} is not on PATH");
+    }
+    found
+}
+
+/// Reads a file of the repository as YAML documents.
+pub fn yaml_file(path: &str) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(root().join(path))
+        .unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
+    serde_saphyr::from_multiple(&text).unwrap_or_else(|e| panic!("{path} does not parse: {e}"))
+}
+
+/// Runs `kubectl kustomize DIR` and returns its objects.
+pub fn kustomize(kubectl: &Path, dir: &Path) -> Vec<serde_json::Value> {
+    let built = Command::new(kubectl)
+        .arg("kustomize")
+        .arg(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run kubectl: {e}"));
+    assert!(
+        built.status.success(),
+        "kubectl kustomize {}: {}",
+        dir.display(),
+        String::from_utf8_lossy(&built.stderr)
+    );
+    documents(&String::from_utf8_lossy(&built.stdout))
+}
