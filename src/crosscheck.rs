@@ -767,7 +767,9 @@ mod tests {
     /// The plan, objects and fragments of the 5000 tier with `sets`, as `gen` makes them.
     fn generated(sets: &[&str]) -> (Plan, Vec<Manifest>, Vec<Fragment>) {
         let inputs = Inputs {
-            profile: builtin_document(BUILTINS[2]).unwrap_or_else(|e| panic!("{e}")),
+            profile: builtin_document(BUILTINS[2])
+                .unwrap_or_else(|e| panic!("{e}"))
+                .into(),
             site: None,
             sets: sets
                 .iter()

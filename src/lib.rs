@@ -34,6 +34,7 @@ pub mod transition;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::Parser as _;
 
@@ -183,7 +184,7 @@ fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
                 let mut plans = Vec::new();
                 for builtin in load::BUILTINS {
                     let inputs = Inputs {
-                        profile: load::builtin_document(builtin)?,
+                        profile: load::builtin_document(builtin)?.into(),
                         site: None,
                         sets: Vec::new(),
                         requested_ccu: None,
@@ -240,12 +241,12 @@ fn generate(
         sink::print(&sink::stream(&generated(&compiled.plan)?.manifests)?)?;
         return Ok(compiled.notes);
     };
-    let site = load::site_document(inputs.config.as_deref())?;
+    let shared = shared(inputs)?;
     // Render every environment before writing any, so that bad input writes nothing.
     let mut folders = Vec::new();
     let mut notes = Vec::new();
-    for (env, target) in targets(inputs, site.as_ref(), dir) {
-        let compiled = compile(inputs, site.clone(), env)?;
+    for (env, target) in targets(inputs, shared.site.as_deref(), dir) {
+        let compiled = compile(inputs, &shared, env)?;
         let plaintext = credentials::writes_plaintext(compiled.plan.secrets.mode);
         if plaintext && !write_plaintext_credentials {
             return Err(Failure::Fatal(format!(
@@ -330,11 +331,11 @@ fn argocd_parameters() -> Result<Vec<Diagnostic>, Failure> {
 
 /// `miniogen check`: compares each folder with a fresh render.
 fn check(inputs: &Request, out: &std::path::Path) -> Result<Vec<Diagnostic>, Failure> {
-    let site = load::site_document(inputs.config.as_deref())?;
+    let shared = shared(inputs)?;
     let mut report = String::new();
     let mut notes = Vec::new();
-    for (env, target) in targets(inputs, site.as_ref(), out) {
-        let compiled = compile(inputs, site.clone(), env)?;
+    for (env, target) in targets(inputs, shared.site.as_deref(), out) {
+        let compiled = compile(inputs, &shared, env)?;
         let generated = generated(&compiled.plan)?;
         guard_pools(&target, &generated.manifests)?;
         let files = folder::files(&generated.manifests, &generated.fragments, &compiled.header)?;
@@ -435,9 +436,41 @@ struct Compiled {
 
 /// Compiles the one environment that `gen` to stdout, `plan` and `secrets` render.
 fn compile_one(args: &Request) -> Result<Compiled, Failure> {
+    let shared = shared(args)?;
+    let env = one_environment(args, shared.site.as_deref())?;
+    compile(args, &shared, env)
+}
+
+/// What every environment of one run shares: the site file and a custom profile, each read and
+/// checked against its schema once.
+struct Shared {
+    site: Option<Arc<Document>>,
+    profile: Option<Arc<Document>>,
+}
+
+/// Reads and checks the documents every environment shares. Built-in profiles are not checked
+/// here: a test proves each conforms, and they cannot change after the build.
+fn shared(args: &Request) -> Result<Shared, Failure> {
     let site = load::site_document(args.config.as_deref())?;
-    let env = one_environment(args, site.as_ref())?;
-    compile(args, site, env)
+    let profile = args
+        .profile
+        .as_deref()
+        .map(load::read_document)
+        .transpose()?;
+    let mut problems = Vec::new();
+    if let Some(profile) = &profile {
+        problems.extend(decode::check_document(schema::Kind::Profile, profile));
+    }
+    if let Some(site) = &site {
+        problems.extend(decode::check_document(schema::Kind::Site, site));
+    }
+    if !problems.is_empty() {
+        return Err(Failure::Invalid(problems));
+    }
+    Ok(Shared {
+        site: site.map(Arc::new),
+        profile: profile.map(Arc::new),
+    })
 }
 
 /// The environment `gen` to stdout and `plan` render: the one named, or none when the site file
@@ -506,20 +539,21 @@ fn site_ccu(site: Option<&Document>, env: Option<&str>) -> Option<CcuArg> {
 /// Loads, checks and plans the inputs of `gen`, `check` and `plan` for one environment.
 fn compile(
     args: &Request,
-    site: Option<Document>,
+    shared: &Shared,
     environment: Option<String>,
 ) -> Result<Compiled, Failure> {
     let mut notes = Vec::new();
+    let site = shared.site.clone();
     let ccu = args
         .ccu
         .clone()
-        .or_else(|| site_ccu(site.as_ref(), environment.as_deref()));
-    let profile = match (&args.profile, &ccu) {
-        (Some(path), _) => load::read_document(path)?,
+        .or_else(|| site_ccu(site.as_deref(), environment.as_deref()));
+    let profile = match (&shared.profile, &ccu) {
+        (Some(profile), _) => Arc::clone(profile),
         (None, Some(ccu)) => {
             let (tier, note) = load::select_tier(ccu).map_err(|d| Failure::Invalid(vec![d]))?;
             notes.extend(note);
-            load::builtin_document(tier)?
+            load::builtin_document(tier)?.into()
         }
         (None, None) => {
             return Err(Failure::Fatal(match args.surface {

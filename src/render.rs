@@ -332,7 +332,9 @@ mod tests {
         use crate::decode::{Inputs, decode};
         use crate::load::{BUILTINS, builtin_document};
         let inputs = Inputs {
-            profile: builtin_document(BUILTINS[2]).unwrap_or_else(|e| panic!("{e}")),
+            profile: builtin_document(BUILTINS[2])
+                .unwrap_or_else(|e| panic!("{e}"))
+                .into(),
             site: None,
             sets: Vec::new(),
             requested_ccu: None,

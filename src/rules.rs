@@ -448,7 +448,9 @@ mod tests {
 
     fn run(tier: usize, sets: &[&str]) -> Vec<Diagnostic> {
         let inputs = Inputs {
-            profile: builtin_document(BUILTINS[tier]).unwrap_or_else(|e| panic!("{e}")),
+            profile: builtin_document(BUILTINS[tier])
+                .unwrap_or_else(|e| panic!("{e}"))
+                .into(),
             site: None,
             sets: sets
                 .iter()
@@ -505,7 +507,9 @@ mod tests {
     #[test]
     fn broken_values_are_all_reported_by_the_schema_stage() {
         let inputs = Inputs {
-            profile: builtin_document(BUILTINS[2]).unwrap_or_else(|e| panic!("{e}")),
+            profile: builtin_document(BUILTINS[2])
+                .unwrap_or_else(|e| panic!("{e}"))
+                .into(),
             site: None,
             sets: [
                 "namespace=Matrix",
