@@ -20,6 +20,7 @@ pub mod folder;
 pub mod load;
 pub mod names;
 pub mod outputs;
+pub mod parallel;
 pub mod plan;
 pub mod post;
 pub mod quantity;
@@ -243,42 +244,51 @@ fn generate(
     };
     let shared = shared(inputs)?;
     // Render every environment before writing any, so that bad input writes nothing.
-    let mut folders = Vec::new();
-    let mut notes = Vec::new();
-    for (env, target) in targets(inputs, shared.site.as_deref(), dir) {
-        let compiled = compile(inputs, &shared, env)?;
-        let plaintext = credentials::writes_plaintext(compiled.plan.secrets.mode);
-        if plaintext && !write_plaintext_credentials {
-            return Err(Failure::Fatal(format!(
-                "secrets mode `{}` writes credentials in plain text, which must never land in \
+    let rendered = parallel::map(
+        targets(inputs, shared.site.as_deref(), dir),
+        |(env, target)| {
+            let compiled = compile(inputs, &shared, env)?;
+            let plaintext = credentials::writes_plaintext(compiled.plan.secrets.mode);
+            if plaintext && !write_plaintext_credentials {
+                return Err(Failure::Fatal(format!(
+                    "secrets mode `{}` writes credentials in plain text, which must never land in \
                  Git; pass `--write-plaintext-credentials` to write them to `{}` anyway (readable \
                  by you only), or choose `external-secrets` or `vault-placeholders`",
-                compiled.plan.secrets.source,
-                target.display()
-            )));
-        }
-        let generated = generated(&compiled.plan)?;
-        if !accept_pool_rebuild {
-            guard_pools(&target, &generated.manifests)?;
-        }
-        folders.push((
-            target,
-            folder::files(&generated.manifests, &generated.fragments, &compiled.header)?,
-            plaintext,
-        ));
-        notes.extend(compiled.notes);
+                    compiled.plan.secrets.source,
+                    target.display()
+                )));
+            }
+            let generated = generated(&compiled.plan)?;
+            if !accept_pool_rebuild {
+                guard_pools(&target, &generated.manifests)?;
+            }
+            let files =
+                folder::files(&generated.manifests, &generated.fragments, &compiled.header)?;
+            Ok((target, files, plaintext, compiled.notes))
+        },
+    );
+    let mut folders = Vec::new();
+    let mut notes = Vec::new();
+    for result in rendered {
+        let (target, files, plaintext, env_notes) = result?;
+        notes.extend(env_notes);
+        folders.push((target, files, plaintext));
     }
-    for (target, files, plaintext) in folders {
+    let written = parallel::map(folders, |(target, files, plaintext)| {
         let options = folder::WriteOptions {
             force,
             owner_only: plaintext,
         };
-        folder::write(&target, &files, options)?;
-        notes.push(Diagnostic::note(format!(
-            "wrote {} files to `{}`",
-            files.len(),
-            target.display()
-        )));
+        folder::write(&target, &files, options).map(|()| {
+            Diagnostic::note(format!(
+                "wrote {} files to `{}`",
+                files.len(),
+                target.display()
+            ))
+        })
+    });
+    for note in written {
+        notes.push(note?);
     }
     Ok(notes)
 }
@@ -332,26 +342,36 @@ fn argocd_parameters() -> Result<Vec<Diagnostic>, Failure> {
 /// `miniogen check`: compares each folder with a fresh render.
 fn check(inputs: &Request, out: &std::path::Path) -> Result<Vec<Diagnostic>, Failure> {
     let shared = shared(inputs)?;
+    let checked = parallel::map(
+        targets(inputs, shared.site.as_deref(), out),
+        |(env, target)| {
+            let compiled = compile(inputs, &shared, env)?;
+            let generated = generated(&compiled.plan)?;
+            guard_pools(&target, &generated.manifests)?;
+            let files =
+                folder::files(&generated.manifests, &generated.fragments, &compiled.header)?;
+            let mode = compiled.plan.secrets.mode;
+            let mut report = String::new();
+            for literal in credentials::literal_credentials(&folder::read_objects(&target), mode) {
+                let _ = writeln!(
+                    report,
+                    "{literal} (in `{}`); secrets mode `{}` never writes one, so move it to your secret store",
+                    target.display(),
+                    compiled.plan.secrets.source
+                );
+            }
+            for finding in folder::check(&target, &files)? {
+                let _ = writeln!(report, "{}", finding.to_string().trim_end());
+            }
+            Ok::<_, Failure>((report, compiled.notes))
+        },
+    );
     let mut report = String::new();
     let mut notes = Vec::new();
-    for (env, target) in targets(inputs, shared.site.as_deref(), out) {
-        let compiled = compile(inputs, &shared, env)?;
-        let generated = generated(&compiled.plan)?;
-        guard_pools(&target, &generated.manifests)?;
-        let files = folder::files(&generated.manifests, &generated.fragments, &compiled.header)?;
-        let mode = compiled.plan.secrets.mode;
-        for literal in credentials::literal_credentials(&folder::read_objects(&target), mode) {
-            let _ = writeln!(
-                report,
-                "{literal} (in `{}`); secrets mode `{}` never writes one, so move it to your secret store",
-                target.display(),
-                compiled.plan.secrets.source
-            );
-        }
-        for finding in folder::check(&target, &files)? {
-            let _ = writeln!(report, "{}", finding.to_string().trim_end());
-        }
-        notes.extend(compiled.notes);
+    for result in checked {
+        let (env_report, env_notes) = result?;
+        report.push_str(&env_report);
+        notes.extend(env_notes);
     }
     if report.is_empty() {
         Ok(notes)
