@@ -152,9 +152,13 @@ pub fn decode(inputs: &Inputs) -> Result<Spec, Vec<Diagnostic>> {
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(diagnostics);
     }
-    diagnostics.extend(schema::check(Kind::Site, &site_value, &|p, k| {
-        locator.site_location(p, k)
-    }));
+    // Without a site file or an override the site settings are all defaults, which hold by
+    // construction; the check would only cost the schema's compilation.
+    if inputs.site.is_some() || !inputs.sets.is_empty() {
+        diagnostics.extend(schema::check(Kind::Site, &site_value, &|p, k| {
+            locator.site_location(p, k)
+        }));
+    }
     if !diagnostics.is_empty() {
         return Err(diagnostics);
     }
@@ -320,6 +324,15 @@ mod tests {
         })
         .unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(check_document(Kind::Profile, &broken).len(), 1);
+    }
+
+    /// Without a site file or overrides the run time skips the site check: the defaults must
+    /// pass it.
+    #[test]
+    fn the_default_site_conforms_to_the_site_schema() {
+        let defaults = serde_json::to_value(Site::default()).unwrap_or_else(|e| panic!("{e}"));
+        let problems = schema::check(Kind::Site, &defaults, &|_, _| Location::whole("defaults"));
+        assert!(problems.is_empty(), "{problems:?}");
     }
 
     #[test]

@@ -8,10 +8,10 @@
 //! templates as plain strings. Credential values enter only through the `credential()`
 //! function, from `credentials::Values`, and only while rendering.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use minijinja::value::Value;
-use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior};
+use minijinja::value::{Object, Value};
+use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehavior};
 use thiserror::Error as ThisError;
 
 use crate::credentials::{self, MasterKey, Values};
@@ -110,7 +110,44 @@ pub struct RenderError {
     pub message: String,
 }
 
-fn environment(values: Values) -> Result<Environment<'static>, RenderError> {
+/// The name under which a render's credential values reach `credential()` and
+/// `template_literal`: an opaque object, not data a template could print.
+const VALUES: &str = "__miniogen_values";
+
+/// One render's credential values, as a template object.
+#[derive(Debug)]
+struct ValuesObject(Values);
+
+impl Object for ValuesObject {}
+
+/// The credential values of the render `state` belongs to.
+fn values(state: &State<'_, '_>) -> Result<Arc<ValuesObject>, Error> {
+    state
+        .lookup(VALUES)
+        .and_then(|v| v.downcast_object::<ValuesObject>())
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidOperation,
+                "no credential values to render with",
+            )
+        })
+}
+
+/// Every template, compiled once per process on first use: a fleet renders the same templates
+/// once per environment. What differs between renders (the credential values) comes in through
+/// the render's context, under `VALUES`.
+fn environment() -> Result<&'static Environment<'static>, RenderError> {
+    static ENVIRONMENT: OnceLock<Result<Environment<'static>, RenderError>> = OnceLock::new();
+    ENVIRONMENT
+        .get_or_init(compile_templates)
+        .as_ref()
+        .map_err(|e| RenderError {
+            template: e.template.clone(),
+            message: e.message.clone(),
+        })
+}
+
+fn compile_templates() -> Result<Environment<'static>, RenderError> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     let syntax = minijinja::syntax::SyntaxConfig::builder()
@@ -131,16 +168,15 @@ fn environment(values: Values) -> Result<Environment<'static>, RenderError> {
     env.add_filter("component", component);
     env.add_filter("env_value", env_value);
     env.add_filter("ini_value", ini_value);
-    let external = values.mode == SecretsMode::ExternalSecrets;
-    env.add_filter("template_literal", move |text: &str| {
-        if external {
+    env.add_filter("template_literal", |state: &State<'_, '_>, text: &str| {
+        Ok::<_, Error>(if values(state)?.0.mode == SecretsMode::ExternalSecrets {
             credentials::go_template_literal(text)
         } else {
             text.to_string()
-        }
+        })
     });
-    env.add_function("credential", move |reference: &Value| {
-        credential(&values, reference)
+    env.add_function("credential", |state: &State<'_, '_>, reference: &Value| {
+        credential(&values(state)?.0, reference)
     });
     for (name, source) in MANIFESTS.iter().chain(FILES.iter()).chain(FRAGMENTS.iter()) {
         env.add_template(name, source).map_err(|e| RenderError {
@@ -214,7 +250,7 @@ pub fn render(plan: &Plan, key: Option<&MasterKey>) -> Result<Vec<Rendered>, Ren
         rotation: plan.secrets.rotation,
         vault_path_prefix: plan.secrets.vault_path_prefix.clone(),
     };
-    let env = environment(values)?;
+    let env = environment()?;
     let failed = |template: &str| {
         let template = template.to_string();
         move |e: Error| RenderError {
@@ -222,7 +258,10 @@ pub fn render(plan: &Plan, key: Option<&MasterKey>) -> Result<Vec<Rendered>, Ren
             message: format!("{e:#}"),
         }
     };
-    let base = Value::from(minijinja::value::Serde(plan));
+    let base = minijinja::context! {
+        __miniogen_values => Value::from_object(ValuesObject(values)),
+        ..Value::from(minijinja::value::Serde(plan))
+    };
     let file = |name: &str| -> Result<String, RenderError> {
         env.get_template(name)
             .and_then(|t| t.render(&base))
@@ -284,8 +323,11 @@ pub fn fragments(plan: &Plan) -> Result<Vec<RenderedFragment>, RenderError> {
         rotation: plan.secrets.rotation,
         vault_path_prefix: plan.secrets.vault_path_prefix.clone(),
     };
-    let env = environment(values)?;
-    let base = Value::from(minijinja::value::Serde(plan));
+    let env = environment()?;
+    let base = minijinja::context! {
+        __miniogen_values => Value::from_object(ValuesObject(values)),
+        ..Value::from(minijinja::value::Serde(plan))
+    };
     plan.outputs
         .fragments
         .iter()
