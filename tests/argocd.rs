@@ -643,9 +643,11 @@ fn the_image_builds_from_what_the_crate_compiles() {
     assert_eq!(stages.len(), 2, "a build stage and a runtime stage");
     let (build, runtime) = (&stages[0], &stages[1]);
 
-    // Every file the build reads is copied: the manifest, the lock file, src, and each folder
-    // that src embeds with include_str!.
-    let mut needed: BTreeSet<String> = ["Cargo.toml", "Cargo.lock", "src"].map(String::from).into();
+    // Every file the build reads is copied: the manifest, the lock file, the build script, src,
+    // and each folder that src embeds with include_str!.
+    let mut needed: BTreeSet<String> = ["Cargo.toml", "Cargo.lock", "build.rs", "src"]
+        .map(String::from)
+        .into();
     for entry in std::fs::read_dir(root().join("src"))
         .into_iter()
         .flatten()
