@@ -75,11 +75,26 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Print the consumer fragments (Synapse's `media_storage_providers` and pod wiring,
+    /// CloudNativePG's Cluster stanzas) that `gen --out DIR` writes to `DIR/consumers/`. They
+    /// are never part of the manifests `gen` prints.
+    Consumers {
+        /// The inputs.
+        #[command(flatten)]
+        inputs: Inputs,
+    },
     /// Print the built-in scaling table with computed capacity.
     Profiles {
         /// Print one built-in profile's TOML instead, to start a custom profile from.
         #[arg(long, value_name = "CCU")]
         show: Option<u32>,
+    },
+    /// Run as an Argo CD config-management plugin (`deploy/argocd/plugin.yaml`), in the
+    /// Application's folder, with Argo CD's parameters and `plugin.env` as input.
+    Argocd {
+        /// What the plugin does.
+        #[command(subcommand)]
+        command: ArgocdCommand,
     },
     /// Print the JSON Schemas of the profile and site files.
     Schema {
@@ -90,6 +105,16 @@ pub enum Command {
         #[arg(long)]
         write: bool,
     },
+}
+
+/// What the Argo CD plugin runs.
+#[derive(Debug, Subcommand)]
+pub enum ArgocdCommand {
+    /// Print the manifests, as `gen` with the Application's parameters (`PARAM_*`,
+    /// `ARGOCD_APP_PARAMETERS`) and `plugin.env` (`ARGOCD_ENV_*`) as flags.
+    Generate,
+    /// Print the parameters announcement (JSON), with the site file's values as defaults.
+    Parameters,
 }
 
 /// The inputs of `gen` and `plan`.

@@ -4,6 +4,8 @@
 //! overrides (which apply to the site document). The `Locator` remembers which layer wrote each
 //! key so that later stages can point a diagnostic at the line the user must change.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use crate::diag::{Diagnostic, Location};
@@ -16,9 +18,9 @@ use crate::spec::{Profile, Site, Sizing};
 #[derive(Debug, Clone)]
 pub struct Inputs {
     /// The sizing profile.
-    pub profile: Document,
-    /// The site file, when there is one.
-    pub site: Option<Document>,
+    pub profile: Arc<Document>,
+    /// The site file, when there is one; shared by every environment of a run.
+    pub site: Option<Arc<Document>>,
     /// Flags and `--set` overrides, in the order they apply.
     pub sets: Vec<SetArg>,
     /// The CCU asked for with `--ccu`, if any.
@@ -131,22 +133,21 @@ impl<'a> Locator<'a> {
     }
 }
 
-/// Checks every input against its schema and decodes the layers into one `Spec`.
+/// Checks a document as written against the schema of its kind, before any layering, so that
+/// every problem (in every environment of a site file) is reported where it is written. Run it
+/// once per document, not per environment: a fleet's environments share one site file.
+#[must_use]
+pub fn check_document(kind: Kind, doc: &Document) -> Vec<Diagnostic> {
+    schema::check(kind, &doc.value, &|p, k| doc.locate(p, k))
+}
+
+/// Decodes the layers into one `Spec`, checking the site settings as layered. The documents must
+/// have passed `check_document` (built-in profiles pass it by a test, not at run time).
 pub fn decode(inputs: &Inputs) -> Result<Spec, Vec<Diagnostic>> {
     let locator = Locator::new(inputs);
-    let mut diagnostics = schema::check(Kind::Profile, &inputs.profile.value, &|p, k| {
-        inputs.profile.locate(p, k)
-    });
-
-    if let Some(site) = &inputs.site {
-        diagnostics.extend(schema::check(Kind::Site, &site.value, &|p, k| {
-            site.locate(p, k)
-        }));
-        if !diagnostics.is_empty() {
-            return Err(diagnostics);
-        }
-    }
-    let mut site_value = effective_site(inputs).map_err(|d| vec![d])?;
+    let mut diagnostics = Vec::new();
+    let mut site_value = effective_site(inputs.site.as_deref(), inputs.environment.as_deref())
+        .map_err(|d| vec![d])?;
     for set in &inputs.sets {
         if let Err(d) = set.apply(&mut site_value) {
             diagnostics.push(d);
@@ -155,9 +156,13 @@ pub fn decode(inputs: &Inputs) -> Result<Spec, Vec<Diagnostic>> {
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(diagnostics);
     }
-    diagnostics.extend(schema::check(Kind::Site, &site_value, &|p, k| {
-        locator.site_location(p, k)
-    }));
+    // Without a site file or an override the site settings are all defaults, which hold by
+    // construction; the check would only cost the schema's compilation.
+    if inputs.site.is_some() || !inputs.sets.is_empty() {
+        diagnostics.extend(schema::check(Kind::Site, &site_value, &|p, k| {
+            locator.site_location(p, k)
+        }));
+    }
     if !diagnostics.is_empty() {
         return Err(diagnostics);
     }
@@ -196,21 +201,31 @@ pub fn environments(site: &Document) -> Vec<String> {
 
 /// The site document with the chosen environment's overrides merged over the shared settings,
 /// and without the `environments` table itself.
-pub fn effective_site(inputs: &Inputs) -> Result<Value, Diagnostic> {
-    let Some(site) = &inputs.site else {
-        if let Some(env) = &inputs.environment {
+pub fn effective_site(
+    site: Option<&Document>,
+    environment: Option<&str>,
+) -> Result<Value, Diagnostic> {
+    let Some(site) = site else {
+        if let Some(env) = environment {
             return Err(Diagnostic::error(format!(
                 "`--env {env}` needs a site file that describes it"
             )));
         }
         return Ok(Value::Object(serde_json::Map::new()));
     };
-    let mut value = site.value.clone();
-    let environments = value
-        .as_object_mut()
-        .and_then(|m| m.remove("environments"))
-        .unwrap_or(Value::Null);
-    if let Some(env) = &inputs.environment {
+    // Copy the shared settings without the environments: a fleet's site file holds every
+    // environment, and copying them all for each one would make a fleet quadratic.
+    let mut value = match &site.value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(key, _)| *key != "environments")
+                .map(|(key, v)| (key.clone(), v.clone()))
+                .collect(),
+        ),
+        other => other.clone(),
+    };
+    let environments = site.value.get("environments").unwrap_or(&Value::Null);
+    if let Some(env) = environment {
         let Some(overrides) = environments.get(env) else {
             let names = self::environments(site);
             let mut d = Diagnostic::error(format!("the site file has no environment `{env}`"))
@@ -277,13 +292,16 @@ mod tests {
 
     fn inputs(site: Option<&str>, sets: &[&str]) -> Inputs {
         Inputs {
-            profile: builtin_document(BUILTINS[2]).unwrap_or_else(|e| panic!("{e}")),
+            profile: builtin_document(BUILTINS[2])
+                .unwrap_or_else(|e| panic!("{e}"))
+                .into(),
             site: site.map(|text| {
                 Document::parse(Source {
                     name: "miniogen.toml".into(),
                     text: text.into(),
                 })
                 .unwrap_or_else(|e| panic!("{e:?}"))
+                .into()
             }),
             sets: sets
                 .iter()
@@ -292,6 +310,33 @@ mod tests {
             requested_ccu: None,
             environment: None,
         }
+    }
+
+    /// The run time skips the schema check of built-in profiles: this is where they pass it.
+    #[test]
+    fn builtin_profiles_conform_to_the_profile_schema() {
+        for builtin in BUILTINS {
+            let doc = builtin_document(builtin).unwrap_or_else(|e| panic!("{e}"));
+            let problems = check_document(Kind::Profile, &doc);
+            assert!(problems.is_empty(), "{}: {problems:?}", builtin.ccu);
+        }
+        let broken = Document::parse(Source {
+            name: "broken.toml".into(),
+            text: BUILTINS[0]
+                .text
+                .replace("servers = 4", "servers = \"four\""),
+        })
+        .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(check_document(Kind::Profile, &broken).len(), 1);
+    }
+
+    /// Without a site file or overrides the run time skips the site check: the defaults must
+    /// pass it.
+    #[test]
+    fn the_default_site_conforms_to_the_site_schema() {
+        let defaults = serde_json::to_value(Site::default()).unwrap_or_else(|e| panic!("{e}"));
+        let problems = schema::check(Kind::Site, &defaults, &|_, _| Location::whole("defaults"));
+        assert!(problems.is_empty(), "{problems:?}");
     }
 
     #[test]

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::digest::sha256;
-use crate::post::Manifest;
+use crate::post::{Fragment, Manifest};
 use crate::sink::{self, SinkError};
 
 /// The record of what miniogen wrote.
@@ -142,9 +142,14 @@ pub fn read_objects(dir: &Path) -> Vec<Manifest> {
     out
 }
 
-/// The files of a folder for these objects, each opening with `header` as a comment, and the
-/// kustomization last.
-pub fn files(manifests: &[Manifest], header: &str) -> Result<Vec<File>, FolderError> {
+/// The files of a folder for these objects, each opening with `header` as a comment, then the
+/// kustomization, then the consumer fragments in their own folder, which the kustomization (and
+/// a plain `kubectl apply -f DIR`) leaves out.
+pub fn files(
+    manifests: &[Manifest],
+    fragments: &[Fragment],
+    header: &str,
+) -> Result<Vec<File>, FolderError> {
     let mut out = Vec::with_capacity(manifests.len() + 1);
     let mut kustomization = format!(
         "# {header}\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n"
@@ -161,6 +166,12 @@ pub fn files(manifests: &[Manifest], header: &str) -> Result<Vec<File>, FolderEr
         name: KUSTOMIZATION.into(),
         content: kustomization,
     });
+    for f in fragments {
+        out.push(File {
+            name: sink::fragment_path(f),
+            content: sink::fragment_file(f, header)?,
+        });
+    }
     Ok(out)
 }
 
@@ -375,6 +386,9 @@ fn stage(
                 return Err(io("write", &path)(error()));
             }
         }
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(io("create", parent))?;
+        }
         fs::write(&path, &file.content).map_err(io("write", &path))?;
         if options.owner_only {
             restrict(&path)?;
@@ -401,10 +415,10 @@ fn carry_over(
         let entry = entry.map_err(io("read", &from))?;
         let rel = relative.join(entry.file_name());
         let name = rel.to_string_lossy().into_owned();
-        if relative.as_os_str().is_empty()
-            && (name == STATE_FILE
-                || state.files.contains_key(&name)
-                || files.iter().any(|f| f.name == name))
+        // Generated files, at any depth, come from the new render, never from the old folder.
+        if (relative.as_os_str().is_empty() && name == STATE_FILE)
+            || state.files.contains_key(&name)
+            || files.iter().any(|f| f.name == name)
         {
             continue;
         }

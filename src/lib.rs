@@ -7,8 +7,11 @@
 //! `sink` (write). `run` wires them and maps failures to exit codes: 0 success, 1 invalid input,
 //! 2 usage, IO or internal failure.
 
+pub mod access;
+pub mod argocd;
 pub mod cli;
 pub mod credentials;
+pub mod crosscheck;
 pub mod decode;
 pub mod diag;
 pub mod digest;
@@ -16,6 +19,8 @@ pub mod erasure;
 pub mod folder;
 pub mod load;
 pub mod names;
+pub mod outputs;
+pub mod parallel;
 pub mod plan;
 pub mod post;
 pub mod quantity;
@@ -30,15 +35,16 @@ pub mod transition;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::Parser as _;
 
-use crate::cli::{Cli, Command, Format, Inputs as CliInputs, SchemaKind};
+use crate::cli::{ArgocdCommand, Cli, Command, Format, Inputs as CliInputs, SchemaKind};
 use std::fmt::Write as _;
 
 use crate::decode::{Inputs, Locator};
 use crate::diag::Diagnostic;
-use crate::load::{LoadError, SetArg};
+use crate::load::{CcuArg, LoadError, Request, Surface};
 use crate::source::Document;
 
 /// How a run ended.
@@ -125,15 +131,15 @@ fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
             accept_pool_rebuild,
             write_plaintext_credentials,
         } => generate(
-            &inputs,
+            &request(&inputs)?,
             out.as_deref(),
             force,
             accept_pool_rebuild,
             write_plaintext_credentials,
         ),
-        Command::Check { inputs, out } => check(&inputs, &out),
+        Command::Check { inputs, out } => check(&request(&inputs)?, &out),
         Command::Plan { inputs, format } => {
-            let Compiled { plan, notes, .. } = compile_one(&inputs)?;
+            let Compiled { plan, notes, .. } = compile_one(&request(&inputs)?)?;
             let text = match format {
                 Format::Table => report::plan_table(&plan),
                 Format::Json => report::plan_json(&plan),
@@ -142,13 +148,24 @@ fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
             Ok(notes)
         }
         Command::Secrets { inputs, format } => {
-            let Compiled { plan, notes, .. } = compile_one(&inputs)?;
+            let Compiled { plan, notes, .. } = compile_one(&request(&inputs)?)?;
             let text = match format {
                 Format::Table => report::secrets_table(&plan),
                 Format::Json => report::secrets_json(&plan),
             };
             sink::print(&text)?;
             Ok(notes)
+        }
+        Command::Consumers { inputs } => {
+            let compiled = compile_one(&request(&inputs)?)?;
+            let generated = generated(&compiled.plan)?;
+            if generated.fragments.is_empty() {
+                return Ok(vec![Diagnostic::note(
+                    "no consumer fragment is selected: see `[synapse]` and `[cnpg]` in the site file",
+                )]);
+            }
+            sink::print(&sink::fragments(&generated.fragments, &compiled.header)?)?;
+            Ok(compiled.notes)
         }
         Command::Profiles { show } => {
             let text = if let Some(ccu) = show {
@@ -168,7 +185,7 @@ fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
                 let mut plans = Vec::new();
                 for builtin in load::BUILTINS {
                     let inputs = Inputs {
-                        profile: load::builtin_document(builtin)?,
+                        profile: load::builtin_document(builtin)?.into(),
                         site: None,
                         sets: Vec::new(),
                         requested_ccu: None,
@@ -181,6 +198,10 @@ fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
             sink::print(&text)?;
             Ok(Vec::new())
         }
+        Command::Argocd { command } => match command {
+            ArgocdCommand::Generate => argocd_generate(),
+            ArgocdCommand::Parameters => argocd_parameters(),
+        },
         Command::Schema { kind, write } => {
             if write {
                 for kind in [schema::Kind::Profile, schema::Kind::Site] {
@@ -202,9 +223,14 @@ fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
     }
 }
 
+/// The command line's inputs as a request.
+fn request(inputs: &CliInputs) -> Result<Request, Failure> {
+    Request::from_cli(inputs).map_err(Failure::Invalid)
+}
+
 /// `miniogen gen`: the stream on stdout, or one folder per environment.
 fn generate(
-    inputs: &CliInputs,
+    inputs: &Request,
     out: Option<&std::path::Path>,
     force: bool,
     accept_pool_rebuild: bool,
@@ -212,83 +238,151 @@ fn generate(
 ) -> Result<Vec<Diagnostic>, Failure> {
     let Some(dir) = out else {
         let compiled = compile_one(inputs)?;
-        sink::print(&sink::stream(&manifests(&compiled.plan)?)?)?;
+        // Only the objects: fragments never join the stream Argo CD applies.
+        sink::print(&sink::stream(&generated(&compiled.plan)?.manifests)?)?;
         return Ok(compiled.notes);
     };
-    let site = load::site_document(inputs.config.as_deref())?;
+    let shared = shared(inputs)?;
     // Render every environment before writing any, so that bad input writes nothing.
-    let mut folders = Vec::new();
-    let mut notes = Vec::new();
-    for (env, target) in targets(inputs, site.as_ref(), dir) {
-        let compiled = compile(inputs, site.clone(), env)?;
-        let plaintext = credentials::writes_plaintext(compiled.plan.secrets.mode);
-        if plaintext && !write_plaintext_credentials {
-            return Err(Failure::Fatal(format!(
-                "secrets mode `{}` writes credentials in plain text, which must never land in \
+    let rendered = parallel::map(
+        targets(inputs, shared.site.as_deref(), dir),
+        |(env, target)| {
+            let compiled = compile(inputs, &shared, env)?;
+            let plaintext = credentials::writes_plaintext(compiled.plan.secrets.mode);
+            if plaintext && !write_plaintext_credentials {
+                return Err(Failure::Fatal(format!(
+                    "secrets mode `{}` writes credentials in plain text, which must never land in \
                  Git; pass `--write-plaintext-credentials` to write them to `{}` anyway (readable \
                  by you only), or choose `external-secrets` or `vault-placeholders`",
-                compiled.plan.secrets.source,
-                target.display()
-            )));
-        }
-        let manifests = manifests(&compiled.plan)?;
-        if !accept_pool_rebuild {
-            guard_pools(&target, &manifests)?;
-        }
-        folders.push((
-            target,
-            folder::files(&manifests, &compiled.header)?,
-            plaintext,
-        ));
-        notes.extend(compiled.notes);
+                    compiled.plan.secrets.source,
+                    target.display()
+                )));
+            }
+            let generated = generated(&compiled.plan)?;
+            if !accept_pool_rebuild {
+                guard_pools(&target, &generated.manifests)?;
+            }
+            let files =
+                folder::files(&generated.manifests, &generated.fragments, &compiled.header)?;
+            Ok((target, files, plaintext, compiled.notes))
+        },
+    );
+    let mut folders = Vec::new();
+    let mut notes = Vec::new();
+    for result in rendered {
+        let (target, files, plaintext, env_notes) = result?;
+        notes.extend(env_notes);
+        folders.push((target, files, plaintext));
     }
-    for (target, files, plaintext) in folders {
+    let written = parallel::map(folders, |(target, files, plaintext)| {
         let options = folder::WriteOptions {
             force,
             owner_only: plaintext,
         };
-        folder::write(&target, &files, options).map_err(|e| match e {
-            folder::FolderError::Io { ref path, .. } if *path == target => {
-                Failure::Fatal(format!("{e}; nothing was written"))
-            }
-            folder::FolderError::Io { .. } => Failure::Fatal(format!(
-                "cannot write the output folder `{}`, which is left as it was: {e}",
-                target.display()
-            )),
-            other => other.into(),
-        })?;
-        notes.push(Diagnostic::note(format!(
-            "wrote {} files to `{}`",
-            files.len(),
-            target.display()
-        )));
+        folder::write(&target, &files, options)
+            .map_err(|e| match e {
+                folder::FolderError::Io { ref path, .. } if *path == target => {
+                    Failure::Fatal(format!("{e}; nothing was written"))
+                }
+                folder::FolderError::Io { .. } => Failure::Fatal(format!(
+                    "cannot write the output folder `{}`, which is left as it was: {e}",
+                    target.display()
+                )),
+                other => other.into(),
+            })
+            .map(|()| {
+                Diagnostic::note(format!(
+                    "wrote {} files to `{}`",
+                    files.len(),
+                    target.display()
+                ))
+            })
+    });
+    for note in written {
+        notes.push(note?);
     }
     Ok(notes)
 }
 
+/// `miniogen argocd generate`: the stream for the Application in the working directory, from
+/// Argo CD's variables. Any failure exits non-zero with nothing on stdout.
+fn argocd_generate() -> Result<Vec<Diagnostic>, Failure> {
+    let request = argocd::request(&argocd::Variables::from_process()).map_err(Failure::Invalid)?;
+    let compiled = compile_one(&request)?;
+    // Only the objects: fragments never join the stream Argo CD applies.
+    let manifests = generated(&compiled.plan)?.manifests;
+    argocd::check_stream(&manifests).map_err(Failure::Fatal)?;
+    // Argo CD must see a failed write as a failure, not as a reader that had enough.
+    sink::print_all(&sink::stream(&manifests)?)?;
+    Ok(compiled.notes)
+}
+
+/// `miniogen argocd parameters`: the parameters announcement. Problems with the inputs are
+/// warnings here, so that the UI still shows the parameters; `generate` reports them as errors.
+fn argocd_parameters() -> Result<Vec<Diagnostic>, Failure> {
+    let mut warnings = Vec::new();
+    let env = match argocd::request(&argocd::Variables::from_process()) {
+        Ok(request) => request.env,
+        Err(problems) => {
+            warnings.extend(problems);
+            None
+        }
+    };
+    let site = match load::site_document(None) {
+        Ok(site) => site,
+        Err(LoadError::Invalid(problems)) => {
+            warnings.extend(problems);
+            None
+        }
+        Err(e) => {
+            warnings.push(Diagnostic::error(e.to_string()));
+            None
+        }
+    };
+    for w in &mut warnings {
+        w.severity = diag::Severity::Warning;
+    }
+    let announcement = argocd::announce(site.as_ref(), env.as_deref());
+    let mut text = serde_json::to_string_pretty(&announcement)
+        .map_err(|e| Failure::Fatal(format!("cannot write the announcement: {e}")))?;
+    text.push('\n');
+    sink::print_all(&text)?;
+    Ok(warnings)
+}
+
 /// `miniogen check`: compares each folder with a fresh render.
-fn check(inputs: &CliInputs, out: &std::path::Path) -> Result<Vec<Diagnostic>, Failure> {
-    let site = load::site_document(inputs.config.as_deref())?;
+fn check(inputs: &Request, out: &std::path::Path) -> Result<Vec<Diagnostic>, Failure> {
+    let shared = shared(inputs)?;
+    let checked = parallel::map(
+        targets(inputs, shared.site.as_deref(), out),
+        |(env, target)| {
+            let compiled = compile(inputs, &shared, env)?;
+            let generated = generated(&compiled.plan)?;
+            guard_pools(&target, &generated.manifests)?;
+            let files =
+                folder::files(&generated.manifests, &generated.fragments, &compiled.header)?;
+            let mode = compiled.plan.secrets.mode;
+            let mut report = String::new();
+            for literal in credentials::literal_credentials(&folder::read_objects(&target), mode) {
+                let _ = writeln!(
+                    report,
+                    "{literal} (in `{}`); secrets mode `{}` never writes one, so move it to your secret store",
+                    target.display(),
+                    compiled.plan.secrets.source
+                );
+            }
+            for finding in folder::check(&target, &files)? {
+                let _ = writeln!(report, "{}", finding.to_string().trim_end());
+            }
+            Ok::<_, Failure>((report, compiled.notes))
+        },
+    );
     let mut report = String::new();
     let mut notes = Vec::new();
-    for (env, target) in targets(inputs, site.as_ref(), out) {
-        let compiled = compile(inputs, site.clone(), env)?;
-        let manifests = manifests(&compiled.plan)?;
-        guard_pools(&target, &manifests)?;
-        let files = folder::files(&manifests, &compiled.header)?;
-        let mode = compiled.plan.secrets.mode;
-        for literal in credentials::literal_credentials(&folder::read_objects(&target), mode) {
-            let _ = writeln!(
-                report,
-                "{literal} (in `{}`); secrets mode `{}` never writes one, so move it to your secret store",
-                target.display(),
-                compiled.plan.secrets.source
-            );
-        }
-        for finding in folder::check(&target, &files)? {
-            let _ = writeln!(report, "{}", finding.to_string().trim_end());
-        }
-        notes.extend(compiled.notes);
+    for result in checked {
+        let (env_report, env_notes) = result?;
+        report.push_str(&env_report);
+        notes.extend(env_notes);
     }
     if report.is_empty() {
         Ok(notes)
@@ -297,29 +391,60 @@ fn check(inputs: &CliInputs, out: &std::path::Path) -> Result<Vec<Diagnostic>, F
     }
 }
 
-/// Renders the plan into checked, ordered objects. Only `derived` mode reads the master key.
-fn manifests(plan: &plan::Plan) -> Result<Vec<post::Manifest>, Failure> {
+/// What a render gives: the objects of the stream, and the consumer fragments that go beside it.
+struct Generated {
+    manifests: Vec<post::Manifest>,
+    fragments: Vec<post::Fragment>,
+}
+
+/// Renders the plan into checked, ordered objects and the consumer fragments, and cross-checks
+/// every reference between them. Only `derived` mode reads the master key.
+fn generated(plan: &plan::Plan) -> Result<Generated, Failure> {
     let key = if plan.secrets.mode == spec::SecretsMode::Derived {
         Some(load::master_key()?)
     } else {
         None
     };
-    render_manifests(plan, key.as_ref())
+    generated_with(plan, key.as_ref())
 }
 
-fn render_manifests(
+/// `generated`, with the master key given rather than read.
+fn generated_with(
     plan: &plan::Plan,
     key: Option<&credentials::MasterKey>,
-) -> Result<Vec<post::Manifest>, Failure> {
+) -> Result<Generated, Failure> {
     let rendered = render::render(plan, key).map_err(|e| Failure::Fatal(e.to_string()))?;
-    post::assemble(&rendered, &plan.provenance).map_err(|e| Failure::Fatal(e.to_string()))
+    let manifests =
+        post::assemble(&rendered, &plan.provenance).map_err(|e| Failure::Fatal(e.to_string()))?;
+    let fragments = render::fragments(plan)
+        .map_err(|e| Failure::Fatal(e.to_string()))
+        .and_then(|r| post::fragments(&r).map_err(|e| Failure::Fatal(e.to_string())))?;
+    let mismatches = crosscheck::check(plan, &manifests, &fragments);
+    if !mismatches.is_empty() {
+        return Err(Failure::Invalid(
+            mismatches
+                .iter()
+                .map(|m| {
+                    Diagnostic::error(format!("cross-check: {m}")).help(
+                        "a consumer would be sent where the tenant is not; this is a bug in \
+                         miniogen: please report it with your site file",
+                    )
+                })
+                .collect(),
+        ));
+    }
+    Ok(Generated {
+        manifests,
+        fragments,
+    })
 }
 
 /// Compiles a site file given as text, with the built-in tier for `ccu`, into the YAML stream
 /// `miniogen gen --ccu CCU --config NAME` prints: one stream per environment the site file
-/// describes (in name order), or one when it describes none. The whole load, check, plan, render
-/// and post path runs, without touching files or the environment; `key` stands for the master
-/// key of `derived` mode. This is the entry point of the fuzz target and the property tests.
+/// describes (in name order), or one when it describes none. The whole load, check, plan, render,
+/// post and cross-check path runs, without touching files or the environment; `key` stands for
+/// the master key of `derived` mode. This is the entry point of the fuzz target and the property
+/// tests.
 pub fn compile_site(
     name: &str,
     text: &str,
@@ -331,18 +456,23 @@ pub fn compile_site(
         text: text.into(),
     })
     .map_err(Failure::Invalid)?;
+    let problems = decode::check_document(schema::Kind::Site, &site);
+    if !problems.is_empty() {
+        return Err(Failure::Invalid(problems));
+    }
     let names = decode::environments(&site);
     let environments: Vec<Option<String>> = if names.is_empty() {
         vec![None]
     } else {
         names.into_iter().map(Some).collect()
     };
-    let (tier, _) = load::select_tier(ccu).map_err(|d| Failure::Invalid(vec![d]))?;
+    let (tier, _) = load::select_tier(&CcuArg::flag(ccu)).map_err(|d| Failure::Invalid(vec![d]))?;
+    let site = Arc::new(site);
     let mut streams = Vec::new();
     for environment in environments {
         let inputs = Inputs {
-            profile: load::builtin_document(tier)?,
-            site: Some(site.clone()),
+            profile: load::builtin_document(tier)?.into(),
+            site: Some(Arc::clone(&site)),
             sets: Vec::new(),
             requested_ccu: Some(ccu),
             environment,
@@ -357,7 +487,7 @@ pub fn compile_site(
             (spec::SecretsMode::Derived, key) => key,
             _ => None,
         };
-        streams.push(sink::stream(&render_manifests(&plan, key)?)?);
+        streams.push(sink::stream(&generated_with(&plan, key)?.manifests)?);
     }
     Ok(streams)
 }
@@ -397,15 +527,47 @@ struct Compiled {
 }
 
 /// Compiles the one environment that `gen` to stdout, `plan` and `secrets` render.
-fn compile_one(args: &CliInputs) -> Result<Compiled, Failure> {
+fn compile_one(args: &Request) -> Result<Compiled, Failure> {
+    let shared = shared(args)?;
+    let env = one_environment(args, shared.site.as_deref())?;
+    compile(args, &shared, env)
+}
+
+/// What every environment of one run shares: the site file and a custom profile, each read and
+/// checked against its schema once.
+struct Shared {
+    site: Option<Arc<Document>>,
+    profile: Option<Arc<Document>>,
+}
+
+/// Reads and checks the documents every environment shares. Built-in profiles are not checked
+/// here: a test proves each conforms, and they cannot change after the build.
+fn shared(args: &Request) -> Result<Shared, Failure> {
     let site = load::site_document(args.config.as_deref())?;
-    let env = one_environment(args, site.as_ref())?;
-    compile(args, site, env)
+    let profile = args
+        .profile
+        .as_deref()
+        .map(load::read_document)
+        .transpose()?;
+    let mut problems = Vec::new();
+    if let Some(profile) = &profile {
+        problems.extend(decode::check_document(schema::Kind::Profile, profile));
+    }
+    if let Some(site) = &site {
+        problems.extend(decode::check_document(schema::Kind::Site, site));
+    }
+    if !problems.is_empty() {
+        return Err(Failure::Invalid(problems));
+    }
+    Ok(Shared {
+        site: site.map(Arc::new),
+        profile: profile.map(Arc::new),
+    })
 }
 
 /// The environment `gen` to stdout and `plan` render: the one named, or none when the site file
 /// has none; a site file with several needs `--env`.
-fn one_environment(args: &CliInputs, site: Option<&Document>) -> Result<Option<String>, Failure> {
+fn one_environment(args: &Request, site: Option<&Document>) -> Result<Option<String>, Failure> {
     if args.env.is_some() {
         return Ok(args.env.clone());
     }
@@ -413,17 +575,14 @@ fn one_environment(args: &CliInputs, site: Option<&Document>) -> Result<Option<S
     if names.is_empty() {
         Ok(None)
     } else {
-        // A broken site file is reported as such, before asking which environment to render.
-        if let Some(site) = site {
-            let problems =
-                schema::check(schema::Kind::Site, &site.value, &|p, k| site.locate(p, k));
-            if !problems.is_empty() {
-                return Err(Failure::Invalid(problems));
+        let how = match args.surface {
+            Surface::CommandLine => {
+                "choose one with `--env NAME`, or write them all with `gen --out DIR`"
             }
-        }
+            Surface::ArgoCd => "choose one with the `env` parameter",
+        };
         Err(Failure::Fatal(format!(
-            "the site file describes the environments {}: choose one with `--env NAME`, or write \
-             them all with `gen --out DIR`",
+            "the site file describes the environments {}: {how}",
             names.join(", ")
         )))
     }
@@ -432,7 +591,7 @@ fn one_environment(args: &CliInputs, site: Option<&Document>) -> Result<Option<S
 /// The environments `gen --out` and `check` handle, each with its folder: `DIR` for a site file
 /// without environments or with `--env`, `DIR/<name>` for each environment otherwise.
 fn targets(
-    args: &CliInputs,
+    args: &Request,
     site: Option<&Document>,
     dir: &std::path::Path,
 ) -> Vec<(Option<String>, std::path::PathBuf)> {
@@ -446,73 +605,64 @@ fn targets(
         .collect()
 }
 
-/// The CCU the site file asks for when the command line does not: the environment's `ccu`, else
-/// the shared one.
-fn site_ccu(site: Option<&Document>, env: Option<&str>) -> Option<u32> {
-    let value = &site?.value;
-    let from = |v: Option<&serde_json::Value>| {
-        v.and_then(serde_json::Value::as_u64)
-            .and_then(|n| u32::try_from(n).ok())
-    };
-    env.and_then(|e| {
-        from(
-            value
-                .get("environments")
-                .and_then(|m| m.get(e))
-                .and_then(|m| m.get("ccu")),
-        )
+/// The CCU the site file asks for when the request does not: the environment's `ccu`, else the
+/// shared one.
+fn site_ccu(site: Option<&Document>, env: Option<&str>) -> Option<CcuArg> {
+    let site = site?;
+    let shared = "/ccu".to_string();
+    let pointers = env
+        .map(|e| format!("/environments/{}/ccu", source::escape_pointer(e)))
+        .into_iter()
+        .chain(std::iter::once(shared));
+    pointers.into_iter().find_map(|pointer| {
+        let value = site
+            .value
+            .pointer(&pointer)
+            .and_then(serde_json::Value::as_u64)
+            .and_then(|n| u32::try_from(n).ok())?;
+        Some(CcuArg {
+            value,
+            shown: format!("ccu = {value}"),
+            location: site.locate(&pointer, false),
+        })
     })
-    .or_else(|| from(value.get("ccu")))
 }
 
 /// Loads, checks and plans the inputs of `gen`, `check` and `plan` for one environment.
 fn compile(
-    args: &CliInputs,
-    site: Option<Document>,
+    args: &Request,
+    shared: &Shared,
     environment: Option<String>,
 ) -> Result<Compiled, Failure> {
     let mut notes = Vec::new();
+    let site = shared.site.clone();
     let ccu = args
         .ccu
-        .or_else(|| site_ccu(site.as_ref(), environment.as_deref()));
-    let profile = match (&args.profile, ccu) {
-        (Some(path), _) => load::read_document(path)?,
+        .clone()
+        .or_else(|| site_ccu(site.as_deref(), environment.as_deref()));
+    let profile = match (&shared.profile, &ccu) {
+        (Some(profile), _) => Arc::clone(profile),
         (None, Some(ccu)) => {
             let (tier, note) = load::select_tier(ccu).map_err(|d| Failure::Invalid(vec![d]))?;
             notes.extend(note);
-            load::builtin_document(tier)?
+            load::builtin_document(tier)?.into()
         }
         (None, None) => {
-            return Err(Failure::Fatal(
-                "give `--ccu N` or `--profile PATH`, or set `ccu` in the site file".into(),
-            ));
+            return Err(Failure::Fatal(match args.surface {
+                Surface::CommandLine => {
+                    "give `--ccu N` or `--profile PATH`, or set `ccu` in the site file".into()
+                }
+                Surface::ArgoCd => {
+                    format!("set the `ccu` parameter, or `ccu` in `{}`", load::SITE_FILE)
+                }
+            }));
         }
     };
-    let mut sets = Vec::new();
-    let mut bad = Vec::new();
-    let flags = [
-        args.namespace.as_ref().map(|v| format!("namespace={v:?}")),
-        args.storage_class
-            .as_ref()
-            .map(|v| format!("tenant.storage_class={v:?}")),
-        args.secrets_mode
-            .as_ref()
-            .map(|v| format!("secrets.mode={v:?}")),
-    ];
-    for text in flags.into_iter().flatten().chain(args.set.iter().cloned()) {
-        match SetArg::parse(&text) {
-            Ok(set) => sets.push(set),
-            Err(d) => bad.push(d),
-        }
-    }
-    if !bad.is_empty() {
-        return Err(Failure::Invalid(bad));
-    }
     let inputs = Inputs {
         profile,
         site,
-        sets,
-        requested_ccu: ccu,
+        sets: args.sets.clone(),
+        requested_ccu: ccu.as_ref().map(|c| c.value),
         environment,
     };
     let (plan, warnings) = checked_plan(&inputs)?;
@@ -535,7 +685,7 @@ fn compile(
         "Generated by miniogen from {}. Change the inputs, not this file.",
         sources.join(", ")
     );
-    if let (Some(asked), true) = (args.ccu, args.profile.is_some()) {
+    if let (Some(asked), true) = (args.ccu.as_ref().map(|c| c.value), args.profile.is_some()) {
         if asked > plan.tier.ccu {
             return Err(Failure::Invalid(vec![
                 Diagnostic::error(format!(

@@ -72,7 +72,7 @@ pub enum LoadError {
     Usage(String),
 }
 
-/// One `--set key.path=value` (or a flag that stands for one).
+/// One `--set key.path=value` (or a flag or an Argo CD parameter that stands for one).
 #[derive(Debug, Clone)]
 pub struct SetArg {
     /// The argument as the user typed it, for messages.
@@ -81,16 +81,35 @@ pub struct SetArg {
     pub path: Vec<String>,
     /// The value: TOML when it parses as a TOML value, else the literal string.
     pub value: Value,
+    /// Where the user gave it, such as ``command line `--set a=b` ``: what messages point at.
+    pub origin: String,
 }
 
 impl SetArg {
-    /// Parses `key.path=value`; keys may be quoted (`labels."app.kubernetes.io/part-of"=x`).
+    /// Parses `key.path=value` from the command line; keys may be quoted
+    /// (`labels."app.kubernetes.io/part-of"=x`).
     pub fn parse(text: &str) -> Result<Self, Diagnostic> {
-        let location = Some(Location::whole(&format!("command line `--set {text}`")));
+        Self::parse_from(
+            text,
+            &format!("--set {text}"),
+            &format!("command line `--set {text}`"),
+            "write `--set key.path=value`, such as `--set sizing.servers=8`",
+        )
+    }
+
+    /// Parses `key.path=value` given elsewhere: `shown` is how messages quote it, `origin` where
+    /// they point, and `help` how to write it there.
+    pub fn parse_from(
+        text: &str,
+        shown: &str,
+        origin: &str,
+        help: &str,
+    ) -> Result<Self, Diagnostic> {
+        let location = Some(Location::whole(origin));
         let bad = |why: &str| {
-            Diagnostic::error(format!("cannot read `--set {text}`: {why}"))
+            Diagnostic::error(format!("cannot read `{shown}`: {why}"))
                 .at(location.clone())
-                .help("write `--set key.path=value`, such as `--set sizing.servers=8`")
+                .help(help)
         };
         let mut path = Vec::new();
         let mut current = String::new();
@@ -128,7 +147,20 @@ impl SetArg {
             text: text.into(),
             path,
             value: set_value(raw),
+            origin: origin.into(),
         })
+    }
+
+    /// A string value for a key, as a flag that stands for one gives it (`--namespace NS`): never
+    /// read as TOML, so `--namespace 8` is the string `8`.
+    #[must_use]
+    pub fn string(path: &[&str], value: &str, text: &str, origin: &str) -> Self {
+        Self {
+            text: text.into(),
+            path: path.iter().map(|s| (*s).to_string()).collect(),
+            value: Value::String(value.into()),
+            origin: origin.into(),
+        }
     }
 
     /// The JSON Pointer of the key, given the document it applies to (arrays take indices).
@@ -144,7 +176,7 @@ impl SetArg {
     /// Where messages about this override point.
     #[must_use]
     pub fn location(&self) -> Location {
-        Location::whole(&format!("command line `--set {}`", self.text))
+        Location::whole(&self.origin)
     }
 
     /// Writes the value into `doc`, creating tables on the way.
@@ -197,6 +229,68 @@ impl SetArg {
     }
 }
 
+/// Which front end a request came from, so that messages name what the user can change there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Surface {
+    /// `miniogen gen`, `check`, `plan` and `secrets`.
+    CommandLine,
+    /// `miniogen argocd generate`: Argo CD's parameters and plugin variables.
+    ArgoCd,
+}
+
+/// What to compile, from the command line or from Argo CD's variables. Flags that stand for a
+/// site key (`--namespace`) are `SetArg`s here already, so that one mechanism layers every
+/// override.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The CCU asked for, if any.
+    pub ccu: Option<CcuArg>,
+    /// A custom profile instead of a built-in tier.
+    pub profile: Option<PathBuf>,
+    /// The site file; `miniogen.toml` in the working directory when not given.
+    pub config: Option<PathBuf>,
+    /// The environment of the site file to render.
+    pub env: Option<String>,
+    /// Overrides of site keys, in the order they apply.
+    pub sets: Vec<SetArg>,
+    /// Where the request came from.
+    pub surface: Surface,
+}
+
+impl Request {
+    /// The request of `gen`, `check`, `plan` and `secrets`; every unreadable `--set` is reported.
+    pub fn from_cli(args: &crate::cli::Inputs) -> Result<Self, Vec<Diagnostic>> {
+        let flags = [
+            args.namespace.as_ref().map(|v| format!("namespace={v:?}")),
+            args.storage_class
+                .as_ref()
+                .map(|v| format!("tenant.storage_class={v:?}")),
+            args.secrets_mode
+                .as_ref()
+                .map(|v| format!("secrets.mode={v:?}")),
+        ];
+        let mut sets = Vec::new();
+        let mut bad = Vec::new();
+        for text in flags.into_iter().flatten().chain(args.set.iter().cloned()) {
+            match SetArg::parse(&text) {
+                Ok(set) => sets.push(set),
+                Err(d) => bad.push(d),
+            }
+        }
+        if !bad.is_empty() {
+            return Err(bad);
+        }
+        Ok(Self {
+            ccu: args.ccu.map(CcuArg::flag),
+            profile: args.profile.clone(),
+            config: args.config.clone(),
+            env: args.env.clone(),
+            sets,
+            surface: Surface::CommandLine,
+        })
+    }
+}
+
 /// A `--set` value is TOML when it reads as one TOML value (`8`, `true`, `"8"`, `["a"]`), and
 /// otherwise the literal text, so that `--set namespace=prod` needs no quotes.
 fn set_value(raw: &str) -> Value {
@@ -210,32 +304,57 @@ fn set_value(raw: &str) -> Value {
         .unwrap_or_else(|| Value::String(raw.into()))
 }
 
+/// A CCU count and where the user gave it, so that a message can quote and point at it.
+#[derive(Debug, Clone)]
+pub struct CcuArg {
+    /// The count.
+    pub value: u32,
+    /// How messages quote it, such as `--ccu 0` or `PARAM_CCU=0`.
+    pub shown: String,
+    /// Where messages point.
+    pub location: Location,
+}
+
+impl CcuArg {
+    /// A count given with `--ccu`.
+    #[must_use]
+    pub fn flag(value: u32) -> Self {
+        Self {
+            value,
+            shown: format!("--ccu {value}"),
+            location: Location::whole("command line `--ccu`"),
+        }
+    }
+}
+
 /// The tier a CCU count runs on, and a note when it is not an exact match.
-pub fn select_tier(ccu: u32) -> Result<(Builtin, Option<Diagnostic>), Diagnostic> {
+pub fn select_tier(ccu: &CcuArg) -> Result<(Builtin, Option<Diagnostic>), Diagnostic> {
     let largest = BUILTINS[BUILTINS.len() - 1].ccu;
-    if ccu == 0 {
+    let shown = &ccu.shown;
+    if ccu.value == 0 {
         return Err(
-            Diagnostic::error("`--ccu 0`: a tenant needs at least one user")
-                .at(Some(Location::whole("command line `--ccu`")))
+            Diagnostic::error(format!("`{shown}`: a tenant needs at least one user"))
+                .at(Some(ccu.location.clone()))
                 .help(format!(
                     "built-in tiers serve 1 to {largest} concurrent users"
                 )),
         );
     }
-    let Some(tier) = BUILTINS.iter().find(|b| b.ccu >= ccu) else {
+    let Some(tier) = BUILTINS.iter().find(|b| b.ccu >= ccu.value) else {
         return Err(Diagnostic::error(format!(
-            "`--ccu {ccu}` is above the largest built-in tier ({largest} CCU)"
+            "`{shown}` is above the largest built-in tier ({largest} CCU)"
         ))
-        .at(Some(Location::whole("command line `--ccu`")))
+        .at(Some(ccu.location.clone()))
         .help(format!(
             "write a custom profile (start from `miniogen profiles --show {largest} > my-profile.toml`, \
-             raise `ccu` and `[sizing]`) and pass it with `--profile my-profile.toml`"
+             raise `ccu` and `[sizing]`) and pass it with `--profile my-profile.toml`, or ask for \
+             {largest} CCU and raise `[sizing]` in the site file"
         )));
     };
-    let note = (tier.ccu != ccu).then(|| {
+    let note = (tier.ccu != ccu.value).then(|| {
         Diagnostic::note(format!(
-            "{ccu} CCU uses the built-in {} CCU tier (the smallest tier that serves it)",
-            tier.ccu
+            "{} CCU uses the built-in {} CCU tier (the smallest tier that serves it)",
+            ccu.value, tier.ccu
         ))
     });
     Ok((*tier, note))
@@ -381,7 +500,7 @@ mod tests {
 
     #[test]
     fn tiers_round_up() {
-        let pick = |n| select_tier(n).map(|(t, note)| (t.ccu, note.is_some()));
+        let pick = |n| select_tier(&CcuArg::flag(n)).map(|(t, note)| (t.ccu, note.is_some()));
         assert_eq!(pick(100).ok(), Some((100, false)));
         assert_eq!(pick(3000).ok(), Some((5000, true)));
         assert_eq!(pick(20000).ok(), Some((20000, false)));

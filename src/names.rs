@@ -11,7 +11,7 @@ use crate::quantity;
 pub type Check = fn(&str) -> Result<(), String>;
 
 /// The custom formats the schemas use: name, what a valid value looks like, and its check.
-pub const FORMATS: [(&str, &str, Check); 18] = [
+pub const FORMATS: [(&str, &str, Check); 19] = [
     (
         "dns-label",
         "a DNS-1123 label such as `matrix-minio`",
@@ -90,6 +90,11 @@ pub const FORMATS: [(&str, &str, Check); 18] = [
         "a region such as `us-east-1`: a letter, then letters, digits, `-` or `_`",
         region,
     ),
+    (
+        "barman-retention",
+        "a retention such as `30d`, `4w` or `6m`",
+        barman_retention,
+    ),
 ];
 
 /// A key of a Secret or ConfigMap, as Kubernetes takes it (`IsConfigMapKey`): at most 253
@@ -129,6 +134,20 @@ pub fn region(name: &str) -> Result<(), String> {
         Some(c) => Err(format!("contains {c:?}")),
         None => Ok(()),
     }
+}
+
+/// A barman retention policy as CloudNativePG takes it: a positive whole number of days,
+/// weeks or months (its CRD's pattern `^[1-9][0-9]*[dwm]$`).
+pub fn barman_retention(text: &str) -> Result<(), String> {
+    let unit = text.chars().last().unwrap_or(' ');
+    let number = &text[..text.len() - unit.len_utf8().min(text.len())];
+    if !matches!(unit, 'd' | 'w' | 'm') {
+        return Err("does not end in `d`, `w` or `m`".into());
+    }
+    if number.is_empty() || number.starts_with('0') || !number.chars().all(|c| c.is_ascii_digit()) {
+        return Err("does not start with a positive whole number".into());
+    }
+    Ok(())
 }
 
 /// What a valid value of `format` looks like, and why `value` is not one; `None` when it is.

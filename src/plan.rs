@@ -8,10 +8,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::access::{self, Admin, Consumer, Iam};
 use crate::credentials;
 use crate::decode::Spec;
 use crate::digest;
 use crate::erasure::Layout;
+use crate::outputs::{self, Outputs};
 use crate::quantity;
 use crate::spec::{MetricsAuth, RemoteKey, ResourceList, SecretsMode, Site, StoreKind};
 
@@ -52,8 +54,16 @@ pub struct Plan {
     pub s3: Endpoint,
     /// The configuration Secret's `config.env` entries, in file order.
     pub config_env: Vec<EnvEntry>,
-    /// The application users.
-    pub users: Vec<User>,
+    /// Who uses the tenant: one MinIO user, Secret and policy each.
+    pub consumers: Vec<Consumer>,
+    /// The administrator user, when the site asks for one.
+    pub admin: Option<Admin>,
+    /// The MinIOJob that creates the consumers' users and policies.
+    pub iam: Iam,
+    /// What Synapse and CloudNativePG are given to reach their buckets.
+    pub outputs: Outputs,
+    /// Objects the outputs reference that miniogen does not generate, besides the Secrets.
+    pub prerequisites: Vec<Prerequisite>,
     /// Buckets the operator creates.
     pub buckets: Vec<Bucket>,
     /// The ServiceMonitor, when enabled.
@@ -90,6 +100,9 @@ pub struct Tenant {
     pub tls: bool,
     /// The configuration Secret.
     pub config_secret: String,
+    /// Secrets of the users the operator creates (with `consoleAdmin`): the administrator's
+    /// only, never a consumer's.
+    pub users: Vec<String>,
     /// Labels put on the S3 service through `serviceMetadata`.
     pub service_labels: BTreeMap<String, String>,
     /// `MINIO_STORAGE_CLASS_STANDARD`.
@@ -268,11 +281,11 @@ pub struct SecretObject {
     /// Its name.
     pub name: String,
     /// What references it, for `miniogen secrets`.
-    pub used_by: &'static str,
+    pub used_by: String,
     /// `app.kubernetes.io/component`.
     pub component: &'static str,
-    /// The consumer of a user's keys.
-    pub consumer: Option<&'static str>,
+    /// The consumer of a user's keys (`admin` for the administrator).
+    pub consumer: Option<String>,
     /// Its keys, in order.
     pub keys: Vec<SecretKey>,
     /// The credentials its keys hold, to fetch from the store.
@@ -306,15 +319,17 @@ pub enum KeyValue {
     ConfigEnv,
 }
 
-/// An application user.
+/// An object the outputs reference that someone else creates.
 #[derive(Debug, Clone, Serialize)]
-pub struct User {
-    /// What it is for: `synapse`, `cnpg`, `rclone`.
-    pub role: &'static str,
-    /// MinIO access key.
-    pub access_key: String,
-    /// The Secret holding `CONSOLE_ACCESS_KEY` and `CONSOLE_SECRET_KEY`.
-    pub secret: String,
+pub struct Prerequisite {
+    /// `ConfigMap` or `Secret`.
+    pub kind: &'static str,
+    /// Its name.
+    pub name: String,
+    /// The key referenced.
+    pub key: String,
+    /// Who creates it and what it holds.
+    pub why: String,
 }
 
 /// A bucket.
@@ -444,15 +459,19 @@ pub fn plan(spec: &Spec) -> Plan {
     }
     let s3 = endpoint(site.tenant.tls, &site.namespace);
     let config_env = config_env(spec);
-    let users = users(site);
+    let consumers = access::consumers(site);
+    let admin = access::admin(site);
+    let iam = access::iam(site, &consumers);
+    let outputs = outputs::outputs(site, &s3);
+    let prerequisites = prerequisites(site, &outputs);
     let monitor = site.prometheus.enabled.then(|| monitor(site, &labels, &s3));
     let rclone = site.rclone.enabled.then(|| rclone(site, &s3));
     let secrets = secrets(
         site,
         &config_env,
-        &users,
+        &consumers,
+        admin.as_ref(),
         monitor.as_ref(),
-        rclone.is_some(),
     );
     let capacity = capacity(&pools);
     let config_checksum = digest::sha256(&serde_json::to_string(&config_env).unwrap_or_default());
@@ -470,6 +489,7 @@ pub fn plan(spec: &Spec) -> Plan {
             image: site.tenant.image.clone(),
             tls: site.tenant.tls,
             config_secret: site.tenant.config_secret.clone(),
+            users: admin.iter().map(|a| a.secret.clone()).collect(),
             service_labels: BTreeMap::from([(SCRAPE_LABEL.to_string(), "s3".to_string())]),
             storage_class_standard: format!("EC:{}", spec.sizing.parity),
             pod_annotations: BTreeMap::from([(CONFIG_CHECKSUM.to_string(), config_checksum)]),
@@ -478,21 +498,66 @@ pub fn plan(spec: &Spec) -> Plan {
         capacity,
         s3,
         config_env,
-        users,
-        buckets: site
-            .buckets
-            .iter()
-            .map(|b| Bucket {
-                name: b.name.clone(),
-                region: b.region.clone(),
-                object_lock: b.object_lock,
-            })
-            .collect(),
+        consumers,
+        admin,
+        iam,
+        outputs,
+        prerequisites,
+        buckets: buckets(site),
         monitor,
         rclone,
         secrets,
         provenance: provenance(spec),
     }
+}
+
+/// With TLS on, clients verify the tenant's certificate with the CA that signed it: Kubernetes
+/// puts `kube-root-ca.crt` in every namespace (another name is yours to create), and
+/// CloudNativePG reads it from a Secret you create.
+fn prerequisites(site: &Site, outputs: &Outputs) -> Vec<Prerequisite> {
+    if !site.tenant.tls {
+        return Vec::new();
+    }
+    let ca = &site.tenant.ca_config_map;
+    let mut out = vec![Prerequisite {
+        kind: "ConfigMap",
+        name: ca.clone(),
+        key: outputs::CA_KEY.into(),
+        why: if ca == "kube-root-ca.crt" {
+            "Kubernetes creates it in every namespace: the cluster CA, which signs the operator's certificates".into()
+        } else {
+            "yours: the CA that signed the tenant's certificate".into()
+        },
+    }];
+    if let Some(secret) = outputs
+        .cnpg
+        .ca_secret
+        .as_ref()
+        .filter(|_| outputs.cnpg.fragments || outputs.cnpg.object_store_in_manifests)
+    {
+        out.push(Prerequisite {
+            kind: "Secret",
+            name: secret.clone(),
+            key: outputs::CA_KEY.into(),
+            why: format!(
+                "yours, for CloudNativePG's `endpointCA`: the same CA as ConfigMap `{ca}`, such as \
+                 `kubectl create secret generic {secret} --from-file=ca.crt=<(kubectl get configmap \
+                 {ca} -o jsonpath='{{.data.ca\\.crt}}')`"
+            ),
+        });
+    }
+    out
+}
+
+fn buckets(site: &Site) -> Vec<Bucket> {
+    site.buckets
+        .iter()
+        .map(|b| Bucket {
+            name: b.name.clone(),
+            region: b.region.clone(),
+            object_lock: b.object_lock,
+        })
+        .collect()
 }
 
 /// The tier and a hash of the normalized inputs: the effective configuration after layering and
@@ -595,21 +660,6 @@ fn config_env(spec: &Spec) -> Vec<EnvEntry> {
     entries
 }
 
-fn users(site: &Site) -> Vec<User> {
-    [
-        ("synapse", &site.users.synapse),
-        ("cnpg", &site.users.cnpg),
-        ("rclone", &site.users.rclone),
-    ]
-    .into_iter()
-    .map(|(role, u)| User {
-        role,
-        access_key: u.access_key.clone(),
-        secret: u.secret.clone(),
-    })
-    .collect()
-}
-
 /// The `config.env` variable holding the root password.
 pub const ROOT_PASSWORD: &str = "MINIO_ROOT_PASSWORD";
 /// The user Secret key holding the access key.
@@ -642,17 +692,56 @@ fn credential(
     }
 }
 
+/// The Secret of one MinIO user: its access key as it is, its secret key a credential.
+fn user_secret(
+    site: &Site,
+    name: &str,
+    access_key: &str,
+    secret: &str,
+    remote: Option<&RemoteKey>,
+) -> SecretObject {
+    let secret_key = credential(
+        site,
+        secret,
+        SECRET_KEY,
+        remote,
+        "secret_key",
+        CredentialKind::Password,
+    );
+    SecretObject {
+        name: secret.to_string(),
+        used_by: String::new(),
+        component: "credentials",
+        consumer: Some(name.to_string()),
+        keys: vec![
+            SecretKey {
+                name: ACCESS_KEY.into(),
+                value: KeyValue::Literal {
+                    text: access_key.to_string(),
+                },
+            },
+            SecretKey {
+                name: SECRET_KEY.into(),
+                value: KeyValue::Credential {
+                    credential: secret_key.clone(),
+                },
+            },
+        ],
+        credentials: vec![secret_key],
+    }
+}
+
 fn secrets(
     site: &Site,
     config_env: &[EnvEntry],
-    users: &[User],
+    consumers: &[Consumer],
+    admin: Option<&Admin>,
     monitor: Option<&Monitor>,
-    sync: bool,
 ) -> Secrets {
     let s = &site.secrets;
     let mut objects = vec![SecretObject {
         name: site.tenant.config_secret.clone(),
-        used_by: "Tenant `spec.configuration`",
+        used_by: "Tenant `spec.configuration`".into(),
         component: "configuration",
         consumer: None,
         keys: vec![SecretKey {
@@ -664,45 +753,32 @@ fn secrets(
             .filter_map(|e| e.credential.clone())
             .collect(),
     }];
-    for user in users {
-        let remote = match user.role {
-            "synapse" => &s.remote_keys.synapse,
-            "cnpg" => &s.remote_keys.cnpg,
-            _ => &s.remote_keys.rclone,
-        };
-        let secret_key = credential(
+    for c in consumers {
+        let mut object = user_secret(
             site,
-            &user.secret,
-            SECRET_KEY,
-            remote.as_ref(),
-            "secret_key",
-            CredentialKind::Password,
+            &c.name,
+            &c.access_key,
+            &c.secret,
+            c.remote_key.as_ref(),
         );
-        objects.push(SecretObject {
-            name: user.secret.clone(),
-            used_by: if user.role == "rclone" && sync {
-                "Tenant `spec.users`, rclone CronJob"
-            } else {
-                "Tenant `spec.users`"
-            },
-            component: "credentials",
-            consumer: Some(user.role),
-            keys: vec![
-                SecretKey {
-                    name: ACCESS_KEY.into(),
-                    value: KeyValue::Literal {
-                        text: user.access_key.clone(),
-                    },
-                },
-                SecretKey {
-                    name: SECRET_KEY.into(),
-                    value: KeyValue::Credential {
-                        credential: secret_key.clone(),
-                    },
-                },
-            ],
-            credentials: vec![secret_key],
-        });
+        object.used_by = if c.name == "rclone" {
+            "the IAM MinIOJob (creates the user), rclone CronJob".into()
+        } else {
+            format!("the IAM MinIOJob (creates the user), {}", c.description)
+        };
+        objects.push(object);
+    }
+    if let Some(a) = admin {
+        let mut object = user_secret(
+            site,
+            "admin",
+            &a.access_key,
+            &a.secret,
+            a.remote_key.as_ref(),
+        );
+        object.used_by =
+            "Tenant `spec.users` (the administrator, with `consoleAdmin`; no consumer)".into();
+        objects.push(object);
     }
     if let Some((secret, key)) = monitor.and_then(|m| m.bearer.as_ref()) {
         let token = credential(
@@ -719,9 +795,9 @@ fn secrets(
         );
         objects.push(SecretObject {
             name: secret.clone(),
-            used_by: "ServiceMonitor `authorization.credentials`",
+            used_by: "ServiceMonitor `authorization.credentials`".into(),
             component: "monitoring",
-            consumer: Some("prometheus"),
+            consumer: Some("prometheus".into()),
             keys: vec![SecretKey {
                 name: key.clone(),
                 value: KeyValue::Credential {
@@ -777,7 +853,7 @@ fn rclone(site: &Site, s3: &Endpoint) -> Rclone {
     let remote = |name: &str| Remote {
         name: name.to_string(),
         endpoint: s3.url.clone(),
-        secret: site.users.rclone.secret.clone(),
+        secret: site.users.rclone().secret,
         // rclone reads `RCLONE_CONFIG_<REMOTE>_<OPTION>`, upper-casing the remote name but
         // keeping its dashes (fs.ConfigToEnv since rclone 1.6x; checked against 1.75).
         access_key_env: format!("RCLONE_CONFIG_{}_ACCESS_KEY_ID", name.to_uppercase()),

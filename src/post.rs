@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 use thiserror::Error;
 
-use crate::render::Rendered;
+use crate::render::{Rendered, RenderedFragment};
 
 /// kustomize's `orderFirst` (api/resid/gvk.go): these kinds come first, in this order.
 const ORDER_FIRST: [&str; 22] = [
@@ -120,6 +120,43 @@ pub fn assemble(
     }
     manifests.sort_by_key(sort_key);
     Ok(manifests)
+}
+
+/// A consumer fragment, read back: a YAML mapping a consumer merges into its own configuration.
+/// Never a Kubernetes object, never in the stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fragment {
+    /// Its file name inside the fragment folder.
+    pub file: &'static str,
+    /// Where it goes.
+    pub purpose: &'static str,
+    /// Its content.
+    pub value: Value,
+}
+
+/// Parses each rendered fragment back; each must be one mapping without `kind`, so that no
+/// tool can take it for an object to apply.
+pub fn fragments(rendered: &[RenderedFragment]) -> Result<Vec<Fragment>, PostError> {
+    rendered
+        .iter()
+        .map(|r| {
+            let fail = |message: String| PostError {
+                template: r.file.into(),
+                message,
+            };
+            let value: Value = serde_saphyr::from_str(&r.text).map_err(|e| fail(e.to_string()))?;
+            if !value.is_object() || value.get("kind").is_some() {
+                return Err(fail(
+                    "a fragment must be a mapping that is not an object".into(),
+                ));
+            }
+            Ok(Fragment {
+                file: r.file,
+                purpose: r.purpose,
+                value,
+            })
+        })
+        .collect()
 }
 
 fn annotate(object: &mut Value, annotations: &BTreeMap<String, String>) {

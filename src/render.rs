@@ -8,10 +8,10 @@
 //! templates as plain strings. Credential values enter only through the `credential()`
 //! function, from `credentials::Values`, and only while rendering.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use minijinja::value::Value;
-use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior};
+use minijinja::value::{Object, Value};
+use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehavior};
 use thiserror::Error as ThisError;
 
 use crate::credentials::{self, MasterKey, Values};
@@ -19,7 +19,7 @@ use crate::plan::{CredentialRef, Plan};
 use crate::spec::SecretsMode;
 
 /// Templates that each produce one or more Kubernetes documents.
-const MANIFESTS: [(&str, &str); 6] = [
+const MANIFESTS: [(&str, &str); 8] = [
     (
         "secrets.yaml.j2",
         include_str!("../templates/secrets.yaml.j2"),
@@ -44,7 +44,43 @@ const MANIFESTS: [(&str, &str); 6] = [
         "rclone.yaml.j2",
         include_str!("../templates/rclone.yaml.j2"),
     ),
+    ("iam.yaml.j2", include_str!("../templates/iam.yaml.j2")),
+    (
+        "consumers.yaml.j2",
+        include_str!("../templates/consumers.yaml.j2"),
+    ),
 ];
+
+/// Templates of the consumer fragments, files written beside the manifests (see `outputs`).
+const FRAGMENTS: [(&str, &str); 4] = [
+    (
+        "synapse-media-storage.yaml.j2",
+        include_str!("../templates/consumers/synapse-media-storage.yaml.j2"),
+    ),
+    (
+        "synapse-pod.yaml.j2",
+        include_str!("../templates/consumers/synapse-pod.yaml.j2"),
+    ),
+    (
+        "cnpg-plugin.yaml.j2",
+        include_str!("../templates/consumers/cnpg-plugin.yaml.j2"),
+    ),
+    (
+        "cnpg-barman-object-store.yaml.j2",
+        include_str!("../templates/consumers/cnpg-barman-object-store.yaml.j2"),
+    ),
+];
+
+/// A consumer fragment's text.
+#[derive(Debug, Clone)]
+pub struct RenderedFragment {
+    /// Its file name inside the fragment folder.
+    pub file: &'static str,
+    /// Where it goes, for the comment that opens it.
+    pub purpose: &'static str,
+    /// Its YAML.
+    pub text: String,
+}
 
 /// Templates that produce the text of a file carried inside a manifest.
 const FILES: [(&str, &str); 2] = [
@@ -74,7 +110,44 @@ pub struct RenderError {
     pub message: String,
 }
 
-fn environment(values: Values) -> Result<Environment<'static>, RenderError> {
+/// The name under which a render's credential values reach `credential()` and
+/// `template_literal`: an opaque object, not data a template could print.
+const VALUES: &str = "__miniogen_values";
+
+/// One render's credential values, as a template object.
+#[derive(Debug)]
+struct ValuesObject(Values);
+
+impl Object for ValuesObject {}
+
+/// The credential values of the render `state` belongs to.
+fn values(state: &State<'_, '_>) -> Result<Arc<ValuesObject>, Error> {
+    state
+        .lookup(VALUES)
+        .and_then(|v| v.downcast_object::<ValuesObject>())
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidOperation,
+                "no credential values to render with",
+            )
+        })
+}
+
+/// Every template, compiled once per process on first use: a fleet renders the same templates
+/// once per environment. What differs between renders (the credential values) comes in through
+/// the render's context, under `VALUES`.
+fn environment() -> Result<&'static Environment<'static>, RenderError> {
+    static ENVIRONMENT: OnceLock<Result<Environment<'static>, RenderError>> = OnceLock::new();
+    ENVIRONMENT
+        .get_or_init(compile_templates)
+        .as_ref()
+        .map_err(|e| RenderError {
+            template: e.template.clone(),
+            message: e.message.clone(),
+        })
+}
+
+fn compile_templates() -> Result<Environment<'static>, RenderError> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     let syntax = minijinja::syntax::SyntaxConfig::builder()
@@ -95,18 +168,17 @@ fn environment(values: Values) -> Result<Environment<'static>, RenderError> {
     env.add_filter("component", component);
     env.add_filter("env_value", env_value);
     env.add_filter("ini_value", ini_value);
-    let external = values.mode == SecretsMode::ExternalSecrets;
-    env.add_filter("template_literal", move |text: &str| {
-        if external {
+    env.add_filter("template_literal", |state: &State<'_, '_>, text: &str| {
+        Ok::<_, Error>(if values(state)?.0.mode == SecretsMode::ExternalSecrets {
             credentials::go_template_literal(text)
         } else {
             text.to_string()
-        }
+        })
     });
-    env.add_function("credential", move |reference: &Value| {
-        credential(&values, reference)
+    env.add_function("credential", |state: &State<'_, '_>, reference: &Value| {
+        credential(&values(state)?.0, reference)
     });
-    for (name, source) in MANIFESTS.iter().chain(FILES.iter()) {
+    for (name, source) in MANIFESTS.iter().chain(FILES.iter()).chain(FRAGMENTS.iter()) {
         env.add_template(name, source).map_err(|e| RenderError {
             template: (*name).into(),
             message: e.to_string(),
@@ -178,7 +250,7 @@ pub fn render(plan: &Plan, key: Option<&MasterKey>) -> Result<Vec<Rendered>, Ren
         rotation: plan.secrets.rotation,
         vault_path_prefix: plan.secrets.vault_path_prefix.clone(),
     };
-    let env = environment(values)?;
+    let env = environment()?;
     let failed = |template: &str| {
         let template = template.to_string();
         move |e: Error| RenderError {
@@ -186,7 +258,10 @@ pub fn render(plan: &Plan, key: Option<&MasterKey>) -> Result<Vec<Rendered>, Ren
             message: format!("{e:#}"),
         }
     };
-    let base = Value::from(minijinja::value::Serde(plan));
+    let base = minijinja::context! {
+        __miniogen_values => Value::from_object(ValuesObject(values)),
+        ..Value::from(minijinja::value::Serde(plan))
+    };
     let file = |name: &str| -> Result<String, RenderError> {
         env.get_template(name)
             .and_then(|t| t.render(&base))
@@ -202,9 +277,24 @@ pub fn render(plan: &Plan, key: Option<&MasterKey>) -> Result<Vec<Rendered>, Ren
     } else {
         String::new()
     };
+    let synapse_config_text = if plan.outputs.synapse.is_some() {
+        // Written out again by the YAML writer, so that the mounted file reads as the fragment
+        // file does, not as the escaped template output.
+        let text = file("synapse-media-storage.yaml.j2")?;
+        serde_saphyr::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| serde_saphyr::to_string(&v).ok())
+            .ok_or_else(|| RenderError {
+                template: "synapse-media-storage.yaml.j2".into(),
+                message: "does not read back as YAML".into(),
+            })?
+    } else {
+        String::new()
+    };
     let ctx = minijinja::context! {
         config_env_text,
         rclone_conf_text,
+        synapse_config_text,
         ..base
     };
     MANIFESTS
@@ -216,6 +306,42 @@ pub fn render(plan: &Plan, key: Option<&MasterKey>) -> Result<Vec<Rendered>, Ren
                 .map_err(failed(name))?;
             Ok(Rendered {
                 template: name,
+                text,
+            })
+        })
+        .collect()
+}
+
+/// Renders the consumer fragments the plan lists. They hold Secret references, never a
+/// credential, so no secrets mode changes them.
+pub fn fragments(plan: &Plan) -> Result<Vec<RenderedFragment>, RenderError> {
+    let values = Values {
+        mode: plan.secrets.mode,
+        key: None,
+        namespace: plan.namespace.clone(),
+        tenant: plan.tenant.name.clone(),
+        rotation: plan.secrets.rotation,
+        vault_path_prefix: plan.secrets.vault_path_prefix.clone(),
+    };
+    let env = environment()?;
+    let base = minijinja::context! {
+        __miniogen_values => Value::from_object(ValuesObject(values)),
+        ..Value::from(minijinja::value::Serde(plan))
+    };
+    plan.outputs
+        .fragments
+        .iter()
+        .map(|f| {
+            let text = env
+                .get_template(f.template)
+                .and_then(|t| t.render(&base))
+                .map_err(|e| RenderError {
+                    template: f.template.into(),
+                    message: format!("{e:#}"),
+                })?;
+            Ok(RenderedFragment {
+                file: f.file,
+                purpose: f.purpose,
                 text,
             })
         })
@@ -248,7 +374,9 @@ mod tests {
         use crate::decode::{Inputs, decode};
         use crate::load::{BUILTINS, builtin_document};
         let inputs = Inputs {
-            profile: builtin_document(BUILTINS[2]).unwrap_or_else(|e| panic!("{e}")),
+            profile: builtin_document(BUILTINS[2])
+                .unwrap_or_else(|e| panic!("{e}"))
+                .into(),
             site: None,
             sets: Vec::new(),
             requested_ccu: None,
@@ -283,7 +411,7 @@ mod tests {
             for m in &manifests {
                 assert_eq!(m.namespace, text, "{} {}", m.kind, m.name);
             }
-            assert_eq!(manifests.len(), 9, "{text:?} added or removed objects");
+            assert_eq!(manifests.len(), 13, "{text:?} added or removed objects");
             let stream = crate::sink::stream(&manifests).unwrap_or_else(|e| panic!("{e}"));
             let back: Vec<serde_json::Value> =
                 serde_saphyr::from_multiple(&stream).unwrap_or_else(|e| panic!("{text:?}: {e}"));

@@ -121,7 +121,125 @@ pub fn plan_table(plan: &Plan) -> String {
     if let Some(why) = &plan.capacity.correction {
         let _ = writeln!(out, "  correction           {why}");
     }
+    consumers(&mut out, plan);
     out
+}
+
+/// Each consumer with its identity, its buckets and the actions it may take in each; then the
+/// administrator and the job that applies it all.
+fn consumers(out: &mut String, plan: &Plan) {
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "consumers (each its own MinIO user and policy; none is in the Tenant's `spec.users`, none has `consoleAdmin`)"
+    );
+    for c in &plan.consumers {
+        let _ = writeln!(
+            out,
+            "  {:<20} {}: user `{}` (Secret `{}`), policy `{}`",
+            c.name, c.description, c.access_key, c.secret, c.policy.name
+        );
+        for g in &c.policy.grants {
+            let _ = writeln!(
+                out,
+                "    {:<18} {}: {} on the bucket; {} on its objects",
+                g.bucket,
+                g.access.name(),
+                g.bucket_actions.join(", "),
+                g.object_actions.join(", ")
+            );
+        }
+        let _ = writeln!(
+            out,
+            "    {:<18} {} (service `minio` port {} `{}`) through {}",
+            "reaches",
+            plan.s3.url,
+            plan.s3.port,
+            plan.s3.port_name,
+            wiring(plan, &c.name)
+        );
+    }
+    for p in &plan.prerequisites {
+        let _ = writeln!(
+            out,
+            "  {:<20} {} `{}` key `{}`: {}",
+            "needs", p.kind, p.name, p.key, p.why
+        );
+    }
+    match &plan.admin {
+        Some(a) => {
+            let _ = writeln!(
+                out,
+                "  {:<20} user `{}` (Secret `{}`) in the Tenant's `spec.users`, so `{}` over the whole tenant: for people, no consumer",
+                "administrator", a.access_key, a.secret, a.policy
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "  {:<20} none (`[admin]` adds one, separate from every consumer)",
+                "administrator"
+            );
+        }
+    }
+    let iam = &plan.iam;
+    let _ = writeln!(
+        out,
+        "  {:<20} MinIOJob `{}` as ServiceAccount `{}`, granted `{}` by PolicyBinding `{}` (needs the operator's STS)",
+        "applied by",
+        iam.job,
+        iam.service_account,
+        iam.job_policies.join("`, `"),
+        iam.policy_binding
+    );
+}
+
+/// Where a consumer's settings come from: the outputs miniogen writes for it.
+fn wiring(plan: &Plan, consumer: &str) -> String {
+    let dir = crate::outputs::FRAGMENT_DIR;
+    let files = |c: &str| -> Vec<String> {
+        plan.outputs
+            .fragments
+            .iter()
+            .filter(|f| f.consumer == c)
+            .map(|f| format!("`{dir}/{}`", f.file))
+            .collect()
+    };
+    let mut parts = Vec::new();
+    match consumer {
+        "synapse" => {
+            if let Some(cm) = plan
+                .outputs
+                .synapse
+                .as_ref()
+                .and_then(|s| s.config_map.as_ref())
+            {
+                parts.push(format!("ConfigMap `{cm}`"));
+            }
+            parts.extend(files("synapse"));
+        }
+        "cnpg" => {
+            let cnpg = &plan.outputs.cnpg;
+            if cnpg.object_store_in_manifests {
+                parts.push(format!("ObjectStore `{}`", cnpg.object_store));
+            }
+            parts.extend(files("cnpg"));
+        }
+        "rclone" => {
+            if let Some(r) = &plan.rclone {
+                parts.push(format!(
+                    "ConfigMap `{}` and CronJob `{}`",
+                    r.config_map, r.name
+                ));
+            }
+        }
+        _ => {}
+    }
+    if parts.is_empty() {
+        "its Secret's keys; you give it the endpoint".into()
+    } else {
+        parts.join(", ")
+    }
 }
 
 /// The plan as JSON, for scripts.
@@ -200,7 +318,19 @@ pub fn secrets_table(plan: &Plan) -> String {
             }
         }
     }
+    prerequisites(&mut out, plan);
     out
+}
+
+/// The Secrets and `ConfigMap`s that consumers reference and nobody generates, such as a CA.
+fn prerequisites(out: &mut String, plan: &Plan) {
+    for p in &plan.prerequisites {
+        let _ = writeln!(
+            out,
+            "\n{} `{}` in namespace `{}`, not a credential\n  {:<20} {}",
+            p.kind, p.name, plan.namespace, p.key, p.why
+        );
+    }
 }
 
 fn store_kind(kind: StoreKind) -> &'static str {
@@ -245,6 +375,7 @@ pub fn secrets_json(plan: &Plan) -> String {
         "mode": plan.secrets.source,
         "namespace": plan.namespace,
         "secrets": plan.secrets.objects,
+        "prerequisites": plan.prerequisites,
     });
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');

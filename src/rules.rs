@@ -5,8 +5,9 @@
 //! stage through the formats in `names`; the rules here see values that already parse. Every
 //! rule runs, so the user sees all problems at once. The arithmetic lives in `erasure`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
+use crate::access;
 use crate::decode::{Locator, Spec};
 use crate::diag::{Diagnostic, did_you_mean};
 use crate::erasure::{Layout, LayoutError};
@@ -23,6 +24,8 @@ pub fn check(spec: &Spec, at: &Locator<'_>) -> Vec<Diagnostic> {
     resources(spec, at, &mut out);
     buckets(spec, at, &mut out);
     users(spec, at, &mut out);
+    consumers(spec, at, &mut out);
+    job_names(spec, at, &mut out);
     prometheus(spec, at, &mut out);
     rclone(spec, at, &mut out);
     out
@@ -145,33 +148,208 @@ fn buckets(spec: &Spec, at: &Locator<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// One identity of the site file: where it is written, its access key and its Secret.
+struct SiteIdentity<'a> {
+    pointer: String,
+    /// The consumer's name; `None` for the administrator.
+    consumer: Option<&'a str>,
+    what: String,
+    access_key: String,
+    secret: String,
+}
+
+fn identities(spec: &Spec) -> Vec<SiteIdentity<'_>> {
+    let site = &spec.site;
+    let u = &site.users;
+    let mut built_in = vec![("synapse", u.synapse()), ("cnpg", u.cnpg())];
+    if site.rclone.enabled {
+        built_in.push(("rclone", u.rclone()));
+    }
+    let mut ids: Vec<SiteIdentity<'_>> = built_in
+        .into_iter()
+        .map(|(name, id)| SiteIdentity {
+            pointer: format!("/users/{name}"),
+            consumer: Some(name),
+            what: format!("consumer `{name}` (`[users.{name}]`)"),
+            access_key: id.access_key,
+            secret: id.secret,
+        })
+        .collect();
+    for (name, c) in &site.consumers {
+        ids.push(SiteIdentity {
+            pointer: format!("/consumers/{}", escape_pointer(name)),
+            consumer: Some(name),
+            what: format!("consumer `{name}` (`[consumers.{name}]`)"),
+            access_key: c.access_key.clone(),
+            secret: c.secret.clone(),
+        });
+    }
+    if let Some(a) = &site.admin {
+        ids.push(SiteIdentity {
+            pointer: "/admin".into(),
+            consumer: None,
+            what: "the administrator (`[admin]`)".into(),
+            access_key: a.access_key.clone(),
+            secret: a.secret.clone(),
+        });
+    }
+    ids
+}
+
+/// No two identities share an access key or a Secret: each consumer is scoped and rotated
+/// alone, and the administrator is nobody's consumer.
 fn users(spec: &Spec, at: &Locator<'_>, out: &mut Vec<Diagnostic>) {
     let site = &spec.site;
-    let users = [
-        ("synapse", &site.users.synapse),
-        ("cnpg", &site.users.cnpg),
-        ("rclone", &site.users.rclone),
-    ];
-    let mut keys = BTreeSet::from([site.tenant.root_user.as_str()]);
-    let mut secrets = BTreeSet::from([site.tenant.config_secret.as_str()]);
-    for (role, user) in users {
-        if !keys.insert(&user.access_key) {
+    let mut keys = BTreeMap::from([(
+        site.tenant.root_user.clone(),
+        "the root user (`tenant.root_user`)".to_string(),
+    )]);
+    let mut secrets = BTreeMap::from([(
+        site.tenant.config_secret.clone(),
+        "the configuration (`tenant.config_secret`)".to_string(),
+    )]);
+    for id in identities(spec) {
+        if let Some(owner) = keys.get(&id.access_key) {
             out.push(
                 at.error(
-                    &format!("/users/{role}/access_key"),
-                    format!("access key `{}` is already used by another identity", user.access_key),
+                    &format!("{}/access_key", id.pointer),
+                    format!(
+                        "access key `{}` of {} is already the identity of {owner}",
+                        id.access_key, id.what
+                    ),
                 )
                 .help("give every consumer its own MinIO user so that each can be scoped and rotated alone"),
             );
+        } else {
+            keys.insert(id.access_key.clone(), id.what.clone());
         }
-        if !secrets.insert(&user.secret) {
-            out.push(at.error(
-                &format!("/users/{role}/secret"),
-                format!(
-                    "Secret `{}` is already used by another identity",
-                    user.secret
-                ),
+        if let Some(owner) = secrets.get(&id.secret) {
+            out.push(
+                at.error(
+                    &format!("{}/secret", id.pointer),
+                    format!(
+                        "Secret `{}` of {} already holds the keys of {owner}",
+                        id.secret, id.what
+                    ),
+                )
+                .help("give every identity a Secret of its own"),
+            );
+        } else {
+            secrets.insert(id.secret.clone(), id.what.clone());
+        }
+    }
+}
+
+/// Every bucket a consumer is granted exists, and every consumer added by the site is granted
+/// one and named so that policies and Jobs can carry its name.
+fn consumers(spec: &Spec, at: &Locator<'_>, out: &mut Vec<Diagnostic>) {
+    let site = &spec.site;
+    let names: Vec<&str> = site.buckets.iter().map(|b| b.name.as_str()).collect();
+    let unknown = |pointer: &str, bucket: &str, whose: &str| {
+        let d = at.error(
+            pointer,
+            format!("{whose} bucket `{bucket}` is not one of the tenant's buckets"),
+        );
+        match did_you_mean(bucket, names.iter().copied()) {
+            Some(s) => d.help(format!("did you mean `{s}`?")),
+            None => d.help(format!(
+                "add it to `buckets`, which has: {}",
+                names.join(", ")
+            )),
+        }
+    };
+    for (name, id) in [
+        ("synapse", site.users.synapse()),
+        ("cnpg", site.users.cnpg()),
+    ] {
+        let bucket = id.bucket.unwrap_or_default();
+        let pointer = format!("/users/{name}/bucket");
+        if names.contains(&bucket.as_str()) {
+            continue;
+        }
+        if at.find(&pointer).is_some() {
+            out.push(unknown(&pointer, &bucket, &format!("consumer `{name}`")));
+        } else {
+            out.push(
+                at.error(
+                    "/buckets",
+                    format!(
+                        "consumer `{name}` uses bucket `{bucket}` (the default of \
+                         `users.{name}.bucket`), which is not one of the tenant's buckets"
+                    ),
+                )
+                .help(format!(
+                    "add `{bucket}` to `buckets`, or set `users.{name}.bucket` to one of: {}",
+                    names.join(", ")
+                )),
+            );
+        }
+    }
+    for (name, c) in &site.consumers {
+        let pointer = format!("/consumers/{}", escape_pointer(name));
+        if access::BUILT_IN.contains(&name.as_str()) {
+            out.push(
+                at.error(&pointer, format!("`{name}` is a built-in consumer"))
+                    .help(format!("set its identity under `[users.{name}]`, or give this consumer another name")),
+            );
+        } else if let Err(why) = names::dns_label(name) {
+            out.push(at.error(&pointer, format!("consumer name `{name}` {why}")).help(
+                "name consumers like Kubernetes objects, such as `loki`: the name is part of \
+                 its policy and Job names",
             ));
+        }
+        if c.buckets.is_empty() {
+            out.push(
+                at.error(
+                    &format!("{pointer}/buckets"),
+                    format!("consumer `{name}` is granted no bucket"),
+                )
+                .help("grant it what it needs, such as `buckets = { loki-chunks = \"read-write-delete\" }`"),
+            );
+        }
+        for bucket in c.buckets.keys() {
+            if !names.contains(&bucket.as_str()) {
+                out.push(unknown(
+                    &format!("{pointer}/buckets/{}", escape_pointer(bucket)),
+                    bucket,
+                    &format!("consumer `{name}`"),
+                ));
+            }
+        }
+    }
+}
+
+/// The MinIOJob's Job names fit Kubernetes' limit.
+fn job_names(spec: &Spec, at: &Locator<'_>, out: &mut Vec<Diagnostic>) {
+    let site = &spec.site;
+    let job = access::job_name(&site.tenant.name, "00000000");
+    let mut tenant_reported = false;
+    for id in identities(spec) {
+        let Some(name) = id.consumer else {
+            continue;
+        };
+        let longest = format!("{job}-{}", access::command_names(name)[2]);
+        if longest.len() > access::MAX_JOB_NAME {
+            let pointer = if id.pointer.starts_with("/users/") {
+                if tenant_reported {
+                    continue;
+                }
+                tenant_reported = true;
+                "/tenant/name".to_string()
+            } else {
+                id.pointer.clone()
+            };
+            out.push(
+                at.error(
+                    &pointer,
+                    format!(
+                        "the MinIOJob's Job for consumer `{name}` would be named `{longest}`, longer \
+                         than the {} characters Kubernetes allows",
+                        access::MAX_JOB_NAME
+                    ),
+                )
+                .help("shorten the tenant's or the consumer's name"),
+            );
         }
     }
 }
@@ -199,14 +377,9 @@ fn prometheus(spec: &Spec, at: &Locator<'_>, out: &mut Vec<Diagnostic>) {
         ));
     }
     if let (MetricsAuth::Bearer, Some(name)) = (p.auth, &p.bearer_token_secret) {
-        let site = &spec.site;
-        let taken = [
-            &site.tenant.config_secret,
-            &site.users.synapse.secret,
-            &site.users.cnpg.secret,
-            &site.users.rclone.secret,
-        ];
-        if taken.contains(&name) {
+        let taken = identities(spec).iter().any(|id| &id.secret == name)
+            || *name == spec.site.tenant.config_secret;
+        if taken {
             out.push(
                 at.error(
                     "/prometheus/bearer_token_secret",
@@ -275,7 +448,9 @@ mod tests {
 
     fn run(tier: usize, sets: &[&str]) -> Vec<Diagnostic> {
         let inputs = Inputs {
-            profile: builtin_document(BUILTINS[tier]).unwrap_or_else(|e| panic!("{e}")),
+            profile: builtin_document(BUILTINS[tier])
+                .unwrap_or_else(|e| panic!("{e}"))
+                .into(),
             site: None,
             sets: sets
                 .iter()
@@ -332,7 +507,9 @@ mod tests {
     #[test]
     fn broken_values_are_all_reported_by_the_schema_stage() {
         let inputs = Inputs {
-            profile: builtin_document(BUILTINS[2]).unwrap_or_else(|e| panic!("{e}")),
+            profile: builtin_document(BUILTINS[2])
+                .unwrap_or_else(|e| panic!("{e}"))
+                .into(),
             site: None,
             sets: [
                 "namespace=Matrix",

@@ -5,6 +5,8 @@
 //! reports every violation at once, each turned into a located diagnostic with the key path, what
 //! was expected and, for unknown keys, the closest known key.
 
+use std::sync::OnceLock;
+
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::Value;
 
@@ -63,27 +65,50 @@ pub fn generate(kind: Kind) -> String {
 /// Finds where a JSON Pointer is written: `(pointer, at_key)` to a location.
 pub type Locate<'a> = dyn Fn(&str, bool) -> Location + 'a;
 
+/// A committed schema and its compiled validator.
+struct Compiled {
+    schema: Value,
+    validator: jsonschema::Validator,
+}
+
+/// Compiles the committed schema of `kind` once per process, on first use: compiling costs more
+/// than checking a document, and a fleet of environments checks one per environment.
+fn compiled(kind: Kind) -> Result<&'static Compiled, String> {
+    static PROFILE: OnceLock<Result<Compiled, String>> = OnceLock::new();
+    static SITE: OnceLock<Result<Compiled, String>> = OnceLock::new();
+    let cell = match kind {
+        Kind::Profile => &PROFILE,
+        Kind::Site => &SITE,
+    };
+    cell.get_or_init(|| {
+        let schema: Value = serde_json::from_str(kind.committed())
+            .map_err(|e| format!("embedded schema is broken: {e}"))?;
+        let mut options = jsonschema::options().should_validate_formats(true);
+        for (name, _, check) in crate::names::FORMATS {
+            options = options.with_format(name, move |value: &str| check(value).is_ok());
+        }
+        let validator = options
+            .build(&schema)
+            .map_err(|e| format!("embedded schema is broken: {e}"))?;
+        Ok(Compiled { schema, validator })
+    })
+    .as_ref()
+    .map_err(Clone::clone)
+}
+
 /// Checks `value` against the committed schema of `kind`; an empty list means it conforms.
 #[must_use]
 pub fn check(kind: Kind, value: &Value, locate: &Locate<'_>) -> Vec<Diagnostic> {
-    let schema: Value = match serde_json::from_str(kind.committed()) {
-        Ok(schema) => schema,
-        Err(e) => return vec![Diagnostic::error(format!("embedded schema is broken: {e}"))],
-    };
-    let mut options = jsonschema::options().should_validate_formats(true);
-    for (name, _, check) in crate::names::FORMATS {
-        options = options.with_format(name, move |value: &str| check(value).is_ok());
-    }
-    let validator = match options.build(&schema) {
-        Ok(v) => v,
-        Err(e) => return vec![Diagnostic::error(format!("embedded schema is broken: {e}"))],
+    let Compiled { schema, validator } = match compiled(kind) {
+        Ok(compiled) => compiled,
+        Err(message) => return vec![Diagnostic::error(message)],
     };
     let mut out = Vec::new();
     for error in validator.iter_errors(value) {
         let pointer = error.instance_path().to_string();
         out.extend(describe(
             kind,
-            &schema,
+            schema,
             value,
             locate,
             &pointer,

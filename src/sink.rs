@@ -7,7 +7,8 @@ use std::io::Write as _;
 
 use thiserror::Error;
 
-use crate::post::Manifest;
+use crate::outputs::FRAGMENT_DIR;
+use crate::post::{Fragment, Manifest};
 
 /// Output could not be produced or written.
 #[derive(Debug, Error)]
@@ -47,6 +48,41 @@ pub fn object_yaml(manifest: &Manifest) -> Result<String, SinkError> {
     })
 }
 
+/// A consumer fragment as a file: a comment saying where it goes, then its YAML.
+pub fn fragment_file(fragment: &Fragment, header: &str) -> Result<String, SinkError> {
+    let yaml =
+        serde_saphyr::to_string_with_options(&fragment.value, yaml_options()).map_err(|e| {
+            SinkError::Yaml {
+                kind: "fragment".into(),
+                name: fragment.file.into(),
+                message: e.to_string(),
+            }
+        })?;
+    Ok(format!(
+        "# {header}\n# For {}: merge it in. Not a Kubernetes object, so not in the manifests.\n{yaml}",
+        fragment.purpose
+    ))
+}
+
+/// The path of a fragment inside an output folder.
+#[must_use]
+pub fn fragment_path(fragment: &Fragment) -> String {
+    format!("{FRAGMENT_DIR}/{}", fragment.file)
+}
+
+/// What `miniogen consumers` prints: every fragment, each opened by its path.
+pub fn fragments(fragments: &[Fragment], header: &str) -> Result<String, SinkError> {
+    let mut out = String::new();
+    for f in fragments {
+        out.push_str("# ");
+        out.push_str(&fragment_path(f));
+        out.push('\n');
+        out.push_str(&fragment_file(f, header)?);
+        out.push('\n');
+    }
+    Ok(out)
+}
+
 /// The multi-document stream `miniogen gen` prints.
 pub fn stream(manifests: &[Manifest]) -> Result<String, SinkError> {
     let mut out = String::new();
@@ -70,6 +106,16 @@ pub fn print(text: &str) -> Result<(), SinkError> {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(SinkError::Stdout(e)),
         _ => Ok(()),
     }
+}
+
+/// Writes `text` to stdout at once; unlike `print`, a closed pipe is an error too, for readers
+/// that must never take a cut stream for a whole one.
+pub fn print_all(text: &str) -> Result<(), SinkError> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(SinkError::Stdout)
 }
 
 #[cfg(test)]

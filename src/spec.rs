@@ -94,8 +94,26 @@ pub struct Site {
     /// Buckets the operator creates.
     #[schemars(length(max = 100))]
     pub buckets: Vec<Bucket>,
-    /// The applications' MinIO identities, one per consumer.
+    /// The MinIO identities of the built-in consumers (Synapse, CloudNativePG, the LI sync).
+    /// None of them is in the Tenant's `spec.users`, which the operator would give
+    /// `consoleAdmin`: a MinIOJob creates each with a policy naming only its buckets.
     pub users: Users,
+    /// Further consumers, each with its own MinIO user, Secret and policy, such as
+    /// `[consumers.loki]` with `buckets = { loki-chunks = "read-write-delete" }`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub consumers: BTreeMap<String, ExtraConsumer>,
+    /// An administrator user for people (the MinIO Console, `mc admin`), separate from every
+    /// consumer. The operator creates it with `consoleAdmin`: full rights over the tenant.
+    #[schemars(with = "AdminUser")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admin: Option<AdminUser>,
+    /// The MinIOJob that creates the consumers' users and policies.
+    pub iam: Iam,
+    /// How Synapse reaches its media bucket: the `media_storage_providers` block.
+    pub synapse: SynapseOutput,
+    /// How CloudNativePG reaches its backup bucket: the Barman Cloud plugin's `ObjectStore` and
+    /// the built-in `backup.barmanObjectStore` stanza.
+    pub cnpg: CnpgOutput,
     /// Prometheus scraping through a ServiceMonitor.
     pub prometheus: Prometheus,
     /// The rclone CronJob that copies Synapse media to the lawful-intercept bucket.
@@ -136,6 +154,11 @@ impl Default for Site {
                 })
                 .collect(),
             users: Users::default(),
+            consumers: BTreeMap::new(),
+            admin: None,
+            iam: Iam::default(),
+            synapse: SynapseOutput::default(),
+            cnpg: CnpgOutput::default(),
             prometheus: Prometheus::default(),
             rclone: Rclone::default(),
             audit: Audit::default(),
@@ -298,48 +321,280 @@ pub struct Bucket {
     pub object_lock: bool,
 }
 
-/// One MinIO identity per consumer, so that each can be scoped and rotated on its own.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+/// One MinIO identity per built-in consumer, so that each can be scoped and rotated on its own.
+/// Every key is optional; unset ones keep the defaults named below.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Users {
-    /// The Synapse media store.
-    pub synapse: AppUser,
-    /// CloudNativePG backups.
-    pub cnpg: AppUser,
-    /// The rclone lawful-intercept sync.
+    /// The Synapse media store (user `synapse`, Secret `minio-user`, bucket `synapse-media`):
+    /// reads and writes its bucket, never deletes.
+    pub synapse: BucketUser,
+    /// CloudNativePG backups (user `cnpg`, Secret `minio-credentials`, bucket
+    /// `postgresql-backups`): reads, writes and deletes (retention) in its bucket.
+    pub cnpg: BucketUser,
+    /// The rclone lawful-intercept sync (user `rclone-li-sync`, Secret
+    /// `minio-rclone-credentials`): reads `rclone.source.bucket`, and reads, writes and deletes
+    /// in `rclone.destination.bucket`.
     pub rclone: AppUser,
 }
 
-impl Default for Users {
-    fn default() -> Self {
-        Self {
-            synapse: AppUser::new("synapse", "minio-user"),
-            cnpg: AppUser::new("cnpg", "minio-credentials"),
-            rclone: AppUser::new("rclone-li-sync", "minio-rclone-credentials"),
+/// A built-in consumer's identity, with the defaults applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// Its access key.
+    pub access_key: String,
+    /// Its Secret.
+    pub secret: String,
+    /// Its bucket, for consumers that work in one.
+    pub bucket: Option<String>,
+}
+
+impl Users {
+    /// Synapse's identity.
+    #[must_use]
+    pub fn synapse(&self) -> Identity {
+        self.synapse
+            .resolve("synapse", "minio-user", "synapse-media")
+    }
+
+    /// CloudNativePG's identity.
+    #[must_use]
+    pub fn cnpg(&self) -> Identity {
+        self.cnpg
+            .resolve("cnpg", "minio-credentials", "postgresql-backups")
+    }
+
+    /// The LI sync's identity.
+    #[must_use]
+    pub fn rclone(&self) -> Identity {
+        let u = &self.rclone;
+        Identity {
+            access_key: u
+                .access_key
+                .clone()
+                .unwrap_or_else(|| "rclone-li-sync".into()),
+            secret: u
+                .secret
+                .clone()
+                .unwrap_or_else(|| "minio-rclone-credentials".into()),
+            bucket: None,
         }
     }
 }
 
 /// A MinIO user and the Secret that holds its keys.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
 pub struct AppUser {
     /// The user's access key (its name in MinIO).
     #[schemars(extend("format" = "access-key"))]
     #[schemars(length(min = 3, max = 128))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_key: Option<String>,
+    /// Secret holding `CONSOLE_ACCESS_KEY` and `CONSOLE_SECRET_KEY`: the user's keys, which
+    /// the MinIOJob creates the user with and the consumer authenticates with.
+    #[schemars(extend("format" = "dns-subdomain"))]
+    #[schemars(length(max = 253))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+/// A MinIO user that works in one bucket of the tenant.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct BucketUser {
+    /// The user's access key (its name in MinIO).
+    #[schemars(extend("format" = "access-key"))]
+    #[schemars(length(min = 3, max = 128))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_key: Option<String>,
+    /// Secret holding `CONSOLE_ACCESS_KEY` and `CONSOLE_SECRET_KEY`.
+    #[schemars(extend("format" = "dns-subdomain"))]
+    #[schemars(length(max = 253))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// Its bucket, one of `buckets`; its policy names this bucket and no other.
+    #[schemars(extend("format" = "s3-bucket"))]
+    #[schemars(length(max = 63))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bucket: Option<String>,
+}
+
+impl BucketUser {
+    fn resolve(&self, access_key: &str, secret: &str, bucket: &str) -> Identity {
+        Identity {
+            access_key: self.access_key.clone().unwrap_or_else(|| access_key.into()),
+            secret: self.secret.clone().unwrap_or_else(|| secret.into()),
+            bucket: Some(self.bucket.clone().unwrap_or_else(|| bucket.into())),
+        }
+    }
+}
+
+/// A consumer the site adds: its own MinIO user, Secret and policy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtraConsumer {
+    /// The user's access key (its name in MinIO).
+    #[schemars(extend("format" = "access-key"))]
+    #[schemars(length(min = 3, max = 128))]
     pub access_key: String,
-    /// Secret holding `CONSOLE_ACCESS_KEY` and `CONSOLE_SECRET_KEY`, the keys the operator
-    /// reads to create the user.
+    /// Secret holding `CONSOLE_ACCESS_KEY` and `CONSOLE_SECRET_KEY`.
+    #[schemars(extend("format" = "dns-subdomain"))]
+    #[schemars(length(max = 253))]
+    pub secret: String,
+    /// What it may do in each bucket of the tenant: `read`, `read-write` (no deletes) or
+    /// `read-write-delete`. Its policy names these buckets and no other.
+    pub buckets: BTreeMap<String, Access>,
+    /// Where its secret key lives in the secret store; by default the key
+    /// `minio/<tenant>/<secret>`, property `CONSOLE_SECRET_KEY`.
+    #[schemars(with = "RemoteKey")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_key: Option<RemoteKey>,
+}
+
+/// What a consumer may do in a bucket: `read` (list and get), `read-write` (also put, never
+/// delete) or `read-write-delete`.
+// Variants carry no doc comments on purpose, as for `MetricsAuth`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Access {
+    #[allow(missing_docs)]
+    Read,
+    #[allow(missing_docs)]
+    ReadWrite,
+    #[allow(missing_docs)]
+    ReadWriteDelete,
+}
+
+impl Access {
+    /// The name users write, such as `read-write`.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::ReadWrite => "read-write",
+            Self::ReadWriteDelete => "read-write-delete",
+        }
+    }
+}
+
+/// The administrator user: created by the operator through the Tenant's `spec.users`, with
+/// `consoleAdmin`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdminUser {
+    /// The administrator's access key.
+    #[schemars(extend("format" = "access-key"))]
+    #[schemars(length(min = 3, max = 128))]
+    pub access_key: String,
+    /// Secret holding `CONSOLE_ACCESS_KEY` and `CONSOLE_SECRET_KEY`.
     #[schemars(extend("format" = "dns-subdomain"))]
     #[schemars(length(max = 253))]
     pub secret: String,
 }
 
-impl AppUser {
-    fn new(access_key: &str, secret: &str) -> Self {
+/// The MinIOJob that creates each consumer's user and policy through the operator's STS.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Iam {
+    /// The `mc` image the job runs, pinned. `mc admin policy attach` must treat an attached
+    /// policy as success, which releases since late 2024 do, so that a re-run is harmless.
+    #[schemars(extend("format" = "pinned-image"))]
+    #[schemars(length(max = 512))]
+    pub mc_image: String,
+}
+
+impl Default for Iam {
+    fn default() -> Self {
         Self {
-            access_key: access_key.into(),
-            secret: secret.into(),
+            mc_image: "quay.io/minio/mc:RELEASE.2025-08-13T08-35-41Z".into(),
+        }
+    }
+}
+
+/// Synapse's media storage configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct SynapseOutput {
+    /// `fragment` (default): a `homeserver.yaml` fragment and the pod's environment, written
+    /// beside the manifests (`gen --out DIR` writes `DIR/consumers/`; `miniogen consumers`
+    /// prints them); `config-map`: the fragment also as a ConfigMap in the manifests, to mount
+    /// into Synapse's config directory; `none`.
+    pub output: SynapseOutputKind,
+    /// `region_name` Synapse signs requests for; MinIO accepts any unless its region is set.
+    #[schemars(length(min = 1, max = 64))]
+    pub region: String,
+    /// Name of the ConfigMap, for `output = "config-map"`.
+    #[schemars(extend("format" = "dns-subdomain"))]
+    #[schemars(length(max = 253))]
+    pub config_map: String,
+}
+
+impl Default for SynapseOutput {
+    fn default() -> Self {
+        Self {
+            output: SynapseOutputKind::Fragment,
+            region: "us-east-1".into(),
+            config_map: "synapse-media-storage".into(),
+        }
+    }
+}
+
+/// Where Synapse's configuration goes: `fragment`, `config-map` or `none`.
+// Variants carry no doc comments on purpose, as for `MetricsAuth`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum SynapseOutputKind {
+    #[allow(missing_docs)]
+    Fragment,
+    #[allow(missing_docs)]
+    ConfigMap,
+    #[allow(missing_docs)]
+    None,
+}
+
+/// CloudNativePG's backup configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct CnpgOutput {
+    /// Write the Cluster fragments beside the manifests: the `plugins` entry for the Barman
+    /// Cloud plugin and the built-in `backup.barmanObjectStore` stanza (deprecated since
+    /// CloudNativePG 1.26).
+    pub fragments: bool,
+    /// Put the Barman Cloud plugin's `ObjectStore` (`barmancloud.cnpg.io/v1`) in the manifests.
+    /// Its CRD must be installed, so this is off until you turn it on.
+    pub object_store: bool,
+    /// Name of the `ObjectStore`, which the Cluster's `plugins` entry names.
+    #[schemars(extend("format" = "dns-subdomain"))]
+    #[schemars(length(max = 253))]
+    pub object_store_name: String,
+    /// Folder under the backup bucket: backups go to `s3://<bucket>/<path>/`.
+    #[schemars(extend("format" = "dns-label"))]
+    #[schemars(length(max = 63))]
+    pub path: String,
+    /// How long barman keeps base backups and WAL, such as `30d`, `4w` or `6m`.
+    #[schemars(extend("format" = "barman-retention"))]
+    #[schemars(length(max = 16))]
+    pub retention: String,
+    /// With TLS on: the Secret holding the CA that signed the tenant's certificate (CloudNativePG
+    /// reads `endpointCA` from a Secret, not a ConfigMap). You create it, from the same CA as
+    /// `tenant.ca_config_map`; `miniogen secrets` lists it.
+    #[schemars(extend("format" = "dns-subdomain"))]
+    #[schemars(length(max = 253))]
+    pub ca_secret: String,
+}
+
+impl Default for CnpgOutput {
+    fn default() -> Self {
+        Self {
+            fragments: true,
+            object_store: false,
+            object_store_name: "minio-backups".into(),
+            path: "main".into(),
+            retention: "30d".into(),
+            ca_secret: "minio-ca".into(),
         }
     }
 }
@@ -632,6 +887,10 @@ pub struct RemoteKeys {
     #[schemars(with = "RemoteKey")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rclone: Option<RemoteKey>,
+    /// The administrator's secret key, when `[admin]` is set.
+    #[schemars(with = "RemoteKey")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admin: Option<RemoteKey>,
     /// The metrics bearer token, for `prometheus.auth = "bearer"`.
     #[schemars(with = "RemoteKey")]
     #[serde(skip_serializing_if = "Option::is_none")]

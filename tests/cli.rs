@@ -25,6 +25,8 @@ fn tier_5000_prints_the_runbook_objects_and_nothing_else() {
     assert_eq!(
         kinds,
         [
+            "ServiceAccount/matrix-minio-iam",
+            "ConfigMap/matrix-minio-iam-policies",
             "ConfigMap/minio-li-sync-config",
             "CronJob/minio-li-sync",
             "PodDisruptionBudget/matrix-minio-pool-0",
@@ -32,11 +34,13 @@ fn tier_5000_prints_the_runbook_objects_and_nothing_else() {
             "ExternalSecret/minio-credentials",
             "ExternalSecret/minio-rclone-credentials",
             "ExternalSecret/minio-user",
+            "MinIOJob/matrix-minio-iam-028d1d0d",
             "Tenant/matrix-minio",
             "ServiceMonitor/matrix-minio",
+            "PolicyBinding/matrix-minio-iam",
         ]
     );
-    let tenant = &docs[7];
+    let tenant = &docs[10];
     let pool = &tenant["spec"]["pools"][0];
     assert_eq!(pool["servers"], 4);
     assert_eq!(pool["volumesPerServer"], 2);
@@ -44,14 +48,14 @@ fn tier_5000_prints_the_runbook_objects_and_nothing_else() {
         pool["volumeClaimTemplate"]["spec"]["resources"]["requests"]["storage"],
         "500Gi"
     );
-    let config = docs[3]["spec"]["target"]["template"]["data"]["config.env"]
+    let config = docs[5]["spec"]["target"]["template"]["data"]["config.env"]
         .as_str()
         .unwrap_or_default();
     assert!(
         config.contains("export MINIO_STORAGE_CLASS_STANDARD=\"EC:4\"\n"),
         "{config}"
     );
-    assert_eq!(docs[2]["spec"]["maxUnavailable"], 1);
+    assert_eq!(docs[4]["spec"]["maxUnavailable"], 1);
 }
 
 #[test]

@@ -24,7 +24,7 @@ use std::sync::OnceLock;
 use serde_json::{Value, json};
 
 use crate::support::{
-    MODES, TIERS, documents, miniogen_env, root, shared_schemas, venv_tool, venv_tool_in, which,
+    MODES, TIERS, documents, miniogen_env, ok, root, shared_schemas, venv_tool, venv_tool_in, which,
 };
 
 /// Oldest and newest Kubernetes minors we support: MinIO Operator v6 needs 1.28.
@@ -297,17 +297,39 @@ fn custom_resources_pass_the_strict_upstream_schemas() {
 #[test]
 fn strict_schemas_refuse_a_misplaced_field() {
     let Some(dir) = shared_schemas() else { return };
-    let text =
-        std::fs::read_to_string(dir.join("tenant.minio.min.io_v2.strict.json")).unwrap_or_default();
-    let schema: Value = serde_json::from_str(&text).unwrap_or_default();
-    let validator = jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{e}"));
-    let mut tenant = documents(&renders().items[0].stream)
-        .into_iter()
-        .find(|d| d["kind"] == "Tenant")
-        .unwrap_or_default();
-    assert!(validator.is_valid(&tenant));
-    tenant["spec"]["pools"][0]["volumesPerServr"] = Value::from(2);
-    assert!(!validator.is_valid(&tenant));
+    let docs = documents(&renders().items[0].stream);
+    let misplaced = [
+        (
+            "Tenant",
+            "tenant.minio.min.io_v2.strict.json",
+            "/spec/pools/0",
+        ),
+        (
+            "MinIOJob",
+            "miniojob.job.min.io_v1alpha1.strict.json",
+            "/spec/commands/0",
+        ),
+        (
+            "PolicyBinding",
+            "policybinding.sts.min.io_v1beta1.strict.json",
+            "/spec/application",
+        ),
+    ];
+    for (kind, file, pointer) in misplaced {
+        let text = std::fs::read_to_string(dir.join(file)).unwrap_or_default();
+        let schema: Value = serde_json::from_str(&text).unwrap_or_default();
+        let validator = jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{e}"));
+        let mut doc = docs
+            .iter()
+            .find(|d| d["kind"] == kind)
+            .cloned()
+            .unwrap_or_default();
+        assert!(validator.is_valid(&doc), "{kind}");
+        if let Some(Value::Object(map)) = doc.pointer_mut(pointer) {
+            map.insert("misspeled".into(), Value::from(2));
+        }
+        assert!(!validator.is_valid(&doc), "{kind} takes an unknown field");
+    }
 }
 
 /// Every core object of every stream must be reported as passed, one by one: a kind that
@@ -607,4 +629,45 @@ fn checkov_fails_no_check() {
         "checkov: {passed} passed, {} skipped ({checks:?})",
         skipped.len()
     );
+}
+
+/// CloudNativePG's built-in `backup.barmanObjectStore` has the type the Barman Cloud plugin's
+/// `ObjectStore` holds as `spec.configuration`: the fragment must pass that strict schema too.
+#[test]
+fn the_barman_object_store_fragment_passes_the_strict_schema() {
+    let Some(dir) = shared_schemas() else { return };
+    let file = dir.join("objectstore.barmancloud.cnpg.io_v1.strict.json");
+    let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{e}"));
+    let schema: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+    let validator = jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{e}"));
+    for tls in ["true", "false"] {
+        let out = ok(&[
+            "consumers",
+            "--ccu",
+            "100",
+            "--set",
+            &format!("tenant.tls={tls}"),
+        ]);
+        let section = out
+            .split("# consumers/")
+            .find(|s| s.starts_with("cnpg-barman-object-store.yaml\n"))
+            .and_then(|s| s.split_once('\n'))
+            .map_or_else(|| panic!("no barman fragment:\n{out}"), |(_, yaml)| yaml);
+        let fragment: Value = serde_saphyr::from_str(section).unwrap_or_else(|e| panic!("{e}"));
+        let backup = &fragment["spec"]["backup"];
+        let object = serde_json::json!({
+            "apiVersion": "barmancloud.cnpg.io/v1",
+            "kind": "ObjectStore",
+            "metadata": {"name": "check"},
+            "spec": {
+                "configuration": backup["barmanObjectStore"],
+                "retentionPolicy": backup["retentionPolicy"],
+            },
+        });
+        let errors: Vec<String> = validator
+            .iter_errors(&object)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "tls {tls}: {}", errors.join("\n"));
+    }
 }

@@ -105,6 +105,10 @@ impl Walker {
             return choices[0].clone();
         }
         match type_of(node) {
+            // A consumer must be granted a bucket the tenant has.
+            Some("object") if name == "buckets" => {
+                json!({"synapse-media": self.fill(&node["additionalProperties"], "")})
+            }
             Some("object") => self.fill_object(node),
             Some("array") => json!([]),
             Some("integer") => match name {
@@ -150,6 +154,8 @@ impl Walker {
                 (Some(v), _) => v.to_string(),
                 (None, Some("k8s-cpu")) if label.contains(".limits.") => "64".into(),
                 (None, Some("k8s-size")) if label.contains(".limits.") => "256Gi".into(),
+                // A bucket a consumer uses must be one the tenant has.
+                (None, Some("s3-bucket")) if !label.contains("buckets[]") => "synapse-media".into(),
                 (None, format) => sample(format).to_string(),
             };
             return vec![(label.to_string(), json!(HOLE), benign)];
@@ -173,6 +179,12 @@ impl Walker {
                 if let Some(values) = node.get("additionalProperties").filter(|v| v.is_object()) {
                     let environments = values.get("$ref").and_then(Value::as_str) == Some("#");
                     if !(environments && in_env) {
+                        // The keys of a consumer's bucket map must be buckets the tenant has.
+                        let key = if label.ends_with(".buckets") {
+                            "synapse-media-li"
+                        } else {
+                            "benign-key"
+                        };
                         let filled = if environments {
                             json!({})
                         } else {
@@ -180,15 +192,15 @@ impl Walker {
                         };
                         let mut object = base.clone();
                         object[HOLE] = filled.clone();
-                        out.push((format!("{label}.<key>"), object, "benign-key".into()));
+                        out.push((format!("{label}.<key>"), object, key.into()));
                         for (l, v, b) in self.walk(
                             self.resolve(values),
                             &filled,
-                            &format!("{label}.benign-key"),
+                            &format!("{label}.{key}"),
                             in_env || environments,
                         ) {
                             let mut object = base.clone();
-                            object["benign-key"] = v;
+                            object[key] = v;
                             out.push((l, object, b));
                         }
                     }
@@ -301,7 +313,16 @@ fn kinds(streams: &[String]) -> Vec<(String, String)> {
     streams
         .iter()
         .flat_map(|s| crate::support::documents(s))
-        .map(|d| (d["kind"].to_string(), d["metadata"]["name"].to_string()))
+        .map(|d| {
+            let name = d["metadata"]["name"].as_str().unwrap_or_default();
+            // The MinIOJob is named after a hash of what it does, so that the operator runs it
+            // again when that changes: any user string it carries changes the suffix.
+            let name = match d["kind"].as_str() {
+                Some("MinIOJob") => name.rsplit_once('-').map_or(name, |(stem, _)| stem),
+                _ => name,
+            };
+            (d["kind"].to_string(), name.to_string())
+        })
         .collect()
 }
 

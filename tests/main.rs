@@ -1,9 +1,13 @@
 //! Integration tests: one binary (see `Cargo.toml`), one module per concern. Every test here
 //! runs the real `miniogen` binary.
 
+mod access;
+mod argocd;
 mod cli;
 mod conformance;
+mod consumers;
 mod faults;
+mod flux;
 mod folder;
 mod golden;
 mod hostile;

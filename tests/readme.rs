@@ -1,11 +1,14 @@
-//! The examples in the README and `docs/` are run, not trusted: every `$ miniogen ...` line in a `console` block
-//! runs from the repository root, and its stdout followed by its stderr must be exactly the lines
-//! under it (or start with them, when the last shown line is `...`).
+//! The examples in the README and `docs/` are run, not trusted: every `$ miniogen ...` line in a
+//! `console` block runs from the repository root (or from `DIR` for `$ cd DIR && ...`, with the
+//! `NAME=value` variables written before `miniogen`), and its stdout followed by its stderr must
+//! be exactly the lines under it (or start with them, when the last shown line is `...`).
 
-use crate::support::{miniogen_in, root};
+use crate::support::{miniogen_env, root};
 
 struct Example {
     line: usize,
+    dir: Option<String>,
+    env: Vec<(String, String)>,
     args: Vec<String>,
     expected: Vec<String>,
 }
@@ -53,7 +56,19 @@ fn examples(readme: &str) -> Vec<Example> {
             continue;
         }
         if let Some(command) = line.strip_prefix("$ ") {
-            let args = words(command);
+            let mut args = words(command);
+            let mut dir = None;
+            if args.first().map(String::as_str) == Some("cd")
+                && args.get(2).map(String::as_str) == Some("&&")
+            {
+                dir = Some(args[1].clone());
+                args.drain(..3);
+            }
+            let mut env = Vec::new();
+            while let Some((name, value)) = args.first().and_then(|w| w.split_once('=')) {
+                env.push((name.to_string(), value.to_string()));
+                args.remove(0);
+            }
             assert_eq!(
                 args.first().map(String::as_str),
                 Some("miniogen"),
@@ -62,6 +77,8 @@ fn examples(readme: &str) -> Vec<Example> {
             );
             out.push(Example {
                 line: i + 1,
+                dir,
+                env,
                 args: args[1..].to_vec(),
                 expected: Vec::new(),
             });
@@ -87,7 +104,13 @@ fn every_readme_example_prints_what_the_readme_shows() {
 fn run_examples(doc: &str, examples: Vec<Example>) {
     for example in examples {
         let args: Vec<&str> = example.args.iter().map(String::as_str).collect();
-        let run = miniogen_in(None, &args);
+        let dir = example.dir.as_ref().map(|d| root().join(d));
+        let env: Vec<(&str, &str)> = example
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let run = miniogen_env(dir.as_deref(), &args, &env);
         let actual = format!("{}{}", run.stdout, run.stderr);
         let actual: Vec<&str> = actual.lines().collect();
         let mut expected: Vec<&str> = example.expected.iter().map(String::as_str).collect();
@@ -136,6 +159,22 @@ fn the_readme_has_exactly_two_setup_commands() {
         ci.contains("./.ci/test"),
         ".ci/run must run the README's test command"
     );
+}
+
+#[test]
+fn directories_and_variables_before_the_command() {
+    let found = examples("```console\n$ cd deploy/example && A=1 B='x y' miniogen gen\nout\n```\n");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].dir.as_deref(), Some("deploy/example"));
+    assert_eq!(
+        found[0].env,
+        [
+            ("A".to_string(), "1".to_string()),
+            ("B".to_string(), "x y".to_string())
+        ]
+    );
+    assert_eq!(found[0].args, ["gen"]);
+    assert_eq!(found[0].expected, ["out"]);
 }
 
 #[test]

@@ -176,3 +176,26 @@ pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
     }
     out
 }
+
+/// Reads a file of the repository as YAML documents.
+pub fn yaml_file(path: &str) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(root().join(path))
+        .unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
+    serde_saphyr::from_multiple(&text).unwrap_or_else(|e| panic!("{path} does not parse: {e}"))
+}
+
+/// Runs `kubectl kustomize DIR` and returns its objects.
+pub fn kustomize(kubectl: &Path, dir: &Path) -> Vec<serde_json::Value> {
+    let built = Command::new(kubectl)
+        .arg("kustomize")
+        .arg(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run kubectl: {e}"));
+    assert!(
+        built.status.success(),
+        "kubectl kustomize {}: {}",
+        dir.display(),
+        String::from_utf8_lossy(&built.stderr)
+    );
+    documents(&String::from_utf8_lossy(&built.stdout))
+}

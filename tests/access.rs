@@ -1,0 +1,344 @@
+//! Least privilege as an auditor would check it, from the generated objects alone: every
+//! consumer has its own user and policy, each policy names exactly that consumer's buckets, no
+//! consumer gets `consoleAdmin`, and a renamed bucket changes exactly the policies that use it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use crate::support::{MODES, TIERS, documents, miniogen, ok, ok_env, root};
+
+/// What the job does, read back from the stream.
+struct Access {
+    /// Secret names in the Tenant's `spec.users`.
+    tenant_users: Vec<String>,
+    /// Policy name to the buckets its document names, from the policy ConfigMap.
+    policies: BTreeMap<String, BTreeSet<String>>,
+    /// User to the policies attached to it.
+    attached: BTreeMap<String, Vec<String>>,
+    /// User to the Secret its secret key comes from.
+    secrets: BTreeMap<String, String>,
+    /// Policies the PolicyBinding grants, and to which ServiceAccount.
+    binding: (Vec<String>, String),
+    /// The MinIOJob's name and service account.
+    job: (String, String),
+    /// The policy ConfigMap's documents, by file.
+    documents: BTreeMap<String, String>,
+}
+
+fn s(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_string()
+}
+
+fn read(stream: &str) -> Access {
+    let docs = documents(stream);
+    let one = |kind: &str| -> Value {
+        let found: Vec<&Value> = docs.iter().filter(|d| d["kind"] == kind).collect();
+        assert_eq!(found.len(), 1, "one {kind} expected");
+        found[0].clone()
+    };
+    let tenant = one("Tenant");
+    let job = one("MinIOJob");
+    let binding = one("PolicyBinding");
+    let config_map = docs
+        .iter()
+        .find(|d| {
+            d["kind"] == "ConfigMap"
+                && d["metadata"]["name"] == format!("{}-policies", s(&binding["metadata"]["name"]))
+        })
+        .cloned()
+        .unwrap_or_else(|| panic!("no policy ConfigMap"));
+    let mut documents = BTreeMap::new();
+    let mut by_file = BTreeMap::new();
+    for (file, text) in config_map["data"].as_object().into_iter().flatten() {
+        let text = text.as_str().unwrap_or_default();
+        let doc: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let mut buckets = BTreeSet::new();
+        for statement in doc["Statement"].as_array().into_iter().flatten() {
+            assert_eq!(statement["Effect"], "Allow", "{file}");
+            for r in statement["Resource"].as_array().into_iter().flatten() {
+                let arn = s(r);
+                let bucket = arn
+                    .strip_prefix("arn:aws:s3:::")
+                    .unwrap_or_else(|| panic!("{file}: {arn}"));
+                buckets.insert(bucket.trim_end_matches("/*").to_string());
+            }
+            for action in statement["Action"].as_array().into_iter().flatten() {
+                let action = s(action);
+                assert!(
+                    action.starts_with("s3:") && !action.contains('*'),
+                    "{file}: `{action}` is not one exact S3 action"
+                );
+            }
+        }
+        documents.insert(file.clone(), text.to_string());
+        by_file.insert(file.clone(), buckets);
+    }
+    let mut policies = BTreeMap::new();
+    let mut attached: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut secrets = BTreeMap::new();
+    for command in job["spec"]["commands"].as_array().into_iter().flatten() {
+        let args = &command["args"];
+        match command["op"].as_str().unwrap_or_default() {
+            "admin/policy/create" => {
+                let file = s(&args["policy"]);
+                let file = file.rsplit('/').next().unwrap_or_default();
+                let mounted = &command["volumes"][0]["configMap"];
+                assert_eq!(mounted["name"], config_map["metadata"]["name"]);
+                assert_eq!(mounted["items"][0]["key"], file);
+                policies.insert(s(&args["name"]), by_file[file].clone());
+            }
+            "admin/user/add" => {
+                // The secret key is a reference Kubernetes fills from the Secret, never a value.
+                let password = s(&args["password"]);
+                let var = password
+                    .strip_prefix("$(")
+                    .and_then(|p| p.strip_suffix(')'))
+                    .unwrap_or_else(|| panic!("literal password for {}", args["user"]));
+                let env = command["env"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find(|e| e["name"] == var)
+                    .unwrap_or_else(|| panic!("{var} is not set"));
+                let from = &env["valueFrom"]["secretKeyRef"];
+                assert_eq!(from["key"], "CONSOLE_SECRET_KEY");
+                assert!(
+                    secrets.insert(s(&args["user"]), s(&from["name"])).is_none(),
+                    "user {} is added twice",
+                    args["user"]
+                );
+            }
+            "admin/policy/attach" => {
+                attached
+                    .entry(s(&args["user"]))
+                    .or_default()
+                    .push(s(&args["policy"]));
+            }
+            other => panic!("unexpected operation {other}"),
+        }
+    }
+    Access {
+        tenant_users: tenant["spec"]["users"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|u| s(&u["name"]))
+            .collect(),
+        policies,
+        attached,
+        secrets,
+        binding: (
+            binding["spec"]["policies"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(s)
+                .collect(),
+            s(&binding["spec"]["application"]["serviceaccount"]),
+        ),
+        job: (
+            s(&job["metadata"]["name"]),
+            s(&job["spec"]["serviceAccountName"]),
+        ),
+        documents,
+    }
+}
+
+fn set(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|s| (*s).to_string()).collect()
+}
+
+/// The default consumers and the buckets each must reach, from the runbook and the issue, not
+/// from miniogen's code.
+fn expected() -> BTreeMap<&'static str, BTreeSet<String>> {
+    BTreeMap::from([
+        ("synapse", set(&["synapse-media"])),
+        ("cnpg", set(&["postgresql-backups"])),
+        (
+            "rclone-li-sync",
+            set(&["synapse-media", "synapse-media-li"]),
+        ),
+    ])
+}
+
+/// Checks what holds for every stream: one policy per user, each naming exactly the buckets
+/// `expected` gives that user, no shared Secret, no `consoleAdmin` for a consumer, and the job's
+/// own identity bound to it alone.
+fn assert_least_privilege(label: &str, a: &Access, expected: &BTreeMap<&str, BTreeSet<String>>) {
+    assert_eq!(
+        a.attached.keys().map(String::as_str).collect::<Vec<_>>(),
+        expected.keys().copied().collect::<Vec<_>>(),
+        "{label}: the job creates other users than the consumers"
+    );
+    for (user, buckets) in expected {
+        let policies = &a.attached[*user];
+        assert_eq!(policies.len(), 1, "{label}: {user} holds {policies:?}");
+        assert!(
+            !policies.iter().any(|p| p == "consoleAdmin"),
+            "{label}: {user} is an administrator"
+        );
+        assert_eq!(&a.policies[&policies[0]], buckets, "{label}: {user}");
+    }
+    let policies: BTreeSet<&String> = a.attached.values().flatten().collect();
+    assert_eq!(
+        policies.len(),
+        a.attached.len(),
+        "{label}: users share a policy"
+    );
+    let secrets: BTreeSet<&String> = a.secrets.values().collect();
+    assert_eq!(
+        secrets.len(),
+        a.secrets.len(),
+        "{label}: users share a Secret"
+    );
+    for secret in &a.tenant_users {
+        assert!(
+            !secrets.contains(secret),
+            "{label}: consumer Secret {secret} is in the Tenant's spec.users, which means consoleAdmin"
+        );
+    }
+    assert_eq!(
+        a.binding.1, a.job.1,
+        "{label}: the binding is for another account"
+    );
+    assert_eq!(a.binding.0, ["consoleAdmin"], "{label}");
+}
+
+#[test]
+fn every_tier_and_mode_gives_each_consumer_exactly_its_buckets() {
+    for ccu in TIERS {
+        let stream = ok(&["gen", "--ccu", &ccu.to_string()]);
+        let a = read(&stream);
+        assert_least_privilege(&format!("tier {ccu}"), &a, &expected());
+        assert!(
+            a.tenant_users.is_empty(),
+            "tier {ccu}: {:?}",
+            a.tenant_users
+        );
+    }
+    for (mode, env) in MODES {
+        let stream = ok_env(&["gen", "--ccu", "5000", "--secrets-mode", mode], env);
+        assert_least_privilege(&format!("mode {mode}"), &read(&stream), &expected());
+    }
+}
+
+#[test]
+fn added_consumers_and_the_administrator_are_separate_identities() {
+    let config = root().join("tests/fixtures/valid/consumers.toml");
+    let config = config.to_string_lossy();
+    for (mode, env) in MODES {
+        let stream = ok_env(
+            &[
+                "gen",
+                "--ccu",
+                "100",
+                "--config",
+                &config,
+                "--secrets-mode",
+                mode,
+            ],
+            env,
+        );
+        let a = read(&stream);
+        let mut want = expected();
+        want.insert("loki", set(&["loki-chunks"]));
+        want.insert("grafana", set(&["loki-chunks", "synapse-media"]));
+        assert_least_privilege(&format!("consumers.toml in mode {mode}"), &a, &want);
+        assert_eq!(a.tenant_users, ["minio-console-admin"], "{mode}");
+        assert!(!a.attached.contains_key("console-admin"));
+    }
+    let plan = ok(&["plan", "--ccu", "100", "--config", &config]);
+    assert!(
+        plan.contains("user `console-admin` (Secret `minio-console-admin`) in the Tenant's `spec.users`, so `consoleAdmin` over the whole tenant: for people, no consumer"),
+        "{plan}"
+    );
+}
+
+/// Renaming a bucket in the site file changes exactly the policies that name it, and the job's
+/// name, so that the operator runs the new job.
+#[test]
+fn a_renamed_bucket_changes_exactly_the_policies_that_use_it() {
+    let base = read(&ok(&["gen", "--ccu", "5000"]));
+    let cases = [
+        (
+            vec![
+                "buckets=[{name=\"synapse-media\"},{name=\"synapse-media-li\"},{name=\"pg-backups\"}]",
+                "users.cnpg.bucket=pg-backups",
+            ],
+            "postgresql-backups",
+            vec!["miniogen-cnpg.json"],
+        ),
+        (
+            vec![
+                "buckets=[{name=\"media\"},{name=\"synapse-media-li\"},{name=\"postgresql-backups\"}]",
+                "users.synapse.bucket=media",
+                "rclone.source={remote=\"minio-main\",bucket=\"media\"}",
+            ],
+            "synapse-media",
+            vec!["miniogen-rclone.json", "miniogen-synapse.json"],
+        ),
+        (
+            vec![
+                "buckets=[{name=\"synapse-media\"},{name=\"li-copy\"},{name=\"postgresql-backups\"}]",
+                "rclone.destination={remote=\"minio-li\",bucket=\"li-copy\"}",
+            ],
+            "synapse-media-li",
+            vec!["miniogen-rclone.json"],
+        ),
+    ];
+    for (sets, old, changed) in cases {
+        let mut args = vec!["gen", "--ccu", "5000"];
+        for set in &sets {
+            args.extend(["--set", set]);
+        }
+        let renamed = read(&ok(&args));
+        let differ: Vec<&String> = base
+            .documents
+            .iter()
+            .filter(|(file, text)| renamed.documents.get(*file) != Some(*text))
+            .map(|(file, _)| file)
+            .collect();
+        assert_eq!(differ, changed, "{sets:?}");
+        assert_ne!(
+            base.job.0, renamed.job.0,
+            "{sets:?}: the job would not run again"
+        );
+        for file in changed {
+            assert!(
+                !renamed.documents[file].contains(&format!("\"arn:aws:s3:::{old}\"")),
+                "{file} still names the old bucket"
+            );
+        }
+    }
+}
+
+#[test]
+fn consumers_sharing_an_identity_are_refused_where_written() {
+    let dir = root().join("tests/fixtures/invalid");
+    let run = crate::support::miniogen_in(
+        Some(&dir),
+        &[
+            "gen",
+            "--ccu",
+            "100",
+            "--config",
+            "consumer_shares_identity.toml",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+    assert!(
+        run.stderr.contains("consumer_shares_identity.toml:")
+            && run
+                .stderr
+                .contains("is already the identity of consumer `synapse`"),
+        "{}",
+        run.stderr
+    );
+    // Unchanged inputs give the same job; nothing is random.
+    assert_eq!(
+        read(&ok(&["gen", "--ccu", "100"])).job,
+        read(&miniogen(&["gen", "--ccu", "100"]).stdout).job
+    );
+}

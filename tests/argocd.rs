@@ -1,0 +1,736 @@
+//! The Argo CD plugin as Argo CD runs it: `plugin.yaml`'s commands, in a copy of an application
+//! folder, as a user without a writable home, with the variables Argo CD derives from the
+//! committed example Application; the kustomize component against an argocd-repo-server base;
+//! and the sidecar image's Dockerfile against what the crate needs.
+
+use std::collections::BTreeSet;
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::support::{Run, documents, kustomize, miniogen_in, root, scratch_dir, which, yaml_file};
+
+/// Argo CD's variables for one run.
+type Vars = Vec<(String, String)>;
+
+/// Where the Dockerfile installs miniogen, and so what `plugin.yaml` runs.
+const IMAGE_BINARY: &str = "/usr/local/bin/miniogen";
+/// The user Argo CD's sidecars run as.
+const SIDECAR_UID: u32 = 999;
+
+/// How argo-cd escapes a parameter name into a variable name (`escaped` in
+/// `pkg/apis/application/v1alpha1/types.go`).
+fn escaped(name: &str) -> String {
+    name.to_ascii_uppercase()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// The variables Argo CD gives a plugin for an Application's `spec.source.plugin`, as argo-cd's
+/// `ApplicationSourcePluginParameters.Environ` and the CMP server's `environ` build them: the
+/// JSON list, one `PARAM_` variable per string, array item or map entry, `ARGOCD_ENV_` for
+/// each `env` entry, empty values left out; plus the standard build environment.
+fn argo_variables(app: &Value) -> Vec<(String, String)> {
+    let plugin = &app["spec"]["source"]["plugin"];
+    let parameters: Vec<Value> = plugin["parameters"].as_array().cloned().unwrap_or_default();
+    let mut vars = vec![
+        (
+            "ARGOCD_APP_NAME".into(),
+            app["metadata"]["name"].as_str().unwrap_or("").into(),
+        ),
+        (
+            "ARGOCD_APP_NAMESPACE".into(),
+            app["spec"]["destination"]["namespace"]
+                .as_str()
+                .unwrap_or("")
+                .into(),
+        ),
+        (
+            "ARGOCD_APP_REVISION".into(),
+            "0123456789abcdef0123456789abcdef01234567".into(),
+        ),
+        (
+            "ARGOCD_APP_SOURCE_PATH".into(),
+            app["spec"]["source"]["path"].as_str().unwrap_or("").into(),
+        ),
+        (
+            "ARGOCD_APP_SOURCE_REPO_URL".into(),
+            app["spec"]["source"]["repoURL"]
+                .as_str()
+                .unwrap_or("")
+                .into(),
+        ),
+        (
+            "ARGOCD_APP_SOURCE_TARGET_REVISION".into(),
+            app["spec"]["source"]["targetRevision"]
+                .as_str()
+                .unwrap_or("")
+                .into(),
+        ),
+        ("KUBE_VERSION".into(), "1.30.0".into()),
+        (
+            "KUBE_API_VERSIONS".into(),
+            "v1,apps/v1,batch/v1,policy/v1".into(),
+        ),
+        (
+            "ARGOCD_APP_PARAMETERS".into(),
+            Value::Array(parameters.clone()).to_string(),
+        ),
+    ];
+    for p in &parameters {
+        let base = format!("PARAM_{}", escaped(p["name"].as_str().unwrap_or("")));
+        if let Some(s) = p["string"].as_str() {
+            vars.push((base.clone(), s.into()));
+        }
+        for (key, value) in p["map"].as_object().into_iter().flatten() {
+            vars.push((
+                format!("{base}_{}", escaped(key)),
+                value.as_str().unwrap_or("").into(),
+            ));
+        }
+        for (i, value) in p["array"].as_array().into_iter().flatten().enumerate() {
+            vars.push((format!("{base}_{i}"), value.as_str().unwrap_or("").into()));
+        }
+    }
+    for e in plugin["env"].as_array().into_iter().flatten() {
+        let name = e["name"].as_str().unwrap_or("");
+        vars.push((
+            format!("ARGOCD_ENV_{name}"),
+            e["value"].as_str().unwrap_or("").into(),
+        ));
+    }
+    vars.retain(|(_, value)| !value.is_empty());
+    vars
+}
+
+/// The `miniogen gen` flags that stand for the same parameters and `plugin.env` entries: each
+/// parameter is the flag of its name.
+fn gen_flags(app: &Value) -> Vec<String> {
+    let plugin = &app["spec"]["source"]["plugin"];
+    let mut flags = Vec::new();
+    for e in plugin["env"].as_array().into_iter().flatten() {
+        let flag = e["name"]
+            .as_str()
+            .unwrap_or("")
+            .to_ascii_lowercase()
+            .replace('_', "-");
+        flags.extend([
+            format!("--{flag}"),
+            e["value"].as_str().unwrap_or("").into(),
+        ]);
+    }
+    for p in plugin["parameters"].as_array().into_iter().flatten() {
+        let flag = format!("--{}", p["name"].as_str().unwrap_or(""));
+        if let Some(s) = p["string"].as_str() {
+            flags.extend([flag.clone(), s.into()]);
+        }
+        for item in p["array"].as_array().into_iter().flatten() {
+            flags.extend([flag.clone(), item.as_str().unwrap_or("").into()]);
+        }
+    }
+    flags
+}
+
+fn example_application() -> Value {
+    yaml_file("deploy/argocd/application.yaml").remove(0)
+}
+
+fn plugin() -> Value {
+    yaml_file("deploy/argocd/plugin.yaml").remove(0)
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// A folder nobody but root may write: the sidecar user's home and the application's copy.
+fn read_only(dir: &Path) {
+    let mode = if is_root() { 0o755 } else { 0o555 };
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode))
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// The sidecar's world in a scratch folder: a copy of the binary where user 999 can run it, a
+/// home it cannot write, and the application folder (a copy of `deploy/example`).
+struct Sidecar {
+    dir: PathBuf,
+    binary: PathBuf,
+    home: PathBuf,
+    app: PathBuf,
+}
+
+impl Sidecar {
+    fn new(name: &str, site: &str) -> Self {
+        let dir = scratch_dir(name);
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let bin = dir.join("bin");
+        let home = dir.join("home");
+        let app = dir.join("app");
+        for d in [&bin, &home, &app] {
+            std::fs::create_dir_all(d).unwrap_or_else(|e| panic!("{e}"));
+        }
+        // The checkout may sit where user 999 cannot reach; the image has it at a fixed path.
+        let binary = bin.join("miniogen");
+        std::fs::copy(env!("CARGO_BIN_EXE_miniogen"), &binary).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(app.join("miniogen.toml"), site).unwrap_or_else(|e| panic!("{e}"));
+        for d in [&bin, &home, &app] {
+            read_only(d);
+        }
+        Self {
+            dir,
+            binary,
+            home,
+            app,
+        }
+    }
+
+    /// Runs one of `plugin.yaml`'s commands as the sidecar does: in the application folder, as
+    /// user 999 (when the test runs as root), with only Argo CD's variables and a home it cannot
+    /// write.
+    fn run(&self, command: &[String], vars: &[(String, String)]) -> Run {
+        assert_eq!(
+            command.first().map(String::as_str),
+            Some(IMAGE_BINARY),
+            "plugin.yaml must run the binary where the Dockerfile installs it"
+        );
+        let mut argv: Vec<String> = Vec::new();
+        if is_root() {
+            let setpriv = which("setpriv").unwrap_or_else(|| panic!("setpriv is missing"));
+            argv.extend([
+                setpriv.to_string_lossy().into_owned(),
+                format!("--reuid={SIDECAR_UID}"),
+                format!("--regid={SIDECAR_UID}"),
+                "--clear-groups".into(),
+                "--".into(),
+            ]);
+        }
+        argv.push(self.binary.to_string_lossy().into_owned());
+        argv.extend(command[1..].iter().cloned());
+        let output = Command::new(&argv[0])
+            .args(&argv[1..])
+            .current_dir(&self.app)
+            .env_clear()
+            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+            .env("HOME", &self.home)
+            .envs(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {argv:?}: {e}"));
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    fn generate(&self, vars: &[(String, String)]) -> Run {
+        self.run(&command(&plugin()["spec"]["generate"]), vars)
+    }
+
+    fn parameters(&self, vars: &[(String, String)]) -> Run {
+        self.run(&command(&plugin()["spec"]["parameters"]["dynamic"]), vars)
+    }
+}
+
+impl Drop for Sidecar {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn command(spec: &Value) -> Vec<String> {
+    spec["command"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(spec["args"].as_array().into_iter().flatten())
+        .map(|v| v.as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+fn example_site() -> String {
+    std::fs::read_to_string(root().join("deploy/example/miniogen.toml"))
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn generate_prints_what_gen_prints_with_the_same_parameters() {
+    let sidecar = Sidecar::new("argocd-generate", &example_site());
+    let app = example_application();
+    let run = sidecar.generate(&argo_variables(&app));
+    assert_eq!(run.code, 0, "the plugin failed:\n{}", run.stderr);
+
+    let flags = gen_flags(&app);
+    let mut args = vec!["gen"];
+    args.extend(flags.iter().map(String::as_str));
+    let cli = miniogen_in(Some(&sidecar.app), &args);
+    assert_eq!(cli.code, 0, "{}", cli.stderr);
+    assert_eq!(
+        run.stdout, cli.stdout,
+        "the plugin and `miniogen {args:?}` differ"
+    );
+
+    // The parameters reached the render: not merely the defaults on both sides.
+    let plain = miniogen_in(Some(&sidecar.app), &["gen", "--env", "production"]);
+    assert_ne!(run.stdout, plain.stdout, "the parameters changed nothing");
+    let docs = documents(&run.stdout);
+    let cronjob = docs
+        .iter()
+        .find(|d| d["kind"] == "CronJob")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(cronjob["spec"]["schedule"], "*/30 * * * *");
+    assert!(docs.iter().any(|d| d["kind"] == "Tenant"));
+}
+
+#[test]
+fn parameters_announce_what_generate_does_when_they_are_unset() {
+    let sidecar = Sidecar::new("argocd-parameters", &example_site());
+    let app = example_application();
+    let vars = argo_variables(&app);
+    let run = sidecar.parameters(&vars);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let announced: Vec<Value> = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", run.stdout));
+    let names: BTreeSet<&str> = announced
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        BTreeSet::from([
+            "ccu",
+            "env",
+            "namespace",
+            "storage-class",
+            "secrets-mode",
+            "set"
+        ])
+    );
+    // The production environment's values, since the Application chose it.
+    let default = |name: &str| {
+        announced
+            .iter()
+            .find(|p| p["name"] == name)
+            .map(|p| p["string"].clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(default("ccu"), "10000");
+    assert_eq!(default("storage-class"), "fast-ssd");
+
+    // Argo CD never sends a default: setting each one explicitly must change nothing.
+    let baseline = sidecar.generate(&vars);
+    assert_eq!(baseline.code, 0, "{}", baseline.stderr);
+    for p in &announced {
+        let (Some(name), Some(value)) = (p["name"].as_str(), p["string"].as_str()) else {
+            continue;
+        };
+        let mut with = app.clone();
+        let list = with["spec"]["source"]["plugin"]["parameters"]
+            .as_array_mut()
+            .unwrap_or_else(|| panic!("no parameters"));
+        list.retain(|q| q["name"] != name);
+        list.push(json!({"name": name, "string": value}));
+        let run = sidecar.generate(&argo_variables(&with));
+        assert_eq!(run.code, 0, "{name}={value}: {}", run.stderr);
+        assert_eq!(
+            run.stdout, baseline.stdout,
+            "setting `{name}` to its announced default `{value}` changed the render"
+        );
+    }
+}
+
+#[test]
+fn failures_exit_non_zero_and_print_nothing() {
+    let app = example_application();
+    let sidecar = Sidecar::new("argocd-failures", &example_site());
+    let with = |extra: &[(&str, &str)]| {
+        let mut vars = argo_variables(&app);
+        vars.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), (*v).to_string())),
+        );
+        vars
+    };
+    let cases: [(&str, Vars, i32, &str); 4] = [
+        (
+            "a bad value",
+            with(&[("ARGOCD_ENV_CCU", "lots")]),
+            1,
+            "`ARGOCD_ENV_CCU=lots`: `lots` is not a number",
+        ),
+        (
+            "an unknown variable",
+            with(&[("ARGOCD_ENV_NAMESAPCE", "x")]),
+            1,
+            "did you mean `NAMESPACE`?",
+        ),
+        (
+            "no environment chosen",
+            Vec::new(),
+            2,
+            "choose one with the `env` parameter",
+        ),
+        (
+            "derived without a master key",
+            with(&[("ARGOCD_ENV_SECRETS_MODE", "derived")]),
+            2,
+            "needs a master key",
+        ),
+    ];
+    for (what, vars, code, message) in cases {
+        let run = sidecar.generate(&vars);
+        assert_eq!(run.code, code, "{what}: {}", run.stderr);
+        assert!(
+            run.stdout.is_empty(),
+            "{what} printed to stdout:\n{}",
+            run.stdout
+        );
+        assert!(run.stderr.contains(message), "{what}:\n{}", run.stderr);
+    }
+
+    let broken = Sidecar::new("argocd-broken-site", "ccu = 5000\nnamespace = \"Chat\"\n");
+    let run = broken.generate(&[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+    assert!(run.stderr.contains("miniogen.toml:2:13"), "{}", run.stderr);
+}
+
+/// argo-cd's `cmpserver/plugin/config.go` `PluginConfig`, every field known, nothing else.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct PluginConfig {
+    api_version: String,
+    kind: String,
+    metadata: Metadata,
+    spec: PluginSpec,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Metadata {
+    name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct PluginSpec {
+    #[serde(default)]
+    version: Option<String>,
+    #[serde(default)]
+    init: Option<PluginCommand>,
+    generate: PluginCommand,
+    discover: Discover,
+    #[serde(default)]
+    parameters: Option<Parameters>,
+    #[serde(default)]
+    preserve_file_mode: Option<bool>,
+    #[serde(default)]
+    provide_git_creds: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PluginCommand {
+    command: Vec<String>,
+    #[serde(default)]
+    args: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct Discover {
+    #[serde(default)]
+    file_name: Option<String>,
+    #[serde(default)]
+    find: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Parameters {
+    #[serde(default)]
+    r#static: Vec<Value>,
+    dynamic: Option<PluginCommand>,
+}
+
+#[test]
+fn plugin_yaml_is_a_sidecar_plugin_argo_cd_accepts() {
+    let text = std::fs::read_to_string(root().join("deploy/argocd/plugin.yaml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let config: PluginConfig =
+        serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("plugin.yaml: {e}"));
+    // argo-cd's `ValidatePluginConfig`, and the v2 sidecar form.
+    assert_eq!(config.api_version, "argoproj.io/v1alpha1");
+    assert_eq!(config.kind, "ConfigManagementPlugin");
+    assert!(!config.metadata.name.is_empty());
+    assert!(!config.spec.generate.command.is_empty());
+    // No version, so that Applications name the plugin `miniogen`, as application.yaml does.
+    assert!(config.spec.version.is_none());
+    assert_eq!(
+        example_application()["spec"]["source"]["plugin"]["name"],
+        config.metadata.name.as_str()
+    );
+    assert!(config.spec.init.is_none(), "generate needs no init step");
+    assert!(config.spec.discover.find.is_none());
+    assert_eq!(
+        config.spec.discover.file_name.as_deref(),
+        Some("./miniogen.toml")
+    );
+    assert_ne!(config.spec.preserve_file_mode, Some(true));
+    assert_ne!(config.spec.provide_git_creds, Some(true));
+    let parameters = config
+        .spec
+        .parameters
+        .unwrap_or_else(|| panic!("no parameters"));
+    assert!(
+        parameters.r#static.is_empty(),
+        "every parameter comes from the schema"
+    );
+    let dynamic = parameters
+        .dynamic
+        .unwrap_or_else(|| panic!("no dynamic parameters"));
+    assert_eq!(dynamic.command, [IMAGE_BINARY, "argocd", "parameters"]);
+    assert_eq!(
+        config.spec.generate.command,
+        [IMAGE_BINARY, "argocd", "generate"]
+    );
+    assert!(dynamic.args.is_empty() && config.spec.generate.args.is_empty());
+}
+
+#[test]
+fn the_component_adds_the_sidecar_to_argocd_repo_server() {
+    let Some(kubectl) = which("kubectl") else {
+        return;
+    };
+    let fixture = root().join("tests/fixtures/argocd");
+    let base = kustomize(&kubectl, &fixture.join("base"));
+    let built = kustomize(&kubectl, &fixture.join("overlay"));
+    let find = |docs: &[Value], kind: &str| {
+        docs.iter()
+            .find(|d| d["kind"] == kind)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {kind}"))
+    };
+    let deployment = find(&built, "Deployment");
+    let pod = &deployment["spec"]["template"]["spec"];
+    let containers = pod["containers"].as_array().cloned().unwrap_or_default();
+    let container = |name: &str| {
+        containers
+            .iter()
+            .find(|c| c["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no container {name}"))
+    };
+
+    // The repo-server itself is untouched.
+    assert_eq!(
+        container("argocd-repo-server"),
+        find(&base, "Deployment")["spec"]["template"]["spec"]["containers"][0]
+    );
+    assert_eq!(
+        deployment["spec"]["template"]["metadata"]["annotations"]["kubectl.kubernetes.io/default-container"],
+        "argocd-repo-server"
+    );
+
+    let sidecar = container("miniogen");
+    assert_eq!(
+        sidecar["command"],
+        json!(["/var/run/argocd/argocd-cmp-server"])
+    );
+    assert_eq!(
+        sidecar["image"], "registry.example.com/platform/miniogen-cmp:0.1.0",
+        "the `images:` entry the README shows must replace the placeholder"
+    );
+    let security = &sidecar["securityContext"];
+    assert_eq!(security["runAsNonRoot"], true);
+    assert_eq!(security["runAsUser"], SIDECAR_UID);
+    assert_eq!(security["readOnlyRootFilesystem"], true);
+    let mounts: Vec<(String, String, Value)> = sidecar["volumeMounts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| {
+            (
+                m["mountPath"].as_str().unwrap_or_default().to_string(),
+                m["name"].as_str().unwrap_or_default().to_string(),
+                m["subPath"].clone(),
+            )
+        })
+        .collect();
+    let mount = |path: &str| {
+        mounts
+            .iter()
+            .find(|m| m.0 == path)
+            .cloned()
+            .unwrap_or_else(|| panic!("nothing mounted at {path}"))
+    };
+    assert_eq!(mount("/var/run/argocd").1, "var-files");
+    assert_eq!(mount("/home/argocd/cmp-server/plugins").1, "plugins");
+    let config = mount("/home/argocd/cmp-server/config/plugin.yaml");
+    assert_eq!(config.2, "plugin.yaml");
+    let tmp = mount("/tmp");
+    assert_ne!(
+        tmp.1, "tmp",
+        "the sidecar must not share the repo-server's /tmp"
+    );
+
+    let volumes = pod["volumes"].as_array().cloned().unwrap_or_default();
+    let volume = |name: &str| {
+        let found: Vec<&Value> = volumes.iter().filter(|v| v["name"] == name).collect();
+        assert_eq!(found.len(), 1, "volume {name}: {found:?}");
+        found[0].clone()
+    };
+    for name in ["var-files", "plugins"] {
+        assert!(volume(name)["emptyDir"].is_object());
+    }
+    assert!(volume(&tmp.1)["emptyDir"].is_object());
+    // plugin.yaml reaches the sidecar byte for byte, through the hashed ConfigMap.
+    let config_map = find(&built, "ConfigMap");
+    assert_eq!(
+        volume(&config.1)["configMap"]["name"],
+        config_map["metadata"]["name"]
+    );
+    assert_eq!(
+        config_map["data"]["plugin.yaml"].as_str(),
+        std::fs::read_to_string(root().join("deploy/argocd/plugin.yaml"))
+            .ok()
+            .as_deref()
+    );
+    assert_eq!(config_map["metadata"]["namespace"], "argocd");
+}
+
+/// `FROM`, `COPY` and `RUN` lines of the Dockerfile, by stage.
+fn dockerfile() -> Vec<Vec<(String, String)>> {
+    let text = std::fs::read_to_string(root().join("deploy/argocd/Dockerfile"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut stages: Vec<Vec<(String, String)>> = Vec::new();
+    for line in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        let (word, rest) = line.split_once(' ').unwrap_or((line, ""));
+        if word == "FROM" {
+            stages.push(Vec::new());
+        }
+        stages
+            .last_mut()
+            .unwrap_or_else(|| panic!("an instruction before FROM"))
+            .push((word.to_string(), rest.to_string()));
+    }
+    stages
+}
+
+#[test]
+fn the_image_builds_from_what_the_crate_compiles() {
+    let stages = dockerfile();
+    assert_eq!(stages.len(), 2, "a build stage and a runtime stage");
+    let (build, runtime) = (&stages[0], &stages[1]);
+
+    // Every file the build reads is copied: the manifest, the lock file, the build script, src,
+    // and each folder that src embeds with include_str!.
+    let mut needed: BTreeSet<String> = ["Cargo.toml", "Cargo.lock", "build.rs", "src"]
+        .map(String::from)
+        .into();
+    for entry in std::fs::read_dir(root().join("src"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        for part in text.split("include_str!(\"../").skip(1) {
+            needed.insert(part.split('/').next().unwrap_or_default().to_string());
+        }
+    }
+    let copied: BTreeSet<String> = build
+        .iter()
+        .filter(|(w, _)| w == "COPY")
+        .flat_map(|(_, rest)| {
+            let words: Vec<&str> = rest.split_whitespace().collect();
+            words[..words.len() - 1]
+                .iter()
+                .map(|w| (*w).to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(
+        copied, needed,
+        "the build stage copies other files than the crate needs"
+    );
+
+    // The build context holds exactly that (the root .dockerignore is an allowlist).
+    let ignore = std::fs::read_to_string(root().join(".dockerignore")).unwrap_or_default();
+    let allowed: BTreeSet<String> = ignore
+        .lines()
+        .filter_map(|l| l.strip_prefix('!'))
+        .map(String::from)
+        .collect();
+    assert!(
+        ignore.lines().any(|l| l == "*"),
+        ".dockerignore must start from nothing"
+    );
+    assert_eq!(allowed, needed);
+
+    let run = build
+        .iter()
+        .find(|(w, _)| w == "RUN")
+        .map(|(_, r)| r.clone())
+        .unwrap_or_default();
+    assert!(run.contains("cargo build --release --locked"), "{run}");
+
+    // A toolchain at least as new as the crate asks for.
+    let image = &build[0].1;
+    let version = image
+        .split(':')
+        .nth(1)
+        .and_then(|t| t.split('-').next())
+        .unwrap_or_default()
+        .to_string();
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap_or_default();
+    let wanted = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("rust-version = "))
+        .unwrap_or_default()
+        .trim_matches('"')
+        .to_string();
+    let parse = |v: &str| -> Vec<u32> { v.split('.').filter_map(|n| n.parse().ok()).collect() };
+    assert!(
+        !parse(&version).is_empty(),
+        "the Rust image is not pinned: {image}"
+    );
+    assert!(
+        parse(&version) >= parse(&wanted),
+        "{image} is older than rust-version {wanted}"
+    );
+
+    // The runtime stage holds the binary where plugin.yaml runs it, as the sidecar's user.
+    assert!(runtime.iter().any(|(w, rest)| w == "COPY"
+        && rest.starts_with("--from=")
+        && rest.ends_with(&format!(" {IMAGE_BINARY}"))));
+    assert!(
+        runtime
+            .iter()
+            .any(|(w, rest)| w == "USER" && rest == &format!("{SIDECAR_UID}:{SIDECAR_UID}"))
+    );
+    let patch = yaml_file("deploy/argocd/repo-server-patch.yaml").remove(0);
+    assert_eq!(
+        patch["spec"]["template"]["spec"]["containers"][0]["securityContext"]["runAsUser"],
+        SIDECAR_UID
+    );
+}

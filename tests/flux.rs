@@ -1,0 +1,190 @@
+//! The Flux manifests, checked offline: they parse, their fields fit Flux's v1 APIs and each
+//! other, the path they deploy is a committed output folder that `kubectl kustomize` builds, the
+//! health check names that folder's Tenant, and its CEL expressions, run by a CEL
+//! implementation, tell an initialized tenant from one still provisioning or stuck.
+
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
+use serde_json::{Value, json};
+
+use crate::support::{kustomize, root, venv_tool, which, yaml_file};
+
+fn objects() -> (Value, Value) {
+    let source = yaml_file("deploy/flux/source.yaml").remove(0);
+    let kustomization = yaml_file("deploy/flux/minio.yaml").remove(0);
+    (source, kustomization)
+}
+
+#[test]
+fn the_source_and_the_kustomization_fit_together() {
+    let (source, ks) = objects();
+    assert_eq!(source["apiVersion"], "source.toolkit.fluxcd.io/v1");
+    assert_eq!(source["kind"], "GitRepository");
+    assert!(source["spec"]["url"].is_string());
+    assert!(source["spec"]["interval"].is_string());
+    assert!(source["spec"]["ref"]["branch"].is_string());
+
+    assert_eq!(ks["apiVersion"], "kustomize.toolkit.fluxcd.io/v1");
+    assert_eq!(ks["kind"], "Kustomization");
+    let spec = &ks["spec"];
+    assert_eq!(spec["sourceRef"]["kind"], source["kind"]);
+    assert_eq!(spec["sourceRef"]["name"], source["metadata"]["name"]);
+    // Without `sourceRef.namespace` the source must live beside the Kustomization.
+    assert_eq!(ks["metadata"]["namespace"], source["metadata"]["namespace"]);
+    // Required by the v1 API.
+    assert!(spec["interval"].is_string());
+    assert!(spec["prune"].is_boolean());
+    assert!(spec["timeout"].is_string());
+    assert!(
+        spec.get("wait").is_none(),
+        "`wait: true` would ignore `healthChecks`"
+    );
+    let known = [
+        "sourceRef",
+        "path",
+        "interval",
+        "retryInterval",
+        "timeout",
+        "prune",
+        "healthChecks",
+        "healthCheckExprs",
+    ];
+    for key in spec.as_object().into_iter().flat_map(|m| m.keys()) {
+        assert!(
+            known.contains(&key.as_str()),
+            "unexpected field `spec.{key}`"
+        );
+    }
+}
+
+#[test]
+fn the_path_is_a_committed_folder_whose_tenant_is_health_checked() {
+    let Some(kubectl) = which("kubectl") else {
+        return;
+    };
+    let (_, ks) = objects();
+    let path = ks["spec"]["path"].as_str().unwrap_or_default();
+    let folder = root().join(path.trim_start_matches("./"));
+    assert!(
+        folder.join("kustomization.yaml").is_file(),
+        "{path} is no output folder of this repository"
+    );
+    let built = kustomize(&kubectl, &folder);
+    let tenant = built
+        .iter()
+        .find(|d| d["kind"] == "Tenant")
+        .cloned()
+        .unwrap_or_else(|| panic!("{path} holds no Tenant"));
+    let checks = ks["spec"]["healthChecks"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(checks.len(), 1, "{checks:?}");
+    let check = &checks[0];
+    assert_eq!(check["apiVersion"], tenant["apiVersion"]);
+    assert_eq!(check["kind"], tenant["kind"]);
+    assert_eq!(check["name"], tenant["metadata"]["name"]);
+    assert_eq!(check["namespace"], tenant["metadata"]["namespace"]);
+    let exprs = ks["spec"]["healthCheckExprs"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        exprs
+            .iter()
+            .any(|e| e["apiVersion"] == tenant["apiVersion"] && e["kind"] == tenant["kind"]),
+        "no expressions for the Tenant: {exprs:?}"
+    );
+
+    // Both objects build as one kustomization, as a flux-system folder would hold them.
+    let both = kustomize(&kubectl, &root().join("deploy/flux"));
+    assert_eq!(both.len(), 2);
+}
+
+/// Evaluates each CEL expression against each object with the `cel` module of the test venv
+/// (common-expression-language); `None` stands for an evaluation error.
+fn evaluate(python: &std::path::Path, cases: &[(String, Value)]) -> Vec<Option<bool>> {
+    let script = "import cel, json, sys\n\
+        out = []\n\
+        for expr, obj in json.load(sys.stdin):\n\
+        \x20   try:\n\
+        \x20       out.append(bool(cel.evaluate(expr, obj)))\n\
+        \x20   except Exception:\n\
+        \x20       out.append(None)\n\
+        print(json.dumps(out))\n";
+    let mut child = Command::new(python)
+        .args(["-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
+    let input = serde_json::to_string(cases).unwrap_or_default();
+    child
+        .stdin
+        .take()
+        .map(|mut s| s.write_all(input.as_bytes()))
+        .transpose()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let output = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn the_health_check_waits_for_an_initialized_tenant() {
+    let Some(python) = venv_tool("python") else {
+        return;
+    };
+    let (_, ks) = objects();
+    let exprs = &ks["spec"]["healthCheckExprs"][0];
+    let current = exprs["current"].as_str().unwrap_or_default().to_string();
+    let failed = exprs["failed"].as_str().unwrap_or_default().to_string();
+    // The Tenant's status as MinIO Operator v6 writes it (`status.currentState`, one of the
+    // `Status*` messages of `pkg/controller/main-controller.go`).
+    let tenant = |state: &str| {
+        json!({
+            "apiVersion": "minio.min.io/v2",
+            "kind": "Tenant",
+            "metadata": {"name": "matrix-minio", "namespace": "matrix", "generation": 1},
+            "spec": {"pools": []},
+            "status": {"currentState": state, "healthStatus": "green", "availableReplicas": 4}
+        })
+    };
+    let states = [
+        ("Initialized", Some(true), Some(false)),
+        ("Provisioning MinIO Statefulset", Some(false), Some(false)),
+        (
+            "Waiting for MinIO TLS Certificate",
+            Some(false),
+            Some(false),
+        ),
+        ("Provisioning default buckets", Some(false), Some(false)),
+        (
+            "Another MinIO Tenant already exists in the namespace",
+            Some(false),
+            Some(true),
+        ),
+        (
+            "Statefulset not controlled by operator",
+            Some(false),
+            Some(true),
+        ),
+        ("Pool Decommissioning Not Allowed", Some(false), Some(true)),
+    ];
+    let mut cases = Vec::new();
+    for (state, _, _) in &states {
+        cases.push((current.clone(), tenant(state)));
+        cases.push((failed.clone(), tenant(state)));
+    }
+    let results = evaluate(&python, &cases);
+    for (i, (state, is_current, is_failed)) in states.iter().enumerate() {
+        assert_eq!(results[2 * i], *is_current, "`current` for {state:?}");
+        assert_eq!(results[2 * i + 1], *is_failed, "`failed` for {state:?}");
+    }
+}
