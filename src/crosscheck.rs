@@ -421,14 +421,14 @@ impl Checker<'_> {
                 ),
             );
         };
-        if let Some(shown) = self.world.access_keys.get(secret) {
-            if shown != *user {
-                self.fail(
+        if let Some(shown) = self.world.access_keys.get(secret)
+            && shown != *user
+        {
+            self.fail(
                     output,
                     at,
                     &format!("Secret `{secret}` holds access key `{shown}`, but the MinIOJob creates user `{user}` from it"),
                 );
-            }
         }
         if !self
             .world
@@ -647,13 +647,12 @@ impl Checker<'_> {
                 let r = &e["valueFrom"]["secretKeyRef"];
                 if r.is_object() {
                     let at = format!("{base}/containers/{ci}/env/{i}");
-                    if self.secret_ref(output, &at, s(&r["name"]), s(&r["key"])) {
-                        if let Some(remote) = s(&e["name"])
+                    if self.secret_ref(output, &at, s(&r["name"]), s(&r["key"]))
+                        && let Some(remote) = s(&e["name"])
                             .strip_prefix("RCLONE_CONFIG_")
                             .and_then(|n| n.strip_suffix("_ACCESS_KEY_ID"))
-                        {
-                            remotes.insert(remote.to_lowercase(), s(&r["name"]).to_string());
-                        }
+                    {
+                        remotes.insert(remote.to_lowercase(), s(&r["name"]).to_string());
                     }
                 }
             }

@@ -214,10 +214,10 @@ impl fmt::Display for Diagnostic {
         if let Some(key) = &self.key {
             writeln!(f, "{gutter}= key: {key}")?;
         }
-        if let (Some(label), Some(loc)) = (&self.label, &self.location) {
-            if loc.source_line.is_empty() {
-                writeln!(f, "{gutter}= expected: {label}")?;
-            }
+        if let (Some(label), Some(loc)) = (&self.label, &self.location)
+            && loc.source_line.is_empty()
+        {
+            writeln!(f, "{gutter}= expected: {label}")?;
         }
         if let Some(help) = &self.help {
             writeln!(f, "{gutter}= help: {help}")?;

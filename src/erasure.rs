@@ -70,7 +70,7 @@ pub fn set_size(servers: u32, volumes_per_server: u32) -> Result<u32, LayoutErro
         .into_iter()
         .filter(|&s| {
             if servers > s {
-                servers % s == 0
+                servers.is_multiple_of(s)
             } else {
                 s % servers == 0
             }

@@ -381,10 +381,10 @@ fn stage(
     let fault = injected_fault();
     for (written, file) in files.iter().enumerate() {
         let path = staging.join(&file.name);
-        if let Some((after, error)) = &fault {
-            if *after == written {
-                return Err(io("write", &path)(error()));
-            }
+        if let Some((after, error)) = &fault
+            && *after == written
+        {
+            return Err(io("write", &path)(error()));
         }
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).map_err(io("create", parent))?;

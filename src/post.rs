@@ -1,7 +1,7 @@
 //! Parsing rendered templates back into Kubernetes objects, checking them, and ordering them.
 //!
-//! Every document is read back with the same YAML library that writes the output, so what we
-//! emit is exactly what a YAML reader will see. Objects must name their apiVersion, kind, name
+//! Every document is read back by `readback`, which refuses YAML that readers disagree on, so a
+//! template can only produce values every reader sees alike. Objects must name their apiVersion, kind, name
 //! and namespace, and no two may share kind, namespace and name. The order is kustomize's legacy
 //! order (namespaces and config before workloads), so `kubectl kustomize` of an output folder
 //! lists objects as the stream does.
@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 use thiserror::Error;
 
+use crate::readback;
 use crate::render::{Rendered, RenderedFragment};
 
 /// kustomize's `orderFirst` (api/resid/gvk.go): these kinds come first, in this order.
@@ -82,8 +83,7 @@ pub fn assemble(
             template: r.template.into(),
             message,
         };
-        let docs: Vec<Value> =
-            serde_saphyr::from_multiple(&r.text).map_err(|e| fail(e.to_string()))?;
+        let docs = readback::documents(&r.text).map_err(fail)?;
         for mut value in docs {
             if value.is_null() {
                 continue;
@@ -144,7 +144,10 @@ pub fn fragments(rendered: &[RenderedFragment]) -> Result<Vec<Fragment>, PostErr
                 template: r.file.into(),
                 message,
             };
-            let value: Value = serde_saphyr::from_str(&r.text).map_err(|e| fail(e.to_string()))?;
+            let value = match readback::documents(&r.text).map_err(fail)?.as_slice() {
+                [value] => value.clone(),
+                _ => return Err(fail("a fragment must be one YAML document".into())),
+            };
             if !value.is_object() || value.get("kind").is_some() {
                 return Err(fail(
                     "a fragment must be a mapping that is not an object".into(),

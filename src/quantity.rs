@@ -112,7 +112,7 @@ const UNITS: [(&str, u32); 6] = [
 pub fn format_bytes(bytes: u128) -> String {
     for (suffix, shift) in UNITS {
         let unit = 1u128 << shift;
-        if bytes >= unit && bytes % unit == 0 {
+        if bytes >= unit && bytes.is_multiple_of(unit) {
             return format!("{}{suffix}", bytes / unit);
         }
     }
