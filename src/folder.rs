@@ -290,8 +290,9 @@ pub struct WriteOptions {
     pub owner_only: bool,
 }
 
-/// Writes `files` as the folder `dir`, atomically: assembled beside it, then swapped in.
-pub fn write(dir: &Path, files: &[File], options: WriteOptions) -> Result<(), FolderError> {
+/// Writes `files` as the folder `dir`, atomically: assembled beside it, then swapped in. Returns
+/// whether anything was written: a folder that already holds exactly these files is left alone.
+pub fn write(dir: &Path, files: &[File], options: WriteOptions) -> Result<bool, FolderError> {
     // The folder is replaced by renames, which would replace a symbolic link with a folder of
     // its own and leave what it points to stale: refuse it and ask for the real path.
     if let Ok(link) = fs::read_link(dir) {
@@ -313,6 +314,13 @@ pub fn write(dir: &Path, files: &[File], options: WriteOptions) -> Result<(), Fo
     } else {
         State::default()
     };
+    // A folder that already holds exactly this render is left alone: no file is rewritten, so
+    // an unchanged input changes nothing, not even a modification time, and a fleet that did not
+    // change costs only reads. Owner-only folders are always rewritten, which also restores
+    // their permissions.
+    if exists && !options.owner_only && check(dir, files)?.is_empty() {
+        return Ok(false);
+    }
     if exists && !options.force {
         refuse_foreign_changes(dir, files, &state)?;
     }
@@ -329,7 +337,7 @@ pub fn write(dir: &Path, files: &[File], options: WriteOptions) -> Result<(), Fo
     if result.is_err() {
         let _ = fs::remove_dir_all(&staging);
     }
-    result
+    result.map(|()| true)
 }
 
 fn refuse_foreign_changes(dir: &Path, files: &[File], state: &State) -> Result<(), FolderError> {
@@ -558,6 +566,35 @@ mod tests {
             .into_iter()
             .collect();
         assert_eq!(leftovers, [1], "staging folders left behind");
+        let _ = fs::remove_dir_all(&root);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_unchanged_render_touches_nothing() {
+        use std::os::unix::fs::MetadataExt as _;
+        let root = scratch("unchanged");
+        let out = root.join("out");
+        let files = [file("a.yaml", "a: 1\n"), file("b.yaml", "b: 1\n")];
+        assert_eq!(
+            write(&out, &files, WriteOptions::default()).ok(),
+            Some(true)
+        );
+        let before = |name: &str| {
+            let meta = fs::metadata(out.join(name)).unwrap_or_else(|e| panic!("{e}"));
+            (meta.ino(), meta.mtime_nsec(), meta.mtime())
+        };
+        let seen = [before("a.yaml"), before(STATE_FILE), before(".")];
+        assert_eq!(
+            write(&out, &files, WriteOptions::default()).ok(),
+            Some(false)
+        );
+        assert_eq!([before("a.yaml"), before(STATE_FILE), before(".")], seen);
+        // One changed file: the folder is rewritten as a whole, as before.
+        let changed = [file("a.yaml", "a: 2\n"), file("b.yaml", "b: 1\n")];
+        assert!(write(&out, &changed, WriteOptions::default()).is_ok());
+        assert_ne!(before("a.yaml"), seen[0]);
+        assert_eq!(check(&out, &changed).ok(), Some(vec![]));
         let _ = fs::remove_dir_all(&root);
     }
 

@@ -291,12 +291,12 @@ fn generate(
                 )),
                 other => other.into(),
             })
-            .map(|()| {
-                Diagnostic::note(format!(
-                    "wrote {} files to `{}`",
-                    files.len(),
-                    target.display()
-                ))
+            .map(|wrote| {
+                Diagnostic::note(if wrote {
+                    format!("wrote {} files to `{}`", files.len(), target.display())
+                } else {
+                    format!("`{}` is current; nothing to write", target.display())
+                })
             })
     });
     for note in written {
