@@ -133,8 +133,8 @@ fn values(state: &State<'_, '_>) -> Result<Arc<ValuesObject>, Error> {
         })
 }
 
-/// Every template, compiled once per process on first use: a fleet renders the same templates
-/// once per environment. What differs between renders (the credential values) comes in through
+/// The template environment, made once per process on first use, each template compiled on
+/// its first render: a fleet renders the same templates once per environment. What differs between renders (the credential values) comes in through
 /// the render's context, under `VALUES`.
 fn environment() -> Result<&'static Environment<'static>, RenderError> {
     static ENVIRONMENT: OnceLock<Result<Environment<'static>, RenderError>> = OnceLock::new();
@@ -178,12 +178,16 @@ fn compile_templates() -> Result<Environment<'static>, RenderError> {
     env.add_function("credential", |state: &State<'_, '_>, reference: &Value| {
         credential(&values(state)?.0, reference)
     });
-    for (name, source) in MANIFESTS.iter().chain(FILES.iter()).chain(FRAGMENTS.iter()) {
-        env.add_template(name, source).map_err(|e| RenderError {
-            template: (*name).into(),
-            message: e.to_string(),
-        })?;
-    }
+    // Each template is compiled the first time a render asks for it, so a command compiles only
+    // what it renders (no fragment template without a consumer output, for instance).
+    env.set_loader(|name| {
+        Ok(MANIFESTS
+            .iter()
+            .chain(FILES.iter())
+            .chain(FRAGMENTS.iter())
+            .find(|(known, _)| *known == name)
+            .map(|(_, source)| (*source).to_string()))
+    });
     Ok(env)
 }
 
@@ -351,6 +355,17 @@ pub fn fragments(plan: &Plan) -> Result<Vec<RenderedFragment>, RenderError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Templates compile on first use: this is where a syntax error in one shows up, whether or
+    /// not a test renders it.
+    #[test]
+    fn every_template_compiles() {
+        let env = environment().unwrap_or_else(|e| panic!("{e}"));
+        for (name, _) in MANIFESTS.iter().chain(FILES.iter()).chain(FRAGMENTS.iter()) {
+            assert!(env.get_template(name).is_ok(), "{name}");
+        }
+        assert!(env.get_template("missing.yaml.j2").is_err());
+    }
 
     #[test]
     fn env_values_that_need_escaping_are_refused() {
