@@ -1,0 +1,315 @@
+//! One environment through the stages: read and check the shared documents once, then for
+//! each environment decode, check the rules and plan (`compile`), and render, read back and
+//! cross-check (`generated`). The commands decide what to do with the result.
+
+use std::sync::Arc;
+
+use crate::decode::{self, Inputs, Locator};
+use crate::diag::Diagnostic;
+use crate::load::{self, CcuArg, Request, Surface};
+use crate::source::{self, Document};
+use crate::{Failure, credentials, crosscheck, plan, post, render, rules, schema, sink, spec};
+
+/// What a render gives: the objects of the stream, and the consumer fragments that go beside it.
+pub(crate) struct Generated {
+    /// The objects of the stream, in kustomize's order.
+    pub(crate) manifests: Vec<post::Manifest>,
+    /// The consumer fragments, which never join the stream.
+    pub(crate) fragments: Vec<post::Fragment>,
+}
+
+/// Renders the plan into checked, ordered objects and the consumer fragments, and cross-checks
+/// every reference between them. Only `derived` mode reads the master key.
+pub(crate) fn generated(plan: &plan::Plan) -> Result<Generated, Failure> {
+    let key = if plan.secrets.mode == spec::SecretsMode::Derived {
+        Some(load::master_key()?)
+    } else {
+        None
+    };
+    generated_with(plan, key.as_ref())
+}
+
+/// `generated`, with the master key given rather than read.
+fn generated_with(
+    plan: &plan::Plan,
+    key: Option<&credentials::MasterKey>,
+) -> Result<Generated, Failure> {
+    let rendered = render::render(plan, key).map_err(|e| Failure::Fatal(e.to_string()))?;
+    let manifests =
+        post::assemble(&rendered, &plan.provenance).map_err(|e| Failure::Fatal(e.to_string()))?;
+    let fragments = render::fragments(plan)
+        .map_err(|e| Failure::Fatal(e.to_string()))
+        .and_then(|r| post::fragments(&r).map_err(|e| Failure::Fatal(e.to_string())))?;
+    let mismatches = crosscheck::check(plan, &manifests, &fragments);
+    if !mismatches.is_empty() {
+        return Err(Failure::Invalid(
+            mismatches
+                .iter()
+                .map(|m| {
+                    Diagnostic::error(format!("cross-check: {m}")).help(
+                        "a consumer would be sent where the tenant is not; this is a bug in \
+                         miniogen: please report it with your site file",
+                    )
+                })
+                .collect(),
+        ));
+    }
+    Ok(Generated {
+        manifests,
+        fragments,
+    })
+}
+
+/// Compiles a site file given as text, with the built-in tier for `ccu`, into the YAML stream
+/// `miniogen gen --ccu CCU --config NAME` prints: one stream per environment the site file
+/// describes (in name order), or one when it describes none. The whole load, check, plan, render,
+/// post and cross-check path runs, without touching files or the environment; `key` stands for
+/// the master key of `derived` mode. This is the entry point of the fuzz target and the property
+/// tests.
+pub fn compile_site(
+    name: &str,
+    text: &str,
+    ccu: u32,
+    key: Option<&credentials::MasterKey>,
+) -> Result<Vec<String>, Failure> {
+    let site = source::Document::parse(source::Source {
+        name: name.into(),
+        text: text.into(),
+    })
+    .map_err(Failure::Invalid)?;
+    let problems = decode::check_document(schema::Kind::Site, &site);
+    if !problems.is_empty() {
+        return Err(Failure::Invalid(problems));
+    }
+    let names = decode::environments(&site);
+    let environments: Vec<Option<String>> = if names.is_empty() {
+        vec![None]
+    } else {
+        names.into_iter().map(Some).collect()
+    };
+    let (tier, _) = load::select_tier(&CcuArg::flag(ccu)).map_err(|d| Failure::Invalid(vec![d]))?;
+    let site = Arc::new(site);
+    let mut streams = Vec::new();
+    for environment in environments {
+        let inputs = Inputs {
+            profile: load::builtin_document(tier)?.into(),
+            site: Some(Arc::clone(&site)),
+            sets: Vec::new(),
+            requested_ccu: Some(ccu),
+            environment,
+        };
+        let (plan, _) = checked_plan(&inputs)?;
+        let key = match (plan.secrets.mode, key) {
+            (spec::SecretsMode::Derived, None) => {
+                return Err(Failure::Fatal(
+                    "secrets mode `derived` needs a master key".into(),
+                ));
+            }
+            (spec::SecretsMode::Derived, key) => key,
+            _ => None,
+        };
+        streams.push(sink::stream(&generated_with(&plan, key)?.manifests)?);
+    }
+    Ok(streams)
+}
+
+/// A checked plan and what goes with it.
+pub(crate) struct Compiled {
+    /// The plan.
+    pub(crate) plan: plan::Plan,
+    /// Warnings and notes for stderr.
+    pub(crate) notes: Vec<Diagnostic>,
+    /// The comment that opens every generated file: what it was generated from.
+    pub(crate) header: String,
+}
+
+/// Compiles the one environment that `gen` to stdout, `plan` and `secrets` render.
+pub(crate) fn compile_one(args: &Request) -> Result<Compiled, Failure> {
+    let shared = shared(args)?;
+    let env = one_environment(args, shared.site.as_deref())?;
+    compile(args, &shared, env)
+}
+
+/// What every environment of one run shares: the site file and a custom profile, each read and
+/// checked against its schema once.
+pub(crate) struct Shared {
+    /// The site file, if any.
+    pub(crate) site: Option<Arc<Document>>,
+    /// A custom profile, if one was given.
+    pub(crate) profile: Option<Arc<Document>>,
+}
+
+/// Reads and checks the documents every environment shares. Built-in profiles are not checked
+/// here: a test proves each conforms, and they cannot change after the build.
+pub(crate) fn shared(args: &Request) -> Result<Shared, Failure> {
+    let site = load::site_document(args.config.as_deref())?;
+    let profile = args
+        .profile
+        .as_deref()
+        .map(load::read_document)
+        .transpose()?;
+    let mut problems = Vec::new();
+    if let Some(profile) = &profile {
+        problems.extend(decode::check_document(schema::Kind::Profile, profile));
+    }
+    if let Some(site) = &site {
+        problems.extend(decode::check_document(schema::Kind::Site, site));
+    }
+    if !problems.is_empty() {
+        return Err(Failure::Invalid(problems));
+    }
+    Ok(Shared {
+        site: site.map(Arc::new),
+        profile: profile.map(Arc::new),
+    })
+}
+
+/// The environment `gen` to stdout and `plan` render: the one named, or none when the site file
+/// has none; a site file with several needs `--env`.
+fn one_environment(args: &Request, site: Option<&Document>) -> Result<Option<String>, Failure> {
+    if args.env.is_some() {
+        return Ok(args.env.clone());
+    }
+    let names = site.map(decode::environments).unwrap_or_default();
+    if names.is_empty() {
+        Ok(None)
+    } else {
+        let how = match args.surface {
+            Surface::CommandLine => {
+                "choose one with `--env NAME`, or write them all with `gen --out DIR`"
+            }
+            Surface::ArgoCd => "choose one with the `env` parameter",
+        };
+        Err(Failure::Fatal(format!(
+            "the site file describes the environments {}: {how}",
+            names.join(", ")
+        )))
+    }
+}
+
+/// The environments `gen --out` and `check` handle, each with its folder: `DIR` for a site file
+/// without environments or with `--env`, `DIR/<name>` for each environment otherwise.
+pub(crate) fn targets(
+    args: &Request,
+    site: Option<&Document>,
+    dir: &std::path::Path,
+) -> Vec<(Option<String>, std::path::PathBuf)> {
+    let names = site.map(decode::environments).unwrap_or_default();
+    if args.env.is_some() || names.is_empty() {
+        return vec![(args.env.clone(), dir.to_path_buf())];
+    }
+    names
+        .into_iter()
+        .map(|name| (Some(name.clone()), dir.join(name)))
+        .collect()
+}
+
+/// The CCU the site file asks for when the request does not: the environment's `ccu`, else the
+/// shared one.
+fn site_ccu(site: Option<&Document>, env: Option<&str>) -> Option<CcuArg> {
+    let site = site?;
+    let shared = "/ccu".to_string();
+    let pointers = env
+        .map(|e| format!("/environments/{}/ccu", source::escape_pointer(e)))
+        .into_iter()
+        .chain(std::iter::once(shared));
+    pointers.into_iter().find_map(|pointer| {
+        let value = site
+            .value
+            .pointer(&pointer)
+            .and_then(serde_json::Value::as_u64)
+            .and_then(|n| u32::try_from(n).ok())?;
+        Some(CcuArg {
+            value,
+            shown: format!("ccu = {value}"),
+            location: site.locate(&pointer, false),
+        })
+    })
+}
+
+/// Loads, checks and plans the inputs of `gen`, `check` and `plan` for one environment.
+pub(crate) fn compile(
+    args: &Request,
+    shared: &Shared,
+    environment: Option<String>,
+) -> Result<Compiled, Failure> {
+    let mut notes = Vec::new();
+    let site = shared.site.clone();
+    let ccu = args
+        .ccu
+        .clone()
+        .or_else(|| site_ccu(site.as_deref(), environment.as_deref()));
+    let profile = match (&shared.profile, &ccu) {
+        (Some(profile), _) => Arc::clone(profile),
+        (None, Some(ccu)) => {
+            let (tier, note) = load::select_tier(ccu).map_err(|d| Failure::Invalid(vec![d]))?;
+            notes.extend(note);
+            load::builtin_document(tier)?.into()
+        }
+        (None, None) => {
+            return Err(Failure::Fatal(match args.surface {
+                Surface::CommandLine => {
+                    "give `--ccu N` or `--profile PATH`, or set `ccu` in the site file".into()
+                }
+                Surface::ArgoCd => {
+                    format!("set the `ccu` parameter, or `ccu` in `{}`", load::SITE_FILE)
+                }
+            }));
+        }
+    };
+    let inputs = Inputs {
+        profile,
+        site,
+        sets: args.sets.clone(),
+        requested_ccu: ccu.as_ref().map(|c| c.value),
+        environment,
+    };
+    let (plan, warnings) = checked_plan(&inputs)?;
+    notes.extend(warnings);
+    let mut sources = vec![inputs.profile.source.name.clone()];
+    sources.extend(
+        inputs
+            .site
+            .iter()
+            .map(|s| format!("site file {}", s.source.name)),
+    );
+    sources.extend(
+        inputs
+            .environment
+            .iter()
+            .map(|e| format!("environment {e}")),
+    );
+    sources.extend(inputs.sets.iter().map(|s| format!("--set {}", s.text)));
+    let header = format!(
+        "Generated by miniogen from {}. Change the inputs, not this file.",
+        sources.join(", ")
+    );
+    if let (Some(asked), true) = (args.ccu.as_ref().map(|c| c.value), args.profile.is_some())
+        && asked > plan.tier.ccu
+    {
+        return Err(Failure::Invalid(vec![
+            Diagnostic::error(format!(
+                "`--ccu {asked}` is more than the profile serves ({} CCU)",
+                plan.tier.ccu
+            ))
+            .at(Some(inputs.profile.locate("/ccu", false)))
+            .key("ccu")
+            .help("raise `ccu` and the sizing in the profile, or leave out `--ccu`"),
+        ]));
+    }
+    Ok(Compiled {
+        plan,
+        notes,
+        header,
+    })
+}
+
+/// Decodes, checks the rules and plans; warnings come back beside the plan.
+pub(crate) fn checked_plan(inputs: &Inputs) -> Result<(plan::Plan, Vec<Diagnostic>), Failure> {
+    let spec = decode::decode(inputs).map_err(Failure::Invalid)?;
+    let diagnostics = rules::check(&spec, &Locator::new(inputs));
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(Failure::Invalid(diagnostics));
+    }
+    Ok((plan::plan(&spec), diagnostics))
+}
