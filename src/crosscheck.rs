@@ -761,22 +761,10 @@ impl Checker<'_> {
 mod tests {
     use super::*;
     use crate::decode::{Inputs, decode};
-    use crate::load::{BUILTINS, SetArg, builtin_document};
 
     /// The plan, objects and fragments of the 5000 tier with `sets`, as `gen` makes them.
     fn generated(sets: &[&str]) -> (Plan, Vec<Manifest>, Vec<Fragment>) {
-        let inputs = Inputs {
-            profile: builtin_document(BUILTINS[2])
-                .unwrap_or_else(|e| panic!("{e}"))
-                .into(),
-            site: None,
-            sets: sets
-                .iter()
-                .map(|s| SetArg::parse(s).unwrap_or_else(|e| panic!("{e}")))
-                .collect(),
-            requested_ccu: None,
-            environment: None,
-        };
+        let inputs = Inputs::for_test(2, None, sets);
         let spec = decode(&inputs).unwrap_or_else(|e| panic!("{e:?}"));
         let plan = crate::plan::plan(&spec);
         let rendered = crate::render::render(&plan, None).unwrap_or_else(|e| panic!("{e}"));

@@ -285,14 +285,14 @@ fn merge(base: &mut Value, top: &Value) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::load::{BUILTINS, builtin_document};
-    use crate::source::Source;
-
-    fn inputs(site: Option<&str>, sets: &[&str]) -> Inputs {
-        Inputs {
-            profile: builtin_document(BUILTINS[2])
+impl Inputs {
+    /// Inputs for unit tests: the built-in tier `BUILTINS[tier]`, a site file's text (named
+    /// `miniogen.toml`) and `--set` overrides.
+    pub(crate) fn for_test(tier: usize, site: Option<&str>, sets: &[&str]) -> Self {
+        use crate::load::{BUILTINS, builtin_document};
+        use crate::source::Source;
+        Self {
+            profile: builtin_document(BUILTINS[tier])
                 .unwrap_or_else(|e| panic!("{e}"))
                 .into(),
             site: site.map(|text| {
@@ -310,6 +310,17 @@ mod tests {
             requested_ccu: None,
             environment: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{BUILTINS, builtin_document};
+    use crate::source::Source;
+
+    fn inputs(site: Option<&str>, sets: &[&str]) -> Inputs {
+        Inputs::for_test(2, site, sets)
     }
 
     /// The run time skips the schema check of built-in profiles: this is where they pass it.

@@ -387,16 +387,7 @@ mod tests {
     #[test]
     fn hostile_strings_round_trip_exactly() {
         use crate::decode::{Inputs, decode};
-        use crate::load::{BUILTINS, builtin_document};
-        let inputs = Inputs {
-            profile: builtin_document(BUILTINS[2])
-                .unwrap_or_else(|e| panic!("{e}"))
-                .into(),
-            site: None,
-            sets: Vec::new(),
-            requested_ccu: None,
-            environment: None,
-        };
+        let inputs = Inputs::for_test(2, None, &[]);
         let spec = decode(&inputs).unwrap_or_else(|e| panic!("{e:?}"));
         let hostile = [
             "a\"b\nc",

@@ -444,21 +444,10 @@ fn rclone(spec: &Spec, at: &Locator<'_>, out: &mut Vec<Diagnostic>) {
 mod tests {
     use super::*;
     use crate::decode::{Inputs, decode};
-    use crate::load::{BUILTINS, SetArg, builtin_document};
+    use crate::load::BUILTINS;
 
     fn run(tier: usize, sets: &[&str]) -> Vec<Diagnostic> {
-        let inputs = Inputs {
-            profile: builtin_document(BUILTINS[tier])
-                .unwrap_or_else(|e| panic!("{e}"))
-                .into(),
-            site: None,
-            sets: sets
-                .iter()
-                .map(|s| SetArg::parse(s).unwrap_or_else(|e| panic!("{e}")))
-                .collect(),
-            requested_ccu: None,
-            environment: None,
-        };
+        let inputs = Inputs::for_test(tier, None, sets);
         let spec = decode(&inputs).unwrap_or_else(|e| panic!("{e:?}"));
         check(&spec, &Locator::new(&inputs))
     }
@@ -506,24 +495,17 @@ mod tests {
 
     #[test]
     fn broken_values_are_all_reported_by_the_schema_stage() {
-        let inputs = Inputs {
-            profile: builtin_document(BUILTINS[2])
-                .unwrap_or_else(|e| panic!("{e}"))
-                .into(),
-            site: None,
-            sets: [
+        let inputs = Inputs::for_test(
+            2,
+            None,
+            &[
                 "namespace=Matrix",
                 "tenant.name=matrix_minio",
                 "buckets=[{name = \"Synapse\"}, {name = \"ok-bucket\"}, {name = \"ok-bucket\"}]",
                 "sizing.volume_size=500GB",
                 "tenant.image=quay.io/minio/minio:latest",
-            ]
-            .iter()
-            .map(|s| SetArg::parse(s).unwrap_or_else(|e| panic!("{e}")))
-            .collect(),
-            requested_ccu: None,
-            environment: None,
-        };
+            ],
+        );
         let errors = decode(&inputs).err().unwrap_or_default();
         let mut keys: Vec<&str> = errors.iter().filter_map(|d| d.key.as_deref()).collect();
         keys.sort_unstable();
