@@ -9,7 +9,11 @@
 
 fn main() {
     let linux = std::env::var("CARGO_CFG_TARGET_OS").is_ok_and(|os| os == "linux");
-    if linux {
+    // A static build (`-C target-feature=+crt-static`) is a static PIE that relocates itself;
+    // `-no-pie` would leave it pointing at a dynamic loader it does not have.
+    let static_crt = std::env::var("CARGO_CFG_TARGET_FEATURE")
+        .is_ok_and(|features| features.split(',').any(|f| f == "crt-static"));
+    if linux && !static_crt {
         println!("cargo:rustc-link-arg-bins=-no-pie");
     }
     println!("cargo:rerun-if-changed=build.rs");
