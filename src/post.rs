@@ -144,10 +144,9 @@ pub fn fragments(rendered: &[RenderedFragment]) -> Result<Vec<Fragment>, PostErr
                 template: r.file.into(),
                 message,
             };
-            let value = match readback::documents(&r.text).map_err(fail)?.as_slice() {
-                [value] => value.clone(),
-                _ => return Err(fail("a fragment must be one YAML document".into())),
-            };
+            let docs = readback::documents(&r.text).map_err(fail)?;
+            let [value] = <[Value; 1]>::try_from(docs)
+                .map_err(|_| fail("a fragment must be one YAML document".into()))?;
             if !value.is_object() || value.get("kind").is_some() {
                 return Err(fail(
                     "a fragment must be a mapping that is not an object".into(),

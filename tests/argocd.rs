@@ -230,11 +230,7 @@ impl Sidecar {
             .stdin(Stdio::null())
             .output()
             .unwrap_or_else(|e| panic!("cannot run {argv:?}: {e}"));
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+        Run::from(output)
     }
 
     fn generate(&self, vars: &[(String, String)]) -> Run {

@@ -16,15 +16,15 @@
 //! - PyYAML, a YAML 1.1 reader like kubectl's, sees exactly the values we meant.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
 
 use serde_json::{Value, json};
 
 use crate::support::{
-    MODES, TIERS, documents, miniogen_env, ok, root, shared_schemas, venv_tool, venv_tool_in, which,
+    MODES, TIERS, documents, miniogen_env, ok, output_with_input, root, shared_schemas, venv_tool,
+    venv_tool_in, which,
 };
 
 /// Oldest and newest Kubernetes minors we support: MinIO Operator v6 needs 1.28.
@@ -407,19 +407,7 @@ fn yaml_1_1_readers_see_the_values_we_meant() {
             .any(|r| r.label.contains("yaml11-specials"))
     );
     for (label, stream) in renders.streams() {
-        let mut child = Command::new(&python)
-            .args(["-c", script])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot run python: {e}"));
-        child
-            .stdin
-            .take()
-            .map(|mut s| s.write_all(stream.as_bytes()))
-            .transpose()
-            .unwrap_or_else(|e| panic!("{e}"));
-        let output = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+        let output = output_with_input(Command::new(&python).args(["-c", script]), stream);
         assert!(
             output.status.success(),
             "{label}: PyYAML could not read the stream"

@@ -3,12 +3,11 @@
 //! health check names that folder's Tenant, and its CEL expressions, run by a CEL
 //! implementation, tell an initialized tenant from one still provisioning or stuck.
 
-use std::io::Write as _;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use serde_json::{Value, json};
 
-use crate::support::{kustomize, root, venv_tool, which, yaml_file};
+use crate::support::{kustomize, output_with_input, root, venv_tool, which, yaml_file};
 
 fn objects() -> (Value, Value) {
     let source = yaml_file("deploy/flux/source.yaml").remove(0);
@@ -113,21 +112,8 @@ fn evaluate(python: &std::path::Path, cases: &[(String, Value)]) -> Vec<Option<b
         \x20   except Exception:\n\
         \x20       out.append(None)\n\
         print(json.dumps(out))\n";
-    let mut child = Command::new(python)
-        .args(["-c", script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
     let input = serde_json::to_string(cases).unwrap_or_default();
-    child
-        .stdin
-        .take()
-        .map(|mut s| s.write_all(input.as_bytes()))
-        .transpose()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let output = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    let output = output_with_input(Command::new(python).args(["-c", script]), &input);
     assert!(
         output.status.success(),
         "{}",

@@ -35,11 +35,35 @@ pub fn miniogen_env(dir: Option<&Path>, args: &[&str], env: &[(&str, &str)]) -> 
         .stdin(Stdio::null())
         .output()
         .unwrap_or_else(|e| panic!("cannot run miniogen: {e}"));
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    Run::from(output)
+}
+
+impl From<std::process::Output> for Run {
+    fn from(output: std::process::Output) -> Self {
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
     }
+}
+
+/// Runs `command` with `input` on its stdin and its stdout and stderr captured.
+pub fn output_with_input(command: &mut Command, input: &str) -> std::process::Output {
+    use std::io::Write as _;
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
+    child
+        .stdin
+        .take()
+        .map(|mut s| s.write_all(input.as_bytes()))
+        .transpose()
+        .unwrap_or_else(|e| panic!("{e}"));
+    child.wait_with_output().unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Runs `miniogen` in an empty directory, so that no stray `miniogen.toml` is picked up.
