@@ -97,12 +97,18 @@ pub fn assemble(
                     .map(str::to_string)
                     .ok_or_else(|| fail(format!("`{pointer}` is missing or not a string")))
             };
+            let (api_version, kind, name, namespace) = (
+                field("/apiVersion")?,
+                field("/kind")?,
+                field("/metadata/name")?,
+                field("/metadata/namespace")?,
+            );
             let manifest = Manifest {
-                api_version: field("/apiVersion")?,
-                kind: field("/kind")?,
-                name: field("/metadata/name")?,
-                namespace: field("/metadata/namespace")?,
-                value: value.clone(),
+                api_version,
+                kind,
+                name,
+                namespace,
+                value,
             };
             let id = (
                 manifest.kind.clone(),
@@ -118,7 +124,7 @@ pub fn assemble(
             manifests.push(manifest);
         }
     }
-    manifests.sort_by_key(sort_key);
+    manifests.sort_by_cached_key(sort_key);
     Ok(manifests)
 }
 
