@@ -285,9 +285,10 @@ pub fn render(plan: &Plan, key: Option<&MasterKey>) -> Result<Vec<Rendered>, Ren
         // Written out again by the YAML writer, so that the mounted file reads as the fragment
         // file does, not as the escaped template output.
         let text = file("synapse-media-storage.yaml.j2")?;
-        serde_saphyr::from_str::<serde_json::Value>(&text)
+        crate::readback::documents(&text)
             .ok()
-            .and_then(|v| serde_saphyr::to_string(&v).ok())
+            .and_then(|docs| <[serde_json::Value; 1]>::try_from(docs).ok())
+            .and_then(|[v]| serde_saphyr::to_string(&v).ok())
             .ok_or_else(|| RenderError {
                 template: "synapse-media-storage.yaml.j2".into(),
                 message: "does not read back as YAML".into(),
