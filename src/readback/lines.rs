@@ -167,9 +167,13 @@ fn is_entry(text: &str) -> bool {
     text == "-" || text.starts_with("- ")
 }
 
-/// Whether a text begins a mapping entry rather than a scalar: a JSON string followed by
-/// `:`, or a plain word followed by `: ` or a line's end.
+/// Whether a text begins a mapping entry rather than a value: a JSON string followed by `:`,
+/// or a plain word followed by `: ` or a line's end. A flow collection is a value, whatever its
+/// strings hold.
 fn starts_mapping(text: &str) -> bool {
+    if text.starts_with(['[', '{']) {
+        return false;
+    }
     if text.starts_with('"') {
         return json_string(text).is_some_and(|(_, after)| after.starts_with(':'));
     }
@@ -375,7 +379,7 @@ mod tests {
 
     #[test]
     fn reads_the_shapes_templates_write() {
-        let text = "---\napiVersion: v1\nkind: Tenant\nmetadata:\n  name: \"t\"\n  labels: {\"a\":\"b\",\"n\":1}\nspec:\n  users: []\n  empty:\n  list:\n  - 1\n  - \"two\"\n  pools:\n    - name: \"p\"\n      servers: 4\n      drop: [\"ALL\"]\n      nested:\n        deep: true\n    -   spaced: x\n        second: w\n    -\n      below: v\n    - \"scalar\"\n    -\n  \"quoted.key\": null\n  url: https://minio.matrix.svc:443/x\n  neg: -2\n  tilde: ~\n---\n---\nlast: [[1, 2], {\"k\": [true, false, null]}, \"\\\"\\\\\\n\\u00e9\"]\n";
+        let text = "---\napiVersion: v1\nkind: Tenant\nmetadata:\n  name: \"t\"\n  labels: {\"a\":\"b\",\"n\":1}\nspec:\n  users: []\n  empty:\n  list:\n  - 1\n  - \"two\"\n  pools:\n    - name: \"p\"\n      servers: 4\n      drop: [\"ALL\"]\n      nested:\n        deep: true\n    -   spaced: x\n        second: w\n    -\n      below: v\n    - \"scalar\"\n    -\n    - {\": \":1}\n    - [\"a: b\"]\n  \"quoted.key\": null\n  url: https://minio.matrix.svc:443/x\n  neg: -2\n  tilde: ~\n---\n---\nlast: [[1, 2], {\"k\": [true, false, null]}, \"\\\"\\\\\\n\\u00e9\"]\n";
         let docs = reads(text);
         assert_eq!(docs.len(), 3);
         assert_eq!(
@@ -724,19 +728,29 @@ mod tests {
         Ok(())
     }
 
-    fn runner() -> TestRunner {
-        TestRunner::new(Config {
+    fn config() -> Config {
+        Config {
             cases: 512,
             failure_persistence: None,
             ..Config::default()
-        })
+        }
+    }
+
+    /// A runner with a new seed each run: the agreement properties look at new texts every time,
+    /// and a failure is a bug in the fast path.
+    fn runner() -> TestRunner {
+        TestRunner::new(config())
     }
 
     #[test]
     fn reads_what_it_generates_from_safe_parts() {
         let roots = proptest::collection::vec(node(Parts::Safe), 1..3);
         let (read, cases) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
-        runner()
+        // A fixed seed: that the fast path takes a text is speed, not correctness, and a shape
+        // it misses should fail the suite the same way every time, not now and then.
+        let config = config();
+        let rng = proptest::test_runner::TestRng::deterministic_rng(config.rng_algorithm);
+        TestRunner::new_with_rng(config, rng)
             .run(&roots, |roots| {
                 let text = stream(&roots, false);
                 agrees(&text)?;
