@@ -9,8 +9,11 @@
 
 fn main() {
     let linux = std::env::var("CARGO_CFG_TARGET_OS").is_ok_and(|os| os == "linux");
-    // A static build (`-C target-feature=+crt-static`) is a static PIE that relocates itself;
-    // `-no-pie` would leave it pointing at a dynamic loader it does not have.
+    // A static build through RUSTFLAGS (`-C target-feature=+crt-static`) is a static PIE that
+    // relocates itself; `-no-pie` would leave it pointing at a dynamic loader it does not have.
+    // The release build (`deploy/argocd/Dockerfile`) gives its flags to the binary alone with
+    // `cargo rustc`, which this script does not see, together with `-C relocation-model=static`:
+    // a static executable that is not a PIE, for which `-no-pie` is right.
     let static_crt = std::env::var("CARGO_CFG_TARGET_FEATURE")
         .is_ok_and(|features| features.split(',').any(|f| f == "crt-static"));
     if linux && !static_crt {

@@ -18,6 +18,10 @@ type Vars = Vec<(String, String)>;
 
 /// Where the Dockerfile installs miniogen, and so what `plugin.yaml` runs.
 const IMAGE_BINARY: &str = "/usr/local/bin/miniogen";
+/// How the release binary is built: statically linked and position-dependent, the flags given to
+/// the binary alone.
+const RELEASE_BUILD: &str = "cargo rustc --release --locked --bin miniogen";
+const RELEASE_FLAGS: &str = "-C target-feature=+crt-static -C relocation-model=static";
 /// The user Argo CD's sidecars run as.
 const SIDECAR_UID: u32 = 999;
 
@@ -688,7 +692,23 @@ fn the_image_builds_from_what_the_crate_compiles() {
         .find(|(w, _)| w == "RUN")
         .map(|(_, r)| r.clone())
         .unwrap_or_default();
-    assert!(run.contains("cargo build --release --locked"), "{run}");
+    // The image's binary is the release binary the benchmark measures and CI checks against
+    // the tested one: the same command and flags in all three places.
+    for (name, text) in [
+        ("deploy/argocd/Dockerfile", run.clone()),
+        (
+            "bench/run",
+            std::fs::read_to_string(root().join("bench/run")).unwrap_or_default(),
+        ),
+        (
+            ".ci/test",
+            std::fs::read_to_string(root().join(".ci/test")).unwrap_or_default(),
+        ),
+    ] {
+        for words in [RELEASE_BUILD, RELEASE_FLAGS] {
+            assert!(text.contains(words), "{name} does not run `{words}`");
+        }
+    }
 
     // A toolchain at least as new as the crate asks for.
     let image = &build[0].1;
