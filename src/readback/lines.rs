@@ -265,27 +265,16 @@ fn flow(text: &str) -> Option<(Value, &str)> {
         b'"' => json_string(text).map(|(s, after)| (Value::String(s), after)),
         b'[' => {
             let mut items = Vec::new();
-            let mut rest = text[1..].trim_start_matches(' ');
-            if let Some(after) = rest.strip_prefix(']') {
-                return Some((Value::Array(items), after));
-            }
-            loop {
+            let after = entries(&text[1..], ']', |rest| {
                 let (item, after) = flow(rest)?;
                 items.push(item);
-                let after = after.trim_start_matches(' ');
-                if let Some(after) = after.strip_prefix(']') {
-                    return Some((Value::Array(items), after));
-                }
-                rest = after.strip_prefix(',')?.trim_start_matches(' ');
-            }
+                Some(after)
+            })?;
+            Some((Value::Array(items), after))
         }
         b'{' => {
             let mut map = Map::new();
-            let mut rest = text[1..].trim_start_matches(' ');
-            if let Some(after) = rest.strip_prefix('}') {
-                return Some((Value::Object(map), after));
-            }
-            loop {
+            let after = entries(&text[1..], '}', |rest| {
                 if !rest.starts_with('"') {
                     return None;
                 }
@@ -293,17 +282,10 @@ fn flow(text: &str) -> Option<(Value, &str)> {
                 if key.len() > MAX_KEY {
                     return None;
                 }
-                let after = after.trim_start_matches(' ').strip_prefix(':')?;
-                let (value, after) = flow(after)?;
-                if map.insert(key, value).is_some() {
-                    return None;
-                }
-                let after = after.trim_start_matches(' ');
-                if let Some(after) = after.strip_prefix('}') {
-                    return Some((Value::Object(map), after));
-                }
-                rest = after.strip_prefix(',')?.trim_start_matches(' ');
-            }
+                let (value, after) = flow(after.trim_start_matches(' ').strip_prefix(':')?)?;
+                map.insert(key, value).is_none().then_some(after)
+            })?;
+            Some((Value::Object(map), after))
         }
         _ => {
             let end = text
@@ -316,6 +298,27 @@ fn flow(text: &str) -> Option<(Value, &str)> {
             // Only JSON's literals and numbers: a bare word is YAML, not what templates write.
             (!value.is_string()).then_some((value, &text[end..]))
         }
+    }
+}
+
+/// Reads the entries of a flow collection, `text` being what follows its opening bracket: each
+/// entry by `entry`, which returns the text behind it, separated by commas, up to `close`.
+/// Returns the text behind `close`. A trailing comma is YAML, not JSON, and gives up.
+fn entries<'t>(
+    text: &'t str,
+    close: char,
+    mut entry: impl FnMut(&'t str) -> Option<&'t str>,
+) -> Option<&'t str> {
+    let mut rest = text.trim_start_matches(' ');
+    if let Some(after) = rest.strip_prefix(close) {
+        return Some(after);
+    }
+    loop {
+        let after = entry(rest)?.trim_start_matches(' ');
+        if let Some(after) = after.strip_prefix(close) {
+            return Some(after);
+        }
+        rest = after.strip_prefix(',')?.trim_start_matches(' ');
     }
 }
 
