@@ -97,17 +97,11 @@ pub fn assemble(
                     .map(str::to_string)
                     .ok_or_else(|| fail(format!("`{pointer}` is missing or not a string")))
             };
-            let (api_version, kind, name, namespace) = (
-                field("/apiVersion")?,
-                field("/kind")?,
-                field("/metadata/name")?,
-                field("/metadata/namespace")?,
-            );
             let manifest = Manifest {
-                api_version,
-                kind,
-                name,
-                namespace,
+                api_version: field("/apiVersion")?,
+                kind: field("/kind")?,
+                name: field("/metadata/name")?,
+                namespace: field("/metadata/namespace")?,
                 value,
             };
             let id = (

@@ -18,14 +18,14 @@
 use granit_parser::{Event, Parser, ScalarStyle};
 use serde_json::{Map, Number, Value};
 
+mod lines;
+
 /// A collection being read.
 enum Open {
     Sequence(Vec<Value>),
     /// A mapping, and the key whose value comes next.
     Mapping(Map<String, Value>, Option<String>),
 }
-
-mod lines;
 
 /// Reads every document of `text`; an empty document reads as `null`.
 pub fn documents(text: &str) -> Result<Vec<Value>, String> {

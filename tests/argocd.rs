@@ -695,7 +695,7 @@ fn the_image_builds_from_what_the_crate_compiles() {
     // The image's binary is the release binary the benchmark measures and CI checks against
     // the tested one: the same command and flags in all three places.
     for (name, text) in [
-        ("deploy/argocd/Dockerfile", run.clone()),
+        ("deploy/argocd/Dockerfile", run),
         (
             "bench/run",
             std::fs::read_to_string(root().join("bench/run")).unwrap_or_default(),

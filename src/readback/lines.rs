@@ -95,15 +95,14 @@ impl<'a> Reader<'a, '_> {
         let mut text = first;
         loop {
             let (key, rest) = key(text)?;
-            if map.contains_key(&key) {
-                return None;
-            }
             let value = if rest.is_empty() {
                 self.nested(col, true)?
             } else {
                 inline(rest)?
             };
-            map.insert(key, value);
+            if map.insert(key, value).is_some() {
+                return None;
+            }
             match self.lines.get(self.at) {
                 Some(line) if line.indent == col && !is_entry(line.text) => {
                     self.at += 1;
@@ -365,7 +364,7 @@ fn json_string(text: &str) -> Option<(String, &str)> {
 mod tests {
     use proptest::prelude::*;
     use proptest::test_runner::{Config, TestRunner};
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use super::documents;
     use crate::readback::events;
@@ -377,8 +376,6 @@ mod tests {
         assert_eq!(fast, events, "{text}");
         fast
     }
-
-    use serde_json::Value;
 
     #[test]
     fn reads_the_shapes_templates_write() {
