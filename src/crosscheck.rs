@@ -202,8 +202,12 @@ fn world(plan: &Plan, manifests: &[Manifest]) -> World {
                     .or_default()
                     .extend(keys(&v["data"]));
                 for (file, text) in v["data"].as_object().into_iter().flatten() {
+                    // Only a JSON object can be a policy. Trying the rest (rclone.conf, the
+                    // Synapse fragment) only builds errors, and the first error's position
+                    // costs a CPU feature probe that a virtual machine pays dearly for.
                     if let Some(doc) = text
                         .as_str()
+                        .filter(|t| t.trim_start().starts_with('{'))
                         .and_then(|t| serde_json::from_str::<Value>(t).ok())
                     {
                         policies.insert(file.clone(), resources(&doc));
