@@ -637,17 +637,16 @@ fn dockerfile() -> Vec<Vec<(String, String)>> {
     stages
 }
 
-#[test]
-fn the_image_builds_from_what_the_crate_compiles() {
-    let stages = dockerfile();
-    assert_eq!(stages.len(), 2, "a build stage and a runtime stage");
-    let (build, runtime) = (&stages[0], &stages[1]);
-
-    // Every file the build reads is copied: the manifest, the lock file, the build script, src,
-    // and each folder that src embeds with include_str!.
+/// Every file the build reads: the manifest, the lock file, the build script, src, each folder
+/// that src embeds with `include_str!`, and each file the build script says it reads.
+fn files_the_build_reads() -> BTreeSet<String> {
     let mut needed: BTreeSet<String> = ["Cargo.toml", "Cargo.lock", "build.rs", "src"]
         .map(String::from)
         .into();
+    let build_script = std::fs::read_to_string(root().join("build.rs")).unwrap_or_default();
+    for part in build_script.split("cargo:rerun-if-changed=").skip(1) {
+        needed.insert(part.split('"').next().unwrap_or_default().to_string());
+    }
     for entry in std::fs::read_dir(root().join("src"))
         .into_iter()
         .flatten()
@@ -658,6 +657,17 @@ fn the_image_builds_from_what_the_crate_compiles() {
             needed.insert(part.split('/').next().unwrap_or_default().to_string());
         }
     }
+    needed
+}
+
+#[test]
+fn the_image_builds_from_what_the_crate_compiles() {
+    let stages = dockerfile();
+    assert_eq!(stages.len(), 2, "a build stage and a runtime stage");
+    let (build, runtime) = (&stages[0], &stages[1]);
+
+    // Every file the build reads is copied, and the build context holds nothing else.
+    let needed = files_the_build_reads();
     let copied: BTreeSet<String> = build
         .iter()
         .filter(|(w, _)| w == "COPY")
