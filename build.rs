@@ -29,12 +29,13 @@ fn main() {
     if linux && !static_crt {
         println!("cargo:rustc-link-arg-bins=-no-pie");
     }
-    // Release builds only: a debug binary's names differ, and tests need no layout. A build that
-    // opts out of LLD (`-C linker-features=-lld` in RUSTFLAGS) links with a linker that would
-    // refuse the option.
+    // Release builds only: a debug binary's names differ, and tests need no layout. Only where
+    // rustc links with LLD: GNU ld, which an older toolchain or an opt-out
+    // (`-C linker-features=-lld` in RUSTFLAGS) links with, would refuse the option.
     let lld = var("CARGO_CFG_TARGET_ARCH") == "x86_64"
         && var("CARGO_CFG_TARGET_ENV") == "gnu"
-        && !var("CARGO_ENCODED_RUSTFLAGS").contains("linker-features=-lld");
+        && !var("CARGO_ENCODED_RUSTFLAGS").contains("linker-features=-lld")
+        && rustc_minor(&var("RUSTC")).is_some_and(|minor| minor >= 90);
     let list = std::path::Path::new(&var("CARGO_MANIFEST_DIR")).join("bench/hot-symbols.txt");
     if linux && lld && var("PROFILE") == "release" && list.exists() {
         println!(
@@ -44,4 +45,16 @@ fn main() {
     }
     println!("cargo:rerun-if-changed=bench/hot-symbols.txt");
     println!("cargo:rerun-if-changed=build.rs");
+}
+
+/// The minor version of the Rust compiler at `rustc` (95 for `rustc 1.95.0 (...)`): LLD is
+/// x86_64-unknown-linux-gnu's default linker since 1.90, and Cargo.toml allows 1.89.
+fn rustc_minor(rustc: &str) -> Option<u32> {
+    let out = std::process::Command::new(rustc).arg("-V").output().ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    let (major, rest) = text.split_whitespace().nth(1)?.split_once('.')?;
+    if major != "1" {
+        return None;
+    }
+    rest.split('.').next()?.parse().ok()
 }
