@@ -129,15 +129,14 @@ fn generate(
     write_plaintext_credentials: bool,
 ) -> Result<Vec<Diagnostic>, Failure> {
     let Some(dir) = out else {
-        let compiled = compile_one(inputs)?;
+        let mut compiled = compile_one(inputs)?;
         let generated = generated(&compiled.plan)?;
         // Only the objects: fragments never join the stream Argo CD applies.
         sink::print(&sink::stream(&generated.manifests)?)?;
         // The process ends once the notes are printed: freeing thousands of small nodes one by
         // one first would cost 3% of a `gen`, for memory the exit returns anyway.
-        std::mem::forget(generated);
-        let notes = compiled.notes.clone();
-        std::mem::forget(compiled);
+        let notes = std::mem::take(&mut compiled.notes);
+        std::mem::forget((generated, compiled));
         return Ok(notes);
     };
     let shared = shared(inputs)?;
