@@ -11,7 +11,6 @@ mod flux;
 mod folder;
 mod golden;
 mod hostile;
-mod layout;
 mod li_sync;
 mod precommit;
 mod properties;
