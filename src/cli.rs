@@ -46,6 +46,10 @@ pub enum Command {
         /// files only their owner can read. Never commit such a folder.
         #[arg(long, requires = "out")]
         write_plaintext_credentials: bool,
+        /// With `--out`: `json` prints, for each folder, what applying the new render makes MinIO
+        /// Operator do (which pools restart, and why) on stdout, for CI.
+        #[arg(long, value_enum, default_value_t = Format::Table, requires = "out")]
+        format: Format,
     },
     /// Check that an output folder holds exactly what `gen --out` would write; no git needed.
     Check {
@@ -55,6 +59,10 @@ pub enum Command {
         /// The folder to check.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// Output format: `json` prints each folder's findings and what applying the fresh
+        /// render makes MinIO Operator do, for CI. The exit code is the same either way.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
     /// Print the erasure layout, capacity and disruption budget the manifests are built on.
     Plan {

@@ -22,14 +22,22 @@ pub(crate) fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
             force,
             accept_pool_rebuild,
             write_plaintext_credentials,
+            format,
         } => generate(
             &request(&inputs)?,
             out.as_deref(),
-            force,
-            accept_pool_rebuild,
-            write_plaintext_credentials,
+            GenOptions {
+                force,
+                accept_pool_rebuild,
+                write_plaintext_credentials,
+                format,
+            },
         ),
-        Command::Check { inputs, out } => check(&request(&inputs)?, &out),
+        Command::Check {
+            inputs,
+            out,
+            format,
+        } => check(&request(&inputs)?, &out, format),
         Command::Plan { inputs, format } => {
             let Compiled { plan, notes, .. } = compile_one(&request(&inputs)?)?;
             let text = match format {
@@ -59,37 +67,7 @@ pub(crate) fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
             sink::print(&sink::fragments(&generated.fragments, &compiled.header)?)?;
             Ok(compiled.notes)
         }
-        Command::Profiles { show } => {
-            let text = if let Some(ccu) = show {
-                load::BUILTINS
-                    .iter()
-                    .find(|b| b.ccu == ccu)
-                    .map(|b| b.text.to_string())
-                    .ok_or_else(|| {
-                        let tiers: Vec<String> =
-                            load::BUILTINS.iter().map(|b| b.ccu.to_string()).collect();
-                        Failure::Fatal(format!(
-                            "no built-in profile for {ccu} CCU; the tiers are {}",
-                            tiers.join(", ")
-                        ))
-                    })?
-            } else {
-                let mut plans = Vec::new();
-                for builtin in load::BUILTINS {
-                    let inputs = Inputs {
-                        profile: load::builtin_document(builtin)?.into(),
-                        site: None,
-                        sets: Vec::new(),
-                        requested_ccu: None,
-                        environment: None,
-                    };
-                    plans.push(checked_plan(&inputs)?.0);
-                }
-                report::profiles_table(&plans)
-            };
-            sink::print(&text)?;
-            Ok(Vec::new())
-        }
+        Command::Profiles { show } => profiles(show),
         Command::Argocd { command } => match command {
             ArgocdCommand::Generate => argocd_generate(),
             ArgocdCommand::Parameters => argocd_parameters(),
@@ -115,19 +93,76 @@ pub(crate) fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
     }
 }
 
+/// `miniogen profiles`: the scaling table, or one built-in profile's TOML.
+fn profiles(show: Option<u32>) -> Result<Vec<Diagnostic>, Failure> {
+    let text = if let Some(ccu) = show {
+        load::BUILTINS
+            .iter()
+            .find(|b| b.ccu == ccu)
+            .map(|b| b.text.to_string())
+            .ok_or_else(|| {
+                let tiers: Vec<String> = load::BUILTINS.iter().map(|b| b.ccu.to_string()).collect();
+                Failure::Fatal(format!(
+                    "no built-in profile for {ccu} CCU; the tiers are {}",
+                    tiers.join(", ")
+                ))
+            })?
+    } else {
+        let mut plans = Vec::new();
+        for builtin in load::BUILTINS {
+            let inputs = Inputs {
+                profile: load::builtin_document(builtin)?.into(),
+                site: None,
+                sets: Vec::new(),
+                requested_ccu: None,
+                environment: None,
+            };
+            plans.push(checked_plan(&inputs)?.0);
+        }
+        report::profiles_table(&plans)
+    };
+    sink::print(&text)?;
+    Ok(Vec::new())
+}
+
 /// The command line's inputs as a request.
 fn request(inputs: &CliInputs) -> Result<Request, Failure> {
     Request::from_cli(inputs).map_err(Failure::Invalid)
+}
+
+/// The flags of `gen` that only matter with `--out`.
+#[derive(Clone, Copy)]
+#[allow(clippy::struct_excessive_bools)]
+struct GenOptions {
+    force: bool,
+    accept_pool_rebuild: bool,
+    write_plaintext_credentials: bool,
+    format: Format,
+}
+
+/// What applying `manifests` over the folder `dir` makes the operator do, when the folder
+/// already holds a Tenant.
+fn folder_verdict(
+    dir: &std::path::Path,
+    manifests: &[post::Manifest],
+) -> Option<crate::operator::Verdict> {
+    let tenant = manifests.iter().find(|m| m.kind == "Tenant")?;
+    let old = folder::read_object(dir, tenant)?;
+    Some(transition::verdict(&old, &tenant.value))
 }
 
 /// `miniogen gen`: the stream on stdout, or one folder per environment.
 fn generate(
     inputs: &Request,
     out: Option<&std::path::Path>,
-    force: bool,
-    accept_pool_rebuild: bool,
-    write_plaintext_credentials: bool,
+    options: GenOptions,
 ) -> Result<Vec<Diagnostic>, Failure> {
+    let GenOptions {
+        force,
+        accept_pool_rebuild,
+        write_plaintext_credentials,
+        format,
+    } = options;
     let Some(dir) = out else {
         let compiled = compile_one(inputs)?;
         let generated = generated(&compiled.plan)?;
@@ -155,19 +190,20 @@ fn generate(
             if !accept_pool_rebuild {
                 guard_pools(&target, &generated.manifests)?;
             }
+            let verdict = folder_verdict(&target, &generated.manifests);
             let files =
                 folder::files(&generated.manifests, &generated.fragments, &compiled.header)?;
-            Ok((target, files, plaintext, compiled.notes))
+            Ok((target, files, plaintext, verdict, compiled.notes))
         },
     );
     let mut folders = Vec::new();
     let mut notes = Vec::new();
     for result in rendered {
-        let (target, files, plaintext, env_notes) = result?;
+        let (target, files, plaintext, verdict, env_notes) = result?;
         notes.extend(env_notes);
-        folders.push((target, files, plaintext));
+        folders.push((target, files, plaintext, verdict));
     }
-    let written = parallel::map(folders, |(target, files, plaintext)| {
+    let written = parallel::map(folders, |(target, files, plaintext, verdict)| {
         let options = folder::WriteOptions {
             force,
             owner_only: plaintext,
@@ -184,17 +220,41 @@ fn generate(
                 other => other.into(),
             })
             .map(|wrote| {
-                Diagnostic::note(if wrote {
+                let mut notes = vec![Diagnostic::note(if wrote {
                     format!("wrote {} files to `{}`", files.len(), target.display())
                 } else {
                     format!("`{}` is current; nothing to write", target.display())
-                })
+                })];
+                if wrote && let Some(verdict) = &verdict {
+                    notes.extend(verdict_notes(&target, verdict));
+                }
+                let entry = report::FolderReport {
+                    folder: target.display().to_string(),
+                    changed: wrote,
+                    findings: Vec::new(),
+                    verdict,
+                };
+                (notes, entry)
             })
     });
-    for note in written {
-        notes.push(note?);
+    let mut entries = Vec::new();
+    for result in written {
+        let (folder_notes, entry) = result?;
+        notes.extend(folder_notes);
+        entries.push(entry);
+    }
+    if format == Format::Json {
+        sink::print(&report::folders_json(&entries))?;
     }
     Ok(notes)
+}
+
+/// The verdict as notes for stderr, one per pool and one per other action.
+fn verdict_notes(dir: &std::path::Path, verdict: &crate::operator::Verdict) -> Vec<Diagnostic> {
+    report::verdict_lines(verdict)
+        .into_iter()
+        .map(|line| Diagnostic::note(format!("`{}`: {line}", dir.display())))
+        .collect()
 }
 
 /// `miniogen argocd generate`: the stream for the Application in the working directory, from
@@ -243,8 +303,13 @@ fn argocd_parameters() -> Result<Vec<Diagnostic>, Failure> {
     Ok(warnings)
 }
 
-/// `miniogen check`: compares each folder with a fresh render.
-fn check(inputs: &Request, out: &std::path::Path) -> Result<Vec<Diagnostic>, Failure> {
+/// `miniogen check`: compares each folder with a fresh render, and says what applying the
+/// render would make the operator do.
+fn check(
+    inputs: &Request,
+    out: &std::path::Path,
+    format: Format,
+) -> Result<Vec<Diagnostic>, Failure> {
     let shared = shared(inputs)?;
     let checked = parallel::map(
         targets(inputs, shared.site.as_deref(), out),
@@ -264,23 +329,47 @@ fn check(inputs: &Request, out: &std::path::Path) -> Result<Vec<Diagnostic>, Fai
                     compiled.plan.secrets.source
                 );
             }
+            let mut findings = Vec::new();
             for finding in folder::check(&target, &files)? {
                 let _ = writeln!(report, "{}", finding.to_string().trim_end());
+                findings.push(finding.to_string().trim_end().to_string());
             }
-            Ok::<_, Failure>((report, compiled.notes))
+            let mut notes = compiled.notes;
+            let verdict = folder_verdict(&target, &generated.manifests);
+            if !report.is_empty()
+                && let Some(verdict) = &verdict
+            {
+                notes.extend(verdict_notes(&target, verdict));
+            }
+            let entry = report::FolderReport {
+                folder: target.display().to_string(),
+                changed: !report.is_empty(),
+                findings,
+                verdict,
+            };
+            Ok::<_, Failure>((report, notes, entry))
         },
     );
     let mut report = String::new();
     let mut notes = Vec::new();
+    let mut entries = Vec::new();
     for result in checked {
-        let (env_report, env_notes) = result?;
+        let (env_report, env_notes, entry) = result?;
         report.push_str(&env_report);
         notes.extend(env_notes);
+        entries.push(entry);
     }
-    if report.is_empty() {
-        Ok(notes)
+    let stale = !report.is_empty();
+    if format == Format::Json {
+        report = report::folders_json(&entries);
+        if !stale {
+            sink::print(&report)?;
+        }
+    }
+    if stale {
+        Err(Failure::Drift(report, notes))
     } else {
-        Err(Failure::Drift(report))
+        Ok(notes)
     }
 }
 
@@ -300,12 +389,7 @@ fn guard_pools(dir: &std::path::Path, manifests: &[post::Manifest]) -> Result<()
     Err(Failure::Invalid(
         changes
             .iter()
-            .map(|c| {
-                Diagnostic::error(c.to_string()).help(
-                    "to grow, keep the existing pool as it is and add one under `[[pools]]`; \
-                     pass `--accept-pool-rebuild` only if the pool and its data may be destroyed",
-                )
-            })
+            .map(|c| Diagnostic::error(c.to_string()).help(c.help()))
             .collect(),
     ))
 }

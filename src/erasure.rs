@@ -52,6 +52,17 @@ pub enum LayoutError {
     },
 }
 
+/// Whether `set_size` spreads evenly over `servers`: one divides the other
+/// (`possibleSetCountsWithSymmetry`, judged against the host ellipsis).
+#[must_use]
+pub fn symmetric(set_size: u32, servers: u32) -> bool {
+    if servers > set_size {
+        servers.is_multiple_of(set_size)
+    } else {
+        set_size.is_multiple_of(servers)
+    }
+}
+
 /// The erasure-set size MinIO chooses for a pool of `servers` x `volumes_per_server` drives.
 pub fn set_size(servers: u32, volumes_per_server: u32) -> Result<u32, LayoutError> {
     let drives = servers
@@ -66,18 +77,12 @@ pub fn set_size(servers: u32, volumes_per_server: u32) -> Result<u32, LayoutErro
     }
     // The host ellipsis is the last pattern MinIO checks, so symmetry is judged against the
     // server count alone.
-    let symmetric: Vec<u32> = divisors
+    let fitting: Vec<u32> = divisors
         .into_iter()
-        .filter(|&s| {
-            if servers > s {
-                servers.is_multiple_of(s)
-            } else {
-                s % servers == 0
-            }
-        })
+        .filter(|&s| symmetric(s, servers))
         .collect();
     // Fewer, bigger sets win: the largest symmetric divisor.
-    symmetric
+    fitting
         .last()
         .copied()
         .ok_or(LayoutError::NotSymmetric { drives, servers })
@@ -117,9 +122,35 @@ pub struct Layout {
 }
 
 impl Layout {
-    /// Computes the layout of a pool with the given parity.
+    /// Computes the layout of a pool with the given parity, in the sets MinIO chooses itself.
     pub fn new(servers: u32, volumes_per_server: u32, parity: u32) -> Result<Self, LayoutError> {
         let set_size = set_size(servers, volumes_per_server)?;
+        Self::with_set_size(servers, volumes_per_server, parity, set_size)
+    }
+
+    /// Computes the layout of a pool whose set size is forced by `MINIO_ERASURE_SET_DRIVE_COUNT`.
+    /// MinIO reads that variable once and applies it to every pool (`mergeDisksLayoutFromArgs`
+    /// in `cmd/endpoint-ellipses.go`); `getSetIndexes` accepts any size from 2 to 16 that divides
+    /// the pool's drives and checks no symmetry ("user is on their own"), so symmetry is
+    /// required here: without it a server could hold more drives of a set than parity covers.
+    pub fn with_set_size(
+        servers: u32,
+        volumes_per_server: u32,
+        parity: u32,
+        set_size: u32,
+    ) -> Result<Self, LayoutError> {
+        let drives = servers
+            .checked_mul(volumes_per_server)
+            .ok_or(LayoutError::NoSetSize { drives: u32::MAX })?;
+        if drives < MIN_POOL_DRIVES {
+            return Err(LayoutError::TooFewDrives { drives });
+        }
+        if !SET_SIZES.contains(&set_size) || !drives.is_multiple_of(set_size) {
+            return Err(LayoutError::NoSetSize { drives });
+        }
+        if !symmetric(set_size, servers) {
+            return Err(LayoutError::NotSymmetric { drives, servers });
+        }
         let max = set_size / 2;
         if parity > max {
             return Err(LayoutError::ParityTooLarge {
@@ -128,7 +159,6 @@ impl Layout {
                 max,
             });
         }
-        let drives = servers * volumes_per_server;
         let data = set_size - parity;
         let read_quorum = data;
         // With as many parity as data shards, a write needs one more than half so that two
@@ -269,6 +299,33 @@ mod tests {
 
         let wide = layout(16, 4, 4);
         assert_eq!((wide.servers_lost_read, wide.servers_lost_write), (4, 4));
+    }
+
+    #[test]
+    fn a_forced_set_size_must_divide_the_drives_and_spread_evenly() {
+        // 8 servers x 2: MinIO's own choice is one set of 16; forced to 8, each set holds one
+        // drive of every server, so EC:4 (4+4, write quorum 5) survives 3 servers down.
+        let forced = Layout::with_set_size(8, 2, 4, 8).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((forced.sets, forced.data, forced.write_quorum), (2, 4, 5));
+        assert_eq!(forced.drives_per_server_per_set, 1);
+        assert_eq!(
+            (forced.servers_lost_read, forced.servers_lost_write),
+            (4, 3)
+        );
+        let wide = Layout::with_set_size(8, 4, 4, 8).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((wide.sets, wide.servers_lost_write), (4, 3));
+        assert_eq!(
+            Layout::with_set_size(8, 2, 4, 12),
+            Err(LayoutError::NoSetSize { drives: 16 })
+        );
+        assert_eq!(
+            Layout::with_set_size(6, 2, 2, 4),
+            Err(LayoutError::NotSymmetric {
+                drives: 12,
+                servers: 6
+            })
+        );
+        assert_eq!(Layout::with_set_size(4, 2, 4, 8), Layout::new(4, 2, 4));
     }
 
     proptest! {

@@ -22,6 +22,7 @@ pub mod erasure;
 pub mod folder;
 pub mod load;
 pub mod names;
+pub mod operator;
 pub mod outputs;
 pub mod parallel;
 mod pipeline;
@@ -54,8 +55,9 @@ pub use crate::pipeline::compile_site;
 pub enum Failure {
     /// The input is wrong; every diagnostic is reported (exit 1).
     Invalid(Vec<Diagnostic>),
-    /// An output folder is not what a fresh render gives; the report goes to stdout (exit 1).
-    Drift(String),
+    /// An output folder is not what a fresh render gives; the report goes to stdout and the
+    /// notes (such as what applying the change restarts) to stderr (exit 1).
+    Drift(String, Vec<Diagnostic>),
     /// Usage, IO or internal failure (exit 2).
     Fatal(String),
 }
@@ -109,8 +111,9 @@ where
             eprint!("{}", diag::render_all(&diagnostics));
             ExitCode::from(1)
         }
-        Err(Failure::Drift(report)) => {
+        Err(Failure::Drift(report, notes)) => {
             let _ = sink::print(&report);
+            eprint!("{}", diag::render_all(&notes));
             eprintln!(
                 "error: the output folder is stale: run the same command as `gen` to update it"
             );

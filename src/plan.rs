@@ -5,6 +5,7 @@
 //! is also what `miniogen plan` prints. No IO.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
@@ -12,24 +13,33 @@ use crate::access::{self, Admin, Consumer, Iam};
 use crate::credentials;
 use crate::decode::Spec;
 use crate::digest;
-use crate::erasure::Layout;
+use crate::erasure::{Layout, SET_SIZES};
+use crate::operator;
 use crate::outputs::{self, Outputs};
 use crate::quantity;
-use crate::spec::{MetricsAuth, RemoteKey, ResourceList, SecretsMode, Site, StoreKind};
+use crate::spec::{
+    ErasureSets, MetricsAuth, RemoteKey, ResourceList, SecretsMode, Site, StoreKind,
+};
 
 /// The label the operator puts on every pod of a tenant.
-pub const TENANT_LABEL: &str = "v1.min.io/tenant";
+pub const TENANT_LABEL: &str = operator::v6_0_2::TENANT_LABEL;
 /// The label the operator puts on every pod of a pool.
-pub const POOL_LABEL: &str = "v1.min.io/pool";
+pub const POOL_LABEL: &str = operator::v6_0_2::POOL_LABEL;
 /// Set through `serviceMetadata` on the S3 service only, so that the ServiceMonitor selects that
 /// service and not the headless one, which fronts the same pods and would double every series.
 pub const SCRAPE_LABEL: &str = "miniogen.io/scrape";
-/// Annotation with the CCU tier an object was generated for.
+/// Annotation with the CCU tier an object was generated for; never on the Tenant, whose
+/// annotations the operator copies into every MinIO pod.
 pub const TIER_ANNOTATION: &str = "miniogen.io/tier";
-/// Annotation with the sha256 of the normalized inputs an object was generated from.
-pub const INPUTS_ANNOTATION: &str = "miniogen.io/inputs";
-/// Pod annotation with the sha256 of the non-secret configuration.
+/// Pod annotation (set on each pool) with the sha256 of what MinIO reads from `config.env` at
+/// start-up, so that a change to it rolls the pods and nothing else does.
 pub const CONFIG_CHECKSUM: &str = "miniogen.io/config-checksum";
+/// Pod annotation (set on each pool) with the pool's erasure-set size, which is fixed once its
+/// drives are formatted; the folder guard reads it back to refuse a change.
+pub const SET_SIZE_ANNOTATION: &str = "miniogen.io/erasure-set-size";
+/// MinIO's override of the erasure-set size, read once for every pool
+/// (minio/minio `cmd/endpoint-ellipses.go` `EnvErasureSetDriveCount`).
+pub const SET_DRIVE_COUNT_ENV: &str = "MINIO_ERASURE_SET_DRIVE_COUNT";
 /// MinIO's cluster-wide Prometheus metrics path.
 pub const METRICS_PATH: &str = "/minio/v2/metrics/cluster";
 /// Where the runbook's capacity column comes from: it halves raw capacity for every tier.
@@ -50,6 +60,8 @@ pub struct Plan {
     pub pools: Vec<Pool>,
     /// Totals over all pools.
     pub capacity: Capacity,
+    /// How the erasure-set size was chosen, and what it costs.
+    pub erasure: Erasure,
     /// The S3 endpoint consumers use inside the cluster.
     pub s3: Endpoint,
     /// The configuration Secret's `config.env` entries, in file order.
@@ -72,8 +84,26 @@ pub struct Plan {
     pub rclone: Option<Rclone>,
     /// Where credentials come from, and every Secret the manifests reference.
     pub secrets: Secrets,
-    /// Annotations every object carries: the tier and a hash of the normalized inputs.
+    /// Annotations every object but the Tenant carries: the tier.
     pub provenance: BTreeMap<String, String>,
+    /// The sha256 of the normalized inputs. Shown here only: on an object it would change that
+    /// object with every unrelated input, and on the Tenant it would roll every MinIO pod.
+    pub inputs: String,
+}
+
+/// The erasure-set size, as chosen for the operator's disruption budgets.
+#[derive(Debug, Clone, Serialize)]
+pub struct Erasure {
+    /// The site's choice (`tenant.erasure_sets`).
+    pub choice: ErasureSets,
+    /// `MINIO_ERASURE_SET_DRIVE_COUNT`, when MinIO's own choice is overridden.
+    pub set_drive_count: Option<u32>,
+    /// Usable bytes with MinIO's own (largest) sets.
+    pub largest_usable_bytes: u128,
+    /// `largest_usable_bytes`, formatted.
+    pub largest_usable: String,
+    /// What the smaller sets cost against MinIO's own, when they are smaller.
+    pub cost: Option<String>,
 }
 
 /// The tier.
@@ -107,9 +137,6 @@ pub struct Tenant {
     pub service_labels: BTreeMap<String, String>,
     /// `MINIO_STORAGE_CLASS_STANDARD`.
     pub storage_class_standard: String,
-    /// Annotations on every MinIO pod: a checksum of the non-secret configuration, so that a
-    /// change to it rolls the pods and an unchanged input changes nothing.
-    pub pod_annotations: BTreeMap<String, String>,
 }
 
 /// One pool and its erasure layout.
@@ -135,10 +162,15 @@ pub struct Pool {
     pub usable: String,
     /// Usable share of raw, in whole percent.
     pub efficiency_percent: u32,
-    /// The erasure layout MinIO will choose.
+    /// The erasure layout MinIO will use.
     pub layout: Layout,
-    /// The pool's PodDisruptionBudget.
+    /// The set size MinIO would choose by itself, without `MINIO_ERASURE_SET_DRIVE_COUNT`.
+    pub own_set_size: u32,
+    /// The pool's one PodDisruptionBudget, whoever writes it.
     pub disruption_budget: DisruptionBudget,
+    /// Annotations of the pool's pods (`spec.pools[].annotations`): the configuration checksum
+    /// and the erasure-set size, both of which MinIO reads only at start-up.
+    pub pod_annotations: BTreeMap<String, String>,
     /// Pod labels the operator sets, for selectors.
     pub selector: BTreeMap<String, String>,
     /// Container resources.
@@ -154,13 +186,26 @@ pub struct PoolResources {
     pub limits: ResourceList,
 }
 
-/// A PodDisruptionBudget derived from write quorum.
+/// A pool's one PodDisruptionBudget. MinIO Operator v6.0.2 writes its own for every pool of
+/// more than 2 servers (see `operator::v6_0_2::disruption_budget`), so miniogen writes one only
+/// for the pools the operator leaves without: two writers of one object break the operator's
+/// reconcile, and two budgets over one pod block every eviction.
 #[derive(Debug, Clone, Serialize)]
 pub struct DisruptionBudget {
-    /// Object name.
+    /// Object name, `<tenant>-<pool>` whoever writes it.
     pub name: String,
-    /// Servers that may be evicted at once: never more than write quorum survives.
-    pub max_unavailable: u32,
+    /// Who writes it: `operator` or `miniogen`.
+    pub writer: &'static str,
+    /// `minAvailable`, when the operator writes it.
+    pub min_available: Option<u32>,
+    /// `maxUnavailable`, when miniogen writes it: the servers write quorum survives losing.
+    pub max_unavailable: Option<u32>,
+    /// Servers it lets go at once.
+    pub allows_down: u32,
+    /// Servers whose loss every erasure set of the pool survives for writes.
+    pub quorum_allows: u32,
+    /// Whether the budget never lets more servers go than write quorum survives.
+    pub quorum_safe: bool,
 }
 
 /// Totals.
@@ -410,6 +455,7 @@ pub struct Remote {
 
 /// Computes the plan. The spec must have passed `rules::check` without errors.
 #[must_use]
+#[allow(clippy::too_many_lines)]
 pub fn plan(spec: &Spec) -> Plan {
     let site = &spec.site;
     let tenant_name = site.tenant.name.clone();
@@ -432,6 +478,7 @@ pub fn plan(spec: &Spec) -> Plan {
         requests: spec.sizing.resources.requests.clone(),
         limits: spec.sizing.resources.limits.clone(),
     };
+    let set_drive_count = set_drive_count(spec);
     let mut pools = vec![pool(
         &tenant_name,
         &site.tenant.pool_name,
@@ -440,6 +487,7 @@ pub fn plan(spec: &Spec) -> Plan {
         &spec.sizing.volume_size,
         &site.tenant.storage_class,
         spec.sizing.parity,
+        set_drive_count,
         &resources,
     )];
     for extra in &site.pools {
@@ -454,11 +502,12 @@ pub fn plan(spec: &Spec) -> Plan {
                 .as_deref()
                 .unwrap_or(&site.tenant.storage_class),
             spec.sizing.parity,
+            set_drive_count,
             &resources,
         ));
     }
     let s3 = endpoint(site.tenant.tls, &site.namespace);
-    let config_env = config_env(spec);
+    let config_env = config_env(spec, set_drive_count);
     let consumers = access::consumers(site);
     let admin = access::admin(site);
     let iam = access::iam(site, &consumers);
@@ -474,7 +523,12 @@ pub fn plan(spec: &Spec) -> Plan {
         monitor.as_ref(),
     );
     let capacity = capacity(&pools);
-    let config_checksum = digest::sha256(&serde_json::to_string(&config_env).unwrap_or_default());
+    let erasure = erasure(spec, set_drive_count, &capacity);
+    let config_checksum = config_checksum(&config_env);
+    for pool in &mut pools {
+        pool.pod_annotations
+            .insert(CONFIG_CHECKSUM.to_string(), config_checksum.clone());
+    }
     Plan {
         tier: Tier {
             ccu: spec.tier_ccu,
@@ -492,10 +546,10 @@ pub fn plan(spec: &Spec) -> Plan {
             users: admin.iter().map(|a| a.secret.clone()).collect(),
             service_labels: BTreeMap::from([(SCRAPE_LABEL.to_string(), "s3".to_string())]),
             storage_class_standard: format!("EC:{}", spec.sizing.parity),
-            pod_annotations: BTreeMap::from([(CONFIG_CHECKSUM.to_string(), config_checksum)]),
         },
         pools,
         capacity,
+        erasure,
         s3,
         config_env,
         consumers,
@@ -507,8 +561,110 @@ pub fn plan(spec: &Spec) -> Plan {
         monitor,
         rclone,
         secrets,
-        provenance: provenance(spec),
+        provenance: BTreeMap::from([(TIER_ANNOTATION.to_string(), spec.tier_ccu.to_string())]),
+        inputs: inputs_digest(spec),
     }
+}
+
+/// The pools of a spec as (servers, volumes per server) with the operator's budget for each.
+fn pool_shapes(spec: &Spec) -> Vec<(u32, u32, Option<operator::Budget>)> {
+    let tenant = &spec.site.tenant.name;
+    let mut shapes = vec![(
+        spec.sizing.servers,
+        spec.sizing.volumes_per_server,
+        operator::PINNED.disruption_budget(
+            tenant,
+            &spec.site.tenant.pool_name,
+            spec.sizing.servers,
+        ),
+    )];
+    shapes.extend(spec.site.pools.iter().map(|p| {
+        (
+            p.servers,
+            p.volumes_per_server,
+            operator::PINNED.disruption_budget(tenant, &p.name, p.servers),
+        )
+    }));
+    shapes
+}
+
+/// `MINIO_ERASURE_SET_DRIVE_COUNT`, when MinIO's own set size would leave a pool whose operator
+/// budget lets more servers go than write quorum survives, and the site keeps `quorum-safe`:
+/// the largest size that every pool accepts (MinIO applies the one value to every pool) and
+/// under which every operator budget keeps write quorum. `None` keeps MinIO's own choice, also
+/// when no size would do (the plan then reports the pool as unsafe).
+fn set_drive_count(spec: &Spec) -> Option<u32> {
+    if spec.site.tenant.erasure_sets == ErasureSets::Largest {
+        return None;
+    }
+    let parity = spec.sizing.parity;
+    let shapes = pool_shapes(spec);
+    let safe = |layout: Result<Layout, _>, budget: &Option<operator::Budget>| {
+        layout.is_ok_and(|l: Layout| {
+            budget
+                .as_ref()
+                .is_none_or(|b| b.allows_down <= l.servers_lost_write)
+        })
+    };
+    if shapes
+        .iter()
+        .all(|(servers, volumes, budget)| safe(Layout::new(*servers, *volumes, parity), budget))
+    {
+        return None;
+    }
+    SET_SIZES.rev().find(|&size| {
+        shapes.iter().all(|(servers, volumes, budget)| {
+            safe(
+                Layout::with_set_size(*servers, *volumes, parity, size),
+                budget,
+            )
+        })
+    })
+}
+
+/// What the chosen set size costs against MinIO's own.
+fn erasure(spec: &Spec, set_drive_count: Option<u32>, capacity: &Capacity) -> Erasure {
+    let own: u128 = pool_shapes(spec)
+        .iter()
+        .zip(
+            std::iter::once(&spec.sizing.volume_size)
+                .chain(spec.site.pools.iter().map(|p| &p.volume_size)),
+        )
+        .map(|((servers, volumes, _), size)| {
+            let layout = Layout::new(*servers, *volumes, spec.sizing.parity)
+                .unwrap_or_else(|e| unreachable!("rules let through an invalid layout: {e}"));
+            quantity::bytes(size).unwrap_or_default() * u128::from(layout.sets * layout.data)
+        })
+        .sum();
+    let cost = (own > capacity.usable_bytes).then(|| {
+        format!(
+            "{} of usable capacity against MinIO's own larger sets ({} usable), so that the \
+             operator's PodDisruptionBudgets keep write quorum",
+            quantity::format_bytes(own - capacity.usable_bytes),
+            quantity::format_bytes(own)
+        )
+    });
+    Erasure {
+        choice: spec.site.tenant.erasure_sets,
+        set_drive_count,
+        largest_usable_bytes: own,
+        largest_usable: quantity::format_bytes(own),
+        cost,
+    }
+}
+
+/// The sha256 of what MinIO reads from `config.env` at start-up: every setting's name and
+/// value, and each credential's name. A credential's value is not known to the plan in every
+/// secrets mode, and a rotated credential is meant to restart nothing by itself.
+fn config_checksum(config_env: &[EnvEntry]) -> String {
+    let mut text = String::new();
+    for entry in config_env {
+        let _ = match &entry.value {
+            Some(value) => writeln!(text, "export {}=\"{value}\"", entry.name),
+            None => writeln!(text, "export {} (a credential)", entry.name),
+        };
+    }
+    digest::sha256(&text)
 }
 
 /// With TLS on, clients verify the tenant's certificate with the CA that signed it: Kubernetes
@@ -560,9 +716,9 @@ fn buckets(site: &Site) -> Vec<Bucket> {
         .collect()
 }
 
-/// The tier and a hash of the normalized inputs: the effective configuration after layering and
-/// defaults, so that two inputs that mean the same thing hash the same.
-fn provenance(spec: &Spec) -> BTreeMap<String, String> {
+/// A hash of the normalized inputs: the effective configuration after layering and defaults, so
+/// that two inputs that mean the same thing hash the same.
+fn inputs_digest(spec: &Spec) -> String {
     // The rotation counter is an input to credentials only, like the master key: bumping it
     // must change the credentials and nothing else.
     let mut site = spec.site.clone();
@@ -572,13 +728,7 @@ fn provenance(spec: &Spec) -> BTreeMap<String, String> {
         "sizing": spec.sizing,
         "site": site,
     });
-    BTreeMap::from([
-        (TIER_ANNOTATION.to_string(), spec.tier_ccu.to_string()),
-        (
-            INPUTS_ANNOTATION.to_string(),
-            format!("sha256:{}", digest::sha256(&normalized.to_string())),
-        ),
-    ])
+    format!("sha256:{}", digest::sha256(&normalized.to_string()))
 }
 
 fn capacity(pools: &[Pool]) -> Capacity {
@@ -625,7 +775,7 @@ fn endpoint(tls: bool, namespace: &str) -> Endpoint {
     }
 }
 
-fn config_env(spec: &Spec) -> Vec<EnvEntry> {
+fn config_env(spec: &Spec, set_drive_count: Option<u32>) -> Vec<EnvEntry> {
     let site = &spec.site;
     let mut entries = vec![
         env("MINIO_ROOT_USER", &site.tenant.root_user),
@@ -656,6 +806,9 @@ fn config_env(spec: &Spec) -> Vec<EnvEntry> {
     if let Some(url) = &site.audit.webhook_endpoint {
         entries.push(env("MINIO_AUDIT_WEBHOOK_ENABLE_miniogen", "on"));
         entries.push(env("MINIO_AUDIT_WEBHOOK_ENDPOINT_miniogen", url));
+    }
+    if let Some(count) = set_drive_count {
+        entries.push(env(SET_DRIVE_COUNT_ENV, &count.to_string()));
     }
     entries
 }
@@ -899,11 +1052,18 @@ fn pool(
     volume_size: &str,
     storage_class: &str,
     parity: u32,
+    set_drive_count: Option<u32>,
     resources: &PoolResources,
 ) -> Pool {
-    // rules::check has refused every layout and size that would fail here.
-    let layout = Layout::new(servers, volumes_per_server, parity)
+    // rules::check has refused every layout and size that would fail here, and
+    // `set_drive_count` is only a size every pool accepts.
+    let own = Layout::new(servers, volumes_per_server, parity)
         .unwrap_or_else(|e| unreachable!("rules let through an invalid layout: {e}"));
+    let layout = match set_drive_count {
+        Some(size) => Layout::with_set_size(servers, volumes_per_server, parity, size)
+            .unwrap_or_else(|e| unreachable!("a set size a pool refuses was chosen: {e}")),
+        None => own.clone(),
+    };
     let volume_bytes = quantity::bytes(volume_size).unwrap_or_default();
     let raw_bytes = volume_bytes * u128::from(layout.drives);
     let usable_bytes = volume_bytes * u128::from(layout.sets * layout.data);
@@ -918,15 +1078,183 @@ fn pool(
         raw_bytes,
         usable_bytes,
         efficiency_percent: layout.data * 100 / layout.set_size,
-        disruption_budget: DisruptionBudget {
-            name: format!("{tenant}-{name}"),
-            max_unavailable: layout.servers_lost_write,
-        },
+        own_set_size: own.set_size,
+        disruption_budget: disruption_budget(tenant, name, servers, &layout),
+        pod_annotations: BTreeMap::from([(
+            SET_SIZE_ANNOTATION.to_string(),
+            layout.set_size.to_string(),
+        )]),
         selector: BTreeMap::from([
             (TENANT_LABEL.to_string(), tenant.to_string()),
             (POOL_LABEL.to_string(), name.to_string()),
         ]),
         resources: resources.clone(),
         layout,
+    }
+}
+
+/// The pool's one budget: the operator's where it writes one, else miniogen's from write quorum.
+/// The operator never writes one for a pool of 2 servers or fewer, and a pool's servers cannot
+/// change (the CRD's `self == oldSelf`), so miniogen's stays the only one.
+fn disruption_budget(tenant: &str, pool: &str, servers: u32, layout: &Layout) -> DisruptionBudget {
+    let quorum_allows = layout.servers_lost_write;
+    match operator::PINNED.disruption_budget(tenant, pool, servers) {
+        Some(budget) => DisruptionBudget {
+            name: budget.name,
+            writer: "operator",
+            min_available: Some(budget.min_available),
+            max_unavailable: None,
+            allows_down: budget.allows_down,
+            quorum_allows,
+            quorum_safe: budget.allows_down <= quorum_allows,
+        },
+        None => DisruptionBudget {
+            name: format!("{tenant}-{pool}"),
+            writer: "miniogen",
+            min_available: None,
+            max_unavailable: Some(quorum_allows),
+            allows_down: quorum_allows,
+            quorum_allows,
+            quorum_safe: true,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::{Inputs, decode};
+
+    fn plan_of(tier: usize, sets: &[&str]) -> Plan {
+        let spec = decode(&Inputs::for_test(tier, None, sets)).unwrap_or_else(|e| panic!("{e:?}"));
+        plan(&spec)
+    }
+
+    fn config_value(plan: &Plan, name: &str) -> Option<String> {
+        plan.config_env
+            .iter()
+            .find(|e| e.name == name)
+            .and_then(|e| e.value.clone())
+    }
+
+    /// The 4-server tiers keep MinIO's own sets of 8 (the operator lets 1 of 4 go, quorum 1);
+    /// the 8-server tiers get sets of 8 (the operator lets 3 of 8 go; 16-drive sets survive 2).
+    #[test]
+    fn every_builtin_tier_is_quorum_safe_under_the_operators_budget() {
+        for (tier, count, set_size) in [
+            (0, None, 8),
+            (1, None, 8),
+            (2, None, 8),
+            (3, Some(8), 8),
+            (4, Some(8), 8),
+        ] {
+            let plan = plan_of(tier, &[]);
+            let pool = &plan.pools[0];
+            assert_eq!(plan.erasure.set_drive_count, count, "tier {tier}");
+            assert_eq!(
+                config_value(&plan, SET_DRIVE_COUNT_ENV),
+                count.map(|c| c.to_string())
+            );
+            assert_eq!(pool.layout.set_size, set_size, "tier {tier}");
+            assert_eq!(pool.layout.parity, 4, "tier {tier}: EC:4 is kept");
+            assert_eq!(pool.disruption_budget.writer, "operator");
+            assert!(pool.disruption_budget.quorum_safe, "tier {tier}");
+            assert_eq!(
+                pool.pod_annotations.get(SET_SIZE_ANNOTATION),
+                Some(&set_size.to_string())
+            );
+        }
+        let big = plan_of(4, &[]);
+        assert_eq!(big.pools[0].own_set_size, 16);
+        assert_eq!(big.erasure.largest_usable, "12000Gi");
+        assert_eq!(big.capacity.usable, "8000Gi");
+        assert!(big.erasure.cost.is_some());
+    }
+
+    #[test]
+    fn the_largest_sets_are_kept_on_request_and_reported_unsafe() {
+        let plan = plan_of(4, &["tenant.erasure_sets=largest"]);
+        let pool = &plan.pools[0];
+        assert_eq!(plan.erasure.set_drive_count, None);
+        assert_eq!(config_value(&plan, SET_DRIVE_COUNT_ENV), None);
+        assert_eq!(pool.layout.set_size, 16);
+        let b = &pool.disruption_budget;
+        assert_eq!(
+            (
+                b.min_available,
+                b.allows_down,
+                b.quorum_allows,
+                b.quorum_safe
+            ),
+            (Some(5), 3, 2, false)
+        );
+        assert_eq!(plan.erasure.cost, None);
+    }
+
+    /// One value serves every pool (`mergeDisksLayoutFromArgs`): the size must fit each.
+    #[test]
+    fn one_set_size_fits_every_pool() {
+        // 8 x 2 (MinIO alone: 16) beside 4 x 2 (MinIO alone: 8): 8 fits both.
+        let extra =
+            "pools=[{name=\"pool-1\", servers=4, volumes_per_server=2, volume_size=\"1Ti\"}]";
+        let plan = plan_of(3, &[extra]);
+        assert_eq!(plan.erasure.set_drive_count, Some(8));
+        for pool in &plan.pools {
+            assert!(pool.disruption_budget.quorum_safe, "{}", pool.name);
+            assert_eq!(pool.layout.set_size, 8, "{}", pool.name);
+        }
+        assert_eq!(plan.pools[1].own_set_size, 8);
+        // 8 x 2 beside 4 x 3 at EC:2: only 2 and 4 divide both 16 and 12, 2 cannot hold EC:2,
+        // and 4-drive sets (2+2) survive one drive per set: no size keeps the 8-server pool's
+        // budget (3 down) within quorum, so MinIO's own sets stay and the plan says so.
+        let extra =
+            "pools=[{name=\"pool-1\", servers=4, volumes_per_server=3, volume_size=\"1Ti\"}]";
+        let plan = plan_of(3, &["sizing.parity=2", extra]);
+        assert_eq!(plan.erasure.set_drive_count, None);
+        assert!(!plan.pools[0].disruption_budget.quorum_safe);
+        assert_eq!(plan.pools[0].layout.set_size, 16);
+    }
+
+    /// A pool of 2 servers gets no budget from the operator, so miniogen writes the one budget,
+    /// from write quorum.
+    #[test]
+    fn a_two_server_pool_gets_miniogens_budget() {
+        let plan = plan_of(
+            0,
+            &[
+                "sizing.servers=2",
+                "sizing.parity=2",
+                "warnings.servers_multiple_of_4=false",
+            ],
+        );
+        let b = &plan.pools[0].disruption_budget;
+        assert_eq!(
+            (b.writer, b.min_available, b.max_unavailable, b.quorum_safe),
+            ("miniogen", None, Some(0), true)
+        );
+    }
+
+    /// The checksum follows what MinIO reads: a setting changes it, a credential's location
+    /// does not, and nothing outside `config.env` does.
+    #[test]
+    fn the_configuration_checksum_covers_what_minio_reads() {
+        let checksum = |sets: &[&str]| {
+            plan_of(2, sets).pools[0]
+                .pod_annotations
+                .get(CONFIG_CHECKSUM)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let base = checksum(&[]);
+        assert_eq!(base, checksum(&["rclone.schedule=\"0 * * * *\""]));
+        assert_eq!(
+            base,
+            checksum(&["secrets.remote_keys.root={key=\"x/y\", property=\"z\"}"])
+        );
+        assert_ne!(
+            base,
+            checksum(&["audit.webhook_endpoint=\"https://audit.example.com/\""])
+        );
+        assert_ne!(base, checksum(&["tenant.root_user=\"other-admin\""]));
     }
 }

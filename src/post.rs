@@ -71,7 +71,8 @@ pub struct PostError {
     pub message: String,
 }
 
-/// Parses, checks and orders the rendered documents, adding `annotations` to every object.
+/// Parses, checks and orders the rendered documents, adding `annotations` to every object but
+/// the Tenant.
 pub fn assemble(
     rendered: &[Rendered],
     annotations: &BTreeMap<String, String>,
@@ -162,7 +163,9 @@ pub fn fragments(rendered: &[RenderedFragment]) -> Result<Vec<Fragment>, PostErr
 }
 
 fn annotate(object: &mut Value, annotations: &BTreeMap<String, String>) {
-    if annotations.is_empty() {
+    // MinIO Operator copies every Tenant annotation into every MinIO pod template
+    // (`operator::v6_0_2::pod_metadata`): one there would restart MinIO whenever it changed.
+    if annotations.is_empty() || object.get("kind").and_then(Value::as_str) == Some("Tenant") {
         return;
     }
     let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) else {

@@ -5,7 +5,8 @@
 
 use std::fmt::Write as _;
 
-use crate::plan::{CredentialKind, CredentialRef, KeyValue, Plan};
+use crate::operator;
+use crate::plan::{CredentialKind, CredentialRef, KeyValue, Plan, Pool, SET_DRIVE_COUNT_ENV};
 use crate::quantity;
 use crate::spec::{SecretsMode, StoreKind};
 
@@ -65,9 +66,17 @@ pub fn plan_table(plan: &Plan) -> String {
             "  drives               {} servers x {} volumes = {} drives of {} (storage class {})",
             pool.servers, pool.volumes_per_server, l.drives, pool.volume_size, pool.storage_class
         );
+        let forced = match plan.erasure.set_drive_count {
+            Some(count) if pool.own_set_size != l.set_size => format!(
+                ", `{SET_DRIVE_COUNT_ENV}={count}` (MinIO alone would make sets of {})",
+                pool.own_set_size
+            ),
+            Some(count) => format!(", `{SET_DRIVE_COUNT_ENV}={count}`"),
+            None => String::new(),
+        };
         let _ = writeln!(
             out,
-            "  erasure sets         {} of {} drives, {} data + {} parity each ({})",
+            "  erasure sets         {} of {} drives, {} data + {} parity each ({}){forced}",
             plural(l.sets, "set", "sets"),
             l.set_size,
             l.data,
@@ -95,11 +104,7 @@ pub fn plan_table(plan: &Plan) -> String {
             l.set_size,
             losses(l.drives_lost_write, l.servers_lost_write)
         );
-        let _ = writeln!(
-            out,
-            "  disruption budget    maxUnavailable {} ({}), {} drives per server per set",
-            l.servers_lost_write, pool.disruption_budget.name, l.drives_per_server_per_set
-        );
+        let _ = writeln!(out, "  disruption budget    {}", budget(pool));
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "total");
@@ -121,8 +126,43 @@ pub fn plan_table(plan: &Plan) -> String {
     if let Some(why) = &plan.capacity.correction {
         let _ = writeln!(out, "  correction           {why}");
     }
+    if let Some(cost) = &plan.erasure.cost {
+        let _ = writeln!(out, "  quorum-safe sets     cost {cost}");
+    }
     consumers(&mut out, plan);
     out
+}
+
+/// A pool's one PodDisruptionBudget as the cluster will hold it, and whether write quorum
+/// survives what it lets go.
+fn budget(pool: &Pool) -> String {
+    let b = &pool.disruption_budget;
+    let l = &pool.layout;
+    let (who, rule) = match (b.min_available, b.max_unavailable) {
+        (Some(min), _) => (
+            format!("MinIO Operator {}'s", operator::PINNED.name()),
+            format!("minAvailable {min} of {}", pool.servers),
+        ),
+        (None, max) => (
+            "miniogen's (the operator writes none for 2 servers or fewer)".to_string(),
+            format!("maxUnavailable {}", max.unwrap_or_default()),
+        ),
+    };
+    let verdict = if b.quorum_safe {
+        "quorum-safe".to_string()
+    } else {
+        format!(
+            "NOT quorum-safe: {} down loses write quorum",
+            plural(b.quorum_allows + 1, "server", "servers")
+        )
+    };
+    format!(
+        "{who} `{}`: {rule}, lets {} go; write quorum survives {} ({} per server per set): {verdict}",
+        b.name,
+        plural(b.allows_down, "server", "servers"),
+        b.quorum_allows,
+        plural(l.drives_per_server_per_set, "drive", "drives"),
+    )
 }
 
 /// Each consumer with its identity, its buckets and the actions it may take in each; then the
@@ -420,7 +460,20 @@ pub fn profiles_table(plans: &[Plan]) -> String {
                 plan.capacity.runbook_usable,
                 if wrong { " (wrong)" } else { "" }
             ),
-            format!("maxUnavailable {}", pool.disruption_budget.max_unavailable),
+            match (
+                pool.disruption_budget.min_available,
+                pool.disruption_budget.max_unavailable,
+            ) {
+                (Some(min), _) => format!(
+                    "operator's minAvailable {min}{}",
+                    if pool.disruption_budget.quorum_safe {
+                        ""
+                    } else {
+                        " (unsafe)"
+                    }
+                ),
+                (None, max) => format!("maxUnavailable {}", max.unwrap_or_default()),
+            },
         ]);
     }
     let widths: Vec<usize> = (0..header.len())
@@ -444,4 +497,73 @@ pub fn profiles_table(plans: &[Plan]) -> String {
         );
     }
     out
+}
+
+/// One output folder's part of the JSON that `gen --out` and `check` print with `--format json`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FolderReport {
+    /// The folder.
+    pub folder: String,
+    /// Whether the folder changes: written by `gen`, stale for `check`.
+    pub changed: bool,
+    /// What applying the new render makes the operator do; `null` when the folder held no
+    /// Tenant yet.
+    pub verdict: Option<operator::Verdict>,
+    /// What `check` found, as it prints it (empty for `gen`).
+    pub findings: Vec<String>,
+}
+
+/// The folders' reports as JSON.
+#[must_use]
+pub fn folders_json(folders: &[FolderReport]) -> String {
+    let mut text = serde_json::to_string_pretty(&serde_json::json!({ "folders": folders }))
+        .unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// A cause of a pod restart, with what it means where miniogen knows.
+fn cause(field: &str) -> String {
+    let shown = if field.starts_with("pod ") {
+        field.to_string()
+    } else {
+        format!("`{field}`")
+    };
+    let why = if field.contains(crate::plan::CONFIG_CHECKSUM) {
+        " (the configuration MinIO reads at start-up changed)"
+    } else if field.contains(crate::plan::SET_SIZE_ANNOTATION) {
+        " (the erasure-set size)"
+    } else if field.contains("kubectl.kubernetes.io/last-applied-configuration") {
+        " (client-side `kubectl apply`: use server-side apply)"
+    } else {
+        ""
+    };
+    format!("{shown}{why}")
+}
+
+/// The verdict as sentences: one per existing pool, then one per other action.
+#[must_use]
+pub fn verdict_lines(verdict: &operator::Verdict) -> Vec<String> {
+    let operator = format!("MinIO Operator {}", verdict.operator_name());
+    let mut lines = Vec::new();
+    for pool in verdict.pools.iter().filter(|p| !p.new) {
+        if pool.restart {
+            let causes: Vec<String> = pool.causes.iter().map(|c| cause(&c.field)).collect();
+            lines.push(format!(
+                "applying this restarts the MinIO pods of pool `{}`: {operator} rolls them because \
+                 their pod template changes ({})",
+                pool.pool,
+                causes.join(", ")
+            ));
+        } else {
+            lines.push(format!(
+                "applying this restarts no MinIO pod of pool `{}`",
+                pool.pool
+            ));
+        }
+    }
+    for action in &verdict.actions {
+        lines.push(format!("{operator} also {action}"));
+    }
+    lines
 }

@@ -270,6 +270,33 @@ fn example_site() -> String {
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// Client-side apply writes `kubectl.kubernetes.io/last-applied-configuration` on the Tenant,
+/// and MinIO Operator v6.0.2 copies every Tenant annotation into every MinIO pod template
+/// (`operator::v6_0_2::pod_metadata`): only server-side apply keeps a bucket change from rolling
+/// the pods.
+#[test]
+fn the_application_applies_server_side() {
+    let app = example_application();
+    let options: Vec<&str> = app["spec"]["syncPolicy"]["syncOptions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(serde_json::Value::as_str)
+        .collect();
+    assert!(options.contains(&"ServerSideApply=true"), "{options:?}");
+    // Replace would delete and recreate the Tenant on a conflict.
+    assert!(
+        !options.iter().any(|o| o.starts_with("Replace=true")),
+        "{options:?}"
+    );
+    let text =
+        std::fs::read_to_string(root().join("deploy/argocd/application.yaml")).unwrap_or_default();
+    assert!(
+        text.contains("last-applied-configuration"),
+        "say why: {text}"
+    );
+}
+
 #[test]
 fn generate_prints_what_gen_prints_with_the_same_parameters() {
     let sidecar = Sidecar::new("argocd-generate", &example_site());

@@ -29,7 +29,6 @@ fn tier_5000_prints_the_runbook_objects_and_nothing_else() {
             "ConfigMap/matrix-minio-iam-policies",
             "ConfigMap/minio-li-sync-config",
             "CronJob/minio-li-sync",
-            "PodDisruptionBudget/matrix-minio-pool-0",
             "ExternalSecret/minio-config",
             "ExternalSecret/minio-credentials",
             "ExternalSecret/minio-rclone-credentials",
@@ -40,7 +39,8 @@ fn tier_5000_prints_the_runbook_objects_and_nothing_else() {
             "PolicyBinding/matrix-minio-iam",
         ]
     );
-    let tenant = &docs[10];
+    // No PodDisruptionBudget: MinIO Operator v6.0.2 writes the pool's own.
+    let tenant = &docs[9];
     let pool = &tenant["spec"]["pools"][0];
     assert_eq!(pool["servers"], 4);
     assert_eq!(pool["volumesPerServer"], 2);
@@ -48,14 +48,13 @@ fn tier_5000_prints_the_runbook_objects_and_nothing_else() {
         pool["volumeClaimTemplate"]["spec"]["resources"]["requests"]["storage"],
         "500Gi"
     );
-    let config = docs[5]["spec"]["target"]["template"]["data"]["config.env"]
+    let config = docs[4]["spec"]["target"]["template"]["data"]["config.env"]
         .as_str()
         .unwrap_or_default();
     assert!(
         config.contains("export MINIO_STORAGE_CLASS_STANDARD=\"EC:4\"\n"),
         "{config}"
     );
-    assert_eq!(docs[4]["spec"]["maxUnavailable"], 1);
 }
 
 #[test]
@@ -117,8 +116,52 @@ fn above_the_largest_tier_explains_custom_profiles() {
 }
 
 #[test]
-fn plan_20000_shows_two_sets_of_sixteen() {
+fn plan_20000_shows_four_sets_of_eight_under_the_operators_budget() {
     let out = ok(&["plan", "--ccu", "20000"]);
+    assert!(
+        out.contains(
+            "4 sets of 8 drives, 4 data + 4 parity each (EC:4), `MINIO_ERASURE_SET_DRIVE_COUNT=8`"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("MinIO Operator v6.0.2's `matrix-minio-pool-0`: minAvailable 5 of 8, lets 3 servers go; write quorum survives 3 (1 drive per server per set): quorum-safe"), "{out}");
+    assert!(
+        out.contains("quorum-safe sets     cost 4000Gi of usable capacity"),
+        "{out}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&["plan", "--ccu", "20000", "--format", "json"]))
+            .unwrap_or_else(|e| panic!("{e}"));
+    let budget = &json["pools"][0]["disruption_budget"];
+    assert_eq!(
+        (
+            &budget["writer"],
+            &budget["min_available"],
+            &budget["quorum_safe"]
+        ),
+        (&"operator".into(), &5.into(), &true.into())
+    );
+    assert_eq!(json["erasure"]["set_drive_count"], 8);
+}
+
+/// With `tenant.erasure_sets = "largest"`, MinIO's own sets of 16 and a warning that names the
+/// pool, what the operator allows and what quorum allows.
+#[test]
+fn plan_20000_with_the_largest_sets_shows_two_sets_of_sixteen() {
+    let run = miniogen(&[
+        "plan",
+        "--ccu",
+        "20000",
+        "--set",
+        "tenant.erasure_sets=largest",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("warning: pool `pool-0`: MinIO Operator v6.0.2's PodDisruptionBudget `matrix-minio-pool-0` lets 3 of 8 servers go at once, but write quorum survives only 2"),
+        "{}",
+        run.stderr
+    );
+    let out = run.stdout;
     assert!(
         out.contains("8 servers x 4 volumes = 32 drives of 500Gi"),
         "{out}"
@@ -134,9 +177,16 @@ fn plan_20000_shows_two_sets_of_sixteen() {
     assert!(out.contains("reads need           12 of 16 drives per set: may lose 4 drives per set, 2 whole servers"), "{out}");
     assert!(out.contains("writes need          12 of 16 drives per set: may lose 4 drives per set, 2 whole servers"), "{out}");
     assert!(out.contains("runbook's usable     8000Gi"), "{out}");
-    let json: serde_json::Value =
-        serde_json::from_str(&ok(&["plan", "--ccu", "20000", "--format", "json"]))
-            .unwrap_or_else(|e| panic!("{e}"));
+    let json: serde_json::Value = serde_json::from_str(&ok(&[
+        "plan",
+        "--ccu",
+        "20000",
+        "--format",
+        "json",
+        "--set",
+        "tenant.erasure_sets=largest",
+    ]))
+    .unwrap_or_else(|e| panic!("{e}"));
     let layout = &json["pools"][0]["layout"];
     assert_eq!(
         (layout["sets"].as_u64(), layout["set_size"].as_u64()),
@@ -146,7 +196,7 @@ fn plan_20000_shows_two_sets_of_sixteen() {
         (layout["data"].as_u64(), layout["parity"].as_u64()),
         (Some(12), Some(4))
     );
-    assert_eq!(json["pools"][0]["disruption_budget"]["max_unavailable"], 2);
+    assert_eq!(json["pools"][0]["disruption_budget"]["quorum_safe"], false);
 }
 
 #[test]

@@ -55,6 +55,14 @@ fn the_source_and_the_kustomization_fit_together() {
             "unexpected field `spec.{key}`"
         );
     }
+    // kustomize-controller applies server-side, which writes no last-applied annotation for the
+    // operator to copy into the pod templates; `force` would recreate the Tenant.
+    assert!(spec.get("force").is_none());
+    let text = std::fs::read_to_string(root().join("deploy/flux/minio.yaml")).unwrap_or_default();
+    assert!(
+        text.contains("applies server-side") && text.contains("last-applied-configuration"),
+        "say why the folder relies on server-side apply: {text}"
+    );
 }
 
 #[test]

@@ -166,24 +166,24 @@ fn hand_edits_are_shown_and_kept_unless_forced() {
         run_in(&dir, &["gen", "--ccu", "100", "--out", "out"]).code,
         0
     );
-    let path = dir.join("out/poddisruptionbudget-matrix-minio-pool-0.yaml");
+    let path = dir.join("out/cronjob-minio-li-sync.yaml");
     let edited = std::fs::read_to_string(&path)
         .unwrap_or_default()
-        .replace("maxUnavailable: 1", "maxUnavailable: 3");
+        .replace("--transfers", "--transfer");
     std::fs::write(&path, &edited).unwrap_or_else(|e| panic!("{e}"));
     let refused = run_in(&dir, &["gen", "--ccu", "100", "--out", "out"]);
     assert_eq!(refused.code, 1);
     assert!(
         refused
             .stderr
-            .contains("`poddisruptionbudget-matrix-minio-pool-0.yaml` was edited by hand"),
+            .contains("`cronjob-minio-li-sync.yaml` was edited by hand"),
         "{}",
         refused.stderr
     );
     assert!(
         refused
             .stderr
-            .contains("-  maxUnavailable: 1\n+  maxUnavailable: 3"),
+            .contains("-            - --transfers\n+            - --transfer"),
         "{}",
         refused.stderr
     );
@@ -267,7 +267,9 @@ fn environments_get_a_folder_each() {
         .into_iter()
         .find(|d| d["kind"] == "Tenant")
         .unwrap_or_default();
-    assert_eq!(tenant["metadata"]["annotations"]["miniogen.io/tier"], "100");
+    // The tier is on every object but the Tenant, whose annotations reach every MinIO pod.
+    assert_eq!(tenant["metadata"]["annotations"], serde_json::Value::Null);
+    assert!(staging.stdout.contains("miniogen.io/tier: \"100\""));
     let typo = run_in(&dir, &["gen", "--config", &config, "--env", "prodution"]);
     assert_eq!(typo.code, 1);
     assert!(

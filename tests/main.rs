@@ -12,6 +12,7 @@ mod folder;
 mod golden;
 mod hostile;
 mod li_sync;
+mod operator;
 mod precommit;
 mod properties;
 mod readme;
