@@ -64,7 +64,7 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
-    /// Print the erasure layout, capacity and disruption budget the manifests are built on.
+    /// Print the erasure layout, capacity, and the disruption budget each pool ends with.
     Plan {
         /// The inputs.
         #[command(flatten)]

@@ -40,6 +40,10 @@ fn generated_with(
     let fragments = render::fragments(plan)
         .map_err(|e| Failure::Fatal(e.to_string()))
         .and_then(|r| post::fragments(&r).map_err(|e| Failure::Fatal(e.to_string())))?;
+    let collisions = operator_collisions(plan, &manifests);
+    if !collisions.is_empty() {
+        return Err(Failure::Invalid(collisions));
+    }
     let mismatches = crosscheck::check(plan, &manifests, &fragments);
     if !mismatches.is_empty() {
         return Err(Failure::Invalid(
@@ -58,6 +62,48 @@ fn generated_with(
         manifests,
         fragments,
     })
+}
+
+/// An error for each object miniogen would write, or each Secret it references, that MinIO
+/// Operator writes itself for this Tenant: two writers of one object never settle.
+fn operator_collisions(plan: &plan::Plan, manifests: &[post::Manifest]) -> Vec<Diagnostic> {
+    let Some(tenant) = manifests.iter().find(|m| m.kind == "Tenant") else {
+        return Vec::new();
+    };
+    let owned = crate::operator::PINNED.owned_objects(&tenant.value);
+    let ours = manifests
+        .iter()
+        .map(|m| (m.kind.as_str(), m.name.as_str()))
+        // Every Secret the manifests reference, whoever makes it: an ExternalSecret's target,
+        // or one the user creates in `existing` mode, is that Secret all the same.
+        .chain(
+            plan.secrets
+                .objects
+                .iter()
+                .map(|o| ("Secret", o.name.as_str())),
+        );
+    let mut out: Vec<Diagnostic> = Vec::new();
+    for (kind, name) in ours {
+        let Some(theirs) = owned.iter().find(|o| {
+            o.kind == kind && o.name == name && o.namespace.as_deref() == Some(&plan.namespace)
+        }) else {
+            continue;
+        };
+        let message = format!(
+            "{kind} `{name}` is written by MinIO Operator {} for tenant `{}` (`{}`); miniogen \
+             must not write or reference it too",
+            crate::operator::PINNED.name(),
+            plan.tenant.name,
+            theirs.source
+        );
+        if !out.iter().any(|d| d.message == message) {
+            out.push(Diagnostic::error(message).help(
+                "give the Secret or object another name in the site file, such as \
+                 `tenant.config_secret`",
+            ));
+        }
+    }
+    out
 }
 
 /// Compiles a site file given as text, with the built-in tier for `ccu`, into the YAML stream

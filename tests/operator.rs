@@ -229,9 +229,6 @@ fn other_operator_actions_and_the_set_size_guard() {
     gen_with(&dir, "[tenant]\nerasure_sets = \"largest\"\n");
     let grown = "[tenant]\nerasure_sets = \"largest\"\n[sizing]\nvolume_size = \"1Ti\"\n";
     std::fs::write(dir.join("miniogen.toml"), grown).unwrap_or_else(|e| panic!("{e}"));
-    let refused = miniogen_in(Some(&dir), &["gen", "--ccu", "10000", "--out", "out"]);
-    // A new volume size is still a pool rebuild for the guard (`transition`).
-    assert_eq!(refused.code, 1, "{}", refused.stderr);
     let run = miniogen_in(
         Some(&dir),
         &[
@@ -278,4 +275,42 @@ fn other_operator_actions_and_the_set_size_guard() {
         kept.stderr
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A Secret named like the operator's certificate Secret is refused, not written beside it.
+#[test]
+fn a_secret_the_operator_writes_is_refused() {
+    let run = miniogen_in(
+        None,
+        &[
+            "gen",
+            "--ccu",
+            "100",
+            "--set",
+            "tenant.config_secret=matrix-minio-tls",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "Secret `matrix-minio-tls` is written by MinIO Operator v6.0.2 for tenant `matrix-minio`"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.is_empty());
+    // Without auto-cert the operator writes no such Secret.
+    let plain = miniogen_in(
+        None,
+        &[
+            "gen",
+            "--ccu",
+            "100",
+            "--set",
+            "tenant.config_secret=matrix-minio-tls",
+            "--set",
+            "tenant.tls=false",
+        ],
+    );
+    assert_eq!(plain.code, 0, "{}", plain.stderr);
 }
