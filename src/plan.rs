@@ -38,7 +38,9 @@ pub const CONFIG_CHECKSUM: &str = "miniogen.io/config-checksum";
 /// drives are formatted; the folder guard reads it back to refuse a change.
 pub const SET_SIZE_ANNOTATION: &str = "miniogen.io/erasure-set-size";
 /// MinIO's override of the erasure-set size, read once for every pool
-/// (minio/minio `cmd/endpoint-ellipses.go` `EnvErasureSetDriveCount`).
+/// (minio/minio `cmd/endpoint-ellipses.go` `EnvErasureSetDriveCount`). It works from
+/// `config.env`: `serverMain` (`cmd/server-main.go`) loads that file (`loadEnvVarsFromFiles`)
+/// before it lays out the drives (`buildServerCtxt`, `mergeDisksLayoutFromArgs`).
 pub const SET_DRIVE_COUNT_ENV: &str = "MINIO_ERASURE_SET_DRIVE_COUNT";
 /// MinIO's cluster-wide Prometheus metrics path.
 pub const METRICS_PATH: &str = "/minio/v2/metrics/cluster";

@@ -314,3 +314,34 @@ fn a_secret_the_operator_writes_is_refused() {
     );
     assert_eq!(plain.code, 0, "{}", plain.stderr);
 }
+
+/// With the larger sets chosen, `gen`, `plan` and `check` all warn, naming the pool, what the
+/// operator's budget lets go and what write quorum survives.
+#[test]
+fn the_larger_sets_warn_at_gen_plan_and_check() {
+    let dir = scratch_dir("largest-warns");
+    std::fs::write(
+        dir.join("miniogen.toml"),
+        "ccu = 20000\n[tenant]\nerasure_sets = \"largest\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let warning = "warning: pool `pool-0`: MinIO Operator v6.0.2's PodDisruptionBudget \
+                   `matrix-minio-pool-0` lets 3 of 8 servers go at once, but write quorum \
+                   survives only 2 (16-drive sets, 2 drives per server per set)";
+    for args in [
+        &["gen"][..],
+        &["plan"],
+        &["gen", "--out", "out"],
+        &["check", "--out", "out"],
+    ] {
+        let run = miniogen_in(Some(&dir), args);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains(warning), "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("miniogen.toml:3:16"),
+            "{args:?}: the warning points at the switch: {}",
+            run.stderr
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
