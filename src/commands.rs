@@ -320,19 +320,20 @@ fn check(
             let files =
                 folder::files(&generated.manifests, &generated.fragments, &compiled.header)?;
             let mode = compiled.plan.secrets.mode;
-            let mut report = String::new();
+            let mut findings = Vec::new();
             for literal in credentials::literal_credentials(&folder::read_objects(&target), mode) {
-                let _ = writeln!(
-                    report,
+                findings.push(format!(
                     "{literal} (in `{}`); secrets mode `{}` never writes one, so move it to your secret store",
                     target.display(),
                     compiled.plan.secrets.source
-                );
+                ));
             }
-            let mut findings = Vec::new();
             for finding in folder::check(&target, &files)? {
-                let _ = writeln!(report, "{}", finding.to_string().trim_end());
                 findings.push(finding.to_string().trim_end().to_string());
+            }
+            let mut report = String::new();
+            for finding in &findings {
+                let _ = writeln!(report, "{finding}");
             }
             let mut notes = compiled.notes;
             let verdict = folder_verdict(&target, &generated.manifests);

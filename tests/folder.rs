@@ -306,5 +306,19 @@ fn check_finds_literal_credentials_without_printing_them() {
         !format!("{}{}", run.stdout, run.stderr).contains("hunter2"),
         "a credential was printed"
     );
+    // The JSON for CI carries the same finding, and no credential either.
+    let json = run_in(
+        &dir,
+        &["check", "--ccu", "100", "--out", "out", "--format", "json"],
+    );
+    assert_eq!(json.code, 1, "{}", json.stderr);
+    let value: serde_json::Value =
+        serde_json::from_str(&json.stdout).unwrap_or_else(|e| panic!("{e}: {}", json.stdout));
+    let findings = value["folders"][0]["findings"].to_string();
+    assert!(
+        findings.contains("Secret `pasted` holds a literal credential"),
+        "{findings}"
+    );
+    assert!(!json.stdout.contains("hunter2"), "a credential was printed");
     let _ = std::fs::remove_dir_all(&dir);
 }
