@@ -48,6 +48,10 @@ pub struct Plan {
     pub tenant: Tenant,
     /// Pools, the profile's first.
     pub pools: Vec<Pool>,
+    /// Pools the site file marks decommissioned: left out of the Tenant, so the operator
+    /// deletes their `StatefulSet`s (`pkg/controller/decomission.go`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub retired: Vec<String>,
     /// Totals over all pools.
     pub capacity: Capacity,
     /// The S3 endpoint consumers use inside the cluster.
@@ -442,7 +446,8 @@ pub fn plan(spec: &Spec) -> Plan {
         spec.sizing.parity,
         &resources,
     )];
-    for extra in &site.pools {
+    // A decommissioned pool leaves the Tenant; `retired` keeps its name for `plan`.
+    for extra in site.pools.iter().filter(|p| !p.decommissioned) {
         pools.push(pool(
             &tenant_name,
             &extra.name,
@@ -495,6 +500,7 @@ pub fn plan(spec: &Spec) -> Plan {
             pod_annotations: BTreeMap::from([(CONFIG_CHECKSUM.to_string(), config_checksum)]),
         },
         pools,
+        retired: retired(site),
         capacity,
         s3,
         config_env,
@@ -509,6 +515,14 @@ pub fn plan(spec: &Spec) -> Plan {
         secrets,
         provenance: provenance(spec),
     }
+}
+
+fn retired(site: &Site) -> Vec<String> {
+    site.pools
+        .iter()
+        .filter(|p| p.decommissioned)
+        .map(|p| p.name.clone())
+        .collect()
 }
 
 /// With TLS on, clients verify the tenant's certificate with the CA that signed it: Kubernetes

@@ -40,11 +40,7 @@ pub fn plan_table(plan: &Plan) -> String {
         Some(n) if n != plan.tier.ccu => format!(" for {n} CCU"),
         _ => String::new(),
     };
-    let _ = writeln!(
-        out,
-        "tier {} CCU{asked}: {}",
-        plan.tier.ccu, plan.tier.summary
-    );
+    let _ = writeln!(out, "tier {} CCU{asked}: {}", plan.tier.ccu, title(plan));
     let _ = writeln!(out, "  profile              {}", plan.tier.profile);
     let _ = writeln!(
         out,
@@ -101,6 +97,7 @@ pub fn plan_table(plan: &Plan) -> String {
             l.servers_lost_write, pool.disruption_budget.name, l.drives_per_server_per_set
         );
     }
+    out.push_str(&crate::daytwo::retired_lines(plan));
     let _ = writeln!(out);
     let _ = writeln!(out, "total");
     let _ = writeln!(
@@ -123,6 +120,48 @@ pub fn plan_table(plan: &Plan) -> String {
     }
     consumers(&mut out, plan);
     out
+}
+
+/// The profile's summary when it describes what runs, one pool laid out as the summary says;
+/// otherwise who the tier is for, then the pools that will actually run.
+fn title(plan: &Plan) -> String {
+    if let [pool] = plan.pools.as_slice() {
+        let layout = format!(
+            "{} servers x {} drives of {}",
+            pool.servers, pool.volumes_per_server, pool.volume_size
+        );
+        if plan.tier.summary.ends_with(&layout) {
+            return plan.tier.summary.clone();
+        }
+    }
+    let who = plan
+        .tier
+        .summary
+        .split_once(": ")
+        .map_or(plan.tier.summary.as_str(), |(who, _)| who);
+    let pools: Vec<String> = plan
+        .pools
+        .iter()
+        .map(|p| {
+            format!(
+                "{} {} x {} of {}",
+                p.name, p.servers, p.volumes_per_server, p.volume_size
+            )
+        })
+        .collect();
+    let servers: u32 = plan.pools.iter().map(|p| p.servers).sum();
+    let drives: u32 = plan.pools.iter().map(|p| p.layout.drives).sum();
+    format!(
+        "{who}, as {}: {} servers, {} drives ({})",
+        plural(
+            u32::try_from(plan.pools.len()).unwrap_or(u32::MAX),
+            "pool",
+            "pools"
+        ),
+        servers,
+        drives,
+        pools.join(", ")
+    )
 }
 
 /// Each consumer with its identity, its buckets and the actions it may take in each; then the
