@@ -340,7 +340,7 @@ fn check(inputs: &Request, out: &std::path::Path) -> Result<Vec<Diagnostic>, Fai
     if report.is_empty() {
         Ok(notes)
     } else {
-        Err(Failure::Drift(report))
+        Err(Failure::Drift(report, notes))
     }
 }
 
@@ -533,16 +533,15 @@ fn grow(
             }
             None => daytwo::Existing::from_plan(&compile(&current, &shared, env.clone())?.plan),
         };
+        let site_pools = site_pools(&shared, env.as_deref());
+        if let Some(problem) = daytwo::unlisted(scope, &existing, &site_pools) {
+            return Err(Failure::Invalid(vec![problem]));
+        }
         let tier = tier_sizing(&shared, &plan).ok_or_else(|| {
             Failure::Fatal(format!("{scope}: cannot read the profile of the tier"))
         })?;
-        let Some(growth) = daytwo::propose(
-            &existing,
-            &plan,
-            &tier,
-            &site_pools(&shared, env.as_deref()),
-            env.as_deref(),
-        ) else {
+        let Some(growth) = daytwo::propose(&existing, &plan, &tier, &site_pools, env.as_deref())
+        else {
             notes.push(Diagnostic::note(format!(
                 "{scope}: pool `{}` does not exist yet, so there is nothing to keep",
                 plan.pools[0].name

@@ -215,6 +215,28 @@ pub fn propose(
     })
 }
 
+/// A pool besides the first that exists and that the site file no longer lists would leave
+/// the Tenant: growing must not hide that.
+#[must_use]
+pub fn unlisted(scope: Scope<'_>, existing: &[Existing], site: &SitePools) -> Option<Diagnostic> {
+    let lost: Vec<&str> = existing
+        .iter()
+        .skip(1)
+        .map(|p| p.name.as_str())
+        .filter(|name| !site.names.iter().any(|n| n == name))
+        .collect();
+    (!lost.is_empty()).then(|| {
+        Diagnostic::error(format!(
+            "{scope}: the Tenant holds pool `{}`, which the site file no longer lists",
+            lost.join("`, `")
+        ))
+        .help(
+            "put its `[[pools]]` entry back as it was before growing; to retire it, \
+             `miniogen check` prints the commands that drain it first",
+        )
+    })
+}
+
 /// The next `pool-N` after every `pool-N` taken, never filling a gap: a retired pool's name
 /// stays retired, since MinIO and the operator know pools by name and position.
 #[must_use]
@@ -660,16 +682,21 @@ pub fn plan_changes(scope: Scope<'_>, plan: &Plan, old: &Value, new_pools: &[Val
                 )
             }
             Some(before)
-                if before.volume_size != now.volume_size
-                    || before.servers != now.servers
-                    || before.volumes_per_server != now.volumes_per_server =>
+                if before.servers != now.servers
+                    || before.volumes_per_server != now.volumes_per_server
+                    || !grows(&before.volume_size, &now.volume_size) =>
             {
                 format!(
-                    "changes: {} now, {} in the folder",
-                    now.layout(),
-                    before.layout()
+                    "would change from {} to {}: refused by `gen --out`, which proposes a pool \
+                     to add instead (`miniogen grow`)",
+                    before.layout(),
+                    now.layout()
                 )
             }
+            Some(before) if before.volume_size != now.volume_size => format!(
+                "volumes grow in place from {} to {}: not automatic, `gen --out` says what to do",
+                before.volume_size, now.volume_size
+            ),
             Some(_) => {
                 let old_entry = transition::pools(old)
                     .into_iter()
@@ -735,6 +762,14 @@ pub fn plan_changes(scope: Scope<'_>, plan: &Plan, old: &Value, new_pools: &[Val
         );
     }
     out
+}
+
+/// Whether a volume size stays or grows, compared as quantities as the operator does.
+fn grows(old: &str, new: &str) -> bool {
+    match (quantity::bytes(old), quantity::bytes(new)) {
+        (Ok(a), Ok(b)) => b >= a,
+        _ => old == new,
+    }
 }
 
 /// The `plan` lines for pools the site file marks decommissioned: what the operator deletes

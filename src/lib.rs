@@ -55,8 +55,9 @@ pub use crate::pipeline::compile_site;
 pub enum Failure {
     /// The input is wrong; every diagnostic is reported (exit 1).
     Invalid(Vec<Diagnostic>),
-    /// An output folder is not what a fresh render gives; the report goes to stdout (exit 1).
-    Drift(String),
+    /// An output folder is not what a fresh render gives; the report goes to stdout, the
+    /// warnings and notes of the render to stderr (exit 1).
+    Drift(String, Vec<Diagnostic>),
     /// Usage, IO or internal failure (exit 2).
     Fatal(String),
 }
@@ -110,8 +111,9 @@ where
             eprint!("{}", diag::render_all(&diagnostics));
             ExitCode::from(1)
         }
-        Err(Failure::Drift(report)) => {
+        Err(Failure::Drift(report, notes)) => {
             let _ = sink::print(&report);
+            eprint!("{}", diag::render_all(&notes));
             eprintln!(
                 "error: the output folder is stale: run the same command as `gen` to update it"
             );
