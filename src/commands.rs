@@ -125,10 +125,7 @@ fn plan(
     let Compiled {
         plan, mut notes, ..
     } = compile_one(request)?;
-    let mut text = match format {
-        Format::Table => report::plan_table(&plan),
-        Format::Json => report::plan_json(&plan),
-    };
+    let mut changes = String::new();
     if let (Some(dir), Format::Table) = (out, format) {
         let scope = daytwo::Scope {
             env: request.env.as_deref(),
@@ -148,7 +145,7 @@ fn plan(
                             .collect()
                     })
                     .unwrap_or_default();
-                text.push_str(&daytwo::plan_changes(scope, &plan, &old, &new_pools));
+                changes = daytwo::plan_changes(scope, &plan, &old, &new_pools);
             }
             None => notes.push(Diagnostic::note(format!(
                 "{scope} holds no Tenant `{}`: every pool is new",
@@ -156,6 +153,10 @@ fn plan(
             ))),
         }
     }
+    let text = match format {
+        Format::Table => report::plan_table_with(&plan, &changes),
+        Format::Json => report::plan_json(&plan),
+    };
     sink::print(&text)?;
     Ok(notes)
 }

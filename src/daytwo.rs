@@ -556,22 +556,37 @@ pub fn judge(
                 .warnings
                 .push(Diagnostic::warning(message).help(expansion_help(change, old, suggest))),
             Kind::Layout(_) | Kind::Shrinks if change.pool == first => {
+                let lead = if change.kind == Kind::Shrinks {
+                    "a volume never shrinks"
+                } else {
+                    "a pool's layout is fixed once created"
+                };
                 let help = match growth {
                     Some(g) if !proposed => {
                         proposed = true;
+                        let (add, capacity) = if g.added.is_some() {
+                            (
+                                " and add a pool",
+                                format!(
+                                    "\n\n    # usable {} now, {} after; the {} CCU tier has {}; a \
+                                     new pool starts empty",
+                                    quantity::format_bytes(g.before),
+                                    quantity::format_bytes(g.after),
+                                    g.tier_ccu,
+                                    quantity::format_bytes(g.target),
+                                ),
+                            )
+                        } else {
+                            ("", String::new())
+                        };
                         format!(
-                            "a pool's layout is fixed once created: keep pool `{first}` as it is and \
-                             add a pool; `{suggest}` writes this into the site file:\n\n{}\n\n    \
-                             # usable {} now, {} after; the {} CCU tier has {}; a new pool starts empty",
+                            "{lead}: keep pool `{first}` as it is{add}; `{suggest}` writes this \
+                             into the site file:\n\n{}{capacity}",
                             indent(&g.toml()),
-                            quantity::format_bytes(g.before),
-                            quantity::format_bytes(g.after),
-                            g.tier_ccu,
-                            quantity::format_bytes(g.target),
                         )
                     }
                     Some(_) => "see the change proposed above".to_string(),
-                    None => format!("keep pool `{first}` as it is"),
+                    None => format!("{lead}: keep pool `{first}` as it is"),
                 };
                 verdict.errors.push(Diagnostic::error(message).help(help));
             }
@@ -585,7 +600,7 @@ pub fn judge(
     }
     if !verdict.errors.is_empty() {
         verdict.errors.push(Diagnostic::note(format!(
-            "{scope}: `--accept-pool-rebuild` overrides this, only for pools whose data may be destroyed"
+            "{scope}: `gen --accept-pool-rebuild` overrides this, only for pools whose data may be destroyed"
         )));
     }
     verdict
@@ -787,6 +802,11 @@ pub fn retired_lines(plan: &Plan) -> String {
             "  operator deletes     StatefulSet `{tenant}-{pool}` and its pods, after restarting MinIO \
              through a pool that stays so that no server still names it; every PodDisruptionBudget \
              it made for the tenant, which it makes again for the pools that stay"
+        );
+        let _ = writeln!(
+            out,
+            "  no longer rendered   its objects in the output (such as its PodDisruptionBudget): \
+             `gen --out` removes their files, and Flux or Argo CD with `prune: true` delete them"
         );
         let _ = writeln!(
             out,

@@ -35,6 +35,13 @@ fn losses(drives: u32, servers: u32) -> String {
 /// The plan as an aligned, readable report.
 #[must_use]
 pub fn plan_table(plan: &Plan) -> String {
+    plan_table_with(plan, "")
+}
+
+/// The plan as an aligned, readable report, with `changes` (lines that compare it with an
+/// output folder) after the totals.
+#[must_use]
+pub fn plan_table_with(plan: &Plan, changes: &str) -> String {
     let mut out = String::new();
     let asked = match plan.tier.requested_ccu {
         Some(n) if n != plan.tier.ccu => format!(" for {n} CCU"),
@@ -118,6 +125,7 @@ pub fn plan_table(plan: &Plan) -> String {
     if let Some(why) = &plan.capacity.correction {
         let _ = writeln!(out, "  correction           {why}");
     }
+    out.push_str(changes);
     consumers(&mut out, plan);
     out
 }

@@ -370,3 +370,24 @@ fn grow_without_a_folder_keeps_what_the_site_file_renders() {
     assert!(needs.stderr.contains("`grow` needs the tier to grow to"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The README's Day two examples compare with `tests/fixtures/daytwo/grown`, the folder its
+/// `grown.toml` renders: it must stay current.
+#[test]
+fn the_readme_fixture_folder_is_current() {
+    let run = run_in(
+        &root(),
+        &[
+            "check",
+            "--config",
+            "tests/fixtures/daytwo/grown.toml",
+            "--out",
+            "tests/fixtures/daytwo/grown",
+        ],
+    );
+    assert_eq!(
+        run.code, 0,
+        "tests/fixtures/daytwo/grown is stale; regenerate it with `.ci/render-out`:\n{}",
+        run.stdout
+    );
+}
