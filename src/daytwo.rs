@@ -620,6 +620,15 @@ fn indent(text: &str) -> String {
 }
 
 /// Growth in place is not automatic: what the operator does with it and what the user does.
+///
+/// At v6.0.2, `syncHandler` in `pkg/controller/main-controller.go` compares each pool's
+/// StatefulSet with the one `statefulsets.NewPool` builds (`poolSSMatchesSpec` in
+/// `pkg/controller/pools.go` compares the whole spec, `volumeClaimTemplates` included), and on a
+/// difference updates a copy of the existing StatefulSet with only `Template` and
+/// `UpdateStrategy` replaced: the update succeeds, the templates keep the old size, and the
+/// difference stays. `ExpandPVCs` then updates each claim whose request is smaller, returning
+/// the API server's refusal, which ends the reconcile, when the StorageClass cannot expand.
+/// A StatefulSet that is missing is created again from the Tenant by the same handler.
 fn expansion_help(change: &Change, tenant: &Value, suggest: &str) -> String {
     let name = tenant
         .pointer("/metadata/name")
@@ -841,6 +850,79 @@ pub fn same_pool(old: &Value, new: &Value, name: &str) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn plan_for(tier: usize, site: &str) -> Plan {
+        let inputs = crate::decode::Inputs::for_test(tier, Some(site), &[]);
+        crate::pipeline::checked_plan(&inputs)
+            .unwrap_or_else(|e| panic!("{e:?}"))
+            .0
+    }
+
+    fn sizing(tier: usize) -> Sizing {
+        let doc = crate::load::builtin_document(crate::load::BUILTINS[tier])
+            .unwrap_or_else(|e| panic!("{e}"));
+        serde_json::from_value::<crate::spec::Profile>(doc.value)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .sizing
+    }
+
+    fn pool0(size: &str) -> Existing {
+        Existing {
+            name: "pool-0".into(),
+            servers: 4,
+            volumes_per_server: 2,
+            volume_size: size.into(),
+        }
+    }
+
+    /// 5000 to 10000: 2000Gi kept, 4000Gi missing, 12 data drives of the tier's 8 x 2 layout:
+    /// 333.3Gi each, so 334Gi.
+    #[test]
+    fn the_new_pool_makes_up_the_tiers_usable_capacity() {
+        let plan = plan_for(3, "");
+        let growth = propose(
+            &[pool0("500Gi")],
+            &plan,
+            &sizing(3),
+            &SitePools::default(),
+            None,
+        )
+        .unwrap_or_else(|| panic!("no growth"));
+        let added = growth.added.clone().unwrap_or_else(|| panic!("no pool"));
+        assert_eq!(
+            (added.name.as_str(), added.servers, added.volumes_per_server),
+            ("pool-1", 8, 2)
+        );
+        assert_eq!(added.volume_size, "334Gi");
+        assert_eq!(growth.before, 2000 << 30);
+        assert_eq!(growth.target, 6000 << 30);
+        assert_eq!(growth.after, (2000 + 334 * 12) << 30);
+    }
+
+    /// A decommissioned `pool-1` in the site file takes its name for good; a first pool that
+    /// already holds the tier's capacity gets no company.
+    #[test]
+    fn retired_names_stay_taken_and_enough_is_enough() {
+        let site = "[[pools]]\nname = \"pool-1\"\nservers = 4\nvolumes_per_server = 2\nvolume_size = \"1Ti\"\ndecommissioned = true\n";
+        let plan = plan_for(4, site);
+        assert_eq!(plan.retired, ["pool-1"]);
+        assert_eq!(plan.pools.len(), 1);
+        let taken = SitePools {
+            names: vec!["pool-1".into()],
+            inherited: Vec::new(),
+        };
+        let growth = propose(&[pool0("500Gi")], &plan, &sizing(4), &taken, None)
+            .unwrap_or_else(|| panic!("no growth"));
+        assert_eq!(growth.added.map(|p| p.name), Some("pool-2".to_string()));
+        let big = propose(&[pool0("4Ti")], &plan, &sizing(4), &taken, None)
+            .unwrap_or_else(|| panic!("no growth"));
+        assert!(big.added.is_none(), "{big:?}");
+        assert!(
+            big.toml().starts_with(
+                "[sizing]\nservers = 4\nvolumes_per_server = 2\nvolume_size = \"4Ti\"\n"
+            )
+        );
+    }
 
     #[test]
     fn names_never_fill_a_gap() {
