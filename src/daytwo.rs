@@ -622,13 +622,13 @@ fn indent(text: &str) -> String {
 /// Growth in place is not automatic: what the operator does with it and what the user does.
 ///
 /// At v6.0.2, `syncHandler` in `pkg/controller/main-controller.go` compares each pool's
-/// StatefulSet with the one `statefulsets.NewPool` builds (`poolSSMatchesSpec` in
+/// `StatefulSet` with the one `statefulsets.NewPool` builds (`poolSSMatchesSpec` in
 /// `pkg/controller/pools.go` compares the whole spec, `volumeClaimTemplates` included), and on a
-/// difference updates a copy of the existing StatefulSet with only `Template` and
+/// difference updates a copy of the existing `StatefulSet` with only `Template` and
 /// `UpdateStrategy` replaced: the update succeeds, the templates keep the old size, and the
 /// difference stays. `ExpandPVCs` then updates each claim whose request is smaller, returning
 /// the API server's refusal, which ends the reconcile, when the StorageClass cannot expand.
-/// A StatefulSet that is missing is created again from the Tenant by the same handler.
+/// A `StatefulSet` that is missing is created again from the Tenant by the same handler.
 fn expansion_help(change: &Change, tenant: &Value, suggest: &str) -> String {
     let name = tenant
         .pointer("/metadata/name")
