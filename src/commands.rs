@@ -582,14 +582,13 @@ fn grow(
         return Ok(notes);
     }
     write_site(&path, &text)?;
-    let render = match out {
-        Some(dir) => format!(
-            "miniogen gen --config {} --out {}",
-            path.display(),
-            dir.display()
-        ),
-        None => format!("miniogen gen --config {}", path.display()),
-    };
+    let mut render = format!("miniogen gen --config {}", path.display());
+    if let Some(env) = &inputs.env {
+        let _ = write!(render, " --env {env}");
+    }
+    if let Some(dir) = out {
+        let _ = write!(render, " --out {}", dir.display());
+    }
     notes.push(Diagnostic::note(format!(
         "wrote `{}`; render it with `{render}`",
         path.display()

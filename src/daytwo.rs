@@ -539,10 +539,12 @@ pub fn judge(
                 )));
             }
             Kind::Removed => {
-                let help = if change.pool == first {
+                let help = if existing.first().is_some_and(|p| p.name == change.pool) {
                     format!(
-                        "pool `{first}` is the first pool, which `[sizing]` and `tenant.pool_name` \
-                         describe, and miniogen cannot retire it: put `tenant.pool_name` back"
+                        "pool `{}` is the first pool, which `[sizing]` and `tenant.pool_name` \
+                         describe, and miniogen cannot retire it: set `tenant.pool_name` back to \
+                         `{}`",
+                        change.pool, change.pool
                     )
                 } else {
                     existing
