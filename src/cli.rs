@@ -72,6 +72,25 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// Also compare the pools with those this output folder holds: which are kept, added
+        /// or leave, and the capacity before and after (table format only).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// Grow without touching the pools that exist: write into the site file the change that
+    /// reaches the tier of `--ccu` (or of the site file's `ccu`), the existing pools pinned as
+    /// they are and a new pool sized to make up the usable capacity. Then run `gen`.
+    Grow {
+        /// The inputs; `--ccu` is the tier to grow to.
+        #[command(flatten)]
+        inputs: Inputs,
+        /// The output folder whose Tenant holds the pools to keep; without it, the pools the
+        /// site file renders now.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Print the site file as it would be written instead of writing it.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Print the Secrets the manifests reference and the keys each holds, for the secrets mode
     /// chosen; with `existing`, the Secrets you must create. Never prints a credential.

@@ -8,10 +8,10 @@ use crate::cli::{ArgocdCommand, Command, Format, Inputs as CliInputs, SchemaKind
 use crate::decode::Inputs;
 use crate::diag::{self, Diagnostic};
 use crate::load::{self, LoadError, Request};
-use crate::pipeline::{Compiled, checked_plan, compile, compile_one, generated, shared, targets};
-use crate::{
-    Failure, argocd, credentials, folder, parallel, post, report, schema, sink, transition,
+use crate::pipeline::{
+    Compiled, Shared, checked_plan, compile, compile_one, generated, shared, targets,
 };
+use crate::{Failure, argocd, credentials, daytwo, folder, parallel, post, report, schema, sink};
 
 /// Runs one command; on success returns the warnings and notes to print.
 pub(crate) fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
@@ -38,15 +38,16 @@ pub(crate) fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
             out,
             format,
         } => check(&request(&inputs)?, &out, format),
-        Command::Plan { inputs, format } => {
-            let Compiled { plan, notes, .. } = compile_one(&request(&inputs)?)?;
-            let text = match format {
-                Format::Table => report::plan_table(&plan),
-                Format::Json => report::plan_json(&plan),
-            };
-            sink::print(&text)?;
-            Ok(notes)
-        }
+        Command::Plan {
+            inputs,
+            format,
+            out,
+        } => plan(&request(&inputs)?, format, out.as_deref()),
+        Command::Grow {
+            inputs,
+            out,
+            dry_run,
+        } => grow(&request(&inputs)?, out.as_deref(), dry_run),
         Command::Secrets { inputs, format } => {
             let Compiled { plan, notes, .. } = compile_one(&request(&inputs)?)?;
             let text = match format {
@@ -125,6 +126,51 @@ fn profiles(show: Option<u32>) -> Result<Vec<Diagnostic>, Failure> {
     Ok(Vec::new())
 }
 
+/// `miniogen plan`, and with `--out` the pools against those the folder holds.
+fn plan(
+    request: &Request,
+    format: Format,
+    out: Option<&std::path::Path>,
+) -> Result<Vec<Diagnostic>, Failure> {
+    let Compiled {
+        plan, mut notes, ..
+    } = compile_one(request)?;
+    let mut changes = String::new();
+    if let (Some(dir), Format::Table) = (out, format) {
+        let scope = daytwo::Scope {
+            env: request.env.as_deref(),
+            dir: Some(dir),
+        };
+        match folder_tenant(dir, &plan) {
+            Some(old) => {
+                // The pools as rendered, for which pods restart; without a master key
+                // (`derived` mode) the plan still shows the rest.
+                let new_pools: Vec<serde_json::Value> = generated(&plan)
+                    .ok()
+                    .and_then(|g| g.manifests.into_iter().find(|m| m.kind == "Tenant"))
+                    .map(|t| {
+                        crate::transition::pools(&t.value)
+                            .into_iter()
+                            .cloned()
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                changes = daytwo::plan_changes(scope, &plan, &old, &new_pools);
+            }
+            None => notes.push(Diagnostic::note(format!(
+                "{scope} holds no Tenant `{}`: every pool is new",
+                plan.tenant.name
+            ))),
+        }
+    }
+    let text = match format {
+        Format::Table => report::plan_table_with(&plan, &changes),
+        Format::Json => report::plan_json(&plan),
+    };
+    sink::print(&text)?;
+    Ok(notes)
+}
+
 /// The command line's inputs as a request.
 fn request(inputs: &CliInputs) -> Result<Request, Failure> {
     Request::from_cli(inputs).map_err(Failure::Invalid)
@@ -148,7 +194,7 @@ fn folder_verdict(
 ) -> Option<crate::operator::Verdict> {
     let tenant = manifests.iter().find(|m| m.kind == "Tenant")?;
     let old = folder::read_object(dir, tenant)?;
-    Some(transition::verdict(&old, &tenant.value))
+    Some(crate::transition::verdict(&old, &tenant.value))
 }
 
 /// `miniogen gen`: the stream on stdout, or one folder per environment.
@@ -175,7 +221,7 @@ fn generate(
     let rendered = parallel::map(
         targets(inputs, shared.site.as_deref(), dir),
         |(env, target)| {
-            let compiled = compile(inputs, &shared, env)?;
+            let compiled = compile(inputs, &shared, env.clone())?;
             let plaintext = credentials::writes_plaintext(compiled.plan.secrets.mode);
             if plaintext && !write_plaintext_credentials {
                 return Err(Failure::Fatal(format!(
@@ -187,19 +233,27 @@ fn generate(
                 )));
             }
             let generated = generated(&compiled.plan)?;
+            let mut notes = compiled.notes;
             if !accept_pool_rebuild {
-                guard_pools(&target, &generated.manifests)?;
+                notes.extend(guard_pools(
+                    inputs,
+                    &shared,
+                    env.as_deref(),
+                    &target,
+                    &compiled.plan,
+                    &generated.manifests,
+                )?);
             }
             let verdict = folder_verdict(&target, &generated.manifests);
             let files =
                 folder::files(&generated.manifests, &generated.fragments, &compiled.header)?;
-            Ok((target, files, plaintext, verdict, compiled.notes))
+            Ok((target, files, plaintext, verdict, notes))
         },
     );
     let mut folders = Vec::new();
     let mut notes = Vec::new();
-    for result in rendered {
-        let (target, files, plaintext, verdict, env_notes) = result?;
+    for result in all_environments(rendered, |r| &r.4)? {
+        let (target, files, plaintext, verdict, env_notes) = result;
         notes.extend(env_notes);
         folders.push((target, files, plaintext, verdict));
     }
@@ -314,9 +368,17 @@ fn check(
     let checked = parallel::map(
         targets(inputs, shared.site.as_deref(), out),
         |(env, target)| {
-            let compiled = compile(inputs, &shared, env)?;
+            let compiled = compile(inputs, &shared, env.clone())?;
             let generated = generated(&compiled.plan)?;
-            guard_pools(&target, &generated.manifests)?;
+            let mut notes = compiled.notes;
+            notes.extend(guard_pools(
+                inputs,
+                &shared,
+                env.as_deref(),
+                &target,
+                &compiled.plan,
+                &generated.manifests,
+            )?);
             let files =
                 folder::files(&generated.manifests, &generated.fragments, &compiled.header)?;
             let mode = compiled.plan.secrets.mode;
@@ -335,7 +397,6 @@ fn check(
             for finding in &findings {
                 let _ = writeln!(report, "{finding}");
             }
-            let mut notes = compiled.notes;
             let verdict = folder_verdict(&target, &generated.manifests);
             if !report.is_empty()
                 && let Some(verdict) = &verdict
@@ -354,8 +415,7 @@ fn check(
     let mut report = String::new();
     let mut notes = Vec::new();
     let mut entries = Vec::new();
-    for result in checked {
-        let (env_report, env_notes, entry) = result?;
+    for (env_report, env_notes, entry) in all_environments(checked, |r| &r.1)? {
         report.push_str(&env_report);
         notes.extend(env_notes);
         entries.push(entry);
@@ -374,23 +434,355 @@ fn check(
     }
 }
 
+/// The results of every environment, or every environment's problems at once: a problem in
+/// one environment must not hide another's. A fatal failure wins.
+/// The warnings of the environments that succeeded go with the problems, so that what one
+/// environment's change means is never hidden by another's error.
+fn all_environments<T>(
+    results: Vec<Result<T, Failure>>,
+    notes: impl Fn(&T) -> &[Diagnostic],
+) -> Result<Vec<T>, Failure> {
+    let mut ok = Vec::new();
+    let mut invalid = Vec::new();
+    for result in results {
+        match result {
+            Ok(value) => ok.push(value),
+            Err(Failure::Invalid(problems)) => invalid.extend(problems),
+            Err(other) => return Err(other),
+        }
+    }
+    if invalid.is_empty() {
+        return Ok(ok);
+    }
+    for value in &ok {
+        invalid.extend(
+            notes(value)
+                .iter()
+                .filter(|d| d.severity == diag::Severity::Warning)
+                .cloned(),
+        );
+    }
+    Err(Failure::Invalid(invalid))
+}
+
+/// The Tenant object the output folder holds for `plan`'s tenant, if any.
+fn folder_tenant(dir: &std::path::Path, plan: &crate::plan::Plan) -> Option<serde_json::Value> {
+    let manifest = post::Manifest {
+        api_version: String::new(),
+        kind: "Tenant".into(),
+        name: plan.tenant.name.clone(),
+        namespace: String::new(),
+        value: serde_json::Value::Null,
+    };
+    folder::read_object(dir, &manifest)
+}
+
+/// The sizing of the tier a plan was made from: the custom profile, or the built-in tier.
+fn tier_sizing(shared: &Shared, plan: &crate::plan::Plan) -> Option<crate::spec::Sizing> {
+    let value = if let Some(profile) = &shared.profile {
+        profile.value.clone()
+    } else {
+        let builtin = load::BUILTINS.iter().find(|b| b.ccu == plan.tier.ccu)?;
+        load::builtin_document(*builtin).ok()?.value
+    };
+    serde_json::from_value::<crate::spec::Profile>(value)
+        .ok()
+        .map(|p| p.sizing)
+}
+
+/// The pool names the site file takes for an environment (decommissioned ones included), and
+/// the shared pools an environment would have to copy to add one of its own.
+fn site_pools(shared: &Shared, env: Option<&str>) -> daytwo::SitePools {
+    let Some(site) = shared.site.as_deref() else {
+        return daytwo::SitePools::default();
+    };
+    let pools = |value: Option<&serde_json::Value>| -> Vec<crate::spec::ExtraPool> {
+        value
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+            .unwrap_or_default()
+    };
+    let effective = crate::decode::effective_site(Some(site), env).unwrap_or_default();
+    let names = pools(effective.get("pools"))
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    let own = env.and_then(|e| {
+        site.value.pointer(&format!(
+            "/environments/{}/pools",
+            crate::source::escape_pointer(e)
+        ))
+    });
+    let inherited = if env.is_some() && own.is_none() {
+        pools(site.value.get("pools"))
+    } else {
+        Vec::new()
+    };
+    daytwo::SitePools { names, inherited }
+}
+
+/// The `miniogen grow` command line for one environment and its folder.
+fn grow_command(inputs: &Request, env: Option<&str>, dir: &std::path::Path) -> String {
+    let mut command = String::from("miniogen grow");
+    if let Some(ccu) = &inputs.ccu {
+        let _ = write!(command, " --ccu {}", ccu.value);
+    }
+    if let Some(config) = &inputs.config {
+        let _ = write!(command, " --config {}", config.display());
+    }
+    if let Some(env) = env {
+        let _ = write!(command, " --env {env}");
+    }
+    let _ = write!(command, " --out {}", dir.display());
+    command
+}
+
 /// Refuses a render that would change a pool the folder already holds in a way the operator
-/// can only apply by destroying it.
-fn guard_pools(dir: &std::path::Path, manifests: &[post::Manifest]) -> Result<(), Failure> {
+/// cannot apply, with the change that grows instead; warns about the changes it applies.
+fn guard_pools(
+    inputs: &Request,
+    shared: &Shared,
+    env: Option<&str>,
+    dir: &std::path::Path,
+    plan: &crate::plan::Plan,
+    manifests: &[post::Manifest],
+) -> Result<Vec<Diagnostic>, Failure> {
     let Some(tenant) = manifests.iter().find(|m| m.kind == "Tenant") else {
-        return Ok(());
+        return Ok(Vec::new());
     };
     let Some(old) = folder::read_object(dir, tenant) else {
-        return Ok(());
+        return Ok(Vec::new());
     };
-    let changes = transition::pool_changes(&old, &tenant.value);
-    if changes.is_empty() {
-        return Ok(());
+    let Some(first) = plan.pools.first().map(|p| p.name.as_str()) else {
+        return Ok(Vec::new());
+    };
+    let existing = daytwo::Existing::from_tenant(&old);
+    let growth = tier_sizing(shared, plan)
+        .and_then(|tier| daytwo::propose(&existing, plan, &tier, &site_pools(shared, env), env));
+    let verdict = daytwo::judge(
+        daytwo::Scope {
+            env,
+            dir: Some(dir),
+        },
+        &old,
+        &tenant.value,
+        first,
+        &plan.retired,
+        growth.as_ref(),
+        &grow_command(inputs, env, dir),
+    );
+    if verdict.errors.is_empty() {
+        Ok(verdict.warnings)
+    } else {
+        Err(Failure::Invalid(verdict.errors))
     }
-    Err(Failure::Invalid(
-        changes
-            .iter()
-            .map(|c| Diagnostic::error(c.to_string()).help(c.help()))
+}
+
+/// `miniogen grow`: writes into the site file, per environment, the change that reaches the
+/// asked tier without touching a pool that exists, after proving that the edited site file
+/// renders exactly that.
+fn grow(
+    inputs: &Request,
+    out: Option<&std::path::Path>,
+    dry_run: bool,
+) -> Result<Vec<Diagnostic>, Failure> {
+    let shared = shared(inputs)?;
+    let path = inputs
+        .config
+        .clone()
+        .unwrap_or_else(|| std::path::PathBuf::from(load::SITE_FILE));
+    let text = shared
+        .site
+        .as_ref()
+        .map_or_else(String::new, |s| s.source.text.clone());
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .map_err(|e| Failure::Fatal(format!("cannot edit `{}` as TOML: {e}", path.display())))?;
+    let site = shared.site.as_deref();
+    let environments = grow_targets(inputs, site, out);
+    let current = Request {
+        ccu: None,
+        ..inputs.clone()
+    };
+    let mut notes = Vec::new();
+    let mut grown = Vec::new();
+    for (env, dir) in environments {
+        let scope = daytwo::Scope {
+            env: env.as_deref(),
+            dir: dir.as_deref(),
+        };
+        let target = compile(inputs, &shared, env.clone())?;
+        notes.extend(target.notes);
+        let plan = target.plan;
+        let existing = match dir.as_deref().and_then(|d| folder_tenant(d, &plan)) {
+            Some(tenant) => daytwo::Existing::from_tenant(&tenant),
+            None if inputs.ccu.is_none() => {
+                return Err(Failure::Fatal(format!(
+                    "{scope}: `grow` needs the tier to grow to (`--ccu N`), or `--out DIR` with \
+                     the folder whose Tenant holds the pools to keep"
+                )));
+            }
+            None => daytwo::Existing::from_plan(&compile(&current, &shared, env.clone())?.plan),
+        };
+        let site_pools = site_pools(&shared, env.as_deref());
+        if let Some(problem) = daytwo::unlisted(scope, &existing, &site_pools) {
+            return Err(Failure::Invalid(vec![problem]));
+        }
+        let tier = tier_sizing(&shared, &plan).ok_or_else(|| {
+            Failure::Fatal(format!("{scope}: cannot read the profile of the tier"))
+        })?;
+        let Some(growth) = daytwo::propose(&existing, &plan, &tier, &site_pools, env.as_deref())
+        else {
+            notes.push(Diagnostic::note(format!(
+                "{scope}: pool `{}` does not exist yet, so there is nothing to keep",
+                plan.pools[0].name
+            )));
+            continue;
+        };
+        let rendered_first = daytwo::Existing::from_plan(&plan).remove(0);
+        if rendered_first == growth.first && growth.added.is_none() {
+            notes.push(Diagnostic::note(format!(
+                "{scope}: the pools already serve the {} CCU tier as they are; nothing to grow",
+                plan.tier.ccu
+            )));
+            continue;
+        }
+        growth
+            .write_into(&mut doc, inputs.ccu.as_ref().map(|c| c.value))
+            .map_err(|e| Failure::Fatal(format!("cannot edit `{}`: {e}", path.display())))?;
+        for line in growth.summary(plan.pools[0].layout.parity) {
+            notes.push(Diagnostic::note(format!("{scope}: {line}")));
+        }
+        grown.push(growth);
+    }
+    if grown.is_empty() {
+        return Ok(notes);
+    }
+    let mut text = doc.to_string();
+    if shared.site.is_none() {
+        text.insert_str(
+            0,
+            "# miniogen site file, started by `miniogen grow`: the pools below are pinned as they\n\
+             # were created. Pools never change layout; grow by adding one.\n",
+        );
+    }
+    prove_growth(inputs, &shared, &path, &text, &grown)?;
+    if dry_run {
+        sink::print(&text)?;
+        return Ok(notes);
+    }
+    write_site(&path, &text)?;
+    let mut render = format!("miniogen gen --config {}", path.display());
+    if let Some(env) = &inputs.env {
+        let _ = write!(render, " --env {env}");
+    }
+    if let Some(dir) = out {
+        let _ = write!(render, " --out {}", dir.display());
+    }
+    notes.push(Diagnostic::note(format!(
+        "wrote `{}`; render it with `{render}`",
+        path.display()
+    )));
+    Ok(notes)
+}
+
+/// The environments `grow` changes, each with its output folder when `--out` is given.
+fn grow_targets(
+    inputs: &Request,
+    site: Option<&crate::source::Document>,
+    out: Option<&std::path::Path>,
+) -> Vec<(Option<String>, Option<std::path::PathBuf>)> {
+    match out {
+        Some(dir) => targets(inputs, site, dir)
+            .into_iter()
+            .map(|(env, dir)| (env, Some(dir)))
             .collect(),
-    ))
+        None if inputs.env.is_some() => vec![(inputs.env.clone(), None)],
+        None => {
+            let names = site.map(crate::decode::environments).unwrap_or_default();
+            if names.is_empty() {
+                vec![(None, None)]
+            } else {
+                names.into_iter().map(|n| (Some(n), None)).collect()
+            }
+        }
+    }
+}
+
+/// Proves an edited site file before it is written: it must pass the schema and render, for
+/// every environment grown, exactly the pools proposed.
+fn prove_growth(
+    inputs: &Request,
+    shared: &Shared,
+    path: &std::path::Path,
+    text: &str,
+    grown: &[daytwo::Growth],
+) -> Result<(), Failure> {
+    use crate::source::{Document, Source};
+    let edited = Document::parse(Source {
+        name: path.display().to_string(),
+        text: text.to_string(),
+    })
+    .map_err(Failure::Invalid)?;
+    let problems = crate::decode::check_document(schema::Kind::Site, &edited);
+    if !problems.is_empty() {
+        return Err(Failure::Invalid(problems));
+    }
+    let edited = Shared {
+        site: Some(std::sync::Arc::new(edited)),
+        profile: shared.profile.clone(),
+    };
+    let verify = Request {
+        ccu: None,
+        config: Some(path.to_path_buf()),
+        ..inputs.clone()
+    };
+    for growth in grown {
+        let plan = compile(&verify, &edited, growth.env.clone())?.plan;
+        let pools = daytwo::Existing::from_plan(&plan);
+        let added_ok = growth.added.as_ref().is_none_or(|a| {
+            pools
+                .iter()
+                .any(|p| p.name == a.name && p.volume_size == a.volume_size)
+        });
+        if pools.first() != Some(&growth.first) || !added_ok {
+            return Err(Failure::Fatal(format!(
+                "the edited site file does not render the proposed pools for {}; nothing was \
+                 written: this is a bug in miniogen, please report it with your site file",
+                daytwo::Scope {
+                    env: growth.env.as_deref(),
+                    dir: None
+                }
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Replaces the site file with `text` in one rename, through a symbolic link to its target,
+/// keeping its permissions.
+fn write_site(path: &std::path::Path, text: &str) -> Result<(), Failure> {
+    let fail = |what: &str, p: &std::path::Path, e: std::io::Error| {
+        Failure::Fatal(format!(
+            "cannot {what} `{}`: {e}; the site file is left as it was",
+            p.display()
+        ))
+    };
+    let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let parent = match real.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let name = real.file_name().map_or_else(
+        || "miniogen.toml".into(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let staging = parent.join(format!(".{name}.miniogen-new-{}", std::process::id()));
+    std::fs::write(&staging, text).map_err(|e| fail("write", &staging, e))?;
+    if let Ok(meta) = std::fs::metadata(&real) {
+        let _ = std::fs::set_permissions(&staging, meta.permissions());
+    }
+    std::fs::rename(&staging, &real).map_err(|e| {
+        let _ = std::fs::remove_file(&staging);
+        fail("replace", &real, e)
+    })
 }

@@ -15,6 +15,7 @@ pub mod cli;
 mod commands;
 pub mod credentials;
 pub mod crosscheck;
+pub mod daytwo;
 pub mod decode;
 pub mod diag;
 pub mod digest;

@@ -60,6 +60,10 @@ pub struct Plan {
     pub tenant: Tenant,
     /// Pools, the profile's first.
     pub pools: Vec<Pool>,
+    /// Pools the site file marks decommissioned: left out of the Tenant, so the operator
+    /// deletes their `StatefulSet`s (`pkg/controller/decomission.go`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub retired: Vec<String>,
     /// Totals over all pools.
     pub capacity: Capacity,
     /// How the erasure-set size was chosen, and what it costs.
@@ -492,7 +496,8 @@ pub fn plan(spec: &Spec) -> Plan {
         set_drive_count,
         &resources,
     )];
-    for extra in &site.pools {
+    // A decommissioned pool leaves the Tenant; `retired` keeps its name for `plan`.
+    for extra in site.pools.iter().filter(|p| !p.decommissioned) {
         pools.push(pool(
             &tenant_name,
             &extra.name,
@@ -550,6 +555,7 @@ pub fn plan(spec: &Spec) -> Plan {
             storage_class_standard: format!("EC:{}", spec.sizing.parity),
         },
         pools,
+        retired: retired(site),
         capacity,
         erasure,
         s3,
@@ -580,13 +586,19 @@ fn pool_shapes(spec: &Spec) -> Vec<(u32, u32, Option<operator::Budget>)> {
             spec.sizing.servers,
         ),
     )];
-    shapes.extend(spec.site.pools.iter().map(|p| {
-        (
-            p.servers,
-            p.volumes_per_server,
-            operator::PINNED.disruption_budget(tenant, &p.name, p.servers),
-        )
-    }));
+    shapes.extend(
+        spec.site
+            .pools
+            .iter()
+            .filter(|p| !p.decommissioned)
+            .map(|p| {
+                (
+                    p.servers,
+                    p.volumes_per_server,
+                    operator::PINNED.disruption_budget(tenant, &p.name, p.servers),
+                )
+            }),
+    );
     shapes
 }
 
@@ -629,8 +641,13 @@ fn erasure(spec: &Spec, set_drive_count: Option<u32>, capacity: &Capacity) -> Er
     let own: u128 = pool_shapes(spec)
         .iter()
         .zip(
-            std::iter::once(&spec.sizing.volume_size)
-                .chain(spec.site.pools.iter().map(|p| &p.volume_size)),
+            std::iter::once(&spec.sizing.volume_size).chain(
+                spec.site
+                    .pools
+                    .iter()
+                    .filter(|p| !p.decommissioned)
+                    .map(|p| &p.volume_size),
+            ),
         )
         .map(|((servers, volumes, _), size)| {
             let layout = Layout::new(*servers, *volumes, spec.sizing.parity)
@@ -667,6 +684,15 @@ fn config_checksum(config_env: &[EnvEntry]) -> String {
         };
     }
     digest::sha256(&text)
+}
+
+/// The pools the site file marks decommissioned, which the render leaves out.
+fn retired(site: &Site) -> Vec<String> {
+    site.pools
+        .iter()
+        .filter(|p| p.decommissioned)
+        .map(|p| p.name.clone())
+        .collect()
 }
 
 /// With TLS on, clients verify the tenant's certificate with the CA that signed it: Kubernetes

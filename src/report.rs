@@ -36,16 +36,19 @@ fn losses(drives: u32, servers: u32) -> String {
 /// The plan as an aligned, readable report.
 #[must_use]
 pub fn plan_table(plan: &Plan) -> String {
+    plan_table_with(plan, "")
+}
+
+/// The plan as an aligned, readable report, with `changes` (lines that compare it with an
+/// output folder) after the totals.
+#[must_use]
+pub fn plan_table_with(plan: &Plan, changes: &str) -> String {
     let mut out = String::new();
     let asked = match plan.tier.requested_ccu {
         Some(n) if n != plan.tier.ccu => format!(" for {n} CCU"),
         _ => String::new(),
     };
-    let _ = writeln!(
-        out,
-        "tier {} CCU{asked}: {}",
-        plan.tier.ccu, plan.tier.summary
-    );
+    let _ = writeln!(out, "tier {} CCU{asked}: {}", plan.tier.ccu, title(plan));
     let _ = writeln!(out, "  profile              {}", plan.tier.profile);
     let _ = writeln!(
         out,
@@ -106,6 +109,7 @@ pub fn plan_table(plan: &Plan) -> String {
         );
         let _ = writeln!(out, "  disruption budget    {}", budget(pool));
     }
+    out.push_str(&crate::daytwo::retired_lines(plan));
     let _ = writeln!(out);
     let _ = writeln!(out, "total");
     let _ = writeln!(
@@ -129,6 +133,7 @@ pub fn plan_table(plan: &Plan) -> String {
     if let Some(cost) = &plan.erasure.cost {
         let _ = writeln!(out, "  quorum-safe sets     cost {cost}");
     }
+    out.push_str(changes);
     consumers(&mut out, plan);
     out
 }
@@ -162,6 +167,48 @@ fn budget(pool: &Pool) -> String {
         plural(b.allows_down, "server", "servers"),
         b.quorum_allows,
         plural(l.drives_per_server_per_set, "drive", "drives"),
+    )
+}
+
+/// The profile's summary when it describes what runs, one pool laid out as the summary says;
+/// otherwise who the tier is for, then the pools that will actually run.
+fn title(plan: &Plan) -> String {
+    if let [pool] = plan.pools.as_slice() {
+        let layout = format!(
+            "{} servers x {} drives of {}",
+            pool.servers, pool.volumes_per_server, pool.volume_size
+        );
+        if plan.tier.summary.ends_with(&layout) {
+            return plan.tier.summary.clone();
+        }
+    }
+    let who = plan
+        .tier
+        .summary
+        .split_once(": ")
+        .map_or(plan.tier.summary.as_str(), |(who, _)| who);
+    let pools: Vec<String> = plan
+        .pools
+        .iter()
+        .map(|p| {
+            format!(
+                "{} {} x {} of {}",
+                p.name, p.servers, p.volumes_per_server, p.volume_size
+            )
+        })
+        .collect();
+    let servers: u32 = plan.pools.iter().map(|p| p.servers).sum();
+    let drives: u32 = plan.pools.iter().map(|p| p.layout.drives).sum();
+    format!(
+        "{who}, as {}: {} servers, {} drives ({})",
+        plural(
+            u32::try_from(plan.pools.len()).unwrap_or(u32::MAX),
+            "pool",
+            "pools"
+        ),
+        servers,
+        drives,
+        pools.join(", ")
     )
 }
 

@@ -88,7 +88,8 @@ pub struct Site {
     /// Overrides of the profile's sizing; unset keys keep the profile's value.
     pub sizing: SizingOverride,
     /// Additional pools for horizontal scaling, after the profile's pool. Pools cannot be
-    /// resized once created: grow by appending one.
+    /// resized once created (their volumes may only grow): grow by appending one, which
+    /// `miniogen grow` writes for you.
     #[schemars(length(max = 32))]
     pub pools: Vec<ExtraPool>,
     /// Buckets the operator creates.
@@ -322,6 +323,12 @@ pub struct ExtraPool {
     #[schemars(length(max = 253))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage_class: Option<String>,
+    /// Set once MinIO has finished decommissioning this pool (`mc admin decommission status`
+    /// says `Complete`): the pool then leaves the Tenant and the operator deletes its
+    /// `StatefulSet`. Keep the entry afterwards: it records that the name is taken, since MinIO
+    /// and the operator know pools by name and position.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub decommissioned: bool,
 }
 
 /// A bucket the operator creates when the tenant starts.

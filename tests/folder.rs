@@ -217,7 +217,12 @@ fn growing_an_existing_pool_is_refused_with_the_way_to_grow() {
         refused.stderr
     );
     assert!(
-        refused.stderr.contains("add one under `[[pools]]`"),
+        refused
+            .stderr
+            .contains("`miniogen grow --ccu 10000 --out out` writes this into the site file")
+            && refused
+                .stderr
+                .contains("    [[pools]]\n    name = \"pool-1\""),
         "{}",
         refused.stderr
     );

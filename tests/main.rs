@@ -6,6 +6,7 @@ mod argocd;
 mod cli;
 mod conformance;
 mod consumers;
+mod daytwo;
 mod faults;
 mod flux;
 mod folder;
