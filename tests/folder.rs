@@ -278,6 +278,41 @@ fn environments_get_a_folder_each() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `--out DIR` names the same folder with or without `--env`: one environment is written to, and
+/// checked in, `DIR/<name>`, never into `DIR` beside the others.
+#[test]
+fn env_writes_and_checks_its_own_folder_under_out() {
+    let dir = scratch_dir("env-out");
+    let config = root().join("deploy/example/miniogen.toml");
+    let config = config.to_string_lossy();
+    let one = run_in(
+        &dir,
+        &[
+            "gen", "--config", &config, "--env", "staging", "--out", "out",
+        ],
+    );
+    assert_eq!(one.code, 0, "{}", one.stderr);
+    assert!(dir.join("out/staging/tenant-matrix-minio.yaml").is_file());
+    assert!(!dir.join("out/tenant-matrix-minio.yaml").exists());
+    assert!(!dir.join("out/production").exists());
+    let args = [
+        "check", "--config", &config, "--env", "staging", "--out", "out",
+    ];
+    let check = run_in(&dir, &args);
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+    // All of them then: staging is current, production is written beside it.
+    let all = run_in(&dir, &["gen", "--config", &config, "--out", "out"]);
+    assert_eq!(all.code, 0, "{}", all.stderr);
+    assert!(
+        all.stderr.contains("`out/staging` is current"),
+        "{}",
+        all.stderr
+    );
+    let check = run_in(&dir, &["check", "--config", &config, "--out", "out"]);
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn check_finds_literal_credentials_without_printing_them() {
     let dir = scratch_dir("literal");
