@@ -47,6 +47,10 @@ pub enum Command {
         /// files only their owner can read. Never commit such a folder.
         #[arg(long, requires = "out")]
         write_plaintext_credentials: bool,
+        /// With `--out`: exit 1 when anything was written, as a pre-commit hook must (it sees
+        /// only changes to tracked files, not new ones).
+        #[arg(long, requires = "out")]
+        fail_on_change: bool,
     },
     /// Check that an output folder holds exactly what `gen --out` would write; no git needed.
     /// Without inputs, re-renders from the inputs `gen --out` recorded in the folder.
@@ -58,6 +62,16 @@ pub enum Command {
         /// The folder to check.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+    },
+    /// Write a starter site file: every key with its documentation and default, commented out
+    /// but for `ccu`. Never overwrites a file.
+    Init {
+        /// Concurrent users to size for, written as the file's `ccu`.
+        #[arg(long, value_name = "N", allow_negative_numbers = true)]
+        ccu: String,
+        /// Where to write it.
+        #[arg(long, value_name = "PATH", default_value = "miniogen.toml")]
+        config: PathBuf,
     },
     /// Print the erasure layout, capacity and disruption budget the manifests are built on.
     Plan {
@@ -121,7 +135,7 @@ pub enum ArgocdCommand {
 }
 
 /// The inputs of `gen` and `plan`.
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct Inputs {
     /// Concurrent users to size for; picks the smallest built-in tier that serves them.
     // Text, checked by `load`: a negative or unreadable count is invalid input (exit 1) with a

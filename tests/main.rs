@@ -11,6 +11,7 @@ mod flux;
 mod folder;
 mod golden;
 mod hostile;
+mod init;
 mod li_sync;
 mod precommit;
 mod properties;
