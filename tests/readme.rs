@@ -3,7 +3,7 @@
 //! `NAME=value` variables written before `miniogen`), and its stdout followed by its stderr must
 //! be exactly the lines under it (or start with them, when the last shown line is `...`).
 
-use crate::support::{miniogen_env, root};
+use crate::support::{TEST_KEY, miniogen_env, root, scratch_dir};
 
 struct Example {
     line: usize,
@@ -133,6 +133,56 @@ fn run_examples(doc: &str, examples: Vec<Example>) {
             );
         }
     }
+}
+
+/// The `toml` code blocks of a document, each with its line.
+fn toml_blocks(doc: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut current: Option<(usize, String)> = None;
+    for (i, line) in doc.lines().enumerate() {
+        if let Some((_, text)) = current.as_mut() {
+            if line.starts_with("```") {
+                out.extend(current.take());
+            } else {
+                text.push_str(line);
+                text.push('\n');
+            }
+        } else if line == "```toml" {
+            current = Some((i + 1, String::new()));
+        }
+    }
+    out
+}
+
+/// Every TOML snippet in the docs is a site file that renders as it stands: written to a file
+/// and given to `gen --out` (which takes every environment it describes), it must give a folder.
+#[test]
+fn every_toml_snippet_renders() {
+    let dir = scratch_dir("readme-toml");
+    let mut rendered = 0;
+    for doc in ["README.md", "docs/secrets.md"] {
+        let text = std::fs::read_to_string(root().join(doc)).unwrap_or_default();
+        for (line, snippet) in toml_blocks(&text) {
+            let site = dir.join(format!("{}-{line}.toml", doc.replace('/', "-")));
+            std::fs::write(&site, &snippet).unwrap_or_else(|e| panic!("{e}"));
+            let out = dir.join(format!("out-{rendered}"));
+            let (site, out) = (site.to_string_lossy(), out.to_string_lossy());
+            let mut args = vec!["gen", "--config", &site, "--out", &out];
+            args.push("--write-plaintext-credentials");
+            if !snippet.lines().any(|l| l.starts_with("ccu = ")) {
+                args.extend(["--ccu", "5000"]);
+            }
+            let run = miniogen_env(None, &args, &[("MINIOGEN_MASTER_KEY", TEST_KEY)]);
+            assert_eq!(
+                run.code, 0,
+                "{doc} line {line}: the TOML snippet does not render:\n{snippet}\n{}",
+                run.stderr
+            );
+            rendered += 1;
+        }
+    }
+    assert!(rendered >= 2, "the docs lost their TOML snippets");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
