@@ -1,7 +1,8 @@
 //! The examples in the README and `docs/` are run, not trusted: every `$ miniogen ...` line in a
 //! `console` block runs from the repository root (or from `DIR` for `$ cd DIR && ...`, with the
 //! `NAME=value` variables written before `miniogen`), and its stdout followed by its stderr must
-//! be exactly the lines under it (or start with them, when the last shown line is `...`).
+//! be exactly the lines under it (or start with them, when the last shown line is `...`). The
+//! examples of the quickstart run in order in one empty folder, as a new user's would.
 
 use crate::support::{TEST_KEY, miniogen_env, root, scratch_dir};
 
@@ -44,10 +45,17 @@ fn words(line: &str) -> Vec<String> {
     out
 }
 
+/// Where the quickstart's examples run: one empty folder, made afresh for each run.
+const QUICKSTART: &str = "<quickstart>";
+
 fn examples(readme: &str) -> Vec<Example> {
     let mut out: Vec<Example> = Vec::new();
     let mut in_console = false;
+    let mut in_quickstart = false;
     for (i, line) in readme.lines().enumerate() {
+        if let Some(heading) = line.strip_prefix("## ") {
+            in_quickstart = heading.starts_with("Quickstart");
+        }
         if line.starts_with("```") {
             in_console = !in_console && line == "```console";
             continue;
@@ -57,7 +65,7 @@ fn examples(readme: &str) -> Vec<Example> {
         }
         if let Some(command) = line.strip_prefix("$ ") {
             let mut args = words(command);
-            let mut dir = None;
+            let mut dir = in_quickstart.then(|| QUICKSTART.to_string());
             if args.first().map(String::as_str) == Some("cd")
                 && args.get(2).map(String::as_str) == Some("&&")
             {
@@ -102,9 +110,16 @@ fn every_readme_example_prints_what_the_readme_shows() {
 }
 
 fn run_examples(doc: &str, examples: Vec<Example>) {
+    let quickstart = scratch_dir(&format!("readme-quickstart-{}", doc.replace('/', "-")));
     for example in examples {
         let args: Vec<&str> = example.args.iter().map(String::as_str).collect();
-        let dir = example.dir.as_ref().map(|d| root().join(d));
+        let dir = example.dir.as_ref().map(|d| {
+            if d == QUICKSTART {
+                quickstart.clone()
+            } else {
+                root().join(d)
+            }
+        });
         let env: Vec<(&str, &str)> = example
             .env
             .iter()
@@ -133,6 +148,7 @@ fn run_examples(doc: &str, examples: Vec<Example>) {
             );
         }
     }
+    let _ = std::fs::remove_dir_all(&quickstart);
 }
 
 /// The `toml` code blocks of a document, each with its line.
@@ -225,6 +241,11 @@ fn directories_and_variables_before_the_command() {
     );
     assert_eq!(found[0].args, ["gen"]);
     assert_eq!(found[0].expected, ["out"]);
+    let quick = examples(
+        "## Quickstart\n```console\n$ miniogen init --ccu 5\n```\n## Next\n```console\n$ miniogen plan\n```\n",
+    );
+    assert_eq!(quick[0].dir.as_deref(), Some(QUICKSTART));
+    assert_eq!(quick[1].dir, None);
 }
 
 #[test]
