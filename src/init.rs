@@ -160,8 +160,23 @@ impl Writer {
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ");
-        let mut line = String::from("#");
+        // Words, with a span in backticks kept whole, so that a value is never split.
+        let mut words: Vec<String> = Vec::new();
+        let mut open = false;
         for word in text.split(' ').filter(|w| !w.is_empty()) {
+            match words.last_mut() {
+                Some(last) if open => {
+                    last.push(' ');
+                    last.push_str(word);
+                }
+                _ => words.push(word.to_string()),
+            }
+            if word.matches('`').count() % 2 == 1 {
+                open = !open;
+            }
+        }
+        let mut line = String::from("#");
+        for word in &words {
             if line.len() + 1 + word.len() > WIDTH && line.len() > 1 {
                 let _ = writeln!(self.out, "{line}");
                 line = String::from("#");
