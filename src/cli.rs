@@ -53,7 +53,8 @@ pub enum Command {
         fail_on_change: bool,
     },
     /// Check that an output folder holds exactly what `gen --out` would write; no git needed.
-    /// Without inputs, re-renders from the inputs `gen --out` recorded in the folder.
+    ///
+    /// Without inputs, renders again from the inputs `gen --out` recorded in the folder.
     #[command(mut_arg("env", |a| a.help(ENV_FOLDER_HELP)))]
     Check {
         /// The inputs.
@@ -63,8 +64,9 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
-    /// Write a starter site file: every key with its documentation and default, commented out
-    /// but for `ccu`. Never overwrites a file.
+    /// Write a starter site file with every key, its documentation and its default.
+    ///
+    /// Every setting is commented out but for `ccu`. Never overwrites a file.
     Init {
         /// Concurrent users to size for, written as the file's `ccu`.
         #[arg(long, value_name = "N", allow_negative_numbers = true)]

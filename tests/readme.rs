@@ -2,12 +2,15 @@
 //! `console` block runs from the repository root (or from `DIR` for `$ cd DIR && ...`, with the
 //! `NAME=value` variables written before `miniogen`), and its stdout followed by its stderr must
 //! be exactly the lines under it (or start with them, when the last shown line is `...`). The
-//! examples of the quickstart run in order in one empty folder, as a new user's would.
+//! examples of the quickstart run in order in one empty folder, as a new user's would, and may
+//! also show `$ kubectl kustomize DIR` (run when `kubectl` is on `PATH`).
 
-use crate::support::{TEST_KEY, miniogen_env, root, scratch_dir};
+use crate::support::{TEST_KEY, miniogen_env, root, scratch_dir, which};
 
 struct Example {
     line: usize,
+    /// `miniogen`, or `kubectl` for `kubectl kustomize`.
+    program: String,
     dir: Option<String>,
     env: Vec<(String, String)>,
     args: Vec<String>,
@@ -77,14 +80,17 @@ fn examples(readme: &str) -> Vec<Example> {
                 env.push((name.to_string(), value.to_string()));
                 args.remove(0);
             }
-            assert_eq!(
-                args.first().map(String::as_str),
-                Some("miniogen"),
-                "README line {}",
+            let program = args.first().cloned().unwrap_or_default();
+            assert!(
+                program == "miniogen"
+                    || (in_quickstart
+                        && args.get(..2) == Some(&["kubectl".into(), "kustomize".into()])),
+                "README line {}: only `miniogen`, and `kubectl kustomize` in the quickstart",
                 i + 1
             );
             out.push(Example {
                 line: i + 1,
+                program,
                 dir,
                 env,
                 args: args[1..].to_vec(),
@@ -125,7 +131,21 @@ fn run_examples(doc: &str, examples: Vec<Example>) {
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        let run = miniogen_env(dir.as_deref(), &args, &env);
+        let run = if example.program == "kubectl" {
+            let Some(kubectl) = which("kubectl") else {
+                continue;
+            };
+            crate::support::Run::from(
+                std::process::Command::new(kubectl)
+                    .args(&args)
+                    .current_dir(dir.clone().unwrap_or_else(root))
+                    .output()
+                    .unwrap_or_else(|e| panic!("cannot run kubectl: {e}")),
+            )
+        } else {
+            miniogen_env(dir.as_deref(), &args, &env)
+        };
+        let program = &example.program;
         let actual = format!("{}{}", run.stdout, run.stderr);
         let actual: Vec<&str> = actual.lines().collect();
         let mut expected: Vec<&str> = example.expected.iter().map(String::as_str).collect();
@@ -133,7 +153,7 @@ fn run_examples(doc: &str, examples: Vec<Example>) {
             expected.pop();
             assert!(
                 actual.len() >= expected.len() && actual[..expected.len()] == expected[..],
-                "{doc} line {}: `miniogen {}` does not start with what it shows:\n{}",
+                "{doc} line {}: `{program} {}` does not start with what it shows:\n{}",
                 example.line,
                 args.join(" "),
                 actual.join("\n")
@@ -142,7 +162,7 @@ fn run_examples(doc: &str, examples: Vec<Example>) {
             assert_eq!(
                 actual,
                 expected,
-                "{doc} line {}: `miniogen {}` prints something else",
+                "{doc} line {}: `{program} {}` prints something else",
                 example.line,
                 args.join(" ")
             );
