@@ -127,6 +127,28 @@ impl Recorded {
                 "a value longer than {MAX_VALUE_BYTES} bytes or with a line break"
             )));
         }
+        // `derived` renders credentials, which a diff would print: a mode only the user chooses,
+        // on the command line or in the site file, never one a record chooses for them.
+        let derived_set = self.set.iter().any(|s| {
+            s.split_once('=').is_some_and(|(k, v)| {
+                let key = k.replace('"', "");
+                let mut segments = key.split('.').map(str::trim);
+                v.contains("derived")
+                    && (key.trim().starts_with("environments")
+                        || segments.any(|seg| seg == "secrets"))
+            })
+        });
+        if self
+            .secrets_mode
+            .as_deref()
+            .is_some_and(|m| m.contains("derived"))
+            || derived_set
+        {
+            problems.push(bad(
+                "secrets mode `derived`, which only the command line or the site file may choose"
+                    .into(),
+            ));
+        }
         for (flag, path) in [("--profile", &self.profile), ("--config", &self.config)] {
             if let Some(path) = path
                 && let Err(why) = inside_working_directory(Path::new(path))
@@ -307,6 +329,31 @@ mod tests {
             ..Recorded::default()
         };
         assert!(bad_set.request(state).is_err());
+        // A record never chooses the mode that renders credentials.
+        for derived in [
+            Recorded {
+                secrets_mode: Some("derived".into()),
+                ..Recorded::default()
+            },
+            Recorded {
+                set: vec!["secrets.\"mode\"=derived".into()],
+                ..Recorded::default()
+            },
+            Recorded {
+                set: vec!["environments.prod.secrets={mode = \"derived\"}".into()],
+                ..Recorded::default()
+            },
+        ] {
+            let Err(problems) = derived.request(state) else {
+                panic!("{derived:?} was accepted");
+            };
+            assert!(crate::diag::render_all(&problems).contains("`derived`"));
+        }
+        let other = Recorded {
+            set: vec!["tenant.name=derived-name".into()],
+            ..Recorded::default()
+        };
+        assert!(other.request(state).is_ok());
         // Unknown fields (an option miniogen never records) are refused when read.
         assert!(serde_json::from_str::<Recorded>(r#"{"force": true}"#).is_err());
     }
