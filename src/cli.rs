@@ -28,6 +28,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Print every manifest of the tenant as one YAML stream, or write them to a folder.
+    #[command(mut_arg("env", |a| a.help(ENV_FOLDER_HELP)))]
     Gen {
         /// The inputs.
         #[command(flatten)]
@@ -50,8 +51,15 @@ pub enum Command {
         /// Operator do (which pools restart, and why) on stdout, for CI.
         #[arg(long, value_enum, default_value_t = Format::Table, requires = "out")]
         format: Format,
+        /// With `--out`: exit 1 when anything was written, as a pre-commit hook must (it sees
+        /// only changes to tracked files, not new ones).
+        #[arg(long, requires = "out")]
+        fail_on_change: bool,
     },
     /// Check that an output folder holds exactly what `gen --out` would write; no git needed.
+    ///
+    /// Without inputs, renders again from the inputs `gen --out` recorded in the folder.
+    #[command(mut_arg("env", |a| a.help(ENV_FOLDER_HELP)))]
     Check {
         /// The inputs.
         #[command(flatten)]
@@ -64,12 +72,23 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
-    /// Print the erasure layout, capacity, and the disruption budget each pool ends with.
+    /// Write a starter site file with every key, its documentation and its default.
+    ///
+    /// Every setting is commented out but for `ccu`. Never overwrites a file.
+    Init {
+        /// Concurrent users to size for, written as the file's `ccu`.
+        #[arg(long, value_name = "N", allow_negative_numbers = true)]
+        ccu: String,
+        /// Where to write it.
+        #[arg(long, value_name = "PATH", default_value = "miniogen.toml")]
+        config: PathBuf,
+    },
+    /// Print the erasure layout, capacity and disruption budget the manifests are built on.
     Plan {
         /// The inputs.
         #[command(flatten)]
         inputs: Inputs,
-        /// Output format.
+        /// `table` for people, or `json`: the whole plan, for scripts.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
         /// Also compare the pools with those this output folder holds: which are kept, added
@@ -98,7 +117,7 @@ pub enum Command {
         /// The inputs.
         #[command(flatten)]
         inputs: Inputs,
-        /// Output format.
+        /// `table` for people, or `json`: the same Secrets and keys, for scripts.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -145,11 +164,13 @@ pub enum ArgocdCommand {
 }
 
 /// The inputs of `gen` and `plan`.
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct Inputs {
     /// Concurrent users to size for; picks the smallest built-in tier that serves them.
-    #[arg(long, value_name = "N")]
-    pub ccu: Option<u32>,
+    // Text, checked by `load`: a negative or unreadable count is invalid input (exit 1) with a
+    // located message, like one above the largest tier, not a usage error.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub ccu: Option<String>,
     /// A custom sizing profile (TOML) instead of a built-in tier.
     #[arg(long, value_name = "PATH")]
     pub profile: Option<PathBuf>,
@@ -169,17 +190,23 @@ pub struct Inputs {
     /// `existing` (same as `--set secrets.mode=MODE`).
     #[arg(long, value_name = "MODE")]
     pub secrets_mode: Option<String>,
-    /// Render one environment of the site file; `gen --out` and `check` without it take all.
+    /// The environment of the site file (`[environments.NAME]`) to render; needed when the site
+    /// file describes any.
     #[arg(long, value_name = "NAME")]
     pub env: Option<String>,
 }
 
-/// How `plan` prints.
+/// What `--env` means where an output folder holds every environment (`gen --out`, `check`).
+const ENV_FOLDER_HELP: &str = "The environment of the site file (`[environments.NAME]`) to \
+    render. With `--out DIR`, its folder is `DIR/NAME` as without `--env`, which writes or \
+    checks every environment";
+
+/// How `plan` and `secrets` print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// A readable report.
     Table,
-    /// The whole plan as JSON.
+    /// JSON, for scripts; never holds a credential value.
     Json,
 }
 

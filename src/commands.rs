@@ -11,7 +11,10 @@ use crate::load::{self, LoadError, Request};
 use crate::pipeline::{
     Compiled, Shared, checked_plan, compile, compile_one, generated, shared, targets,
 };
-use crate::{Failure, argocd, credentials, daytwo, folder, parallel, post, report, schema, sink};
+use crate::recorded::{NotRecordable, Recorded};
+use crate::{
+    Failure, argocd, credentials, daytwo, folder, parallel, post, report, schema, sink, transition,
+};
 
 /// Runs one command; on success returns the warnings and notes to print.
 pub(crate) fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
@@ -23,6 +26,7 @@ pub(crate) fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
             accept_pool_rebuild,
             write_plaintext_credentials,
             format,
+            fail_on_change,
         } => generate(
             &request(&inputs)?,
             out.as_deref(),
@@ -32,12 +36,25 @@ pub(crate) fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
                 write_plaintext_credentials,
                 format,
             },
+            fail_on_change,
+            &Recorded::from_cli(&inputs),
         ),
         Command::Check {
             inputs,
             out,
             format,
-        } => check(&request(&inputs)?, &out, format),
+        } => {
+            if Recorded::is_empty(&inputs) {
+                check_as_recorded(&out, format)
+            } else {
+                let run = Run {
+                    request: request(&inputs)?,
+                    recorded: Recorded::from_cli(&inputs).ok(),
+                    out: out.clone(),
+                };
+                check(&[run], &out, format)
+            }
+        }
         Command::Plan {
             inputs,
             format,
@@ -69,6 +86,7 @@ pub(crate) fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
             Ok(compiled.notes)
         }
         Command::Profiles { show } => profiles(show),
+        Command::Init { ccu, config } => init(&ccu, &config),
         Command::Argocd { command } => match command {
             ArgocdCommand::Generate => argocd_generate(),
             ArgocdCommand::Parameters => argocd_parameters(),
@@ -94,7 +112,62 @@ pub(crate) fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
     }
 }
 
-/// `miniogen profiles`: the scaling table, or one built-in profile's TOML.
+/// `miniogen init`: the starter site file, written only where no file is.
+fn init(ccu: &str, path: &std::path::Path) -> Result<Vec<Diagnostic>, Failure> {
+    use std::io::Write as _;
+    let ccu = load::CcuArg::parse_flag(ccu).map_err(|d| Failure::Invalid(vec![d]))?;
+    let (tier, _) = load::select_tier(&ccu).map_err(|d| Failure::Invalid(vec![d]))?;
+    let text = crate::init::site_file(ccu.value);
+    // `create_new` refuses any existing entry, a symbolic link included, without following it.
+    let mut file = match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+    {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(Failure::Fatal(format!(
+                "`{}` exists, and `miniogen init` never overwrites a file: move it away, or \
+                 give another path with `--config PATH`",
+                path.display()
+            )));
+        }
+        Err(e) => {
+            return Err(Failure::Fatal(format!(
+                "cannot write `{}`: {e}",
+                path.display()
+            )));
+        }
+    };
+    if let Err(e) = file
+        .write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
+    {
+        drop(file);
+        let _ = std::fs::remove_file(path);
+        return Err(Failure::Fatal(format!(
+            "cannot write `{}`: {e}; nothing was written",
+            path.display()
+        )));
+    }
+    let config = if path == std::path::Path::new(load::SITE_FILE) {
+        String::new()
+    } else {
+        format!(
+            " --config {}",
+            crate::recorded::shell_quote(&path.display().to_string())
+        )
+    };
+    Ok(vec![Diagnostic::note(format!(
+        "wrote `{}` for {} CCU (the built-in {} CCU tier); `miniogen plan{config}` shows what it \
+         gives, and `miniogen gen{config} --out manifests` writes the manifests",
+        path.display(),
+        ccu.value,
+        tier.ccu
+    ))])
+}
+
+/// `miniogen profiles`: the scaling table, or one built-in profile's text.
 fn profiles(show: Option<u32>) -> Result<Vec<Diagnostic>, Failure> {
     let text = if let Some(ccu) = show {
         load::BUILTINS
@@ -194,14 +267,17 @@ fn folder_verdict(
 ) -> Option<crate::operator::Verdict> {
     let tenant = manifests.iter().find(|m| m.kind == "Tenant")?;
     let old = folder::read_object(dir, tenant)?;
-    Some(crate::transition::verdict(&old, &tenant.value))
+    Some(transition::verdict(&old, &tenant.value))
 }
 
-/// `miniogen gen`: the stream on stdout, or one folder per environment.
+/// `miniogen gen`: the stream on stdout, or one folder per environment, recording `recorded`
+/// (or noting why it cannot); with `fail_on_change`, a folder written counts as a failure.
 fn generate(
     inputs: &Request,
     out: Option<&std::path::Path>,
     options: GenOptions,
+    fail_on_change: bool,
+    recorded: &Result<Recorded, NotRecordable>,
 ) -> Result<Vec<Diagnostic>, Failure> {
     let GenOptions {
         force,
@@ -221,33 +297,14 @@ fn generate(
     let rendered = parallel::map(
         targets(inputs, shared.site.as_deref(), dir),
         |(env, target)| {
-            let compiled = compile(inputs, &shared, env.clone())?;
-            let plaintext = credentials::writes_plaintext(compiled.plan.secrets.mode);
-            if plaintext && !write_plaintext_credentials {
-                return Err(Failure::Fatal(format!(
-                    "secrets mode `{}` writes credentials in plain text, which must never land in \
-                 Git; pass `--write-plaintext-credentials` to write them to `{}` anyway (readable \
-                 by you only), or choose `external-secrets` or `vault-placeholders`",
-                    compiled.plan.secrets.source,
-                    target.display()
-                )));
-            }
-            let generated = generated(&compiled.plan)?;
-            let mut notes = compiled.notes;
-            if !accept_pool_rebuild {
-                notes.extend(guard_pools(
-                    inputs,
-                    &shared,
-                    env.as_deref(),
-                    &target,
-                    &compiled.plan,
-                    &generated.manifests,
-                )?);
-            }
-            let verdict = folder_verdict(&target, &generated.manifests);
-            let files =
-                folder::files(&generated.manifests, &generated.fragments, &compiled.header)?;
-            Ok((target, files, plaintext, verdict, notes))
+            render_folder(
+                inputs,
+                &shared,
+                env.as_deref(),
+                target,
+                accept_pool_rebuild,
+                write_plaintext_credentials,
+            )
         },
     );
     let mut folders = Vec::new();
@@ -257,13 +314,18 @@ fn generate(
         notes.extend(env_notes);
         folders.push((target, files, plaintext, verdict));
     }
+    let recorded_inputs = recorded.as_ref().ok();
     let written = parallel::map(folders, |(target, files, plaintext, verdict)| {
         let options = folder::WriteOptions {
             force,
             owner_only: plaintext,
+            inputs: recorded_inputs,
         };
         folder::write(&target, &files, options)
             .map_err(|e| match e {
+                folder::FolderError::HandEdited(edits) => {
+                    hand_edited(dir, &target, &edits, recorded_inputs)
+                }
                 folder::FolderError::Io { ref path, .. } if *path == target => {
                     Failure::Fatal(format!("{e}; nothing was written"))
                 }
@@ -288,19 +350,85 @@ fn generate(
                     findings: Vec::new(),
                     verdict,
                 };
-                (notes, entry)
+                (wrote, notes, entry)
             })
     });
+    let mut changed = Vec::new();
     let mut entries = Vec::new();
     for result in written {
-        let (folder_notes, entry) = result?;
+        let (wrote, folder_notes, entry) = result?;
         notes.extend(folder_notes);
+        changed.push(wrote);
         entries.push(entry);
+    }
+    if let Err(NotRecordable(why)) = recorded {
+        notes.push(Diagnostic::note(format!(
+            "the folder records no inputs ({why}): `check` needs them on its command line"
+        )));
     }
     if format == Format::Json {
         sink::print(&report::folders_json(&entries))?;
     }
+    if fail_on_change && changed.contains(&true) {
+        // pre-commit sees only changes to tracked files: a folder written afresh must fail the
+        // hook, or its new files would pass unseen.
+        return Err(Failure::Changed {
+            report: diag::render_all(&notes),
+            summary: format!(
+                "`{}` was out of date and has been rewritten: review and commit it",
+                dir.display()
+            ),
+        });
+    }
     Ok(notes)
+}
+
+/// What `render_folder` gives: folder, files, plaintext, verdict, notes.
+type RenderedFolder = (
+    std::path::PathBuf,
+    Vec<folder::File>,
+    bool,
+    Option<crate::operator::Verdict>,
+    Vec<Diagnostic>,
+);
+
+/// One environment's render for `gen --out`, before anything is written: its folder, files,
+/// whether they hold plaintext credentials, the operator's verdict over what the folder holds,
+/// and the render's notes.
+fn render_folder(
+    inputs: &Request,
+    shared: &Shared,
+    env: Option<&str>,
+    target: std::path::PathBuf,
+    accept_pool_rebuild: bool,
+    write_plaintext_credentials: bool,
+) -> Result<RenderedFolder, Failure> {
+    let compiled = compile(inputs, shared, env.map(str::to_string))?;
+    let plaintext = credentials::writes_plaintext(compiled.plan.secrets.mode);
+    if plaintext && !write_plaintext_credentials {
+        return Err(Failure::Fatal(format!(
+            "secrets mode `{}` writes credentials in plain text, which must never land in \
+         Git; pass `--write-plaintext-credentials` to write them to `{}` anyway (readable \
+         by you only), or choose `external-secrets` or `vault-placeholders`",
+            compiled.plan.secrets.source,
+            target.display()
+        )));
+    }
+    let generated = generated(&compiled.plan)?;
+    let mut notes = compiled.notes;
+    if !accept_pool_rebuild {
+        notes.extend(guard_pools(
+            inputs,
+            shared,
+            env,
+            &target,
+            &compiled.plan,
+            &generated.manifests,
+        )?);
+    }
+    let verdict = folder_verdict(&target, &generated.manifests);
+    let files = folder::files(&generated.manifests, &generated.fragments, &compiled.header)?;
+    Ok((target, files, plaintext, verdict, notes))
 }
 
 /// The verdict as notes for stderr, one per pool and one per other action.
@@ -309,6 +437,45 @@ fn verdict_notes(dir: &std::path::Path, verdict: &crate::operator::Verdict) -> V
         .into_iter()
         .map(|line| Diagnostic::note(format!("`{}`: {line}", dir.display())))
         .collect()
+}
+
+/// The failure of `gen --out` over a folder edited by hand: each edit as a diff, then how to
+/// keep or discard it.
+fn hand_edited(
+    out: &std::path::Path,
+    target: &std::path::Path,
+    edits: &[(String, String)],
+    recorded: Option<&Recorded>,
+) -> Failure {
+    let mut report = String::new();
+    for (name, diff) in edits {
+        let _ = writeln!(
+            report,
+            "edited by hand: `{name}` changed since miniogen wrote it\n{}",
+            diff.trim_end()
+        );
+    }
+    Failure::Changed {
+        report,
+        summary: format!(
+            "the output folder `{}` was edited by hand since miniogen wrote it, so nothing was \
+             written: to keep a change, make it in the inputs (the site file or a `--set`) and \
+             run `gen` again; to discard it, {}",
+            target.display(),
+            regenerate(out, recorded, " --force")
+        ),
+    }
+}
+
+/// How to write `out` again: the recorded command when known.
+fn regenerate(out: &std::path::Path, recorded: Option<&Recorded>, extra: &str) -> String {
+    match recorded {
+        Some(r) => format!("run `{}{extra}`", r.command(out)),
+        None => format!(
+            "run `miniogen gen` with the same inputs and `--out {}{extra}`",
+            crate::recorded::shell_quote(&out.display().to_string())
+        ),
+    }
 }
 
 /// `miniogen argocd generate`: the stream for the Application in the working directory, from
@@ -357,81 +524,243 @@ fn argocd_parameters() -> Result<Vec<Diagnostic>, Failure> {
     Ok(warnings)
 }
 
-/// `miniogen check`: compares each folder with a fresh render, and says what applying the
-/// render would make the operator do.
-fn check(
-    inputs: &Request,
-    out: &std::path::Path,
-    format: Format,
-) -> Result<Vec<Diagnostic>, Failure> {
-    let shared = shared(inputs)?;
-    let checked = parallel::map(
-        targets(inputs, shared.site.as_deref(), out),
-        |(env, target)| {
-            let compiled = compile(inputs, &shared, env.clone())?;
-            let generated = generated(&compiled.plan)?;
-            let mut notes = compiled.notes;
-            notes.extend(guard_pools(
-                inputs,
-                &shared,
-                env.as_deref(),
-                &target,
-                &compiled.plan,
-                &generated.manifests,
-            )?);
-            let files =
-                folder::files(&generated.manifests, &generated.fragments, &compiled.header)?;
-            let mode = compiled.plan.secrets.mode;
-            let mut findings = Vec::new();
-            for literal in credentials::literal_credentials(&folder::read_objects(&target), mode) {
-                findings.push(format!(
-                    "{literal} (in `{}`); secrets mode `{}` never writes one, so move it to your secret store",
-                    target.display(),
-                    compiled.plan.secrets.source
-                ));
+/// `miniogen check` without inputs: renders again from the inputs the folder records (in
+/// `DIR`, or in its environments' folders `DIR/<name>`), each set once.
+fn check_as_recorded(out: &std::path::Path, format: Format) -> Result<Vec<Diagnostic>, Failure> {
+    if !out.is_dir() {
+        return Err(missing_folder(out, None));
+    }
+    let mut states = vec![out.to_path_buf()];
+    if !out.join(folder::STATE_FILE).is_file() {
+        let mut subfolders: Vec<std::path::PathBuf> = std::fs::read_dir(out)
+            .map_err(|e| Failure::Fatal(format!("cannot read `{}`: {e}", out.display())))?
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .map(|e| e.path())
+            .filter(|p| p.join(folder::STATE_FILE).is_file())
+            .collect();
+        subfolders.sort();
+        states = subfolders;
+    }
+    let mut runs: Vec<Run> = Vec::new();
+    let mut seen = Vec::new();
+    for dir in states {
+        let Some(recorded) = folder::recorded_inputs(&dir)? else {
+            continue;
+        };
+        if seen.contains(&recorded) {
+            continue;
+        }
+        let mut request = recorded
+            .request(&dir.join(folder::STATE_FILE))
+            .map_err(Failure::Invalid)?;
+        seen.push(recorded.clone());
+        // `DIR` itself may be one environment's folder, `OUT/<name>`: check that environment
+        // there, as `gen --out OUT` wrote it.
+        let mut run_out = out.to_path_buf();
+        if dir == out
+            && let (Some(name), Some(parent)) = (
+                out.file_name().and_then(|n| n.to_str()),
+                out.parent().filter(|p| !p.as_os_str().is_empty()),
+            )
+            && request.env.as_deref().is_none_or(|env| env == name)
+            && shared(&request)?
+                .site
+                .is_some_and(|site| crate::decode::environments(&site).iter().any(|e| e == name))
+        {
+            request.env = Some(name.to_string());
+            run_out = parent.to_path_buf();
+        }
+        runs.push(Run {
+            request,
+            recorded: Some(recorded),
+            out: run_out,
+        });
+    }
+    if runs.is_empty() {
+        // Written by an older miniogen, or with inputs it could not record: the site file in
+        // the working directory, if any, is all there is to go on.
+        let run = Run {
+            request: request(&CliInputs::default())?,
+            recorded: None,
+            out: out.to_path_buf(),
+        };
+        return check(&[run], out, format).map_err(|e| match e {
+            Failure::Fatal(message) if message.starts_with("give `--ccu N`") => {
+                Failure::Fatal(format!(
+                    "`{}` records no inputs: give them as to `gen` (`--ccu N`, `--config PATH`, \
+                     ...), or run `gen --out` again to record them",
+                    out.display()
+                ))
             }
-            for finding in folder::check(&target, &files)? {
-                findings.push(finding.to_string().trim_end().to_string());
-            }
-            let mut report = String::new();
-            for finding in &findings {
-                let _ = writeln!(report, "{finding}");
-            }
-            let verdict = folder_verdict(&target, &generated.manifests);
-            if !report.is_empty()
-                && let Some(verdict) = &verdict
-            {
-                notes.extend(verdict_notes(&target, verdict));
-            }
-            let entry = report::FolderReport {
-                folder: target.display().to_string(),
-                changed: !report.is_empty(),
-                findings,
-                verdict,
-            };
-            Ok::<_, Failure>((report, notes, entry))
-        },
-    );
+            other => other,
+        });
+    }
+    check(&runs, out, format)
+}
+
+/// One render `check` compares: the request, the inputs it was recorded as, and its `--out`.
+struct Run {
+    request: Request,
+    recorded: Option<Recorded>,
+    out: std::path::PathBuf,
+}
+
+/// The failure for an output folder that does not exist: one line, not one per file.
+fn missing_folder(out: &std::path::Path, recorded: Option<&Recorded>) -> Failure {
+    Failure::Drift {
+        report: format!("missing: the folder `{}` does not exist\n", out.display()),
+        summary: format!(
+            "the output folder `{}` does not exist: to write it, {}",
+            out.display(),
+            regenerate(out, recorded, "")
+        ),
+        notes: Vec::new(),
+    }
+}
+
+/// `miniogen check`: compares each folder with a fresh render of each run, and says what
+/// applying the render would make the operator do; `out` is the folder named on the command
+/// line.
+fn check(runs: &[Run], out: &std::path::Path, format: Format) -> Result<Vec<Diagnostic>, Failure> {
+    if !out.exists() {
+        return Err(missing_folder(
+            out,
+            runs.first().and_then(|r| r.recorded.as_ref()),
+        ));
+    }
     let mut report = String::new();
     let mut notes = Vec::new();
+    let mut edited = false;
+    let mut stale_runs = Vec::new();
     let mut entries = Vec::new();
-    for (env_report, env_notes, entry) in all_environments(checked, |r| &r.1)? {
-        report.push_str(&env_report);
-        notes.extend(env_notes);
-        entries.push(entry);
+    for Run {
+        request: inputs,
+        recorded,
+        out: run_out,
+    } in runs
+    {
+        let shared = shared(inputs)?;
+        let checked = parallel::map(
+            targets(inputs, shared.site.as_deref(), run_out),
+            |(env, target)| {
+                check_folder(inputs, &shared, env.as_deref(), &target, recorded.as_ref())
+            },
+        );
+        let mut stale = false;
+        for (env_report, env_edited, env_notes, entry) in all_environments(checked, |r| &r.2)? {
+            stale |= !env_report.is_empty();
+            edited |= env_edited;
+            report.push_str(&env_report);
+            notes.extend(env_notes);
+            entries.push(entry);
+        }
+        if stale {
+            stale_runs.push((run_out, recorded.as_ref()));
+        }
     }
     let stale = !report.is_empty();
     if format == Format::Json {
+        // The findings, as JSON for CI, on stdout either way; the exit code says whether the
+        // folder is stale.
         report = report::folders_json(&entries);
         if !stale {
             sink::print(&report)?;
         }
     }
-    if stale {
-        Err(Failure::Drift(report, notes))
-    } else {
-        Ok(notes)
+    if !stale {
+        return Ok(notes);
     }
+    let commands = |extra: &str| -> String {
+        let all: Vec<String> = stale_runs
+            .iter()
+            .map(|(run_out, r)| regenerate(run_out, *r, extra))
+            .collect();
+        all.join("; and ")
+    };
+    let summary = if edited {
+        format!(
+            "the output folder `{}` was edited by hand since miniogen wrote it: to keep a change, \
+             make it in the inputs (the site file or a `--set`) and regenerate; to discard it, {}",
+            out.display(),
+            commands(" --force")
+        )
+    } else {
+        format!(
+            "the output folder `{}` is not what the inputs give: to regenerate it, {}",
+            out.display(),
+            commands("")
+        )
+    };
+    Err(Failure::Drift {
+        report,
+        summary,
+        notes,
+    })
+}
+
+/// What `check` finds in one environment's folder: its report, whether a file was edited by
+/// hand, the render's notes (with the verdict when the folder is stale), and the JSON entry.
+fn check_folder(
+    inputs: &Request,
+    shared: &Shared,
+    env: Option<&str>,
+    target: &std::path::Path,
+    recorded: Option<&Recorded>,
+) -> Result<(String, bool, Vec<Diagnostic>, report::FolderReport), Failure> {
+    let compiled = compile(inputs, shared, env.map(str::to_string))?;
+    let generated = generated(&compiled.plan)?;
+    let mut notes = compiled.notes;
+    if !target.exists() {
+        let missing = format!("missing: the folder `{}` does not exist", target.display());
+        let entry = report::FolderReport {
+            folder: target.display().to_string(),
+            changed: true,
+            findings: vec![missing.clone()],
+            verdict: None,
+        };
+        return Ok((format!("{missing}\n"), false, notes, entry));
+    }
+    notes.extend(guard_pools(
+        inputs,
+        shared,
+        env,
+        target,
+        &compiled.plan,
+        &generated.manifests,
+    )?);
+    let files = folder::files(&generated.manifests, &generated.fragments, &compiled.header)?;
+    let mode = compiled.plan.secrets.mode;
+    let mut findings = Vec::new();
+    for literal in credentials::literal_credentials(&folder::read_objects(target), mode) {
+        findings.push(format!(
+                "{literal} (in `{}`); secrets mode `{}` never writes one, so move it to your secret store",
+                target.display(),
+                compiled.plan.secrets.source
+            ));
+    }
+    let mut edited = false;
+    for finding in folder::check_recorded(target, &files, recorded)? {
+        edited |= matches!(finding, folder::Finding::Edited(..));
+        findings.push(finding.to_string().trim_end().to_string());
+    }
+    let mut report = String::new();
+    for finding in &findings {
+        let _ = writeln!(report, "{finding}");
+    }
+    let verdict = folder_verdict(target, &generated.manifests);
+    if !report.is_empty()
+        && let Some(verdict) = &verdict
+    {
+        notes.extend(verdict_notes(target, verdict));
+    }
+    let entry = report::FolderReport {
+        folder: target.display().to_string(),
+        changed: !report.is_empty(),
+        findings,
+        verdict,
+    };
+    Ok((report, edited, notes, entry))
 }
 
 /// The results of every environment, or every environment's problems at once: a problem in

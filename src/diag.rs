@@ -209,7 +209,7 @@ impl fmt::Display for Diagnostic {
                 writeln!(f, "{gutter}| {marks}")?;
             }
         } else if let Some(label) = &self.label {
-            writeln!(f, "{gutter}= expected: {label}")?;
+            writeln!(f, "{gutter}= {}", unlocated_label(label))?;
         }
         if let Some(key) = &self.key {
             writeln!(f, "{gutter}= key: {key}")?;
@@ -217,13 +217,21 @@ impl fmt::Display for Diagnostic {
         if let (Some(label), Some(loc)) = (&self.label, &self.location)
             && loc.source_line.is_empty()
         {
-            writeln!(f, "{gutter}= expected: {label}")?;
+            writeln!(f, "{gutter}= {}", unlocated_label(label))?;
         }
         if let Some(help) = &self.help {
             writeln!(f, "{gutter}= help: {help}")?;
         }
         Ok(())
     }
+}
+
+/// A label with no source line to stand under, as a note line: `expected an integer` reads as
+/// `expected: an integer`, anything else as it is.
+fn unlocated_label(label: &str) -> String {
+    label
+        .strip_prefix("expected ")
+        .map_or_else(|| label.to_string(), |rest| format!("expected: {rest}"))
 }
 
 /// Renders a list of diagnostics, errors first, with a closing count of errors.

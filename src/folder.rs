@@ -17,6 +17,7 @@ use thiserror::Error;
 
 use crate::digest::sha256;
 use crate::post::{Fragment, Manifest};
+use crate::recorded::Recorded;
 use crate::sink::{self, SinkError};
 
 /// The record of what miniogen wrote.
@@ -38,6 +39,10 @@ pub struct File {
 struct State {
     /// Generated file name to the sha256 of the content written.
     files: BTreeMap<String, String>,
+    /// The inputs that made the folder, for `check --out DIR` alone; read back as hostile
+    /// (`recorded`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    inputs: Option<Recorded>,
 }
 
 /// Why a folder was not written.
@@ -196,12 +201,18 @@ fn read_state(dir: &Path) -> Result<State, FolderError> {
     }
 }
 
-fn state_text(files: &[File]) -> String {
+/// The inputs a folder records, if it records any.
+pub fn recorded_inputs(dir: &Path) -> Result<Option<Recorded>, FolderError> {
+    Ok(read_state(dir)?.inputs)
+}
+
+fn state_text(files: &[File], inputs: Option<&Recorded>) -> String {
     let state = State {
         files: files
             .iter()
             .map(|f| (f.name.clone(), sha256(&f.content)))
             .collect(),
+        inputs: inputs.cloned(),
     };
     let mut text = serde_json::to_string_pretty(&state).unwrap_or_default();
     text.push('\n');
@@ -225,6 +236,8 @@ pub enum Finding {
     Missing(String),
     /// A file differs from the fresh render; the diff goes from the folder to the render.
     Differs(String, String),
+    /// A file was changed since miniogen wrote it; the diff goes from the folder to the render.
+    Edited(String, String),
     /// A file miniogen wrote before and no longer produces.
     Orphan(String),
 }
@@ -234,6 +247,10 @@ impl std::fmt::Display for Finding {
         match self {
             Finding::Missing(name) => write!(f, "missing: `{name}` would be written"),
             Finding::Differs(name, diff) => write!(f, "stale: `{name}`\n{diff}"),
+            Finding::Edited(name, diff) => write!(
+                f,
+                "edited by hand: `{name}` changed since miniogen wrote it\n{diff}"
+            ),
             Finding::Orphan(name) => write!(
                 f,
                 "orphaned: `{name}` is no longer generated and would be removed"
@@ -244,21 +261,39 @@ impl std::fmt::Display for Finding {
 
 /// Compares a folder with the files a fresh render gives; an empty list means it is current.
 pub fn check(dir: &Path, expected: &[File]) -> Result<Vec<Finding>, FolderError> {
+    check_recorded(dir, expected, None)
+}
+
+/// `check`, where the folder must also record `inputs`.
+pub fn check_recorded(
+    dir: &Path,
+    expected: &[File],
+    inputs: Option<&Recorded>,
+) -> Result<Vec<Finding>, FolderError> {
     let state = read_state(dir)?;
     let mut findings = Vec::new();
     for file in expected {
         let path = dir.join(&file.name);
         match fs::read_to_string(&path) {
             Ok(current) if current == file.content => {}
-            Ok(current) => findings.push(Finding::Differs(
-                file.name.clone(),
-                diff(
+            Ok(current) => {
+                let diff = diff(
                     &current,
                     &file.content,
                     &format!("{}/{}", dir.display(), file.name),
                     "fresh render",
-                ),
-            )),
+                );
+                // Changed since miniogen wrote it: by hand, not by new inputs.
+                let edited = state
+                    .files
+                    .get(&file.name)
+                    .is_some_and(|hash| *hash != sha256(&current));
+                findings.push(if edited {
+                    Finding::Edited(file.name.clone(), diff)
+                } else {
+                    Finding::Differs(file.name.clone(), diff)
+                });
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 findings.push(Finding::Missing(file.name.clone()));
             }
@@ -271,7 +306,7 @@ pub fn check(dir: &Path, expected: &[File]) -> Result<Vec<Finding>, FolderError>
         }
     }
     if findings.is_empty()
-        && fs::read_to_string(dir.join(STATE_FILE)).ok() != Some(state_text(expected))
+        && fs::read_to_string(dir.join(STATE_FILE)).ok() != Some(state_text(expected, inputs))
     {
         findings.push(Finding::Differs(
             STATE_FILE.into(),
@@ -283,16 +318,18 @@ pub fn check(dir: &Path, expected: &[File]) -> Result<Vec<Finding>, FolderError>
 
 /// How a folder is written.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct WriteOptions {
+pub struct WriteOptions<'a> {
     /// Overwrite hand-edited files and files miniogen did not write.
     pub force: bool,
     /// Make generated files readable by the owner only (for plaintext credentials).
     pub owner_only: bool,
+    /// The inputs to record in the state file.
+    pub inputs: Option<&'a Recorded>,
 }
 
 /// Writes `files` as the folder `dir`, atomically: assembled beside it, then swapped in. Returns
 /// whether anything was written: a folder that already holds exactly these files is left alone.
-pub fn write(dir: &Path, files: &[File], options: WriteOptions) -> Result<bool, FolderError> {
+pub fn write(dir: &Path, files: &[File], options: WriteOptions<'_>) -> Result<bool, FolderError> {
     // The folder is replaced by renames, which would replace a symbolic link with a folder of
     // its own and leave what it points to stale: refuse it and ask for the real path.
     if let Ok(link) = fs::read_link(dir) {
@@ -318,7 +355,7 @@ pub fn write(dir: &Path, files: &[File], options: WriteOptions) -> Result<bool, 
     // an unchanged input changes nothing, not even a modification time, and a fleet that did not
     // change costs only reads. Owner-only folders are always rewritten, which also restores
     // their permissions.
-    if exists && !options.owner_only && check(dir, files)?.is_empty() {
+    if exists && !options.owner_only && check_recorded(dir, files, options.inputs)?.is_empty() {
         return Ok(false);
     }
     if exists && !options.force {
@@ -352,14 +389,10 @@ fn refuse_foreign_changes(dir: &Path, files: &[File], state: &State) -> Result<(
                 .iter()
                 .find(|f| &f.name == name)
                 .map_or("", |f| f.content.as_str());
+            // From the folder to the render, as `check` shows it.
             edits.push((
                 name.clone(),
-                diff(
-                    fresh,
-                    &current,
-                    "generated",
-                    &format!("{} (on disk)", path.display()),
-                ),
+                diff(&current, fresh, &path.display().to_string(), "fresh render"),
             ));
         }
     }
@@ -382,7 +415,7 @@ fn stage(
     files: &[File],
     state: &State,
     exists: bool,
-    options: WriteOptions,
+    options: WriteOptions<'_>,
 ) -> Result<(), FolderError> {
     let _ = fs::remove_dir_all(staging);
     fs::create_dir_all(staging).map_err(io("create", staging))?;
@@ -403,7 +436,7 @@ fn stage(
         }
     }
     let path = staging.join(STATE_FILE);
-    fs::write(&path, state_text(files)).map_err(io("write", &path))?;
+    fs::write(&path, state_text(files, options.inputs)).map_err(io("write", &path))?;
     if exists {
         // The user's own files come along untouched: hard links keep the very same file.
         carry_over(dir, staging, Path::new(""), files, state)?;
@@ -610,7 +643,7 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(err.contains("`a.yaml` was edited by hand"), "{err}");
-        assert!(err.contains("-a: 1\n+a: 666"), "{err}");
+        assert!(err.contains("-a: 666\n+a: 1"), "{err}");
         assert_eq!(
             fs::read_to_string(out.join("a.yaml")).ok().as_deref(),
             Some("a: 666\n")

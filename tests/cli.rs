@@ -113,11 +113,61 @@ fn above_the_largest_tier_explains_custom_profiles() {
     );
     let zero = miniogen(&["gen", "--ccu", "0"]);
     assert_eq!(zero.code, 1, "{}", zero.stderr);
+    // Below, above or not a number: every bad count is invalid input, pointed at the flag.
+    for (ccu, message) in [
+        ("-5", "`--ccu -5`: a tenant needs at least one user"),
+        (
+            "lots",
+            "`--ccu lots`: `lots` is not a number of concurrent users",
+        ),
+        ("1e9", "`1e9` is not a number"),
+    ] {
+        let run = miniogen(&["gen", "--ccu", ccu]);
+        assert_eq!(run.code, 1, "--ccu {ccu}: {}", run.stderr);
+        assert!(run.stdout.is_empty());
+        assert!(run.stderr.contains(message), "{}", run.stderr);
+        assert!(
+            run.stderr.contains("--> command line `--ccu`"),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn a_flag_that_stands_for_a_key_is_reported_as_the_flag() {
+    let run = miniogen(&["gen", "--ccu", "100", "--namespace", "Foo"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("--> command line `--namespace Foo`"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("--set"), "{}", run.stderr);
+    // An unlocated label reads as one phrase, not `expected: expected ...`.
+    assert!(
+        run.stderr.contains("= expected: a DNS-1123 label"),
+        "{}",
+        run.stderr
+    );
+    let class = miniogen(&["gen", "--ccu", "100", "--storage-class", "Fast SSD"]);
+    assert!(
+        class
+            .stderr
+            .contains("--> command line `--storage-class \"Fast SSD\"`"),
+        "{}",
+        class.stderr
+    );
+    assert!(!class.stderr.contains("kube-root-ca"), "{}", class.stderr);
 }
 
 #[test]
 fn plan_20000_shows_four_sets_of_eight_under_the_operators_budget() {
-    let out = ok(&["plan", "--ccu", "20000"]);
+    // `plan` wraps at 100 columns: compare words, not line breaks.
+    let out = ok(&["plan", "--ccu", "20000"])
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     assert!(
         out.contains(
             "4 sets of 8 drives, 4 data + 4 parity each (EC:4), `MINIO_ERASURE_SET_DRIVE_COUNT=8`"
@@ -126,7 +176,7 @@ fn plan_20000_shows_four_sets_of_eight_under_the_operators_budget() {
     );
     assert!(out.contains("MinIO Operator v6.0.2's `matrix-minio-pool-0`: minAvailable 5 of 8, lets 3 servers go; write quorum survives 3 (1 drive per server per set): quorum-safe"), "{out}");
     assert!(
-        out.contains("quorum-safe sets     cost 4000Gi of usable capacity"),
+        out.contains("quorum-safe sets cost 4000Gi of usable capacity"),
         "{out}"
     );
     let json: serde_json::Value =
@@ -413,4 +463,36 @@ fn a_closed_pipe_ends_quietly() {
         .map(|mut s| s.read_to_string(&mut stderr));
     assert!(status.success(), "{status:?}: {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn plan_lines_fit_in_100_columns() {
+    let mut runs: Vec<Vec<String>> = TIERS
+        .iter()
+        .map(|t| vec!["plan".into(), "--ccu".into(), t.to_string()])
+        .collect();
+    for fixture in ["consumers", "example", "no-extras", "tls-off-bearer"] {
+        runs.push(vec![
+            "plan".into(),
+            "--ccu".into(),
+            "5000".into(),
+            "--config".into(),
+            root()
+                .join(format!("tests/fixtures/valid/{fixture}.toml"))
+                .display()
+                .to_string(),
+        ]);
+    }
+    for args in runs {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let text = ok(&args);
+        for line in text.lines() {
+            assert!(
+                line.chars().count() < 100,
+                "`miniogen {}` prints a line of {} columns:\n{line}",
+                args.join(" "),
+                line.chars().count()
+            );
+        }
+    }
 }

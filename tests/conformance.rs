@@ -160,11 +160,13 @@ fn renders() -> &'static Renders {
                 assert_eq!(written.code, 0, "{label} --out: {}", written.stderr);
                 std::fs::write(root_dir.join(format!("streams/{i:02}.yaml")), &run.stdout)
                     .unwrap_or_else(|e| panic!("{e}"));
+                // One environment of a site file is written to its own folder under `--out`.
+                let env = args.iter().position(|a| *a == "--env").map(|i| args[i + 1]);
                 Render {
                     label,
                     mode,
                     stream: run.stdout,
-                    folder,
+                    folder: env.map_or_else(|| folder.clone(), |env| folder.join(env)),
                 }
             })
             .collect();

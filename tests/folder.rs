@@ -4,10 +4,14 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::support::{TIERS, documents, miniogen_in, root, scratch_dir, snapshot};
+use crate::support::{TIERS, documents, miniogen_env, miniogen_in, root, scratch_dir, snapshot};
 
 fn run_in(dir: &Path, args: &[&str]) -> crate::support::Run {
     miniogen_in(Some(dir), args)
+}
+
+fn run_in_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> crate::support::Run {
+    miniogen_env(Some(dir), args, env)
 }
 
 #[test]
@@ -63,8 +67,17 @@ fn check_reports_drift_until_gen_runs_again() {
         "{}",
         stale.stdout
     );
+    // The folder is what changed, not the input, and the message says how to write it again.
     assert!(
-        stale.stderr.contains("the output folder is stale"),
+        stale.stderr.contains(
+            "error: the output folder `manifests` is not what the inputs give: to regenerate \
+             it, run `miniogen gen --out manifests`"
+        ),
+        "{}",
+        stale.stderr
+    );
+    assert!(
+        !stale.stderr.contains("problem in the input"),
         "{}",
         stale.stderr
     );
@@ -174,19 +187,52 @@ fn hand_edits_are_shown_and_kept_unless_forced() {
     let refused = run_in(&dir, &["gen", "--ccu", "100", "--out", "out"]);
     assert_eq!(refused.code, 1);
     assert!(
-        refused
-            .stderr
-            .contains("`cronjob-minio-li-sync.yaml` was edited by hand"),
+        refused.stderr.contains(
+            "edited by hand: `cronjob-minio-li-sync.yaml` changed since \
+             miniogen wrote it"
+        ),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        !refused.stderr.contains("problem in the input"),
         "{}",
         refused.stderr
     );
     assert!(
         refused
             .stderr
-            .contains("-            - --transfers\n+            - --transfer"),
+            .contains("to discard it, run `miniogen gen --ccu 100 --out out --force`"),
         "{}",
         refused.stderr
     );
+    // `check` calls it a hand edit too, with the diff the same way round: folder, then render.
+    let check = run_in(&dir, &["check", "--out", "out"]);
+    assert_eq!(check.code, 1);
+    assert!(
+        check.stdout.contains(
+            "edited by hand: `cronjob-minio-li-sync.yaml` changed since \
+             miniogen wrote it"
+        ),
+        "{}",
+        check.stdout
+    );
+    assert!(
+        check
+            .stderr
+            .contains("was edited by hand since miniogen wrote it")
+            && check
+                .stderr
+                .contains("`miniogen gen --ccu 100 --out out --force`"),
+        "{}",
+        check.stderr
+    );
+    for run in [&refused.stderr, &check.stdout] {
+        assert!(
+            run.contains("-            - --transfer\n+            - --transfers"),
+            "{run}"
+        );
+    }
     assert_eq!(std::fs::read_to_string(&path).ok(), Some(edited));
     assert_eq!(
         run_in(&dir, &["gen", "--ccu", "100", "--out", "out", "--force"]).code,
@@ -285,6 +331,41 @@ fn environments_get_a_folder_each() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `--out DIR` names the same folder with or without `--env`: one environment is written to, and
+/// checked in, `DIR/<name>`, never into `DIR` beside the others.
+#[test]
+fn env_writes_and_checks_its_own_folder_under_out() {
+    let dir = scratch_dir("env-out");
+    let config = root().join("deploy/example/miniogen.toml");
+    let config = config.to_string_lossy();
+    let one = run_in(
+        &dir,
+        &[
+            "gen", "--config", &config, "--env", "staging", "--out", "out",
+        ],
+    );
+    assert_eq!(one.code, 0, "{}", one.stderr);
+    assert!(dir.join("out/staging/tenant-matrix-minio.yaml").is_file());
+    assert!(!dir.join("out/tenant-matrix-minio.yaml").exists());
+    assert!(!dir.join("out/production").exists());
+    let args = [
+        "check", "--config", &config, "--env", "staging", "--out", "out",
+    ];
+    let check = run_in(&dir, &args);
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+    // All of them then: staging is current, production is written beside it.
+    let all = run_in(&dir, &["gen", "--config", &config, "--out", "out"]);
+    assert_eq!(all.code, 0, "{}", all.stderr);
+    assert!(
+        all.stderr.contains("`out/staging` is current"),
+        "{}",
+        all.stderr
+    );
+    let check = run_in(&dir, &["check", "--config", &config, "--out", "out"]);
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn check_finds_literal_credentials_without_printing_them() {
     let dir = scratch_dir("literal");
@@ -325,5 +406,163 @@ fn check_finds_literal_credentials_without_printing_them() {
         "{findings}"
     );
     assert!(!json.stdout.contains("hunter2"), "a credential was printed");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `check --out DIR` alone renders what `gen` wrote, from the inputs the folder records.
+#[test]
+fn check_alone_uses_the_inputs_the_folder_records() {
+    let dir = scratch_dir("recorded");
+    let site = "ccu = 100\n[environments.a]\n[environments.b]\nccu = 1000\n";
+    std::fs::create_dir_all(dir.join("site")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("site/fleet.toml"), site).unwrap_or_else(|e| panic!("{e}"));
+    let gen_args = [
+        "gen",
+        "--config",
+        "site/fleet.toml",
+        "--namespace",
+        "chat",
+        "--set",
+        "rclone.schedule=0 * * * *",
+        "--out",
+        "out",
+    ];
+    let written = run_in(&dir, &gen_args);
+    assert_eq!(written.code, 0, "{}", written.stderr);
+    let state = std::fs::read_to_string(dir.join("out/a/.miniogen-state.json")).unwrap_or_default();
+    let recorded: serde_json::Value = serde_json::from_str(&state).unwrap_or_default();
+    assert_eq!(
+        recorded["inputs"],
+        serde_json::json!({
+            "config": "site/fleet.toml",
+            "namespace": "chat",
+            "set": ["rclone.schedule=0 * * * *"]
+        })
+    );
+    let current = run_in(&dir, &["check", "--out", "out"]);
+    assert_eq!(current.code, 0, "{}{}", current.stdout, current.stderr);
+    // One environment's folder alone is checked as that environment.
+    let one = run_in(&dir, &["check", "--out", "out/b"]);
+    assert_eq!(one.code, 0, "{}{}", one.stdout, one.stderr);
+    // A changed site file: stale, and the message gives the very command that wrote it.
+    std::fs::write(
+        dir.join("site/fleet.toml"),
+        format!("{site}[prometheus]\ninterval = \"1m\"\n"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let changed = run_in(&dir, &["check", "--out", "out"]);
+    assert_eq!(changed.code, 1);
+    assert!(
+        changed.stderr.contains(
+            "run `miniogen gen --config site/fleet.toml --namespace chat --set \
+             'rclone.schedule=0 * * * *' --out out`"
+        ),
+        "{}",
+        changed.stderr
+    );
+    assert!(
+        changed
+            .stdout
+            .contains("stale: `servicemonitor-matrix-minio.yaml`"),
+        "{}",
+        changed.stdout
+    );
+    // Nothing of a credential is recorded, in any mode.
+    let derived = run_in_env(
+        &dir,
+        &[
+            "gen",
+            "--ccu",
+            "100",
+            "--secrets-mode",
+            "derived",
+            "--out",
+            "plain",
+            "--write-plaintext-credentials",
+        ],
+        &[("MINIOGEN_MASTER_KEY", crate::support::TEST_KEY)],
+    );
+    assert_eq!(derived.code, 0, "{}", derived.stderr);
+    let state = std::fs::read_to_string(dir.join("plain/.miniogen-state.json")).unwrap_or_default();
+    assert!(!state.contains(crate::support::TEST_KEY), "{state}");
+    assert!(
+        !state.contains("plaintext") && !state.contains("force"),
+        "{state}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A state file is the user's text: what it records is refused when it reaches outside the
+/// working directory or names an option miniogen never records.
+#[test]
+fn recorded_inputs_are_read_back_as_hostile() {
+    let dir = scratch_dir("recorded-hostile");
+    assert_eq!(
+        run_in(&dir, &["gen", "--ccu", "100", "--out", "out"]).code,
+        0
+    );
+    let state_path = dir.join("out/.miniogen-state.json");
+    let state = std::fs::read_to_string(&state_path).unwrap_or_default();
+    let outside = dir.join("outside.toml");
+    std::fs::write(&outside, "ccu = 100\n").unwrap_or_else(|e| panic!("{e}"));
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&outside, dir.join("out/link.toml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let inside = dir.join("inside");
+    std::fs::create_dir_all(&inside).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::rename(dir.join("out"), inside.join("out")).unwrap_or_else(|e| panic!("{e}"));
+    let state_path = inside.join("out/.miniogen-state.json");
+    for (inputs, message) in [
+        (
+            r#"{"config": "../outside.toml"}"#,
+            "is not a path inside the working directory",
+        ),
+        (
+            r#"{"config": "/etc/passwd"}"#,
+            "is not a path inside the working directory",
+        ),
+        (r#"{"config": "out/link.toml"}"#, "through a symbolic link"),
+        (
+            r#"{"ccu": 100, "force": true}"#,
+            "is not a miniogen state file",
+        ),
+        (r#"{"ccu": 100, "set": ["novalue"]}"#, "no `=`"),
+    ] {
+        let crafted = state.replacen(
+            "\"inputs\": {\n    \"ccu\": 100\n  }",
+            &format!("\"inputs\": {inputs}"),
+            1,
+        );
+        assert_ne!(crafted, state);
+        std::fs::write(&state_path, crafted).unwrap_or_else(|e| panic!("{e}"));
+        let run = run_in(&inside, &["check", "--out", "out"]);
+        assert_ne!(run.code, 0, "{inputs} was accepted");
+        assert!(run.stderr.contains(message), "{inputs}:\n{}", run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `check` on a folder that does not exist says so once, not once per file.
+#[test]
+fn check_of_a_missing_folder_says_so_in_one_line() {
+    let dir = scratch_dir("missing-folder");
+    for args in [
+        &["check", "--ccu", "100", "--out", "nowhere"][..],
+        &["check", "--out", "nowhere"][..],
+    ] {
+        let run = run_in(&dir, args);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        assert_eq!(
+            run.stdout, "missing: the folder `nowhere` does not exist\n",
+            "{args:?}"
+        );
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+        assert!(
+            run.stderr.contains("to write it, run `miniogen gen"),
+            "{}",
+            run.stderr
+        );
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -12,6 +12,7 @@ mod flux;
 mod folder;
 mod golden;
 mod hostile;
+mod init;
 mod li_sync;
 mod operator;
 mod precommit;

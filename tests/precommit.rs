@@ -108,5 +108,31 @@ fn hooks_fail_on_stale_output_and_pass_on_fresh_output() {
         "regenerated output failed the hook:\n{}",
         log(&passes)
     );
+    git(&dir, &["add", "."]);
+    git(&dir, &["commit", "--quiet", "-m", "regenerated"]);
+    let current = try_repo(&pre_commit, &dir, "miniogen-gen");
+    assert!(
+        current.status.success(),
+        "a current folder failed the gen hook:\n{}",
+        log(&current)
+    );
+
+    // A folder the hook creates holds only untracked files, which pre-commit does not see as
+    // changes: the hook itself must fail, or it would pass with the folder left uncommitted.
+    std::fs::remove_dir_all(dir.join("manifests")).unwrap_or_else(|e| panic!("{e}"));
+    git(&dir, &["add", "-A"]);
+    git(&dir, &["commit", "--quiet", "-m", "removed"]);
+    let created = try_repo(&pre_commit, &dir, "miniogen-gen");
+    assert!(
+        !created.status.success(),
+        "the gen hook passed while it wrote a new folder:\n{}",
+        log(&created)
+    );
+    assert!(
+        log(&created).contains("`manifests` was out of date and has been rewritten"),
+        "{}",
+        log(&created)
+    );
+    assert!(dir.join("manifests/kustomization.yaml").is_file());
     let _ = std::fs::remove_dir_all(&dir);
 }

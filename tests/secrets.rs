@@ -327,8 +327,9 @@ fn derived_is_reproducible_and_a_new_key_or_rotation_changes_every_credential_on
 #[test]
 fn derived_without_a_usable_key_fails_clearly_and_shows_no_key() {
     let base = ["gen", "--ccu", "5000", "--secrets-mode", "derived"];
+    // A missing key is invalid input like a short one (exit 1); an unreadable file is IO (2).
     let none = miniogen(&base);
-    assert_eq!(none.code, 2, "{}", none.stderr);
+    assert_eq!(none.code, 1, "{}", none.stderr);
     assert!(none.stdout.is_empty());
     assert!(
         none.stderr.contains("MINIOGEN_MASTER_KEY_FILE"),

@@ -109,8 +109,33 @@ pub fn required_dir(path: PathBuf, why: &str) -> Option<PathBuf> {
         "{} is missing, and CI is set: {why}",
         path.display()
     );
-    eprintln!("skipped: {} is missing ({why})", path.display());
+    skipped(&format!("{} is missing ({why})", path.display()));
     None
+}
+
+/// Records that the running test skips itself, and why: on stderr (shown under `--nocapture`)
+/// and as a line `reason<TAB>test` in the file `MINIOGEN_SKIP_LOG` names, which `.ci/test` sums
+/// up in its last line, so that a skip is never mistaken for a pass.
+pub fn skipped(reason: &str) {
+    use std::io::Write as _;
+    eprintln!("skipped: {reason}");
+    let Some(log) = std::env::var_os("MINIOGEN_SKIP_LOG") else {
+        return;
+    };
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a test")
+        .to_string();
+    let line = format!("{}\t{test}\n", reason.replace(['\t', '\n'], " "));
+    // One short append per line: lines from tests running at once do not interleave.
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log)
+        .and_then(|mut f| f.write_all(line.as_bytes()));
+    if let Err(e) = written {
+        eprintln!("cannot record the skip in {}: {e}", log.to_string_lossy());
+    }
 }
 
 /// `../shared/schemas`, holding the upstream CRD schemas.
@@ -141,10 +166,10 @@ pub fn venv_tool_in(venv: &str, name: &str) -> Option<PathBuf> {
         "{} is missing, and CI is set: run the test command `.ci/test`, which installs it",
         path.display()
     );
-    eprintln!(
-        "skipped: {} is missing; `.ci/test` installs it",
+    skipped(&format!(
+        "{} is missing; `.ci/test` installs it",
         path.display()
-    );
+    ));
     None
 }
 
@@ -175,7 +200,7 @@ pub fn which(tool: &str) -> Option<PathBuf> {
             std::env::var_os("CI").is_none(),
             "{tool} is missing, and CI is set"
         );
-        eprintln!("skipped: {tool} is not on PATH");
+        skipped(&format!("{tool} is not on PATH"));
     }
     found
 }
