@@ -31,6 +31,7 @@ pub mod quantity;
 pub mod readback;
 pub mod render;
 pub mod report;
+pub mod requests;
 pub mod rules;
 pub mod schema;
 pub mod sink;

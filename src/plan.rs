@@ -15,6 +15,7 @@ use crate::digest;
 use crate::erasure::Layout;
 use crate::outputs::{self, Outputs};
 use crate::quantity;
+use crate::requests::{self, ApiRequests};
 use crate::spec::{MetricsAuth, RemoteKey, ResourceList, SecretsMode, Site, StoreKind};
 
 /// The label the operator puts on every pod of a tenant.
@@ -110,6 +111,8 @@ pub struct Tenant {
     /// Annotations on every MinIO pod: a checksum of the non-secret configuration, so that a
     /// change to it rolls the pods and an unchanged input changes nothing.
     pub pod_annotations: BTreeMap<String, String>,
+    /// S3 requests each server accepts at once, as MinIO reads or derives it.
+    pub api_requests: ApiRequests,
 }
 
 /// One pool and its erasure layout.
@@ -474,6 +477,7 @@ pub fn plan(spec: &Spec) -> Plan {
         monitor.as_ref(),
     );
     let capacity = capacity(&pools);
+    let api_requests = api_requests(spec, &pools);
     let config_checksum = digest::sha256(&serde_json::to_string(&config_env).unwrap_or_default());
     Plan {
         tier: Tier {
@@ -493,6 +497,7 @@ pub fn plan(spec: &Spec) -> Plan {
             service_labels: BTreeMap::from([(SCRAPE_LABEL.to_string(), "s3".to_string())]),
             storage_class_standard: format!("EC:{}", spec.sizing.parity),
             pod_annotations: BTreeMap::from([(CONFIG_CHECKSUM.to_string(), config_checksum)]),
+            api_requests,
         },
         pools,
         capacity,
@@ -547,6 +552,17 @@ fn prerequisites(site: &Site, outputs: &Outputs) -> Vec<Prerequisite> {
         });
     }
     out
+}
+
+/// MinIO counts every server of every pool (`totalNodeCount`) and sizes a request by the
+/// largest erasure set of any pool (`apiConfig.init`, `cmd/handler-api.go`).
+fn api_requests(spec: &Spec, pools: &[Pool]) -> ApiRequests {
+    requests::api_requests(
+        spec.sizing.api_requests_max,
+        pools.iter().map(|p| p.servers).sum(),
+        pools.iter().map(|p| p.layout.set_size).max().unwrap_or(1),
+        quantity::bytes(&spec.sizing.resources.limits.memory).unwrap_or_default(),
+    )
 }
 
 fn buckets(site: &Site) -> Vec<Bucket> {
@@ -645,11 +661,12 @@ fn config_env(spec: &Spec) -> Vec<EnvEntry> {
             "MINIO_STORAGE_CLASS_STANDARD",
             &format!("EC:{}", spec.sizing.parity),
         ),
-        env(
-            "MINIO_API_REQUESTS_MAX",
-            &spec.sizing.api_requests_max.to_string(),
-        ),
     ];
+    // Cluster-wide (`cmd/handler-api.go` divides it by the servers); unset, MinIO derives a
+    // memory-safe value per server, which is what the profiles rely on.
+    if let Some(max) = spec.sizing.api_requests_max {
+        entries.push(env("MINIO_API_REQUESTS_MAX", &max.to_string()));
+    }
     if site.prometheus.enabled && site.prometheus.auth == MetricsAuth::Public {
         entries.push(env("MINIO_PROMETHEUS_AUTH_TYPE", "public"));
     }

@@ -56,6 +56,7 @@ pub fn plan_table(plan: &Plan) -> String {
         "  S3 endpoint          {} (service port {} `{}`)",
         plan.s3.url, plan.s3.port, plan.s3.port_name
     );
+    let _ = writeln!(out, "  S3 requests          {}", api_requests(plan));
     for pool in &plan.pools {
         let l = &pool.layout;
         let _ = writeln!(out);
@@ -123,6 +124,36 @@ pub fn plan_table(plan: &Plan) -> String {
     }
     consumers(&mut out, plan);
     out
+}
+
+/// What each server accepts at once and why, as `cmd/handler-api.go` reads or derives it.
+fn api_requests(plan: &Plan) -> String {
+    let r = &plan.tenant.api_requests;
+    let memory = plan
+        .pools
+        .first()
+        .map(|p| p.resources.limits.memory.as_str())
+        .unwrap_or_default();
+    let basis = format!(
+        "the {memory} memory limit and erasure sets of {} drives",
+        r.set_drives
+    );
+    match (r.cluster_max, r.per_server, r.memory_safe_per_server) {
+        (Some(max), Some(per), safe) => format!(
+            "{per} per server at once: `MINIO_API_REQUESTS_MAX` {max} is for the whole cluster, divided by {} (unset, MinIO would derive {} from {basis})",
+            plural(r.servers, "server", "servers"),
+            safe.map_or_else(
+                || "it from each node's free memory".into(),
+                |n| n.to_string()
+            )
+        ),
+        (None, Some(per), _) => format!(
+            "{per} per server at once, which MinIO derives from {basis} (`MINIO_API_REQUESTS_MAX` unset)"
+        ),
+        _ => format!(
+            "MinIO derives it from each node's free memory: the {memory} limit is too large to count (`MINIO_API_REQUESTS_MAX` unset)"
+        ),
+    }
 }
 
 /// Each consumer with its identity, its buckets and the actions it may take in each; then the

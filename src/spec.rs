@@ -43,9 +43,13 @@ pub struct Sizing {
     /// erasure-set size of every pool.
     #[schemars(range(min = 1, max = 8))]
     pub parity: u32,
-    /// `MINIO_API_REQUESTS_MAX`: concurrent S3 requests one server accepts before queueing.
+    /// `MINIO_API_REQUESTS_MAX`: concurrent S3 requests for the whole cluster. MinIO divides
+    /// it by the number of servers (`cmd/handler-api.go`); unset, each server derives a
+    /// memory-safe limit from its memory limit and erasure-set size, which `miniogen plan`
+    /// shows. Leave it unset unless you have measured.
     #[schemars(range(min = 1, max = 1_000_000))]
-    pub api_requests_max: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_requests_max: Option<u32>,
     /// CPU and memory of every MinIO server.
     pub resources: Resources,
 }
@@ -244,7 +248,8 @@ pub struct SizingOverride {
     #[schemars(range(min = 1, max = 8))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parity: Option<u32>,
-    /// `MINIO_API_REQUESTS_MAX`.
+    /// `MINIO_API_REQUESTS_MAX`, for the whole cluster: MinIO divides it by the number of
+    /// servers. Unset, each server derives a memory-safe limit.
     #[schemars(range(min = 1, max = 1_000_000))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub api_requests_max: Option<u32>,
