@@ -40,9 +40,25 @@ impl fmt::Display for Mismatch {
 #[derive(Debug, Clone)]
 struct Service {
     namespace: String,
+    /// The operator's `CLUSTER_DOMAIN`, which no generated object holds: declared by the plan.
+    cluster_domain: String,
     scheme: &'static str,
     port: u16,
     port_name: &'static str,
+}
+
+impl Service {
+    /// The names of the `minio` service that the operator's certificate holds
+    /// (`AllMinIOHosts`, `pkg/apis/minio.min.io/v2/helper.go`): the FQDN with the cluster
+    /// domain, `minio.<ns>.svc` and `minio.<ns>`.
+    fn names(&self) -> [String; 3] {
+        let ns = &self.namespace;
+        [
+            format!("minio.{ns}.svc.{}", self.cluster_domain),
+            format!("minio.{ns}.svc"),
+            format!("minio.{ns}"),
+        ]
+    }
 }
 
 /// Everything a reference may resolve to.
@@ -171,6 +187,7 @@ fn world(plan: &Plan, manifests: &[Manifest]) -> World {
                 };
                 w.service = Some(Service {
                     namespace: m.namespace.clone(),
+                    cluster_domain: plan.cluster_domain.clone(),
                     scheme,
                     port,
                     port_name,
@@ -356,12 +373,7 @@ impl Checker<'_> {
             );
         }
         let ns = &svc.namespace;
-        let hosts = [
-            format!("minio.{ns}.svc.cluster.local"),
-            format!("minio.{ns}.svc"),
-            format!("minio.{ns}"),
-        ];
-        if !hosts.iter().any(|h| h == host) {
+        if !svc.names().iter().any(|h| h == host) {
             self.fail(
                 output,
                 at,
@@ -715,6 +727,19 @@ impl Checker<'_> {
                     ),
                 );
             }
+            let server_name = &e["tlsConfig"]["serverName"];
+            if let Some(name) = server_name.as_str()
+                && !svc.names().iter().any(|h| h == name)
+            {
+                self.fail(
+                    output,
+                    &format!("{at}/tlsConfig/serverName"),
+                    &format!(
+                        "`{name}` is not a name of the tenant's certificate in namespace `{}` and cluster domain `{}`",
+                        svc.namespace, svc.cluster_domain
+                    ),
+                );
+            }
             let ca = &e["tlsConfig"]["ca"]["configMap"];
             if ca.is_object() {
                 self.config_map_ref(
@@ -922,6 +947,50 @@ mod tests {
             let mismatches = check(&plan, &manifests, &fragments);
             assert!(found(&mismatches, output, text), "{what}: {mismatches:#?}");
         }
+    }
+
+    /// The operator names the service and its certificate with `CLUSTER_DOMAIN`
+    /// (`GetClusterDomain`, `MinIOFQDNServiceName`): a site's domain reaches every endpoint and
+    /// `serverName`, and the default's name is then refused.
+    #[test]
+    fn the_cluster_domain_reaches_every_endpoint() {
+        let domain = "cluster_domain=\"corp.example\"";
+        let (plan, mut manifests, mut fragments) =
+            generated(&[domain, EVERYTHING[0], EVERYTHING[1]]);
+        assert_eq!(check(&plan, &manifests, &fragments), []);
+        let everything = format!(
+            "{:?}{:?}",
+            manifests.iter().map(|m| &m.value).collect::<Vec<_>>(),
+            fragments.iter().map(|f| &f.value).collect::<Vec<_>>()
+        );
+        assert!(!everything.contains("cluster.local"), "{everything}");
+        assert!(everything.contains("minio.matrix.svc.corp.example"));
+        fragment(&mut fragments, "synapse-media-storage.yaml")["media_storage_providers"][0]["config"]
+            ["endpoint_url"] = Value::from("https://minio.matrix.svc.cluster.local");
+        for e in object(&mut manifests, "ServiceMonitor", "")["spec"]["endpoints"]
+            .as_array_mut()
+            .into_iter()
+            .flatten()
+        {
+            e["tlsConfig"]["serverName"] = Value::from("minio.matrix.svc.cluster.local");
+        }
+        let mismatches = check(&plan, &manifests, &fragments);
+        assert!(
+            found(
+                &mismatches,
+                "synapse-media-storage",
+                "not the tenant's `minio` service"
+            ),
+            "{mismatches:#?}"
+        );
+        assert!(
+            found(
+                &mismatches,
+                "ServiceMonitor",
+                "cluster domain `corp.example`"
+            ),
+            "{mismatches:#?}"
+        );
     }
 
     #[test]

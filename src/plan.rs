@@ -43,6 +43,8 @@ pub struct Plan {
     pub tier: Tier,
     /// Namespace of every object.
     pub namespace: String,
+    /// The cluster's DNS domain, as the operator's `CLUSTER_DOMAIN` must hold it.
+    pub cluster_domain: String,
     /// Labels every object carries (`app.kubernetes.io/*`).
     pub labels: BTreeMap<String, String>,
     /// The Tenant.
@@ -416,21 +418,7 @@ pub struct Remote {
 pub fn plan(spec: &Spec) -> Plan {
     let site = &spec.site;
     let tenant_name = site.tenant.name.clone();
-    let labels = BTreeMap::from([
-        ("app.kubernetes.io/name".to_string(), "minio".to_string()),
-        (
-            "app.kubernetes.io/instance".to_string(),
-            tenant_name.clone(),
-        ),
-        (
-            "app.kubernetes.io/part-of".to_string(),
-            "matrix".to_string(),
-        ),
-        (
-            "app.kubernetes.io/managed-by".to_string(),
-            "miniogen".to_string(),
-        ),
-    ]);
+    let labels = common_labels(&tenant_name);
     let resources = PoolResources {
         requests: spec.sizing.resources.requests.clone(),
         limits: spec.sizing.resources.limits.clone(),
@@ -460,7 +448,7 @@ pub fn plan(spec: &Spec) -> Plan {
             &resources,
         ));
     }
-    let s3 = endpoint(site.tenant.tls, &site.namespace);
+    let s3 = endpoint(site.tenant.tls, &site.namespace, &site.cluster_domain);
     let config_env = config_env(spec);
     let consumers = access::consumers(site);
     let admin = access::admin(site);
@@ -487,6 +475,7 @@ pub fn plan(spec: &Spec) -> Plan {
             profile: spec.profile_name.clone(),
         },
         namespace: site.namespace.clone(),
+        cluster_domain: site.cluster_domain.clone(),
         labels,
         tenant: Tenant {
             name: tenant_name,
@@ -514,6 +503,25 @@ pub fn plan(spec: &Spec) -> Plan {
         secrets,
         provenance: provenance(spec),
     }
+}
+
+/// The `app.kubernetes.io/*` labels of every object.
+fn common_labels(tenant_name: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("app.kubernetes.io/name".to_string(), "minio".to_string()),
+        (
+            "app.kubernetes.io/instance".to_string(),
+            tenant_name.to_string(),
+        ),
+        (
+            "app.kubernetes.io/part-of".to_string(),
+            "matrix".to_string(),
+        ),
+        (
+            "app.kubernetes.io/managed-by".to_string(),
+            "miniogen".to_string(),
+        ),
+    ])
 }
 
 /// With TLS on, clients verify the tenant's certificate with the CA that signed it: Kubernetes
@@ -624,9 +632,11 @@ fn capacity(pools: &[Pool]) -> Capacity {
 }
 
 /// The operator's `minio` service: HTTPS on 443 with auto-cert, HTTP on 80 without. Pods listen
-/// on 9000 either way, but nothing in the cluster should address them directly.
-fn endpoint(tls: bool, namespace: &str) -> Endpoint {
-    let host = format!("minio.{namespace}.svc.cluster.local");
+/// on 9000 either way, but nothing in the cluster should address them directly. The host is the
+/// operator's `MinIOFQDNServiceName` (`pkg/apis/minio.min.io/v2/names.go`), the certificate's
+/// common name: `minio.<namespace>.svc.<CLUSTER_DOMAIN>`.
+fn endpoint(tls: bool, namespace: &str, cluster_domain: &str) -> Endpoint {
+    let host = format!("minio.{namespace}.svc.{cluster_domain}");
     let (scheme, port, port_name) = if tls {
         ("https", 443, "https-minio")
     } else {

@@ -87,6 +87,12 @@ pub struct Site {
     #[schemars(extend("format" = "dns-label"))]
     #[schemars(length(max = 253))]
     pub namespace: String,
+    /// The cluster's DNS domain, which the MinIO Operator reads from its `CLUSTER_DOMAIN`
+    /// variable (default `cluster.local`) to name the S3 service and its certificate. Set both
+    /// to the same value: every endpoint, `serverName` and consumer output uses it.
+    #[schemars(extend("format" = "dns-subdomain"))]
+    #[schemars(length(max = 253))]
+    pub cluster_domain: String,
     /// The MinIO tenant itself.
     pub tenant: TenantSettings,
     /// Overrides of the profile's sizing; unset keys keep the profile's value.
@@ -146,6 +152,7 @@ impl Default for Site {
     fn default() -> Self {
         Self {
             namespace: "matrix".into(),
+            cluster_domain: "cluster.local".into(),
             tenant: TenantSettings::default(),
             sizing: SizingOverride::default(),
             pools: Vec::new(),
