@@ -14,7 +14,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::plan::{ACCESS_KEY, KeyValue, Plan};
+use crate::plan::{ACCESS_KEY, KeyValue, METRICS_PATH, NODE_METRICS_PATH, Plan};
 use crate::post::{Fragment, Manifest};
 
 /// One reference that does not resolve.
@@ -99,6 +99,7 @@ pub fn check(plan: &Plan, manifests: &[Manifest], fragments: &[Fragment]) -> Vec
                 out.rclone_conf(&output, &m.value);
             }
             "CronJob" => out.cron_job(&output, &m.value),
+            "ScrapeConfig" => out.scrape_config(&output, &m.value),
             "ServiceMonitor" => out.service_monitor(&output, &m.value),
             "ObjectStore" => out.barman(&output, "/spec/configuration", &m.value),
             "MinIOJob" => out.job(&output, &m.value),
@@ -705,6 +706,53 @@ impl Checker<'_> {
         }
     }
 
+    /// The cluster metrics come from one target: the `minio` service, with its scheme and port.
+    fn scrape_config(&mut self, output: &str, scrape: &Value) {
+        let spec = &scrape["spec"];
+        let scheme = s(&spec["scheme"]).to_lowercase();
+        let mut targets = 0;
+        for (i, group) in spec["staticConfigs"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            for (j, target) in group["targets"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                targets += 1;
+                self.endpoint(
+                    output,
+                    &format!("/spec/staticConfigs/{i}/targets/{j}"),
+                    &format!("{scheme}://{}", s(target)),
+                );
+            }
+        }
+        if targets != 1 {
+            self.fail(
+                output,
+                "/spec/staticConfigs",
+                &format!("scrapes {targets} targets; the cluster metrics need exactly one"),
+            );
+        }
+        if s(&spec["metricsPath"]) != METRICS_PATH {
+            self.fail(
+                output,
+                "/spec/metricsPath",
+                &format!(
+                    "scrapes `{}`, not `{METRICS_PATH}`",
+                    s(&spec["metricsPath"])
+                ),
+            );
+        }
+        self.scrape_tls_and_auth(output, "/spec", spec);
+    }
+
+    /// Per-server metrics come from the headless service, on the port the `minio` service names
+    /// alike, over the tenant's scheme.
     fn service_monitor(&mut self, output: &str, monitor: &Value) {
         let svc = self.service().clone();
         for (i, e) in monitor["spec"]["endpoints"]
@@ -719,7 +767,7 @@ impl Checker<'_> {
                     output,
                     &at,
                     &format!(
-                        "scrapes port `{}` over {}, but the `minio` service serves `{}` over {}",
+                        "scrapes port `{}` over {}, but the tenant's services serve `{}` over {}",
                         s(&e["port"]),
                         s(&e["scheme"]),
                         svc.port_name,
@@ -727,43 +775,60 @@ impl Checker<'_> {
                     ),
                 );
             }
-            let server_name = &e["tlsConfig"]["serverName"];
-            if let Some(name) = server_name.as_str()
-                && !svc.names().iter().any(|h| h == name)
-            {
+            if s(&e["path"]) != NODE_METRICS_PATH {
                 self.fail(
                     output,
-                    &format!("{at}/tlsConfig/serverName"),
+                    &format!("{at}/path"),
                     &format!(
-                        "`{name}` is not a name of the tenant's certificate in namespace `{}` and cluster domain `{}`",
-                        svc.namespace, svc.cluster_domain
+                        "scrapes `{}` from every server, not `{NODE_METRICS_PATH}`",
+                        s(&e["path"])
                     ),
                 );
             }
-            let ca = &e["tlsConfig"]["ca"]["configMap"];
-            if ca.is_object() {
-                self.config_map_ref(
-                    output,
-                    &format!("{at}/tlsConfig/ca"),
-                    s(&ca["name"]),
-                    s(&ca["key"]),
-                );
-            } else if svc.scheme == "https" {
-                self.fail(
-                    output,
-                    &format!("{at}/tlsConfig"),
-                    "the tenant serves HTTPS, but no CA is given",
-                );
-            }
-            let bearer = &e["authorization"]["credentials"];
-            if bearer.is_object() {
-                self.secret_ref(
-                    output,
-                    &format!("{at}/authorization"),
-                    s(&bearer["name"]),
-                    s(&bearer["key"]),
-                );
-            }
+            self.scrape_tls_and_auth(output, &at, e);
+        }
+    }
+
+    /// A scrape's `serverName` must be a name of the tenant's certificate, its CA and bearer
+    /// token must exist, and HTTPS needs a CA.
+    fn scrape_tls_and_auth(&mut self, output: &str, at: &str, e: &Value) {
+        let svc = self.service().clone();
+        let server_name = &e["tlsConfig"]["serverName"];
+        if let Some(name) = server_name.as_str()
+            && !svc.names().iter().any(|h| h == name)
+        {
+            self.fail(
+                output,
+                &format!("{at}/tlsConfig/serverName"),
+                &format!(
+                    "`{name}` is not a name of the tenant's certificate in namespace `{}` and cluster domain `{}`",
+                    svc.namespace, svc.cluster_domain
+                ),
+            );
+        }
+        let ca = &e["tlsConfig"]["ca"]["configMap"];
+        if ca.is_object() {
+            self.config_map_ref(
+                output,
+                &format!("{at}/tlsConfig/ca"),
+                s(&ca["name"]),
+                s(&ca["key"]),
+            );
+        } else if svc.scheme == "https" {
+            self.fail(
+                output,
+                &format!("{at}/tlsConfig"),
+                "the tenant serves HTTPS, but no CA is given",
+            );
+        }
+        let bearer = &e["authorization"]["credentials"];
+        if bearer.is_object() {
+            self.secret_ref(
+                output,
+                &format!("{at}/authorization"),
+                s(&bearer["name"]),
+                s(&bearer["key"]),
+            );
         }
     }
 
@@ -808,7 +873,11 @@ mod tests {
         (plan, manifests, fragments)
     }
 
-    const EVERYTHING: [&str; 2] = ["synapse.output=\"config-map\"", "cnpg.object_store=true"];
+    const EVERYTHING: [&str; 3] = [
+        "synapse.output=\"config-map\"",
+        "cnpg.object_store=true",
+        "prometheus.node_metrics=true",
+    ];
 
     fn object<'a>(manifests: &'a mut [Manifest], kind: &str, name: &str) -> &'a mut Value {
         manifests
@@ -836,7 +905,9 @@ mod tests {
             for mode in ["external-secrets", "vault-placeholders", "existing"] {
                 let mode = format!("secrets.mode=\"{mode}\"");
                 let (plan, manifests, fragments) =
-                    generated(&[tls, &mode, EVERYTHING[0], EVERYTHING[1]]);
+                    generated(&[tls, &mode, EVERYTHING[0], EVERYTHING[1], EVERYTHING[2]]);
+                assert!(manifests.iter().any(|m| m.kind == "ScrapeConfig"));
+                assert!(manifests.iter().any(|m| m.kind == "ServiceMonitor"));
                 assert_eq!(fragments.len(), 4, "{tls}");
                 assert_eq!(check(&plan, &manifests, &fragments), [], "{tls} {mode}");
             }
@@ -925,7 +996,7 @@ mod tests {
             (
                 "the wrong port name",
                 "ServiceMonitor",
-                "serves `https-minio`",
+                "serve `https-minio`",
                 |m, _| {
                     object(m, "ServiceMonitor", "")["spec"]["endpoints"][0]["port"] =
                         Value::from("http-minio");
@@ -949,6 +1020,41 @@ mod tests {
         }
     }
 
+    /// The cluster metrics come from one target, and each server's own from the node path.
+    #[test]
+    fn metrics_scraped_from_the_wrong_place_are_an_error() {
+        let (plan, clean, clean_fragments) = generated(&EVERYTHING);
+        let cases: [(&str, &str, &str, Tamper); 2] = [
+            (
+                "cluster metrics from every pod",
+                "ScrapeConfig `matrix-minio`",
+                "scrapes 2 targets; the cluster metrics need exactly one",
+                |m, _| {
+                    object(m, "ScrapeConfig", "")["spec"]["staticConfigs"][0]["targets"] =
+                        serde_json::json!([
+                            "matrix-minio-pool-0-0.matrix-minio-hl.matrix.svc.cluster.local:9000",
+                            "matrix-minio-pool-0-1.matrix-minio-hl.matrix.svc.cluster.local:9000"
+                        ]);
+                },
+            ),
+            (
+                "node metrics as the cluster's",
+                "ServiceMonitor `matrix-minio-nodes`",
+                "not `/minio/v2/metrics/node`",
+                |m, _| {
+                    object(m, "ServiceMonitor", "")["spec"]["endpoints"][0]["path"] =
+                        Value::from("/minio/v2/metrics/cluster");
+                },
+            ),
+        ];
+        for (what, output, text, tamper) in cases {
+            let (mut manifests, mut fragments) = (clean.clone(), clean_fragments.clone());
+            tamper(&mut manifests, &mut fragments);
+            let mismatches = check(&plan, &manifests, &fragments);
+            assert!(found(&mismatches, output, text), "{what}: {mismatches:#?}");
+        }
+    }
+
     /// The operator names the service and its certificate with `CLUSTER_DOMAIN`
     /// (`GetClusterDomain`, `MinIOFQDNServiceName`): a site's domain reaches every endpoint and
     /// `serverName`, and the default's name is then refused.
@@ -956,7 +1062,7 @@ mod tests {
     fn the_cluster_domain_reaches_every_endpoint() {
         let domain = "cluster_domain=\"corp.example\"";
         let (plan, mut manifests, mut fragments) =
-            generated(&[domain, EVERYTHING[0], EVERYTHING[1]]);
+            generated(&[domain, EVERYTHING[0], EVERYTHING[1], EVERYTHING[2]]);
         assert_eq!(check(&plan, &manifests, &fragments), []);
         let everything = format!(
             "{:?}{:?}",
@@ -974,6 +1080,8 @@ mod tests {
         {
             e["tlsConfig"]["serverName"] = Value::from("minio.matrix.svc.cluster.local");
         }
+        object(&mut manifests, "ScrapeConfig", "")["spec"]["staticConfigs"][0]["targets"][0] =
+            Value::from("minio.matrix.svc.cluster.local:443");
         let mismatches = check(&plan, &manifests, &fragments);
         assert!(
             found(
@@ -988,6 +1096,14 @@ mod tests {
                 &mismatches,
                 "ServiceMonitor",
                 "cluster domain `corp.example`"
+            ),
+            "{mismatches:#?}"
+        );
+        assert!(
+            found(
+                &mismatches,
+                "ScrapeConfig",
+                "not the tenant's `minio` service"
             ),
             "{mismatches:#?}"
         );

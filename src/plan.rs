@@ -22,8 +22,8 @@ use crate::spec::{MetricsAuth, RemoteKey, ResourceList, SecretsMode, Site, Store
 pub const TENANT_LABEL: &str = "v1.min.io/tenant";
 /// The label the operator puts on every pod of a pool.
 pub const POOL_LABEL: &str = "v1.min.io/pool";
-/// Set through `serviceMetadata` on the S3 service only, so that the ServiceMonitor selects that
-/// service and not the headless one, which fronts the same pods and would double every series.
+/// Set through `serviceMetadata` on the S3 service only, so that the per-server ServiceMonitor
+/// can select the headless service and not this one, which fronts the same pods.
 pub const SCRAPE_LABEL: &str = "miniogen.io/scrape";
 /// Annotation with the CCU tier an object was generated for.
 pub const TIER_ANNOTATION: &str = "miniogen.io/tier";
@@ -31,8 +31,10 @@ pub const TIER_ANNOTATION: &str = "miniogen.io/tier";
 pub const INPUTS_ANNOTATION: &str = "miniogen.io/inputs";
 /// Pod annotation with the sha256 of the non-secret configuration.
 pub const CONFIG_CHECKSUM: &str = "miniogen.io/config-checksum";
-/// MinIO's cluster-wide Prometheus metrics path.
+/// MinIO's cluster-wide Prometheus metrics path (`MinIOPrometheusPathCluster`).
 pub const METRICS_PATH: &str = "/minio/v2/metrics/cluster";
+/// MinIO's per-server Prometheus metrics path.
+pub const NODE_METRICS_PATH: &str = "/minio/v2/metrics/node";
 /// Where the runbook's capacity column comes from: it halves raw capacity for every tier.
 pub const RUNBOOK_EFFICIENCY_PERCENT: u32 = 50;
 
@@ -348,27 +350,62 @@ pub struct Bucket {
     pub object_lock: bool,
 }
 
-/// The ServiceMonitor.
+/// How Prometheus scrapes the tenant: the cluster metrics once, through a `ScrapeConfig`, and
+/// each server's own metrics only when asked, through a `ServiceMonitor`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Monitor {
-    /// Object name.
+    /// Name of the `ScrapeConfig`.
     pub name: String,
     /// Labels Prometheus selects on, merged over the common labels.
     pub labels: BTreeMap<String, String>,
-    /// Service labels to select.
-    pub selector: BTreeMap<String, String>,
     /// Scrape interval.
     pub interval: String,
     /// Scrape timeout.
     pub scrape_timeout: String,
-    /// Metrics path.
-    pub path: &'static str,
-    /// Server name to verify, when TLS is on.
+    /// The cluster metrics, from the `minio` service.
+    pub cluster: ClusterScrape,
+    /// Each server's metrics, when `prometheus.node_metrics` asks for them.
+    pub node: Option<NodeScrape>,
+    /// Server name to verify, when TLS is on: a name of the operator's certificate, which every
+    /// server presents.
     pub server_name: Option<String>,
     /// ConfigMap with the CA, when TLS is on.
     pub ca_config_map: Option<String>,
     /// Bearer token Secret and key, when MinIO's default auth is kept.
     pub bearer: Option<(String, String)>,
+}
+
+/// `/minio/v2/metrics/cluster` answers for the whole cluster from any server, so it is scraped
+/// from one target, the `minio` service, as the operator's own scrape config does
+/// (`GetPrometheusConfig`, `pkg/resources/configmaps/prometheus.go`, v6.0.2).
+#[derive(Debug, Clone, Serialize)]
+pub struct ClusterScrape {
+    /// `host:port` of the `minio` service.
+    pub target: String,
+    /// `HTTP` or `HTTPS`: the spellings every `ScrapeConfig` since prometheus-operator v0.67
+    /// accepts.
+    pub scheme: &'static str,
+    /// The metrics path.
+    pub path: &'static str,
+}
+
+/// `/minio/v2/metrics/node` from every server, through the headless service, which fronts each
+/// pod on port 9000 (`NewHeadlessForMinIO`, `pkg/resources/services/service.go`).
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeScrape {
+    /// Name of the `ServiceMonitor`.
+    pub name: String,
+    /// Labels of the tenant's services.
+    pub selector: BTreeMap<String, String>,
+    /// A label only the `minio` service carries: selecting services without it leaves the
+    /// headless one, so no server is scraped twice.
+    pub exclude_label: &'static str,
+    /// The headless service's port name (`http-minio` or `https-minio`, as on `minio`).
+    pub port_name: &'static str,
+    /// `http` or `https`.
+    pub scheme: &'static str,
+    /// The metrics path.
+    pub path: &'static str,
 }
 
 /// The LI sync.
@@ -822,7 +859,11 @@ fn secrets(
         );
         objects.push(SecretObject {
             name: secret.clone(),
-            used_by: "ServiceMonitor `authorization.credentials`".into(),
+            used_by: if monitor.is_some_and(|m| m.node.is_some()) {
+                "ScrapeConfig and ServiceMonitor `authorization.credentials`".into()
+            } else {
+                "ScrapeConfig `authorization.credentials`".into()
+            },
             component: "monitoring",
             consumer: Some("prometheus".into()),
             keys: vec![SecretKey {
@@ -857,13 +898,21 @@ fn monitor(site: &Site, labels: &BTreeMap<String, String>, s3: &Endpoint) -> Mon
     Monitor {
         name: site.tenant.name.clone(),
         labels: monitor_labels,
-        selector: BTreeMap::from([
-            (TENANT_LABEL.to_string(), site.tenant.name.clone()),
-            (SCRAPE_LABEL.to_string(), "s3".to_string()),
-        ]),
         interval: site.prometheus.interval.clone(),
         scrape_timeout: site.prometheus.scrape_timeout.clone(),
-        path: METRICS_PATH,
+        cluster: ClusterScrape {
+            target: format!("{}:{}", s3.host, s3.port),
+            scheme: if tls { "HTTPS" } else { "HTTP" },
+            path: METRICS_PATH,
+        },
+        node: site.prometheus.node_metrics.then(|| NodeScrape {
+            name: format!("{}-nodes", site.tenant.name),
+            selector: BTreeMap::from([(TENANT_LABEL.to_string(), site.tenant.name.clone())]),
+            exclude_label: SCRAPE_LABEL,
+            port_name: s3.port_name,
+            scheme: s3.scheme,
+            path: NODE_METRICS_PATH,
+        }),
         server_name: tls.then(|| s3.host.clone()),
         ca_config_map: tls.then(|| site.tenant.ca_config_map.clone()),
         bearer: site

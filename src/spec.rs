@@ -124,7 +124,8 @@ pub struct Site {
     /// How CloudNativePG reaches its backup bucket: the Barman Cloud plugin's `ObjectStore` and
     /// the built-in `backup.barmanObjectStore` stanza.
     pub cnpg: CnpgOutput,
-    /// Prometheus scraping through a ServiceMonitor.
+    /// Prometheus scraping: the cluster metrics once through a `ScrapeConfig`, each server's own
+    /// through a `ServiceMonitor` when asked.
     pub prometheus: Prometheus,
     /// The rclone CronJob that copies Synapse media to the lawful-intercept bucket.
     pub rclone: Rclone,
@@ -615,9 +616,15 @@ impl Default for CnpgOutput {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Prometheus {
-    /// Emit a ServiceMonitor for the Prometheus Operator.
+    /// Emit a `ScrapeConfig` (`monitoring.coreos.com/v1alpha1`, prometheus-operator v0.67 or
+    /// later) that scrapes `/minio/v2/metrics/cluster` from the `minio` service: one target, as
+    /// every server answers for the whole cluster. Your Prometheus's `scrapeConfigSelector`
+    /// must match `labels`.
     pub enabled: bool,
-    /// Labels your Prometheus's `serviceMonitorSelector` matches, such as
+    /// Also scrape `/minio/v2/metrics/node` from every server, through a `ServiceMonitor` on the
+    /// tenant's headless service (its `serviceMonitorSelector` must match `labels`).
+    pub node_metrics: bool,
+    /// Labels your Prometheus's `scrapeConfigSelector` (and `serviceMonitorSelector`) match, such as
     /// `{ release = "kube-prometheus-stack" }`.
     #[schemars(extend("additionalProperties" = { "type": "string", "format": "label-value" }))]
     pub labels: BTreeMap<String, String>,
@@ -647,6 +654,7 @@ impl Default for Prometheus {
     fn default() -> Self {
         Self {
             enabled: true,
+            node_metrics: false,
             labels: BTreeMap::new(),
             interval: "30s".into(),
             scrape_timeout: "10s".into(),

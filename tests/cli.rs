@@ -36,7 +36,7 @@ fn tier_5000_prints_the_runbook_objects_and_nothing_else() {
             "ExternalSecret/minio-user",
             "MinIOJob/matrix-minio-iam-028d1d0d",
             "Tenant/matrix-minio",
-            "ServiceMonitor/matrix-minio",
+            "ScrapeConfig/matrix-minio",
             "PolicyBinding/matrix-minio-iam",
         ]
     );
