@@ -10,6 +10,7 @@
 //! drift, 2 usage, IO or internal failure.
 
 pub mod access;
+pub mod advisories;
 pub mod argocd;
 pub mod cli;
 mod commands;

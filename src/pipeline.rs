@@ -311,5 +311,13 @@ pub(crate) fn checked_plan(inputs: &Inputs) -> Result<(plan::Plan, Vec<Diagnosti
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(Failure::Invalid(diagnostics));
     }
-    Ok((plan::plan(&spec), diagnostics))
+    let plan = plan::plan(&spec);
+    // Advisories are warnings about an input that is otherwise fine: only a plan has them.
+    let mut diagnostics = diagnostics;
+    let at = Locator::new(inputs);
+    diagnostics.extend(plan.advisories.iter().map(|f| {
+        at.warning(&format!("/{}", f.key.replace('.', "/")), f.message())
+            .help(f.help())
+    }));
+    Ok((plan, diagnostics))
 }

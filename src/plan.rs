@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::access::{self, Admin, Consumer, Iam};
+use crate::advisories::{self, Software};
 use crate::credentials;
 use crate::decode::Spec;
 use crate::digest;
@@ -79,6 +80,8 @@ pub struct Plan {
     pub secrets: Secrets,
     /// Annotations every object carries: the tier and a hash of the normalized inputs.
     pub provenance: BTreeMap<String, String>,
+    /// Published advisories the pinned images predate the fix of, as warnings.
+    pub advisories: Vec<advisories::Finding>,
 }
 
 /// The tier.
@@ -539,7 +542,34 @@ pub fn plan(spec: &Spec) -> Plan {
         rclone,
         secrets,
         provenance: provenance(spec),
+        advisories: image_advisories(site),
     }
+}
+
+/// Every pinned image against the advisories known to miniogen, less those the site accepts.
+fn image_advisories(site: &Site) -> Vec<advisories::Finding> {
+    let accepted = &site.warnings.accepted_advisories;
+    let mut found = advisories::check(
+        "tenant.image",
+        &site.tenant.image,
+        Software::Minio,
+        accepted,
+    );
+    found.extend(advisories::check(
+        "iam.mc_image",
+        &site.iam.mc_image,
+        Software::Mc,
+        accepted,
+    ));
+    if site.rclone.enabled {
+        found.extend(advisories::check(
+            "rclone.image",
+            &site.rclone.image,
+            Software::Rclone,
+            accepted,
+        ));
+    }
+    found
 }
 
 /// The `app.kubernetes.io/*` labels of every object.

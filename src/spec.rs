@@ -190,7 +190,9 @@ pub struct TenantSettings {
     #[schemars(extend("format" = "dns-label"))]
     #[schemars(length(max = 253))]
     pub name: String,
-    /// MinIO image, pinned to a `RELEASE.` tag or a `@sha256:` digest.
+    /// MinIO image, pinned to a `RELEASE.` tag or a `@sha256:` digest. The default is the newest
+    /// release upstream published an official image for; miniogen warns when the release
+    /// predates the fix of a known advisory.
     #[schemars(extend("format" = "minio-image"))]
     #[schemars(length(max = 512))]
     pub image: String,
@@ -224,7 +226,7 @@ impl Default for TenantSettings {
     fn default() -> Self {
         Self {
             name: "matrix-minio".into(),
-            image: "quay.io/minio/minio:RELEASE.2024-10-13T13-34-11Z".into(),
+            image: crate::advisories::NEWEST_MINIO_IMAGE.into(),
             storage_class: "standard".into(),
             pool_name: "pool-0".into(),
             tls: true,
@@ -771,12 +773,19 @@ pub struct Warnings {
     /// Warn when a pool's servers are not a multiple of 4, as the runbook advises. MinIO itself
     /// only needs a valid erasure-set layout.
     pub servers_multiple_of_4: bool,
+    /// Published advisories (CVE or GHSA identifiers, such as `CVE-2025-62506`) you have read
+    /// and accept for the pinned MinIO, `mc` and rclone images: miniogen no longer warns that an
+    /// image predates their fix.
+    #[schemars(length(max = 64))]
+    #[schemars(extend("items" = { "type": "string", "format": "advisory-id", "maxLength": 32 }))]
+    pub accepted_advisories: Vec<String>,
 }
 
 impl Default for Warnings {
     fn default() -> Self {
         Self {
             servers_multiple_of_4: true,
+            accepted_advisories: Vec::new(),
         }
     }
 }
