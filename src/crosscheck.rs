@@ -77,6 +77,13 @@ struct World {
     /// MinIO user to the buckets its attached policies name.
     user_buckets: BTreeMap<String, BTreeSet<String>>,
     object_stores: BTreeSet<String>,
+    /// The CA `tenant.trust` names (kind, name, key), with TLS on: declared by the plan, since
+    /// every client must trust that one and no other.
+    trusted: Option<(String, String, String)>,
+    /// The Secret copy of a CA kept in a ConfigMap, for CloudNativePG.
+    trusted_copy: Option<String>,
+    /// Your certificate's Secret, from the Tenant's `externalCertSecret`.
+    external_certs: Vec<String>,
 }
 
 /// Checks every consumer reference in `manifests` and `fragments`; nothing comes back when all
@@ -103,6 +110,16 @@ pub fn check(plan: &Plan, manifests: &[Manifest], fragments: &[Fragment]) -> Vec
             "ServiceMonitor" => out.service_monitor(&output, &m.value),
             "ObjectStore" => out.barman(&output, "/spec/configuration", &m.value),
             "MinIOJob" => out.job(&output, &m.value),
+            "Tenant" => {
+                for (i, name) in world.external_certs.iter().enumerate() {
+                    out.secret_ref(
+                        &output,
+                        &format!("/spec/externalCertSecret/{i}"),
+                        name,
+                        "tls.crt",
+                    );
+                }
+            }
             "ConfigMap" => {
                 for (key, text) in m.value["data"].as_object().into_iter().flatten() {
                     // Only a text that names the key can be a Synapse configuration: our YAML
@@ -180,7 +197,15 @@ fn world(plan: &Plan, manifests: &[Manifest]) -> World {
         let v = &m.value;
         match m.kind.as_str() {
             "Tenant" => {
-                let tls = v["spec"]["requestAutoCert"].as_bool().unwrap_or(true);
+                // `TLS()`: `AutoCert() || ExternalCert()` (pkg/apis/minio.min.io/v2/helper.go).
+                let certs = v["spec"]["externalCertSecret"].as_array();
+                w.external_certs = certs
+                    .into_iter()
+                    .flatten()
+                    .map(|c| s(&c["name"]).to_string())
+                    .collect();
+                let tls = v["spec"]["requestAutoCert"].as_bool().unwrap_or(true)
+                    || !w.external_certs.is_empty();
                 let (scheme, port, port_name) = if tls {
                     ("https", 443, "https-minio")
                 } else {
@@ -295,6 +320,12 @@ fn declared(plan: &Plan, w: &mut World) {
                     w.access_keys.insert(object.name.clone(), text.clone());
                 }
             }
+        }
+    }
+    if let Some(t) = &plan.outputs.trust {
+        w.trusted = Some((t.kind.to_string(), t.name.clone(), t.key.clone()));
+        if t.kind == "ConfigMap" {
+            w.trusted_copy.clone_from(&plan.outputs.cnpg.ca_secret);
         }
     }
     for p in &plan.prerequisites {
@@ -573,17 +604,57 @@ impl Checker<'_> {
             .into_iter()
             .flatten()
             .find(|v| v["name"] == mount["name"]);
-        let Some(cm) = volume.map(|v| &v["configMap"]).filter(|c| c.is_object()) else {
-            return self.fail(output, path, "the CA's volume is not a ConfigMap");
+        let source = volume.and_then(|v| {
+            if v["configMap"].is_object() {
+                Some(("ConfigMap", &v["configMap"], s(&v["configMap"]["name"])))
+            } else if v["secret"].is_object() {
+                Some(("Secret", &v["secret"], s(&v["secret"]["secretName"])))
+            } else {
+                None
+            }
+        });
+        let Some((kind, source, name)) = source else {
+            return self.fail(
+                output,
+                path,
+                "the CA's volume is neither a ConfigMap nor a Secret",
+            );
         };
-        let item = cm["items"]
+        let item = source["items"]
             .as_array()
             .into_iter()
             .flatten()
             .find(|i| s(&i["path"]) == file);
         match item {
-            Some(item) => self.config_map_ref(output, path, s(&cm["name"]), s(&item["key"])),
+            Some(item) => self.ca_ref(output, path, kind, name, s(&item["key"]), false),
             None => self.fail(output, path, &format!("the CA volume has no file `{file}`")),
+        }
+    }
+
+    /// A CA reference must exist, and be the CA `tenant.trust` names: every client trusts the
+    /// same one. CloudNativePG (`copy`) may use the Secret copy of a CA kept in a ConfigMap.
+    fn ca_ref(&mut self, output: &str, at: &str, kind: &str, name: &str, key: &str, copy: bool) {
+        if kind == "Secret" {
+            self.secret_ref(output, at, name, key);
+        } else {
+            self.config_map_ref(output, at, name, key);
+        }
+        let Some((t_kind, t_name, t_key)) = &self.world.trusted else {
+            return;
+        };
+        let is_trusted = (kind, name, key) == (t_kind.as_str(), t_name.as_str(), t_key.as_str());
+        let is_copy = copy
+            && kind == "Secret"
+            && key == crate::outputs::CA_KEY
+            && self.world.trusted_copy.as_deref() == Some(name);
+        if !is_trusted && !is_copy {
+            self.fail(
+                output,
+                at,
+                &format!(
+                    "trusts {kind} `{name}` key `{key}`, not the CA `tenant.trust` names ({t_kind} `{t_name}` key `{t_key}`)"
+                ),
+            );
         }
     }
 
@@ -617,11 +688,13 @@ impl Checker<'_> {
         let ca = &c["endpointCA"];
         if self.service().scheme == "https" {
             if ca.is_object() {
-                self.secret_ref(
+                self.ca_ref(
                     output,
                     &format!("{base}/endpointCA"),
+                    "Secret",
                     s(&ca["name"]),
                     s(&ca["key"]),
+                    true,
                 );
             } else {
                 self.fail(
@@ -806,13 +879,20 @@ impl Checker<'_> {
                 ),
             );
         }
-        let ca = &e["tlsConfig"]["ca"]["configMap"];
+        let ca = &e["tlsConfig"]["ca"];
+        let (kind, ca) = if ca["secret"].is_object() {
+            ("Secret", &ca["secret"])
+        } else {
+            ("ConfigMap", &ca["configMap"])
+        };
         if ca.is_object() {
-            self.config_map_ref(
+            self.ca_ref(
                 output,
                 &format!("{at}/tlsConfig/ca"),
+                kind,
                 s(&ca["name"]),
                 s(&ca["key"]),
+                false,
             );
         } else if svc.scheme == "https" {
             self.fail(
@@ -832,7 +912,9 @@ impl Checker<'_> {
         }
     }
 
-    /// Every Secret the IAM job reads a key from must exist.
+    /// Every Secret the IAM job reads a key from must exist, and each command's `mc` must
+    /// find in `certs/CAs` of its configuration folder the cluster CA (for the operator's STS,
+    /// always HTTPS) and, with TLS on, the CA `tenant.trust` names.
     fn job(&mut self, output: &str, job: &Value) {
         for (i, c) in job["spec"]["commands"]
             .as_array()
@@ -840,6 +922,7 @@ impl Checker<'_> {
             .flatten()
             .enumerate()
         {
+            self.job_cas(output, &format!("/spec/commands/{i}"), c);
             for (j, e) in c["env"].as_array().into_iter().flatten().enumerate() {
                 let r = &e["valueFrom"]["secretKeyRef"];
                 if r.is_object() {
@@ -851,6 +934,77 @@ impl Checker<'_> {
                     );
                 }
             }
+        }
+    }
+}
+
+impl Checker<'_> {
+    fn job_cas(&mut self, output: &str, at: &str, c: &Value) {
+        let env = c["env"].as_array().cloned().unwrap_or_default();
+        let config_dir = env
+            .iter()
+            .find(|e| e["name"] == "MC_CONFIG_DIR")
+            .map_or("/.mc", |e| s(&e["value"]));
+        let ca_dir = format!("{config_dir}/certs/CAs");
+        let mount = c["volumeMounts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|m| s(&m["mountPath"]) == ca_dir);
+        let volume = mount.and_then(|m| {
+            c["volumes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|v| v["name"] == m["name"])
+        });
+        let mut refs = Vec::new();
+        for (j, source) in volume
+            .map(|v| &v["projected"]["sources"])
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let (kind, src) = if source["secret"].is_object() {
+                ("Secret", &source["secret"])
+            } else {
+                ("ConfigMap", &source["configMap"])
+            };
+            for item in src["items"].as_array().into_iter().flatten() {
+                let r = (
+                    kind,
+                    s(&src["name"]).to_string(),
+                    s(&item["key"]).to_string(),
+                );
+                let at = format!("{at}/volumes/trusted-cas/{j}");
+                if kind == "Secret" {
+                    self.secret_ref(output, &at, &r.1, &r.2);
+                } else {
+                    self.config_map_ref(output, &at, &r.1, &r.2);
+                }
+                refs.push(r);
+            }
+        }
+        let has = |kind: &str, name: &str, key: &str| {
+            refs.iter()
+                .any(|(k, n, y)| (*k, n.as_str(), y.as_str()) == (kind, name, key))
+        };
+        if !has("ConfigMap", "kube-root-ca.crt", crate::outputs::CA_KEY) {
+            self.fail(
+                output,
+                at,
+                &format!("`mc` finds no cluster CA in `{ca_dir}` to verify the operator's STS"),
+            );
+        }
+        if let Some((kind, name, key)) = self.world.trusted.clone()
+            && !has(&kind, &name, &key)
+        {
+            self.fail(
+                output,
+                at,
+                &format!("`mc` finds no {kind} `{name}` key `{key}` in `{ca_dir}`: the tenant's trusted CA"),
+            );
         }
     }
 }
@@ -1053,6 +1207,50 @@ mod tests {
             let mismatches = check(&plan, &manifests, &fragments);
             assert!(found(&mismatches, output, text), "{what}: {mismatches:#?}");
         }
+    }
+
+    /// Every trust source resolves in every output, and a client that trusts another CA than
+    /// the one `tenant.trust` names is refused, as is an `mc` without it.
+    #[test]
+    fn every_client_trusts_the_one_ca_the_site_names() {
+        let named = [
+            "tenant.trust=\"named-ca\"",
+            "tenant.ca={kind=\"Secret\",name=\"csr-signer-ca\"}",
+        ];
+        let provided = [
+            "tenant.trust=\"provided\"",
+            "tenant.certificate_secret=\"minio-tls\"",
+        ];
+        for trust in [&named[..], &provided[..]] {
+            let sets: Vec<&str> = trust.iter().chain(EVERYTHING.iter()).copied().collect();
+            let (plan, manifests, fragments) = generated(&sets);
+            assert_eq!(check(&plan, &manifests, &fragments), [], "{trust:?}");
+        }
+        let sets: Vec<&str> = named.iter().chain(EVERYTHING.iter()).copied().collect();
+        let (plan, mut manifests, mut fragments) = generated(&sets);
+        fragment(&mut fragments, "synapse-pod.yaml")["pod"]["volumes"][0] = serde_json::json!({
+            "name": "minio-ca",
+            "configMap": { "name": "kube-root-ca.crt", "items": [{ "key": "ca.crt", "path": "ca.crt" }] }
+        });
+        let volumes = &mut object(&mut manifests, "MinIOJob", "")["spec"]["commands"][0]["volumes"];
+        for v in volumes.as_array_mut().into_iter().flatten() {
+            if let Some(list) = v["projected"]["sources"].as_array_mut() {
+                list.truncate(1);
+            }
+        }
+        let mismatches = check(&plan, &manifests, &fragments);
+        assert!(
+            found(
+                &mismatches,
+                "synapse-pod.yaml",
+                "not the CA `tenant.trust` names (Secret `csr-signer-ca` key `ca.crt`)"
+            ),
+            "{mismatches:#?}"
+        );
+        assert!(
+            found(&mismatches, "MinIOJob", "finds no Secret `csr-signer-ca`"),
+            "{mismatches:#?}"
+        );
     }
 
     /// The operator names the service and its certificate with `CLUSTER_DOMAIN`

@@ -104,8 +104,12 @@ pub struct Tenant {
     pub name: String,
     /// MinIO image.
     pub image: String,
-    /// Whether the operator issues certificates.
+    /// Whether the tenant serves TLS.
     pub tls: bool,
+    /// Whether the operator issues its certificate (`requestAutoCert`).
+    pub request_auto_cert: bool,
+    /// Your certificate's Secret (`externalCertSecret`), for `trust = "provided"`.
+    pub external_cert_secret: Option<String>,
     /// The configuration Secret.
     pub config_secret: String,
     /// Secrets of the users the operator creates (with `consoleAdmin`): the administrator's
@@ -372,8 +376,8 @@ pub struct Monitor {
     /// Server name to verify, when TLS is on: a name of the operator's certificate, which every
     /// server presents.
     pub server_name: Option<String>,
-    /// ConfigMap with the CA, when TLS is on.
-    pub ca_config_map: Option<String>,
+    /// The trusted CA, when TLS is on.
+    pub ca: Option<outputs::Trust>,
     /// Bearer token Secret and key, when MinIO's default auth is kept.
     pub bearer: Option<(String, String)>,
 }
@@ -432,10 +436,8 @@ pub struct Rclone {
     pub remotes: Vec<Remote>,
     /// Run deadline.
     pub deadline_seconds: u32,
-    /// CA ConfigMap to mount, when TLS is on.
-    pub ca_config_map: Option<String>,
-    /// Where the CA is mounted.
-    pub ca_path: &'static str,
+    /// The trusted CA, mounted with TLS on.
+    pub ca: Option<outputs::CaMount>,
 }
 
 /// One rclone remote with credentials passed as environment variables.
@@ -521,6 +523,15 @@ pub fn plan(spec: &Spec) -> Plan {
             name: tenant_name,
             image: site.tenant.image.clone(),
             tls: site.tenant.tls,
+            request_auto_cert: site.tenant.tls
+                && outputs
+                    .trust
+                    .as_ref()
+                    .is_none_or(|t| t.certificate_secret.is_none()),
+            external_cert_secret: outputs
+                .trust
+                .as_ref()
+                .and_then(|t| t.certificate_secret.clone()),
             config_secret: site.tenant.config_secret.clone(),
             users: admin.iter().map(|a| a.secret.clone()).collect(),
             service_labels: BTreeMap::from([(SCRAPE_LABEL.to_string(), "s3".to_string())]),
@@ -591,43 +602,84 @@ fn common_labels(tenant_name: &str) -> BTreeMap<String, String> {
     ])
 }
 
-/// With TLS on, clients verify the tenant's certificate with the CA that signed it: Kubernetes
-/// puts `kube-root-ca.crt` in every namespace (another name is yours to create), and
-/// CloudNativePG reads it from a Secret you create.
+/// What the outputs reference and miniogen does not create: with TLS on, the trusted CA, your
+/// certificate for `provided`, and the Secret copy CloudNativePG needs of a CA kept in a
+/// ConfigMap; and always the cluster CA, with which the IAM job's `mc` verifies the operator's
+/// STS.
 fn prerequisites(site: &Site, outputs: &Outputs) -> Vec<Prerequisite> {
-    if !site.tenant.tls {
-        return Vec::new();
+    let mut out = Vec::new();
+    if let Some(t) = &outputs.trust {
+        let why = match (t.source, t.name.as_str()) {
+            ("cluster-ca", "kube-root-ca.crt") => CLUSTER_CA_CONDITION.to_string(),
+            ("cluster-ca", _) => "yours: the cluster's root CA, which signs the operator's certificate".into(),
+            ("named-ca", _) => "yours: the CA that signs the operator's certificate (`tenant.trust = \"named-ca\"`)".into(),
+            _ => "yours, such as a cert-manager Certificate's: the CA of the tenant's certificate".into(),
+        };
+        out.push(Prerequisite {
+            kind: t.kind,
+            name: t.name.clone(),
+            key: t.key.clone(),
+            why,
+        });
+        if let Some(secret) = &t.certificate_secret {
+            let (ns, domain) = (&site.namespace, &site.cluster_domain);
+            out.push(Prerequisite {
+                kind: "Secret",
+                name: secret.clone(),
+                key: "tls.crt".into(),
+                why: format!(
+                    "yours, such as a cert-manager Certificate's (`tls.crt`, `tls.key`, `ca.crt`): \
+                     the tenant's certificate, the operator's `externalCertSecret`; it must name \
+                     `minio.{ns}.svc.{domain}`, `minio.{ns}.svc`, `minio.{ns}` and \
+                     `*.{}-hl.{ns}.svc.{domain}`",
+                    site.tenant.name
+                ),
+            });
+        }
+        let cnpg = &outputs.cnpg;
+        if let Some(secret) = cnpg
+            .ca_secret
+            .as_ref()
+            .filter(|_| t.kind == "ConfigMap" && (cnpg.fragments || cnpg.object_store_in_manifests))
+        {
+            let ca = &t.name;
+            out.push(Prerequisite {
+                kind: "Secret",
+                name: secret.clone(),
+                key: outputs::CA_KEY.into(),
+                why: format!(
+                    "yours, for CloudNativePG's `endpointCA`: the same CA as ConfigMap `{ca}`, such as \
+                     `kubectl create secret generic {secret} --from-file=ca.crt=<(kubectl get configmap \
+                     {ca} -o jsonpath='{{.data.ca\\.crt}}')`"
+                ),
+            });
+        }
     }
-    let ca = &site.tenant.ca_config_map;
-    let mut out = vec![Prerequisite {
-        kind: "ConfigMap",
-        name: ca.clone(),
-        key: outputs::CA_KEY.into(),
-        why: if ca == "kube-root-ca.crt" {
-            "Kubernetes creates it in every namespace: the cluster CA, which signs the operator's certificates".into()
-        } else {
-            "yours: the CA that signed the tenant's certificate".into()
-        },
-    }];
-    if let Some(secret) = outputs
-        .cnpg
-        .ca_secret
-        .as_ref()
-        .filter(|_| outputs.cnpg.fragments || outputs.cnpg.object_store_in_manifests)
+    if !out
+        .iter()
+        .any(|p| p.kind == "ConfigMap" && p.name == "kube-root-ca.crt" && p.key == outputs::CA_KEY)
     {
         out.push(Prerequisite {
-            kind: "Secret",
-            name: secret.clone(),
+            kind: "ConfigMap",
+            name: "kube-root-ca.crt".into(),
             key: outputs::CA_KEY.into(),
-            why: format!(
-                "yours, for CloudNativePG's `endpointCA`: the same CA as ConfigMap `{ca}`, such as \
-                 `kubectl create secret generic {secret} --from-file=ca.crt=<(kubectl get configmap \
-                 {ca} -o jsonpath='{{.data.ca\\.crt}}')`"
-            ),
+            why: "Kubernetes creates it in every namespace: the cluster CA, with which the IAM \
+                  job's `mc` verifies the operator's STS (always HTTPS, its certificate signed \
+                  through the operator's CertificateSigningRequest)"
+                .into(),
         });
     }
     out
 }
+
+/// When `kube-root-ca.crt` verifies the operator's certificate (`pkg/certificates/csr.go`, v6.0.2):
+/// the certificate is signed by the CSR signer, which is the cluster CA only where that signer
+/// uses the cluster's root CA.
+pub const CLUSTER_CA_CONDITION: &str = "Kubernetes creates it in every namespace: the cluster CA, \
+    trusted for the operator's certificate and STS; right only where the operator's \
+    CertificateSigningRequest signer (`kubernetes.io/kubelet-serving`, \
+    `beta.eks.amazonaws.com/app-serving` on EKS, or `MINIO_OPERATOR_CSR_SIGNER_NAME`) signs with \
+    the cluster's root CA, otherwise set `tenant.trust`";
 
 /// MinIO counts every server of every pool (`totalNodeCount`) and sizes a request by the
 /// largest erasure set of any pool (`apiConfig.init`, `cmd/handler-api.go`).
@@ -944,7 +996,7 @@ fn monitor(site: &Site, labels: &BTreeMap<String, String>, s3: &Endpoint) -> Mon
             path: NODE_METRICS_PATH,
         }),
         server_name: tls.then(|| s3.host.clone()),
-        ca_config_map: tls.then(|| site.tenant.ca_config_map.clone()),
+        ca: outputs::trust(site),
         bearer: site
             .prometheus
             .bearer_token_secret
@@ -983,8 +1035,7 @@ fn rclone(site: &Site, s3: &Endpoint) -> Rclone {
         ],
         remotes: vec![remote(&r.source.remote), remote(&r.destination.remote)],
         deadline_seconds: r.deadline_seconds,
-        ca_config_map: site.tenant.tls.then(|| site.tenant.ca_config_map.clone()),
-        ca_path: "/etc/rclone/ca/ca.crt",
+        ca: outputs::trust(site).map(|t| t.mount("/etc/rclone/ca")),
     }
 }
 

@@ -29,7 +29,59 @@ pub fn check(spec: &Spec, at: &Locator<'_>) -> Vec<Diagnostic> {
     prometheus(spec, at, &mut out);
     rclone(spec, at, &mut out);
     api_requests(spec, at, &mut out);
+    trust(spec, at, &mut out);
     out
+}
+
+/// Each trust source needs its own keys; the others' are ignored, with a warning.
+fn trust(spec: &Spec, at: &Locator<'_>, out: &mut Vec<Diagnostic>) {
+    use crate::spec::TrustSource;
+    let t = &spec.site.tenant;
+    match t.trust {
+        TrustSource::NamedCa if t.ca.is_none() => out.push(
+            at.error(
+                "/tenant/trust",
+                "`tenant.trust = \"named-ca\"` needs `tenant.ca`",
+            )
+            .help("name the CA, such as `ca = { kind = \"Secret\", name = \"minio-ca\" }`"),
+        ),
+        TrustSource::Provided if t.certificate_secret.is_none() => out.push(
+            at.error(
+                "/tenant/trust",
+                "`tenant.trust = \"provided\"` needs `tenant.certificate_secret`",
+            )
+            .help("name the Secret of your certificate, such as cert-manager's `minio-tls`"),
+        ),
+        TrustSource::Provided if !t.tls => out.push(
+            at.error(
+                "/tenant/tls",
+                "`tenant.trust = \"provided\"` needs `tenant.tls = true`",
+            )
+            .help("turn TLS on, or leave `tenant.trust` at `cluster-ca`"),
+        ),
+        _ => {}
+    }
+    if t.trust != TrustSource::Provided && t.certificate_secret.is_some() {
+        out.push(
+            at.warning(
+                "/tenant/certificate_secret",
+                format!(
+                    "`tenant.certificate_secret` is ignored: it is only for `tenant.trust = \"provided\"`, not `{}`",
+                    t.trust.name()
+                ),
+            )
+            .help("set `tenant.trust = \"provided\"` to serve your certificate, or remove the key"),
+        );
+    }
+    if t.trust == TrustSource::ClusterCa && t.ca.is_some() {
+        out.push(
+            at.warning(
+                "/tenant/ca",
+                "`tenant.ca` is ignored with `tenant.trust = \"cluster-ca\"`, which trusts `tenant.ca_config_map`",
+            )
+            .help("set `tenant.trust = \"named-ca\"` to trust this CA"),
+        );
+    }
 }
 
 /// A set `MINIO_API_REQUESTS_MAX` is for the whole cluster (`cmd/handler-api.go` divides it by

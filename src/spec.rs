@@ -204,14 +204,36 @@ pub struct TenantSettings {
     #[schemars(extend("format" = "dns-label"))]
     #[schemars(length(max = 63))]
     pub pool_name: String,
-    /// Let the operator issue TLS certificates (`requestAutoCert`). The S3 service then serves
-    /// HTTPS on port 443 instead of HTTP on port 80.
+    /// Serve S3 over TLS: the S3 service then serves HTTPS on port 443 instead of HTTP on port
+    /// 80. `trust` says whose certificate it is and which CA every client verifies it with.
     pub tls: bool,
-    /// ConfigMap holding the CA that signed the operator's certificates, for clients that must
-    /// verify them. Every namespace has `kube-root-ca.crt`.
+    /// Which CA every client (Synapse, CloudNativePG, rclone, Prometheus, the IAM job's `mc`)
+    /// trusts. `cluster-ca` (default): the operator's certificate (`requestAutoCert`), signed
+    /// through a `CertificateSigningRequest` (`kubernetes.io/kubelet-serving`, or
+    /// `beta.eks.amazonaws.com/app-serving` on EKS, or `MINIO_OPERATOR_CSR_SIGNER_NAME`),
+    /// verified with `ca_config_map`; right only where that signer signs with the cluster's
+    /// root CA. `named-ca`: the operator's certificate, verified with the CA you name in `ca`.
+    /// `provided`: your certificate (such as cert-manager's) in `certificate_secret`
+    /// (`requestAutoCert: false` with `externalCertSecret`), verified with `ca`, or that
+    /// Secret's `ca.crt`.
+    pub trust: TrustSource,
+    /// ConfigMap holding the cluster's root CA, for `trust = "cluster-ca"`: every namespace has
+    /// `kube-root-ca.crt`.
     #[schemars(extend("format" = "dns-subdomain"))]
     #[schemars(length(max = 253))]
     pub ca_config_map: String,
+    /// The CA clients trust, for `trust = "named-ca"` (required) and `"provided"`, such as
+    /// `{ kind = "Secret", name = "minio-ca", key = "ca.crt" }` from cert-manager.
+    #[schemars(with = "CaRef")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca: Option<CaRef>,
+    /// For `trust = "provided"`: the Secret with your certificate for the tenant (`tls.crt`,
+    /// `tls.key` and `ca.crt`, as cert-manager writes it), given to the operator as
+    /// `externalCertSecret` of type `cert-manager.io/v1`.
+    #[schemars(extend("format" = "dns-subdomain"))]
+    #[schemars(length(max = 253))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate_secret: Option<String>,
     /// Name of the configuration Secret (`config.env`, root credentials).
     #[schemars(extend("format" = "dns-subdomain"))]
     #[schemars(length(max = 253))]
@@ -230,9 +252,75 @@ impl Default for TenantSettings {
             storage_class: "standard".into(),
             pool_name: "pool-0".into(),
             tls: true,
+            trust: TrustSource::ClusterCa,
             ca_config_map: "kube-root-ca.crt".into(),
+            ca: None,
+            certificate_secret: None,
             config_secret: "minio-config".into(),
             root_user: "minio-admin".into(),
+        }
+    }
+}
+
+/// Whose certificate the tenant serves and which CA verifies it: `cluster-ca`, `named-ca` or
+/// `provided`.
+// Variants carry no doc comments on purpose, as for `MetricsAuth`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum TrustSource {
+    #[allow(missing_docs)]
+    ClusterCa,
+    #[allow(missing_docs)]
+    NamedCa,
+    #[allow(missing_docs)]
+    Provided,
+}
+
+impl TrustSource {
+    /// The name users write, such as `cluster-ca`.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ClusterCa => "cluster-ca",
+            Self::NamedCa => "named-ca",
+            Self::Provided => "provided",
+        }
+    }
+}
+
+/// A CA certificate in a ConfigMap or a Secret of the tenant's namespace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaRef {
+    /// `ConfigMap` or `Secret`.
+    pub kind: CaKind,
+    /// Its name.
+    #[schemars(extend("format" = "dns-subdomain"))]
+    #[schemars(length(max = 253))]
+    pub name: String,
+    /// The key holding the PEM certificate; `ca.crt` when unset.
+    #[schemars(extend("format" = "secret-key"))]
+    #[schemars(length(max = 253))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+}
+
+/// Where a CA certificate is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum CaKind {
+    #[allow(missing_docs)]
+    ConfigMap,
+    #[allow(missing_docs)]
+    Secret,
+}
+
+impl CaKind {
+    /// `ConfigMap` or `Secret`.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ConfigMap => "ConfigMap",
+            Self::Secret => "Secret",
         }
     }
 }
@@ -593,9 +681,9 @@ pub struct CnpgOutput {
     #[schemars(extend("format" = "barman-retention"))]
     #[schemars(length(max = 16))]
     pub retention: String,
-    /// With TLS on: the Secret holding the CA that signed the tenant's certificate (CloudNativePG
-    /// reads `endpointCA` from a Secret, not a ConfigMap). You create it, from the same CA as
-    /// `tenant.ca_config_map`; `miniogen secrets` lists it.
+    /// With TLS on and a trusted CA kept in a ConfigMap: the Secret holding a copy of that CA
+    /// (CloudNativePG reads `endpointCA` from a Secret, not a ConfigMap). You create it;
+    /// `miniogen plan` says how. A CA already in a Secret is used as it is.
     #[schemars(extend("format" = "dns-subdomain"))]
     #[schemars(length(max = 253))]
     pub ca_secret: String,

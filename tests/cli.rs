@@ -76,7 +76,7 @@ fn tier_5000_prints_the_runbook_objects_and_nothing_else() {
             "ExternalSecret/minio-credentials",
             "ExternalSecret/minio-rclone-credentials",
             "ExternalSecret/minio-user",
-            "MinIOJob/matrix-minio-iam-028d1d0d",
+            "MinIOJob/matrix-minio-iam-1038d4c0",
             "Tenant/matrix-minio",
             "ScrapeConfig/matrix-minio",
             "PolicyBinding/matrix-minio-iam",
