@@ -409,13 +409,17 @@ pub fn iam(site: &Site, consumers: &[Consumer]) -> Iam {
         });
     }
     let cas = job_cas(site);
-    let fingerprint = json!({
+    let mut fingerprint = json!({
         "cas": cas,
         "commands": commands,
         "documents": consumers.iter().map(|c| (&c.policy.name, &c.policy.document)).collect::<Vec<_>>(),
         "image": site.iam.mc_image,
         "rotation": site.secrets.rotation,
     });
+    // Only a bumped counter enters the hash, so that the counter's default names no job anew.
+    if site.iam.run > 0 {
+        fingerprint["run"] = json!(site.iam.run);
+    }
     let hash = digest::sha256(&fingerprint.to_string());
     Iam {
         service_account: base.clone(),
@@ -488,8 +492,19 @@ mod tests {
         rotated.secrets.rotation = 1;
         let mut scheduled = site.clone();
         scheduled.rclone.schedule = "0 * * * *".into();
+        let mut rerun = site.clone();
+        rerun.iam.run = 1;
+        let mut trusted = site.clone();
+        trusted.tenant.trust = crate::spec::TrustSource::NamedCa;
+        trusted.tenant.ca = Some(crate::spec::CaRef {
+            kind: crate::spec::CaKind::Secret,
+            name: "ca".into(),
+            key: None,
+        });
         assert_ne!(name(&site), name(&renamed));
         assert_ne!(name(&site), name(&rotated));
+        assert_ne!(name(&site), name(&rerun));
+        assert_ne!(name(&site), name(&trusted));
         assert_eq!(name(&site), name(&scheduled));
     }
 }

@@ -223,6 +223,11 @@ fn consumers(out: &mut String, plan: &Plan) {
         iam.job_policies.join("`, `"),
         iam.policy_binding
     );
+    let _ = writeln!(
+        out,
+        "  {:<20} never by the operator once a command failed; a failing `mc` restarts in place up to 6 times (about 10 minutes) once the tenant is healthy; bump `iam.run` for a new job",
+        "re-run"
+    );
 }
 
 /// Where a consumer's settings come from: the outputs miniogen writes for it.

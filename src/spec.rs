@@ -607,12 +607,18 @@ pub struct Iam {
     #[schemars(extend("format" = "pinned-image"))]
     #[schemars(length(max = 512))]
     pub mc_image: String,
+    /// Bump to run the MinIOJob again with nothing else changed, such as after a command
+    /// failed: the operator runs each command of a MinIOJob once and never retries a failed one,
+    /// so only a job of a new name runs again.
+    #[schemars(range(min = 0, max = 1_000_000))]
+    pub run: u32,
 }
 
 impl Default for Iam {
     fn default() -> Self {
         Self {
             mc_image: "quay.io/minio/mc:RELEASE.2025-08-13T08-35-41Z".into(),
+            run: 0,
         }
     }
 }
