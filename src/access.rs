@@ -147,6 +147,51 @@ pub struct Iam {
     pub secret_key_env: &'static str,
     /// The `mc` operations, in order.
     pub commands: Vec<Command>,
+    /// Where `mc` reads extra CA certificates: `certs/CAs` of its configuration folder, the
+    /// `/.mc` the operator mounts for it (`createJob`, `pkg/utils/miniojob/types.go`), which
+    /// `MC_CONFIG_DIR` names (`getMcConfigDir`, minio/mc `cmd/config.go`); `loadRootCAs` adds
+    /// every file there to the system's roots.
+    pub ca_dir: &'static str,
+    /// `mc`'s configuration folder.
+    pub config_dir: &'static str,
+    /// The CAs mounted there, one file each.
+    pub cas: Vec<JobCa>,
+}
+
+/// A CA certificate the job's `mc` trusts.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobCa {
+    /// `ConfigMap` or `Secret`.
+    pub kind: &'static str,
+    /// Its name.
+    pub name: String,
+    /// Its key.
+    pub key: String,
+    /// The file in `ca_dir`.
+    pub file: &'static str,
+}
+
+/// The CAs the job's `mc` needs: the cluster's, for the operator's STS endpoint, which is
+/// always HTTPS (`MC_STS_ENDPOINT_myminio` in `createJob`) with a certificate signed through
+/// the operator's `CertificateSigningRequest`; and the tenant's trusted CA, with TLS on.
+fn job_cas(site: &Site) -> Vec<JobCa> {
+    let mut cas = vec![JobCa {
+        kind: "ConfigMap",
+        name: "kube-root-ca.crt".into(),
+        key: crate::outputs::CA_KEY.into(),
+        file: "operator-sts-ca.crt",
+    }];
+    if let Some(t) = crate::outputs::trust(site).filter(|t| {
+        (t.kind, t.name.as_str(), t.key.as_str()) != ("ConfigMap", "kube-root-ca.crt", "ca.crt")
+    }) {
+        cas.push(JobCa {
+            kind: t.kind,
+            name: t.name,
+            key: t.key,
+            file: "tenant-ca.crt",
+        });
+    }
+    cas
 }
 
 /// One `mc` operation of the job: one Kubernetes Job.
@@ -363,12 +408,18 @@ pub fn iam(site: &Site, consumers: &[Consumer]) -> Iam {
             policy_file: None,
         });
     }
-    let fingerprint = json!({
+    let cas = job_cas(site);
+    let mut fingerprint = json!({
+        "cas": cas,
         "commands": commands,
         "documents": consumers.iter().map(|c| (&c.policy.name, &c.policy.document)).collect::<Vec<_>>(),
         "image": site.iam.mc_image,
         "rotation": site.secrets.rotation,
     });
+    // Only a bumped counter enters the hash, so that the counter's default names no job anew.
+    if site.iam.run > 0 {
+        fingerprint["run"] = json!(site.iam.run);
+    }
     let hash = digest::sha256(&fingerprint.to_string());
     Iam {
         service_account: base.clone(),
@@ -380,6 +431,9 @@ pub fn iam(site: &Site, consumers: &[Consumer]) -> Iam {
         policy_dir: POLICY_DIR,
         secret_key_env: SECRET_KEY_ENV,
         commands,
+        ca_dir: "/.mc/certs/CAs",
+        config_dir: "/.mc",
+        cas,
     }
 }
 
@@ -438,8 +492,19 @@ mod tests {
         rotated.secrets.rotation = 1;
         let mut scheduled = site.clone();
         scheduled.rclone.schedule = "0 * * * *".into();
+        let mut rerun = site.clone();
+        rerun.iam.run = 1;
+        let mut trusted = site.clone();
+        trusted.tenant.trust = crate::spec::TrustSource::NamedCa;
+        trusted.tenant.ca = Some(crate::spec::CaRef {
+            kind: crate::spec::CaKind::Secret,
+            name: "ca".into(),
+            key: None,
+        });
         assert_ne!(name(&site), name(&renamed));
         assert_ne!(name(&site), name(&rotated));
+        assert_ne!(name(&site), name(&rerun));
+        assert_ne!(name(&site), name(&trusted));
         assert_eq!(name(&site), name(&scheduled));
     }
 }

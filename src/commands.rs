@@ -216,19 +216,13 @@ fn plan(
         };
         match folder_tenant(dir, &plan) {
             Some(old) => {
-                // The pools as rendered, for which pods restart; without a master key
-                // (`derived` mode) the plan still shows the rest.
-                let new_pools: Vec<serde_json::Value> = generated(&plan)
+                // The Tenant as rendered, for the operator's verdict on which pods restart;
+                // without a master key (`derived` mode) the plan still shows the rest.
+                let verdict = generated(&plan)
                     .ok()
                     .and_then(|g| g.manifests.into_iter().find(|m| m.kind == "Tenant"))
-                    .map(|t| {
-                        crate::transition::pools(&t.value)
-                            .into_iter()
-                            .cloned()
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                changes = daytwo::plan_changes(scope, &plan, &old, &new_pools);
+                    .map(|t| transition::verdict(&old, &t.value));
+                changes = daytwo::plan_changes(scope, &plan, &old, verdict.as_ref());
             }
             None => notes.push(Diagnostic::note(format!(
                 "{scope} holds no Tenant `{}`: every pool is new",

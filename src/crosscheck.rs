@@ -14,7 +14,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::plan::{ACCESS_KEY, KeyValue, Plan};
+use crate::plan::{ACCESS_KEY, KeyValue, METRICS_PATH, NODE_METRICS_PATH, Plan};
 use crate::post::{Fragment, Manifest};
 
 /// One reference that does not resolve.
@@ -40,9 +40,25 @@ impl fmt::Display for Mismatch {
 #[derive(Debug, Clone)]
 struct Service {
     namespace: String,
+    /// The operator's `CLUSTER_DOMAIN`, which no generated object holds: declared by the plan.
+    cluster_domain: String,
     scheme: &'static str,
     port: u16,
     port_name: &'static str,
+}
+
+impl Service {
+    /// The names of the `minio` service that the operator's certificate holds
+    /// (`AllMinIOHosts`, `pkg/apis/minio.min.io/v2/helper.go`): the FQDN with the cluster
+    /// domain, `minio.<ns>.svc` and `minio.<ns>`.
+    fn names(&self) -> [String; 3] {
+        let ns = &self.namespace;
+        [
+            format!("minio.{ns}.svc.{}", self.cluster_domain),
+            format!("minio.{ns}.svc"),
+            format!("minio.{ns}"),
+        ]
+    }
 }
 
 /// Everything a reference may resolve to.
@@ -61,6 +77,13 @@ struct World {
     /// MinIO user to the buckets its attached policies name.
     user_buckets: BTreeMap<String, BTreeSet<String>>,
     object_stores: BTreeSet<String>,
+    /// The CA `tenant.trust` names (kind, name, key), with TLS on: declared by the plan, since
+    /// every client must trust that one and no other.
+    trusted: Option<(String, String, String)>,
+    /// The Secret copy of a CA kept in a ConfigMap, for CloudNativePG.
+    trusted_copy: Option<String>,
+    /// Your certificate's Secret, from the Tenant's `externalCertSecret`.
+    external_certs: Vec<String>,
 }
 
 /// Checks every consumer reference in `manifests` and `fragments`; nothing comes back when all
@@ -83,9 +106,20 @@ pub fn check(plan: &Plan, manifests: &[Manifest], fragments: &[Fragment]) -> Vec
                 out.rclone_conf(&output, &m.value);
             }
             "CronJob" => out.cron_job(&output, &m.value),
+            "ScrapeConfig" => out.scrape_config(&output, &m.value),
             "ServiceMonitor" => out.service_monitor(&output, &m.value),
             "ObjectStore" => out.barman(&output, "/spec/configuration", &m.value),
             "MinIOJob" => out.job(&output, &m.value),
+            "Tenant" => {
+                for (i, name) in world.external_certs.iter().enumerate() {
+                    out.secret_ref(
+                        &output,
+                        &format!("/spec/externalCertSecret/{i}"),
+                        name,
+                        "tls.crt",
+                    );
+                }
+            }
             "ConfigMap" => {
                 for (key, text) in m.value["data"].as_object().into_iter().flatten() {
                     // Only a text that names the key can be a Synapse configuration: our YAML
@@ -163,7 +197,15 @@ fn world(plan: &Plan, manifests: &[Manifest]) -> World {
         let v = &m.value;
         match m.kind.as_str() {
             "Tenant" => {
-                let tls = v["spec"]["requestAutoCert"].as_bool().unwrap_or(true);
+                // `TLS()`: `AutoCert() || ExternalCert()` (pkg/apis/minio.min.io/v2/helper.go).
+                let certs = v["spec"]["externalCertSecret"].as_array();
+                w.external_certs = certs
+                    .into_iter()
+                    .flatten()
+                    .map(|c| s(&c["name"]).to_string())
+                    .collect();
+                let tls = v["spec"]["requestAutoCert"].as_bool().unwrap_or(true)
+                    || !w.external_certs.is_empty();
                 let (scheme, port, port_name) = if tls {
                     ("https", 443, "https-minio")
                 } else {
@@ -171,6 +213,7 @@ fn world(plan: &Plan, manifests: &[Manifest]) -> World {
                 };
                 w.service = Some(Service {
                     namespace: m.namespace.clone(),
+                    cluster_domain: plan.cluster_domain.clone(),
                     scheme,
                     port,
                     port_name,
@@ -279,6 +322,12 @@ fn declared(plan: &Plan, w: &mut World) {
             }
         }
     }
+    if let Some(t) = &plan.outputs.trust {
+        w.trusted = Some((t.kind.to_string(), t.name.clone(), t.key.clone()));
+        if t.kind == "ConfigMap" {
+            w.trusted_copy.clone_from(&plan.outputs.cnpg.ca_secret);
+        }
+    }
     for p in &plan.prerequisites {
         let map = if p.kind == "ConfigMap" {
             &mut w.config_maps
@@ -356,12 +405,7 @@ impl Checker<'_> {
             );
         }
         let ns = &svc.namespace;
-        let hosts = [
-            format!("minio.{ns}.svc.cluster.local"),
-            format!("minio.{ns}.svc"),
-            format!("minio.{ns}"),
-        ];
-        if !hosts.iter().any(|h| h == host) {
+        if !svc.names().iter().any(|h| h == host) {
             self.fail(
                 output,
                 at,
@@ -560,17 +604,57 @@ impl Checker<'_> {
             .into_iter()
             .flatten()
             .find(|v| v["name"] == mount["name"]);
-        let Some(cm) = volume.map(|v| &v["configMap"]).filter(|c| c.is_object()) else {
-            return self.fail(output, path, "the CA's volume is not a ConfigMap");
+        let source = volume.and_then(|v| {
+            if v["configMap"].is_object() {
+                Some(("ConfigMap", &v["configMap"], s(&v["configMap"]["name"])))
+            } else if v["secret"].is_object() {
+                Some(("Secret", &v["secret"], s(&v["secret"]["secretName"])))
+            } else {
+                None
+            }
+        });
+        let Some((kind, source, name)) = source else {
+            return self.fail(
+                output,
+                path,
+                "the CA's volume is neither a ConfigMap nor a Secret",
+            );
         };
-        let item = cm["items"]
+        let item = source["items"]
             .as_array()
             .into_iter()
             .flatten()
             .find(|i| s(&i["path"]) == file);
         match item {
-            Some(item) => self.config_map_ref(output, path, s(&cm["name"]), s(&item["key"])),
+            Some(item) => self.ca_ref(output, path, kind, name, s(&item["key"]), false),
             None => self.fail(output, path, &format!("the CA volume has no file `{file}`")),
+        }
+    }
+
+    /// A CA reference must exist, and be the CA `tenant.trust` names: every client trusts the
+    /// same one. CloudNativePG (`copy`) may use the Secret copy of a CA kept in a ConfigMap.
+    fn ca_ref(&mut self, output: &str, at: &str, kind: &str, name: &str, key: &str, copy: bool) {
+        if kind == "Secret" {
+            self.secret_ref(output, at, name, key);
+        } else {
+            self.config_map_ref(output, at, name, key);
+        }
+        let Some((t_kind, t_name, t_key)) = &self.world.trusted else {
+            return;
+        };
+        let is_trusted = (kind, name, key) == (t_kind.as_str(), t_name.as_str(), t_key.as_str());
+        let is_copy = copy
+            && kind == "Secret"
+            && key == crate::outputs::CA_KEY
+            && self.world.trusted_copy.as_deref() == Some(name);
+        if !is_trusted && !is_copy {
+            self.fail(
+                output,
+                at,
+                &format!(
+                    "trusts {kind} `{name}` key `{key}`, not the CA `tenant.trust` names ({t_kind} `{t_name}` key `{t_key}`)"
+                ),
+            );
         }
     }
 
@@ -604,11 +688,13 @@ impl Checker<'_> {
         let ca = &c["endpointCA"];
         if self.service().scheme == "https" {
             if ca.is_object() {
-                self.secret_ref(
+                self.ca_ref(
                     output,
                     &format!("{base}/endpointCA"),
+                    "Secret",
                     s(&ca["name"]),
                     s(&ca["key"]),
+                    true,
                 );
             } else {
                 self.fail(
@@ -693,6 +779,53 @@ impl Checker<'_> {
         }
     }
 
+    /// The cluster metrics come from one target: the `minio` service, with its scheme and port.
+    fn scrape_config(&mut self, output: &str, scrape: &Value) {
+        let spec = &scrape["spec"];
+        let scheme = s(&spec["scheme"]).to_lowercase();
+        let mut targets = 0;
+        for (i, group) in spec["staticConfigs"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            for (j, target) in group["targets"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                targets += 1;
+                self.endpoint(
+                    output,
+                    &format!("/spec/staticConfigs/{i}/targets/{j}"),
+                    &format!("{scheme}://{}", s(target)),
+                );
+            }
+        }
+        if targets != 1 {
+            self.fail(
+                output,
+                "/spec/staticConfigs",
+                &format!("scrapes {targets} targets; the cluster metrics need exactly one"),
+            );
+        }
+        if s(&spec["metricsPath"]) != METRICS_PATH {
+            self.fail(
+                output,
+                "/spec/metricsPath",
+                &format!(
+                    "scrapes `{}`, not `{METRICS_PATH}`",
+                    s(&spec["metricsPath"])
+                ),
+            );
+        }
+        self.scrape_tls_and_auth(output, "/spec", spec);
+    }
+
+    /// Per-server metrics come from the headless service, on the port the `minio` service names
+    /// alike, over the tenant's scheme.
     fn service_monitor(&mut self, output: &str, monitor: &Value) {
         let svc = self.service().clone();
         for (i, e) in monitor["spec"]["endpoints"]
@@ -707,7 +840,7 @@ impl Checker<'_> {
                     output,
                     &at,
                     &format!(
-                        "scrapes port `{}` over {}, but the `minio` service serves `{}` over {}",
+                        "scrapes port `{}` over {}, but the tenant's services serve `{}` over {}",
                         s(&e["port"]),
                         s(&e["scheme"]),
                         svc.port_name,
@@ -715,34 +848,73 @@ impl Checker<'_> {
                     ),
                 );
             }
-            let ca = &e["tlsConfig"]["ca"]["configMap"];
-            if ca.is_object() {
-                self.config_map_ref(
-                    output,
-                    &format!("{at}/tlsConfig/ca"),
-                    s(&ca["name"]),
-                    s(&ca["key"]),
-                );
-            } else if svc.scheme == "https" {
+            if s(&e["path"]) != NODE_METRICS_PATH {
                 self.fail(
                     output,
-                    &format!("{at}/tlsConfig"),
-                    "the tenant serves HTTPS, but no CA is given",
+                    &format!("{at}/path"),
+                    &format!(
+                        "scrapes `{}` from every server, not `{NODE_METRICS_PATH}`",
+                        s(&e["path"])
+                    ),
                 );
             }
-            let bearer = &e["authorization"]["credentials"];
-            if bearer.is_object() {
-                self.secret_ref(
-                    output,
-                    &format!("{at}/authorization"),
-                    s(&bearer["name"]),
-                    s(&bearer["key"]),
-                );
-            }
+            self.scrape_tls_and_auth(output, &at, e);
         }
     }
 
-    /// Every Secret the IAM job reads a key from must exist.
+    /// A scrape's `serverName` must be a name of the tenant's certificate, its CA and bearer
+    /// token must exist, and HTTPS needs a CA.
+    fn scrape_tls_and_auth(&mut self, output: &str, at: &str, e: &Value) {
+        let svc = self.service().clone();
+        let server_name = &e["tlsConfig"]["serverName"];
+        if let Some(name) = server_name.as_str()
+            && !svc.names().iter().any(|h| h == name)
+        {
+            self.fail(
+                output,
+                &format!("{at}/tlsConfig/serverName"),
+                &format!(
+                    "`{name}` is not a name of the tenant's certificate in namespace `{}` and cluster domain `{}`",
+                    svc.namespace, svc.cluster_domain
+                ),
+            );
+        }
+        let ca = &e["tlsConfig"]["ca"];
+        let (kind, ca) = if ca["secret"].is_object() {
+            ("Secret", &ca["secret"])
+        } else {
+            ("ConfigMap", &ca["configMap"])
+        };
+        if ca.is_object() {
+            self.ca_ref(
+                output,
+                &format!("{at}/tlsConfig/ca"),
+                kind,
+                s(&ca["name"]),
+                s(&ca["key"]),
+                false,
+            );
+        } else if svc.scheme == "https" {
+            self.fail(
+                output,
+                &format!("{at}/tlsConfig"),
+                "the tenant serves HTTPS, but no CA is given",
+            );
+        }
+        let bearer = &e["authorization"]["credentials"];
+        if bearer.is_object() {
+            self.secret_ref(
+                output,
+                &format!("{at}/authorization"),
+                s(&bearer["name"]),
+                s(&bearer["key"]),
+            );
+        }
+    }
+
+    /// Every Secret the IAM job reads a key from must exist, and each command's `mc` must
+    /// find in `certs/CAs` of its configuration folder the cluster CA (for the operator's STS,
+    /// always HTTPS) and, with TLS on, the CA `tenant.trust` names.
     fn job(&mut self, output: &str, job: &Value) {
         for (i, c) in job["spec"]["commands"]
             .as_array()
@@ -750,6 +922,7 @@ impl Checker<'_> {
             .flatten()
             .enumerate()
         {
+            self.job_cas(output, &format!("/spec/commands/{i}"), c);
             for (j, e) in c["env"].as_array().into_iter().flatten().enumerate() {
                 let r = &e["valueFrom"]["secretKeyRef"];
                 if r.is_object() {
@@ -761,6 +934,77 @@ impl Checker<'_> {
                     );
                 }
             }
+        }
+    }
+}
+
+impl Checker<'_> {
+    fn job_cas(&mut self, output: &str, at: &str, c: &Value) {
+        let env = c["env"].as_array().cloned().unwrap_or_default();
+        let config_dir = env
+            .iter()
+            .find(|e| e["name"] == "MC_CONFIG_DIR")
+            .map_or("/.mc", |e| s(&e["value"]));
+        let ca_dir = format!("{config_dir}/certs/CAs");
+        let mount = c["volumeMounts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|m| s(&m["mountPath"]) == ca_dir);
+        let volume = mount.and_then(|m| {
+            c["volumes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|v| v["name"] == m["name"])
+        });
+        let mut refs = Vec::new();
+        for (j, source) in volume
+            .map(|v| &v["projected"]["sources"])
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let (kind, src) = if source["secret"].is_object() {
+                ("Secret", &source["secret"])
+            } else {
+                ("ConfigMap", &source["configMap"])
+            };
+            for item in src["items"].as_array().into_iter().flatten() {
+                let r = (
+                    kind,
+                    s(&src["name"]).to_string(),
+                    s(&item["key"]).to_string(),
+                );
+                let at = format!("{at}/volumes/trusted-cas/{j}");
+                if kind == "Secret" {
+                    self.secret_ref(output, &at, &r.1, &r.2);
+                } else {
+                    self.config_map_ref(output, &at, &r.1, &r.2);
+                }
+                refs.push(r);
+            }
+        }
+        let has = |kind: &str, name: &str, key: &str| {
+            refs.iter()
+                .any(|(k, n, y)| (*k, n.as_str(), y.as_str()) == (kind, name, key))
+        };
+        if !has("ConfigMap", "kube-root-ca.crt", crate::outputs::CA_KEY) {
+            self.fail(
+                output,
+                at,
+                &format!("`mc` finds no cluster CA in `{ca_dir}` to verify the operator's STS"),
+            );
+        }
+        if let Some((kind, name, key)) = self.world.trusted.clone()
+            && !has(&kind, &name, &key)
+        {
+            self.fail(
+                output,
+                at,
+                &format!("`mc` finds no {kind} `{name}` key `{key}` in `{ca_dir}`: the tenant's trusted CA"),
+            );
         }
     }
 }
@@ -783,7 +1027,11 @@ mod tests {
         (plan, manifests, fragments)
     }
 
-    const EVERYTHING: [&str; 2] = ["synapse.output=\"config-map\"", "cnpg.object_store=true"];
+    const EVERYTHING: [&str; 3] = [
+        "synapse.output=\"config-map\"",
+        "cnpg.object_store=true",
+        "prometheus.node_metrics=true",
+    ];
 
     fn object<'a>(manifests: &'a mut [Manifest], kind: &str, name: &str) -> &'a mut Value {
         manifests
@@ -811,7 +1059,9 @@ mod tests {
             for mode in ["external-secrets", "vault-placeholders", "existing"] {
                 let mode = format!("secrets.mode=\"{mode}\"");
                 let (plan, manifests, fragments) =
-                    generated(&[tls, &mode, EVERYTHING[0], EVERYTHING[1]]);
+                    generated(&[tls, &mode, EVERYTHING[0], EVERYTHING[1], EVERYTHING[2]]);
+                assert!(manifests.iter().any(|m| m.kind == "ScrapeConfig"));
+                assert!(manifests.iter().any(|m| m.kind == "ServiceMonitor"));
                 assert_eq!(fragments.len(), 4, "{tls}");
                 assert_eq!(check(&plan, &manifests, &fragments), [], "{tls} {mode}");
             }
@@ -900,7 +1150,7 @@ mod tests {
             (
                 "the wrong port name",
                 "ServiceMonitor",
-                "serves `https-minio`",
+                "serve `https-minio`",
                 |m, _| {
                     object(m, "ServiceMonitor", "")["spec"]["endpoints"][0]["port"] =
                         Value::from("http-minio");
@@ -922,6 +1172,139 @@ mod tests {
             let mismatches = check(&plan, &manifests, &fragments);
             assert!(found(&mismatches, output, text), "{what}: {mismatches:#?}");
         }
+    }
+
+    /// The cluster metrics come from one target, and each server's own from the node path.
+    #[test]
+    fn metrics_scraped_from_the_wrong_place_are_an_error() {
+        let (plan, clean, clean_fragments) = generated(&EVERYTHING);
+        let cases: [(&str, &str, &str, Tamper); 2] = [
+            (
+                "cluster metrics from every pod",
+                "ScrapeConfig `matrix-minio`",
+                "scrapes 2 targets; the cluster metrics need exactly one",
+                |m, _| {
+                    object(m, "ScrapeConfig", "")["spec"]["staticConfigs"][0]["targets"] =
+                        serde_json::json!([
+                            "matrix-minio-pool-0-0.matrix-minio-hl.matrix.svc.cluster.local:9000",
+                            "matrix-minio-pool-0-1.matrix-minio-hl.matrix.svc.cluster.local:9000"
+                        ]);
+                },
+            ),
+            (
+                "node metrics as the cluster's",
+                "ServiceMonitor `matrix-minio-nodes`",
+                "not `/minio/v2/metrics/node`",
+                |m, _| {
+                    object(m, "ServiceMonitor", "")["spec"]["endpoints"][0]["path"] =
+                        Value::from("/minio/v2/metrics/cluster");
+                },
+            ),
+        ];
+        for (what, output, text, tamper) in cases {
+            let (mut manifests, mut fragments) = (clean.clone(), clean_fragments.clone());
+            tamper(&mut manifests, &mut fragments);
+            let mismatches = check(&plan, &manifests, &fragments);
+            assert!(found(&mismatches, output, text), "{what}: {mismatches:#?}");
+        }
+    }
+
+    /// Every trust source resolves in every output, and a client that trusts another CA than
+    /// the one `tenant.trust` names is refused, as is an `mc` without it.
+    #[test]
+    fn every_client_trusts_the_one_ca_the_site_names() {
+        let named = [
+            "tenant.trust=\"named-ca\"",
+            "tenant.ca={kind=\"Secret\",name=\"csr-signer-ca\"}",
+        ];
+        let provided = [
+            "tenant.trust=\"provided\"",
+            "tenant.certificate_secret=\"minio-tls\"",
+        ];
+        for trust in [&named[..], &provided[..]] {
+            let sets: Vec<&str> = trust.iter().chain(EVERYTHING.iter()).copied().collect();
+            let (plan, manifests, fragments) = generated(&sets);
+            assert_eq!(check(&plan, &manifests, &fragments), [], "{trust:?}");
+        }
+        let sets: Vec<&str> = named.iter().chain(EVERYTHING.iter()).copied().collect();
+        let (plan, mut manifests, mut fragments) = generated(&sets);
+        fragment(&mut fragments, "synapse-pod.yaml")["pod"]["volumes"][0] = serde_json::json!({
+            "name": "minio-ca",
+            "configMap": { "name": "kube-root-ca.crt", "items": [{ "key": "ca.crt", "path": "ca.crt" }] }
+        });
+        let volumes = &mut object(&mut manifests, "MinIOJob", "")["spec"]["commands"][0]["volumes"];
+        for v in volumes.as_array_mut().into_iter().flatten() {
+            if let Some(list) = v["projected"]["sources"].as_array_mut() {
+                list.truncate(1);
+            }
+        }
+        let mismatches = check(&plan, &manifests, &fragments);
+        assert!(
+            found(
+                &mismatches,
+                "synapse-pod.yaml",
+                "not the CA `tenant.trust` names (Secret `csr-signer-ca` key `ca.crt`)"
+            ),
+            "{mismatches:#?}"
+        );
+        assert!(
+            found(&mismatches, "MinIOJob", "finds no Secret `csr-signer-ca`"),
+            "{mismatches:#?}"
+        );
+    }
+
+    /// The operator names the service and its certificate with `CLUSTER_DOMAIN`
+    /// (`GetClusterDomain`, `MinIOFQDNServiceName`): a site's domain reaches every endpoint and
+    /// `serverName`, and the default's name is then refused.
+    #[test]
+    fn the_cluster_domain_reaches_every_endpoint() {
+        let domain = "cluster_domain=\"corp.example\"";
+        let (plan, mut manifests, mut fragments) =
+            generated(&[domain, EVERYTHING[0], EVERYTHING[1], EVERYTHING[2]]);
+        assert_eq!(check(&plan, &manifests, &fragments), []);
+        let everything = format!(
+            "{:?}{:?}",
+            manifests.iter().map(|m| &m.value).collect::<Vec<_>>(),
+            fragments.iter().map(|f| &f.value).collect::<Vec<_>>()
+        );
+        assert!(!everything.contains("cluster.local"), "{everything}");
+        assert!(everything.contains("minio.matrix.svc.corp.example"));
+        fragment(&mut fragments, "synapse-media-storage.yaml")["media_storage_providers"][0]["config"]
+            ["endpoint_url"] = Value::from("https://minio.matrix.svc.cluster.local");
+        for e in object(&mut manifests, "ServiceMonitor", "")["spec"]["endpoints"]
+            .as_array_mut()
+            .into_iter()
+            .flatten()
+        {
+            e["tlsConfig"]["serverName"] = Value::from("minio.matrix.svc.cluster.local");
+        }
+        object(&mut manifests, "ScrapeConfig", "")["spec"]["staticConfigs"][0]["targets"][0] =
+            Value::from("minio.matrix.svc.cluster.local:443");
+        let mismatches = check(&plan, &manifests, &fragments);
+        assert!(
+            found(
+                &mismatches,
+                "synapse-media-storage",
+                "not the tenant's `minio` service"
+            ),
+            "{mismatches:#?}"
+        );
+        assert!(
+            found(
+                &mismatches,
+                "ServiceMonitor",
+                "cluster domain `corp.example`"
+            ),
+            "{mismatches:#?}"
+        );
+        assert!(
+            found(
+                &mismatches,
+                "ScrapeConfig",
+                "not the tenant's `minio` service"
+            ),
+            "{mismatches:#?}"
+        );
     }
 
     #[test]

@@ -746,27 +746,15 @@ fn expansion_help(change: &Change, tenant: &Value, suggest: &str) -> String {
     )
 }
 
-/// Whether a kept pool's pods restart: its pod template in the Tenant (resources, the
-/// configuration checksum) changes.
-///
-/// Deliberately minimal and isolated: issue 14 builds a model of the operator with a restart
-/// verdict per pool, which replaces this at merge.
-#[must_use]
-pub fn restarts(old_pool: &Value, new_pool: &Value) -> bool {
-    [
-        "/resources",
-        "/annotations",
-        "/affinity",
-        "/securityContext",
-    ]
-    .iter()
-    .any(|p| old_pool.pointer(p) != new_pool.pointer(p))
-}
-
 /// The `plan --out` section: every pool against what the folder holds, the capacity before and
 /// after, what the operator does, and what a new pool means for the data.
 #[must_use]
-pub fn plan_changes(scope: Scope<'_>, plan: &Plan, old: &Value, new_pools: &[Value]) -> String {
+pub fn plan_changes(
+    scope: Scope<'_>,
+    plan: &Plan,
+    old: &Value,
+    verdict: Option<&crate::operator::Verdict>,
+) -> String {
     let existing = Existing::from_tenant(old);
     let parity = plan.pools.first().map_or(0, |p| p.layout.parity);
     let mut out = String::new();
@@ -803,16 +791,15 @@ pub fn plan_changes(scope: Scope<'_>, plan: &Plan, old: &Value, new_pools: &[Val
                 before.volume_size, now.volume_size
             ),
             Some(_) => {
-                let old_entry = transition::pools(old)
-                    .into_iter()
-                    .find(|p| p["name"] == pool.name.as_str());
-                let new_entry = new_pools.iter().find(|p| p["name"] == pool.name.as_str());
-                let restart = match (old_entry, new_entry) {
-                    (Some(a), Some(b)) if restarts(a, b) => {
-                        "; its pods restart (resources or configuration change)"
-                    }
-                    _ => "",
-                };
+                // The operator's model says which pod-template fields change
+                // (`operator::v6_0_2`, `poolSSMatchesSpec`).
+                let restart = verdict
+                    .and_then(|v| v.pools.iter().find(|p| p.pool == pool.name && p.restart))
+                    .map_or_else(String::new, |p| {
+                        let fields: Vec<String> =
+                            p.causes.iter().map(|c| format!("`{}`", c.field)).collect();
+                        format!("; its pods restart ({})", fields.join(", "))
+                    });
                 format!("kept: {}{restart}", now.layout())
             }
         };

@@ -10,6 +10,7 @@
 //! drift, 2 usage, IO or internal failure.
 
 pub mod access;
+pub mod advisories;
 pub mod argocd;
 pub mod cli;
 mod commands;
@@ -35,6 +36,7 @@ pub mod readback;
 pub mod recorded;
 pub mod render;
 pub mod report;
+pub mod requests;
 pub mod rules;
 pub mod schema;
 pub mod sink;

@@ -11,7 +11,7 @@ use crate::quantity;
 pub type Check = fn(&str) -> Result<(), String>;
 
 /// The custom formats the schemas use: name, what a valid value looks like, and its check.
-pub const FORMATS: [(&str, &str, Check); 19] = [
+pub const FORMATS: [(&str, &str, Check); 20] = [
     (
         "dns-label",
         "a DNS-1123 label such as `matrix-minio`",
@@ -97,7 +97,42 @@ pub const FORMATS: [(&str, &str, Check); 19] = [
         "a retention such as `30d`, `4w` or `6m`",
         barman_retention,
     ),
+    (
+        "advisory-id",
+        "an advisory such as `CVE-2025-62506` or `GHSA-jjjj-jwhf-8rgr`",
+        advisory_id,
+    ),
 ];
+
+/// A CVE identifier (`CVE-2025-62506`) or a GitHub advisory identifier
+/// (`GHSA-jjjj-jwhf-8rgr`: three groups of four from GitHub's 23456789cfghjmpqrvwx).
+pub fn advisory_id(id: &str) -> Result<(), String> {
+    if let Some(rest) = id.strip_prefix("CVE-") {
+        let ok = rest.split_once('-').is_some_and(|(year, number)| {
+            year.len() == 4
+                && (4..=7).contains(&number.len())
+                && (year.chars().chain(number.chars())).all(|c| c.is_ascii_digit())
+        });
+        return if ok {
+            Ok(())
+        } else {
+            Err("is not a CVE identifier such as `CVE-2025-62506`".into())
+        };
+    }
+    if let Some(rest) = id.strip_prefix("GHSA-") {
+        let groups: Vec<&str> = rest.split('-').collect();
+        let ok = groups.len() == 3
+            && groups
+                .iter()
+                .all(|g| g.len() == 4 && g.chars().all(|c| "23456789cfghjmpqrvwx".contains(c)));
+        return if ok {
+            Ok(())
+        } else {
+            Err("is not a GitHub advisory identifier such as `GHSA-jjjj-jwhf-8rgr`".into())
+        };
+    }
+    Err("is neither a CVE nor a GHSA identifier".into())
+}
 
 /// A key of a Secret or ConfigMap, as Kubernetes takes it (`IsConfigMapKey`): at most 253
 /// letters, digits, `-`, `_` or `.`, and not `.` or `..`.

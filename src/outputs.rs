@@ -10,7 +10,7 @@
 use serde::Serialize;
 
 use crate::plan::{ACCESS_KEY, Endpoint, SECRET_KEY};
-use crate::spec::{Site, SynapseOutputKind};
+use crate::spec::{CaKind, Site, SynapseOutputKind, TrustSource};
 
 /// The folder of an output folder that holds the fragments, which are not Kubernetes objects.
 pub const FRAGMENT_DIR: &str = "consumers";
@@ -21,9 +21,73 @@ pub const CA_KEY: &str = "ca.crt";
 /// Where Synapse's pod mounts the CA.
 pub const SYNAPSE_CA_DIR: &str = "/etc/synapse/minio-ca";
 
+/// The CA every client verifies the tenant's certificate with: the one `tenant.trust` names.
+/// With TLS off there is none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Trust {
+    /// `cluster-ca`, `named-ca` or `provided`.
+    pub source: &'static str,
+    /// `ConfigMap` or `Secret`.
+    pub kind: &'static str,
+    /// Its name.
+    pub name: String,
+    /// The key holding the PEM certificate.
+    pub key: String,
+    /// For `provided`: the Secret with the tenant's own certificate (`externalCertSecret`).
+    pub certificate_secret: Option<String>,
+}
+
+/// The trusted CA of `site`; `rules` has refused a `named-ca` without `ca` and a `provided`
+/// without `certificate_secret`.
+#[must_use]
+pub fn trust(site: &Site) -> Option<Trust> {
+    let t = &site.tenant;
+    if !t.tls {
+        return None;
+    }
+    let named =
+        |kind: CaKind, name: &str, key: &str| (kind.name(), name.to_string(), key.to_string());
+    let (kind, name, key) = match (t.trust, &t.ca, &t.certificate_secret) {
+        (TrustSource::ClusterCa, _, _) => named(CaKind::ConfigMap, &t.ca_config_map, CA_KEY),
+        (_, Some(ca), _) => named(ca.kind, &ca.name, ca.key.as_deref().unwrap_or(CA_KEY)),
+        // cert-manager writes the issuing CA beside the certificate.
+        (TrustSource::Provided, None, Some(secret)) => named(CaKind::Secret, secret, CA_KEY),
+        (TrustSource::NamedCa | TrustSource::Provided, None, _) => {
+            named(CaKind::ConfigMap, &t.ca_config_map, CA_KEY)
+        }
+    };
+    Some(Trust {
+        source: t.trust.name(),
+        kind,
+        name,
+        key,
+        certificate_secret: t
+            .certificate_secret
+            .clone()
+            .filter(|_| t.trust == TrustSource::Provided),
+    })
+}
+
+impl Trust {
+    /// The CA mounted as `file` in folder `dir` of a pod.
+    #[must_use]
+    pub fn mount(&self, dir: &'static str) -> CaMount {
+        CaMount {
+            kind: self.kind,
+            name: self.name.clone(),
+            key: self.key.clone(),
+            dir,
+            file: CA_KEY,
+            path: format!("{dir}/{CA_KEY}"),
+        }
+    }
+}
+
 /// Every consumer output.
 #[derive(Debug, Clone, Serialize)]
 pub struct Outputs {
+    /// The CA every consumer trusts, with TLS on.
+    pub trust: Option<Trust>,
     /// Synapse's, unless turned off.
     pub synapse: Option<Synapse>,
     /// CloudNativePG's.
@@ -68,15 +132,19 @@ pub struct Synapse {
     pub ca: Option<CaMount>,
 }
 
-/// A CA certificate from a ConfigMap, mounted into a pod.
+/// The trusted CA, from its ConfigMap or Secret, mounted into a pod.
 #[derive(Debug, Clone, Serialize)]
 pub struct CaMount {
-    /// The ConfigMap.
-    pub config_map: String,
+    /// `ConfigMap` or `Secret`.
+    pub kind: &'static str,
+    /// Its name.
+    pub name: String,
     /// Its key.
-    pub key: &'static str,
+    pub key: String,
     /// The folder it is mounted at.
     pub dir: &'static str,
+    /// The file's name in that folder.
+    pub file: &'static str,
     /// The file's full path.
     pub path: String,
 }
@@ -106,16 +174,17 @@ pub struct Cnpg {
     pub secret_key_key: &'static str,
     /// `retentionPolicy`.
     pub retention: String,
-    /// With TLS on: `endpointCA`, a Secret you create.
+    /// With TLS on: `endpointCA`, the trusted CA's Secret, or a copy you create of a CA kept in
+    /// a ConfigMap.
     pub ca_secret: Option<String>,
     /// Its key.
-    pub ca_key: &'static str,
+    pub ca_key: String,
 }
 
 /// The consumer outputs for `site`, reaching the tenant at `s3`.
 #[must_use]
 pub fn outputs(site: &Site, s3: &Endpoint) -> Outputs {
-    let tls = site.tenant.tls;
+    let trust = trust(site);
     let synapse_id = site.users.synapse();
     let cnpg_id = site.users.cnpg();
     let s = &site.synapse;
@@ -128,12 +197,7 @@ pub fn outputs(site: &Site, s3: &Endpoint) -> Outputs {
         secret: synapse_id.secret.clone(),
         access_key_key: ACCESS_KEY,
         secret_key_key: SECRET_KEY,
-        ca: tls.then(|| CaMount {
-            config_map: site.tenant.ca_config_map.clone(),
-            key: CA_KEY,
-            dir: SYNAPSE_CA_DIR,
-            path: format!("{SYNAPSE_CA_DIR}/{CA_KEY}"),
-        }),
+        ca: trust.as_ref().map(|t| t.mount(SYNAPSE_CA_DIR)),
     });
     let c = &site.cnpg;
     let bucket = cnpg_id.bucket.clone().unwrap_or_default();
@@ -149,8 +213,18 @@ pub fn outputs(site: &Site, s3: &Endpoint) -> Outputs {
         access_key_key: ACCESS_KEY,
         secret_key_key: SECRET_KEY,
         retention: c.retention.clone(),
-        ca_secret: tls.then(|| c.ca_secret.clone()),
-        ca_key: CA_KEY,
+        // CloudNativePG reads `endpointCA` from a Secret only.
+        ca_secret: trust.as_ref().map(|t| {
+            if t.kind == "Secret" {
+                t.name.clone()
+            } else {
+                c.ca_secret.clone()
+            }
+        }),
+        ca_key: trust
+            .as_ref()
+            .filter(|t| t.kind == "Secret")
+            .map_or_else(|| CA_KEY.to_string(), |t| t.key.clone()),
     };
     let mut fragments = Vec::new();
     if synapse.is_some() {
@@ -187,8 +261,50 @@ pub fn outputs(site: &Site, s3: &Endpoint) -> Outputs {
         }]);
     }
     Outputs {
+        trust,
         synapse,
         cnpg,
         fragments,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::CaRef;
+
+    /// One trusted CA per source: `kube-root-ca.crt` by default, the named one, or the `ca.crt`
+    /// cert-manager writes beside a provided certificate; none with TLS off.
+    #[test]
+    fn each_trust_source_names_one_ca() {
+        let mut site = Site::default();
+        let t = trust(&site).unwrap_or_else(|| panic!("TLS is on by default"));
+        assert_eq!(
+            (t.kind, t.name.as_str(), t.key.as_str()),
+            ("ConfigMap", "kube-root-ca.crt", "ca.crt")
+        );
+        site.tenant.trust = TrustSource::NamedCa;
+        site.tenant.ca = Some(CaRef {
+            kind: CaKind::Secret,
+            name: "ca".into(),
+            key: Some("root.pem".into()),
+        });
+        let t = trust(&site).unwrap_or_else(|| panic!("named"));
+        assert_eq!(
+            (t.kind, t.name.as_str(), t.key.as_str()),
+            ("Secret", "ca", "root.pem")
+        );
+        assert_eq!(t.certificate_secret, None);
+        site.tenant.trust = TrustSource::Provided;
+        site.tenant.ca = None;
+        site.tenant.certificate_secret = Some("minio-tls".into());
+        let t = trust(&site).unwrap_or_else(|| panic!("provided"));
+        assert_eq!(
+            (t.kind, t.name.as_str(), t.key.as_str()),
+            ("Secret", "minio-tls", "ca.crt")
+        );
+        assert_eq!(t.certificate_secret.as_deref(), Some("minio-tls"));
+        site.tenant.tls = false;
+        assert_eq!(trust(&site), None);
     }
 }

@@ -389,6 +389,11 @@ pub(crate) fn checked_plan(inputs: &Inputs) -> Result<(plan::Plan, Vec<Diagnosti
         return Err(Failure::Invalid(diagnostics));
     }
     let plan = plan::plan(&spec);
+    // Advisories are warnings about an input that is otherwise fine: only a plan has them.
+    diagnostics.extend(plan.advisories.iter().map(|f| {
+        at.warning(&format!("/{}", f.key.replace('.', "/")), f.message())
+            .help(f.help())
+    }));
     diagnostics.extend(unsafe_budgets(&plan, &at));
     Ok((plan, diagnostics))
 }

@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 
 use crate::access::{self, Admin, Consumer, Iam};
+use crate::advisories::{self, Software};
 use crate::credentials;
 use crate::decode::Spec;
 use crate::digest;
@@ -17,6 +18,7 @@ use crate::erasure::{Layout, SET_SIZES};
 use crate::operator;
 use crate::outputs::{self, Outputs};
 use crate::quantity;
+use crate::requests::{self, ApiRequests};
 use crate::spec::{
     ErasureSets, MetricsAuth, RemoteKey, ResourceList, SecretsMode, Site, StoreKind,
 };
@@ -25,8 +27,8 @@ use crate::spec::{
 pub const TENANT_LABEL: &str = operator::v6_0_2::TENANT_LABEL;
 /// The label the operator puts on every pod of a pool.
 pub const POOL_LABEL: &str = operator::v6_0_2::POOL_LABEL;
-/// Set through `serviceMetadata` on the S3 service only, so that the ServiceMonitor selects that
-/// service and not the headless one, which fronts the same pods and would double every series.
+/// Set through `serviceMetadata` on the S3 service only, so that the per-server ServiceMonitor
+/// can select the headless service and not this one, which fronts the same pods.
 pub const SCRAPE_LABEL: &str = "miniogen.io/scrape";
 /// Annotation with the CCU tier an object was generated for; never on the Tenant, whose
 /// annotations the operator copies into every MinIO pod.
@@ -42,8 +44,10 @@ pub const SET_SIZE_ANNOTATION: &str = "miniogen.io/erasure-set-size";
 /// `config.env`: `serverMain` (`cmd/server-main.go`) loads that file (`loadEnvVarsFromFiles`)
 /// before it lays out the drives (`buildServerCtxt`, `mergeDisksLayoutFromArgs`).
 pub const SET_DRIVE_COUNT_ENV: &str = "MINIO_ERASURE_SET_DRIVE_COUNT";
-/// MinIO's cluster-wide Prometheus metrics path.
+/// MinIO's cluster-wide Prometheus metrics path (`MinIOPrometheusPathCluster`).
 pub const METRICS_PATH: &str = "/minio/v2/metrics/cluster";
+/// MinIO's per-server Prometheus metrics path.
+pub const NODE_METRICS_PATH: &str = "/minio/v2/metrics/node";
 /// Where the runbook's capacity column comes from: it halves raw capacity for every tier.
 pub const RUNBOOK_EFFICIENCY_PERCENT: u32 = 50;
 
@@ -54,6 +58,8 @@ pub struct Plan {
     pub tier: Tier,
     /// Namespace of every object.
     pub namespace: String,
+    /// The cluster's DNS domain, as the operator's `CLUSTER_DOMAIN` must hold it.
+    pub cluster_domain: String,
     /// Labels every object carries (`app.kubernetes.io/*`).
     pub labels: BTreeMap<String, String>,
     /// The Tenant.
@@ -95,6 +101,8 @@ pub struct Plan {
     /// The sha256 of the normalized inputs. Shown here only: on an object it would change that
     /// object with every unrelated input, and on the Tenant it would roll every MinIO pod.
     pub inputs: String,
+    /// Published advisories the pinned images predate the fix of, as warnings.
+    pub advisories: Vec<advisories::Finding>,
 }
 
 /// The erasure-set size, as chosen for the operator's disruption budgets.
@@ -132,8 +140,12 @@ pub struct Tenant {
     pub name: String,
     /// MinIO image.
     pub image: String,
-    /// Whether the operator issues certificates.
+    /// Whether the tenant serves TLS.
     pub tls: bool,
+    /// Whether the operator issues its certificate (`requestAutoCert`).
+    pub request_auto_cert: bool,
+    /// Your certificate's Secret (`externalCertSecret`), for `trust = "provided"`.
+    pub external_cert_secret: Option<String>,
     /// The configuration Secret.
     pub config_secret: String,
     /// Secrets of the users the operator creates (with `consoleAdmin`): the administrator's
@@ -143,6 +155,8 @@ pub struct Tenant {
     pub service_labels: BTreeMap<String, String>,
     /// `MINIO_STORAGE_CLASS_STANDARD`.
     pub storage_class_standard: String,
+    /// S3 requests each server accepts at once, as MinIO reads or derives it.
+    pub api_requests: ApiRequests,
 }
 
 /// One pool and its erasure layout.
@@ -394,27 +408,62 @@ pub struct Bucket {
     pub object_lock: bool,
 }
 
-/// The ServiceMonitor.
+/// How Prometheus scrapes the tenant: the cluster metrics once, through a `ScrapeConfig`, and
+/// each server's own metrics only when asked, through a `ServiceMonitor`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Monitor {
-    /// Object name.
+    /// Name of the `ScrapeConfig`.
     pub name: String,
     /// Labels Prometheus selects on, merged over the common labels.
     pub labels: BTreeMap<String, String>,
-    /// Service labels to select.
-    pub selector: BTreeMap<String, String>,
     /// Scrape interval.
     pub interval: String,
     /// Scrape timeout.
     pub scrape_timeout: String,
-    /// Metrics path.
-    pub path: &'static str,
-    /// Server name to verify, when TLS is on.
+    /// The cluster metrics, from the `minio` service.
+    pub cluster: ClusterScrape,
+    /// Each server's metrics, when `prometheus.node_metrics` asks for them.
+    pub node: Option<NodeScrape>,
+    /// Server name to verify, when TLS is on: a name of the operator's certificate, which every
+    /// server presents.
     pub server_name: Option<String>,
-    /// ConfigMap with the CA, when TLS is on.
-    pub ca_config_map: Option<String>,
+    /// The trusted CA, when TLS is on.
+    pub ca: Option<outputs::Trust>,
     /// Bearer token Secret and key, when MinIO's default auth is kept.
     pub bearer: Option<(String, String)>,
+}
+
+/// `/minio/v2/metrics/cluster` answers for the whole cluster from any server, so it is scraped
+/// from one target, the `minio` service, as the operator's own scrape config does
+/// (`GetPrometheusConfig`, `pkg/resources/configmaps/prometheus.go`, v6.0.2).
+#[derive(Debug, Clone, Serialize)]
+pub struct ClusterScrape {
+    /// `host:port` of the `minio` service.
+    pub target: String,
+    /// `HTTP` or `HTTPS`: the spellings every `ScrapeConfig` since prometheus-operator v0.67
+    /// accepts.
+    pub scheme: &'static str,
+    /// The metrics path.
+    pub path: &'static str,
+}
+
+/// `/minio/v2/metrics/node` from every server, through the headless service, which fronts each
+/// pod on port 9000 (`NewHeadlessForMinIO`, `pkg/resources/services/service.go`).
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeScrape {
+    /// Name of the `ServiceMonitor`.
+    pub name: String,
+    /// Labels of the tenant's services.
+    pub selector: BTreeMap<String, String>,
+    /// A label only the `minio` service carries: selecting services without it leaves the
+    /// headless one, so no server is scraped twice.
+    pub exclude_label: &'static str,
+    /// The headless service's port name (`http-minio` or `https-minio`, as on `minio`).
+    pub port_name: &'static str,
+    /// `http` or `https`.
+    pub scheme: &'static str,
+    /// The metrics path.
+    pub path: &'static str,
 }
 
 /// The LI sync.
@@ -438,10 +487,8 @@ pub struct Rclone {
     pub remotes: Vec<Remote>,
     /// Run deadline.
     pub deadline_seconds: u32,
-    /// CA ConfigMap to mount, when TLS is on.
-    pub ca_config_map: Option<String>,
-    /// Where the CA is mounted.
-    pub ca_path: &'static str,
+    /// The trusted CA, mounted with TLS on.
+    pub ca: Option<outputs::CaMount>,
 }
 
 /// One rclone remote with credentials passed as environment variables.
@@ -465,21 +512,7 @@ pub struct Remote {
 pub fn plan(spec: &Spec) -> Plan {
     let site = &spec.site;
     let tenant_name = site.tenant.name.clone();
-    let labels = BTreeMap::from([
-        ("app.kubernetes.io/name".to_string(), "minio".to_string()),
-        (
-            "app.kubernetes.io/instance".to_string(),
-            tenant_name.clone(),
-        ),
-        (
-            "app.kubernetes.io/part-of".to_string(),
-            "matrix".to_string(),
-        ),
-        (
-            "app.kubernetes.io/managed-by".to_string(),
-            "miniogen".to_string(),
-        ),
-    ]);
+    let labels = common_labels(&tenant_name);
     let resources = PoolResources {
         requests: spec.sizing.resources.requests.clone(),
         limits: spec.sizing.resources.limits.clone(),
@@ -513,7 +546,7 @@ pub fn plan(spec: &Spec) -> Plan {
             &resources,
         ));
     }
-    let s3 = endpoint(site.tenant.tls, &site.namespace);
+    let s3 = endpoint(site.tenant.tls, &site.namespace, &site.cluster_domain);
     let config_env = config_env(spec, set_drive_count);
     let consumers = access::consumers(site);
     let admin = access::admin(site);
@@ -531,6 +564,7 @@ pub fn plan(spec: &Spec) -> Plan {
     );
     let capacity = capacity(&pools);
     let erasure = erasure(spec, set_drive_count, &capacity);
+    let api_requests = api_requests(spec, &pools);
     let config_checksum = config_checksum(&config_env);
     for pool in &mut pools {
         pool.pod_annotations
@@ -544,15 +578,26 @@ pub fn plan(spec: &Spec) -> Plan {
             profile: spec.profile_name.clone(),
         },
         namespace: site.namespace.clone(),
+        cluster_domain: site.cluster_domain.clone(),
         labels,
         tenant: Tenant {
             name: tenant_name,
             image: site.tenant.image.clone(),
             tls: site.tenant.tls,
+            request_auto_cert: site.tenant.tls
+                && outputs
+                    .trust
+                    .as_ref()
+                    .is_none_or(|t| t.certificate_secret.is_none()),
+            external_cert_secret: outputs
+                .trust
+                .as_ref()
+                .and_then(|t| t.certificate_secret.clone()),
             config_secret: site.tenant.config_secret.clone(),
             users: admin.iter().map(|a| a.secret.clone()).collect(),
             service_labels: BTreeMap::from([(SCRAPE_LABEL.to_string(), "s3".to_string())]),
             storage_class_standard: format!("EC:{}", spec.sizing.parity),
+            api_requests,
         },
         pools,
         retired: retired(site),
@@ -571,6 +616,7 @@ pub fn plan(spec: &Spec) -> Plan {
         secrets,
         provenance: BTreeMap::from([(TIER_ANNOTATION.to_string(), spec.tier_ccu.to_string())]),
         inputs: inputs_digest(spec),
+        advisories: image_advisories(site),
     }
 }
 
@@ -695,43 +741,140 @@ fn retired(site: &Site) -> Vec<String> {
         .collect()
 }
 
-/// With TLS on, clients verify the tenant's certificate with the CA that signed it: Kubernetes
-/// puts `kube-root-ca.crt` in every namespace (another name is yours to create), and
-/// CloudNativePG reads it from a Secret you create.
-fn prerequisites(site: &Site, outputs: &Outputs) -> Vec<Prerequisite> {
-    if !site.tenant.tls {
-        return Vec::new();
+/// Every pinned image against the advisories known to miniogen, less those the site accepts.
+fn image_advisories(site: &Site) -> Vec<advisories::Finding> {
+    let accepted = &site.warnings.accepted_advisories;
+    let mut found = advisories::check(
+        "tenant.image",
+        &site.tenant.image,
+        Software::Minio,
+        accepted,
+    );
+    found.extend(advisories::check(
+        "iam.mc_image",
+        &site.iam.mc_image,
+        Software::Mc,
+        accepted,
+    ));
+    if site.rclone.enabled {
+        found.extend(advisories::check(
+            "rclone.image",
+            &site.rclone.image,
+            Software::Rclone,
+            accepted,
+        ));
     }
-    let ca = &site.tenant.ca_config_map;
-    let mut out = vec![Prerequisite {
-        kind: "ConfigMap",
-        name: ca.clone(),
-        key: outputs::CA_KEY.into(),
-        why: if ca == "kube-root-ca.crt" {
-            "Kubernetes creates it in every namespace: the cluster CA, which signs the operator's certificates".into()
-        } else {
-            "yours: the CA that signed the tenant's certificate".into()
-        },
-    }];
-    if let Some(secret) = outputs
-        .cnpg
-        .ca_secret
-        .as_ref()
-        .filter(|_| outputs.cnpg.fragments || outputs.cnpg.object_store_in_manifests)
+    found
+}
+
+/// The `app.kubernetes.io/*` labels of every object.
+fn common_labels(tenant_name: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("app.kubernetes.io/name".to_string(), "minio".to_string()),
+        (
+            "app.kubernetes.io/instance".to_string(),
+            tenant_name.to_string(),
+        ),
+        (
+            "app.kubernetes.io/part-of".to_string(),
+            "matrix".to_string(),
+        ),
+        (
+            "app.kubernetes.io/managed-by".to_string(),
+            "miniogen".to_string(),
+        ),
+    ])
+}
+
+/// What the outputs reference and miniogen does not create: with TLS on, the trusted CA, your
+/// certificate for `provided`, and the Secret copy CloudNativePG needs of a CA kept in a
+/// ConfigMap; and always the cluster CA, with which the IAM job's `mc` verifies the operator's
+/// STS.
+fn prerequisites(site: &Site, outputs: &Outputs) -> Vec<Prerequisite> {
+    let mut out = Vec::new();
+    if let Some(t) = &outputs.trust {
+        let why = match (t.source, t.name.as_str()) {
+            ("cluster-ca", "kube-root-ca.crt") => CLUSTER_CA_CONDITION.to_string(),
+            ("cluster-ca", _) => "yours: the cluster's root CA, which signs the operator's certificate".into(),
+            ("named-ca", _) => "yours: the CA that signs the operator's certificate (`tenant.trust = \"named-ca\"`)".into(),
+            _ => "yours, such as a cert-manager Certificate's: the CA of the tenant's certificate".into(),
+        };
+        out.push(Prerequisite {
+            kind: t.kind,
+            name: t.name.clone(),
+            key: t.key.clone(),
+            why,
+        });
+        if let Some(secret) = &t.certificate_secret {
+            let (ns, domain) = (&site.namespace, &site.cluster_domain);
+            out.push(Prerequisite {
+                kind: "Secret",
+                name: secret.clone(),
+                key: "tls.crt".into(),
+                why: format!(
+                    "yours, such as a cert-manager Certificate's (`tls.crt`, `tls.key`, `ca.crt`): \
+                     the tenant's certificate, the operator's `externalCertSecret`; it must name \
+                     `minio.{ns}.svc.{domain}`, `minio.{ns}.svc`, `minio.{ns}` and \
+                     `*.{}-hl.{ns}.svc.{domain}`",
+                    site.tenant.name
+                ),
+            });
+        }
+        let cnpg = &outputs.cnpg;
+        if let Some(secret) = cnpg
+            .ca_secret
+            .as_ref()
+            .filter(|_| t.kind == "ConfigMap" && (cnpg.fragments || cnpg.object_store_in_manifests))
+        {
+            let ca = &t.name;
+            out.push(Prerequisite {
+                kind: "Secret",
+                name: secret.clone(),
+                key: outputs::CA_KEY.into(),
+                // Two short commands rather than one long one: each fits a line of `plan` whole.
+                why: format!(
+                    "yours, for CloudNativePG's `endpointCA`: the same CA as ConfigMap `{ca}`, such \
+                     as `kubectl get cm {ca} -o jsonpath='{{.data.ca\\.crt}}' > ca.crt` then \
+                     `kubectl create secret generic {secret} --from-file=ca.crt`"
+                ),
+            });
+        }
+    }
+    if !out
+        .iter()
+        .any(|p| p.kind == "ConfigMap" && p.name == "kube-root-ca.crt" && p.key == outputs::CA_KEY)
     {
         out.push(Prerequisite {
-            kind: "Secret",
-            name: secret.clone(),
+            kind: "ConfigMap",
+            name: "kube-root-ca.crt".into(),
             key: outputs::CA_KEY.into(),
-            // Two short commands rather than one long one: each fits a line of `plan` whole.
-            why: format!(
-                "yours, for CloudNativePG's `endpointCA`: the same CA as ConfigMap `{ca}`, such as \
-                 `kubectl get cm {ca} -o jsonpath='{{.data.ca\\.crt}}' > ca.crt` then \
-                 `kubectl create secret generic {secret} --from-file=ca.crt`"
-            ),
+            why: "Kubernetes creates it in every namespace: the cluster CA, with which the IAM \
+                  job's `mc` verifies the operator's STS (always HTTPS, its certificate signed \
+                  through the operator's CertificateSigningRequest)"
+                .into(),
         });
     }
     out
+}
+
+/// When `kube-root-ca.crt` verifies the operator's certificate (`pkg/certificates/csr.go`, v6.0.2):
+/// the certificate is signed by the CSR signer, which is the cluster CA only where that signer
+/// uses the cluster's root CA.
+pub const CLUSTER_CA_CONDITION: &str = "Kubernetes creates it in every namespace: the cluster CA, \
+    trusted for the operator's certificate and STS; right only where the operator's \
+    CertificateSigningRequest signer (`kubernetes.io/kubelet-serving`, \
+    `beta.eks.amazonaws.com/app-serving` on EKS, or `MINIO_OPERATOR_CSR_SIGNER_NAME`) signs with \
+    the cluster's root CA, otherwise set `tenant.trust`";
+
+/// MinIO counts every server of every pool (`totalNodeCount`) and sizes a request by the
+/// largest erasure set of any pool (`apiConfig.init`, `cmd/handler-api.go`).
+fn api_requests(spec: &Spec, pools: &[Pool]) -> ApiRequests {
+    requests::api_requests(
+        spec.sizing.api_requests_max,
+        pools.iter().map(|p| p.servers).sum(),
+        pools.iter().map(|p| p.layout.set_size).max().unwrap_or(1),
+        quantity::bytes(&spec.sizing.resources.limits.memory).unwrap_or_default(),
+    )
 }
 
 fn buckets(site: &Site) -> Vec<Bucket> {
@@ -787,9 +930,11 @@ fn capacity(pools: &[Pool]) -> Capacity {
 }
 
 /// The operator's `minio` service: HTTPS on 443 with auto-cert, HTTP on 80 without. Pods listen
-/// on 9000 either way, but nothing in the cluster should address them directly.
-fn endpoint(tls: bool, namespace: &str) -> Endpoint {
-    let host = format!("minio.{namespace}.svc.cluster.local");
+/// on 9000 either way, but nothing in the cluster should address them directly. The host is the
+/// operator's `MinIOFQDNServiceName` (`pkg/apis/minio.min.io/v2/names.go`), the certificate's
+/// common name: `minio.<namespace>.svc.<CLUSTER_DOMAIN>`.
+fn endpoint(tls: bool, namespace: &str, cluster_domain: &str) -> Endpoint {
+    let host = format!("minio.{namespace}.svc.{cluster_domain}");
     let (scheme, port, port_name) = if tls {
         ("https", 443, "https-minio")
     } else {
@@ -824,11 +969,12 @@ fn config_env(spec: &Spec, set_drive_count: Option<u32>) -> Vec<EnvEntry> {
             "MINIO_STORAGE_CLASS_STANDARD",
             &format!("EC:{}", spec.sizing.parity),
         ),
-        env(
-            "MINIO_API_REQUESTS_MAX",
-            &spec.sizing.api_requests_max.to_string(),
-        ),
     ];
+    // Cluster-wide (`cmd/handler-api.go` divides it by the servers); unset, MinIO derives a
+    // memory-safe value per server, which is what the profiles rely on.
+    if let Some(max) = spec.sizing.api_requests_max {
+        entries.push(env("MINIO_API_REQUESTS_MAX", &max.to_string()));
+    }
     if site.prometheus.enabled && site.prometheus.auth == MetricsAuth::Public {
         entries.push(env("MINIO_PROMETHEUS_AUTH_TYPE", "public"));
     }
@@ -977,7 +1123,11 @@ fn secrets(
         );
         objects.push(SecretObject {
             name: secret.clone(),
-            used_by: "ServiceMonitor `authorization.credentials`".into(),
+            used_by: if monitor.is_some_and(|m| m.node.is_some()) {
+                "ScrapeConfig and ServiceMonitor `authorization.credentials`".into()
+            } else {
+                "ScrapeConfig `authorization.credentials`".into()
+            },
             component: "monitoring",
             consumer: Some("prometheus".into()),
             keys: vec![SecretKey {
@@ -1012,15 +1162,23 @@ fn monitor(site: &Site, labels: &BTreeMap<String, String>, s3: &Endpoint) -> Mon
     Monitor {
         name: site.tenant.name.clone(),
         labels: monitor_labels,
-        selector: BTreeMap::from([
-            (TENANT_LABEL.to_string(), site.tenant.name.clone()),
-            (SCRAPE_LABEL.to_string(), "s3".to_string()),
-        ]),
         interval: site.prometheus.interval.clone(),
         scrape_timeout: site.prometheus.scrape_timeout.clone(),
-        path: METRICS_PATH,
+        cluster: ClusterScrape {
+            target: format!("{}:{}", s3.host, s3.port),
+            scheme: if tls { "HTTPS" } else { "HTTP" },
+            path: METRICS_PATH,
+        },
+        node: site.prometheus.node_metrics.then(|| NodeScrape {
+            name: format!("{}-nodes", site.tenant.name),
+            selector: BTreeMap::from([(TENANT_LABEL.to_string(), site.tenant.name.clone())]),
+            exclude_label: SCRAPE_LABEL,
+            port_name: s3.port_name,
+            scheme: s3.scheme,
+            path: NODE_METRICS_PATH,
+        }),
         server_name: tls.then(|| s3.host.clone()),
-        ca_config_map: tls.then(|| site.tenant.ca_config_map.clone()),
+        ca: outputs::trust(site),
         bearer: site
             .prometheus
             .bearer_token_secret
@@ -1059,8 +1217,7 @@ fn rclone(site: &Site, s3: &Endpoint) -> Rclone {
         ],
         remotes: vec![remote(&r.source.remote), remote(&r.destination.remote)],
         deadline_seconds: r.deadline_seconds,
-        ca_config_map: site.tenant.tls.then(|| site.tenant.ca_config_map.clone()),
-        ca_path: "/etc/rclone/ca/ca.crt",
+        ca: outputs::trust(site).map(|t| t.mount("/etc/rclone/ca")),
     }
 }
 

@@ -37,8 +37,8 @@ const MANIFESTS: [(&str, &str); 8] = [
         include_str!("../templates/poddisruptionbudget.yaml.j2"),
     ),
     (
-        "servicemonitor.yaml.j2",
-        include_str!("../templates/servicemonitor.yaml.j2"),
+        "monitoring.yaml.j2",
+        include_str!("../templates/monitoring.yaml.j2"),
     ),
     (
         "rclone.yaml.j2",

@@ -60,6 +60,7 @@ pub fn plan_table_with(plan: &Plan, changes: &str) -> String {
         "  S3 endpoint          {} (service port {} `{}`)",
         plan.s3.url, plan.s3.port, plan.s3.port_name
     );
+    let _ = writeln!(out, "  S3 requests          {}", api_requests(plan));
     for pool in &plan.pools {
         let l = &pool.layout;
         let _ = writeln!(out);
@@ -297,6 +298,36 @@ fn title(plan: &Plan) -> String {
     )
 }
 
+/// What each server accepts at once and why, as `cmd/handler-api.go` reads or derives it.
+fn api_requests(plan: &Plan) -> String {
+    let r = &plan.tenant.api_requests;
+    let memory = plan
+        .pools
+        .first()
+        .map(|p| p.resources.limits.memory.as_str())
+        .unwrap_or_default();
+    let basis = format!(
+        "the {memory} memory limit and erasure sets of {} drives",
+        r.set_drives
+    );
+    match (r.cluster_max, r.per_server, r.memory_safe_per_server) {
+        (Some(max), Some(per), safe) => format!(
+            "{per} per server at once: `MINIO_API_REQUESTS_MAX` {max} is for the whole cluster, divided by {} (unset, MinIO would derive {} from {basis})",
+            plural(r.servers, "server", "servers"),
+            safe.map_or_else(
+                || "it from each node's free memory".into(),
+                |n| n.to_string()
+            )
+        ),
+        (None, Some(per), _) => format!(
+            "{per} per server at once, which MinIO derives from {basis} (`MINIO_API_REQUESTS_MAX` unset)"
+        ),
+        _ => format!(
+            "MinIO derives it from each node's free memory: the {memory} limit is too large to count (`MINIO_API_REQUESTS_MAX` unset)"
+        ),
+    }
+}
+
 /// Each consumer with its identity, its buckets and the actions it may take in each; then the
 /// administrator and the job that applies it all.
 fn consumers(out: &mut String, plan: &Plan) {
@@ -363,6 +394,11 @@ fn consumers(out: &mut String, plan: &Plan) {
         iam.service_account,
         iam.job_policies.join("`, `"),
         iam.policy_binding
+    );
+    let _ = writeln!(
+        out,
+        "  {:<20} never by the operator once a command failed; a failing `mc` restarts in place up to 6 times (about 10 minutes) once the tenant is healthy; bump `iam.run` for a new job",
+        "re-run"
     );
 }
 

@@ -28,7 +28,99 @@ pub fn check(spec: &Spec, at: &Locator<'_>) -> Vec<Diagnostic> {
     job_names(spec, at, &mut out);
     prometheus(spec, at, &mut out);
     rclone(spec, at, &mut out);
+    api_requests(spec, at, &mut out);
+    trust(spec, at, &mut out);
     out
+}
+
+/// Each trust source needs its own keys; the others' are ignored, with a warning.
+fn trust(spec: &Spec, at: &Locator<'_>, out: &mut Vec<Diagnostic>) {
+    use crate::spec::TrustSource;
+    let t = &spec.site.tenant;
+    match t.trust {
+        TrustSource::NamedCa if t.ca.is_none() => out.push(
+            at.error(
+                "/tenant/trust",
+                "`tenant.trust = \"named-ca\"` needs `tenant.ca`",
+            )
+            .help("name the CA, such as `ca = { kind = \"Secret\", name = \"minio-ca\" }`"),
+        ),
+        TrustSource::Provided if t.certificate_secret.is_none() => out.push(
+            at.error(
+                "/tenant/trust",
+                "`tenant.trust = \"provided\"` needs `tenant.certificate_secret`",
+            )
+            .help("name the Secret of your certificate, such as cert-manager's `minio-tls`"),
+        ),
+        TrustSource::Provided if !t.tls => out.push(
+            at.error(
+                "/tenant/tls",
+                "`tenant.trust = \"provided\"` needs `tenant.tls = true`",
+            )
+            .help("turn TLS on, or leave `tenant.trust` at `cluster-ca`"),
+        ),
+        _ => {}
+    }
+    if t.trust != TrustSource::Provided && t.certificate_secret.is_some() {
+        out.push(
+            at.warning(
+                "/tenant/certificate_secret",
+                format!(
+                    "`tenant.certificate_secret` is ignored: it is only for `tenant.trust = \"provided\"`, not `{}`",
+                    t.trust.name()
+                ),
+            )
+            .help("set `tenant.trust = \"provided\"` to serve your certificate, or remove the key"),
+        );
+    }
+    if t.trust == TrustSource::ClusterCa && t.ca.is_some() {
+        out.push(
+            at.warning(
+                "/tenant/ca",
+                "`tenant.ca` is ignored with `tenant.trust = \"cluster-ca\"`, which trusts `tenant.ca_config_map`",
+            )
+            .help("set `tenant.trust = \"named-ca\"` to trust this CA"),
+        );
+    }
+}
+
+/// A set `MINIO_API_REQUESTS_MAX` is for the whole cluster (`cmd/handler-api.go` divides it by
+/// the servers); a share above what MinIO derives from the memory limit risks running out of
+/// memory under load, which MinIO's own default avoids.
+fn api_requests(spec: &Spec, at: &Locator<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(max) = spec.sizing.api_requests_max else {
+        return;
+    };
+    let servers = spec.sizing.servers + spec.site.pools.iter().map(|p| p.servers).sum::<u32>();
+    let set_drives = pool_refs(spec)
+        .iter()
+        .filter_map(|p| crate::erasure::set_size(p.servers, p.volumes).ok())
+        .max()
+        .unwrap_or(1);
+    let memory = &spec.sizing.resources.limits.memory;
+    let r = crate::requests::api_requests(
+        Some(max),
+        servers,
+        set_drives,
+        quantity::bytes(memory).unwrap_or_default(),
+    );
+    if let (Some(per), Some(safe)) = (r.per_server, r.memory_safe_per_server)
+        && per > safe
+    {
+        out.push(
+            at.warning(
+                "/sizing/api_requests_max",
+                format!(
+                    "`MINIO_API_REQUESTS_MAX` {max} gives each of {servers} servers {per} requests \
+                     at once, more than the {safe} MinIO derives for its {memory} memory limit"
+                ),
+            )
+            .help(format!(
+                "the value is for the whole cluster; leave it unset, or set at most {}",
+                safe * u64::from(servers)
+            )),
+        );
+    }
 }
 
 struct PoolRef<'a> {
@@ -513,6 +605,19 @@ mod tests {
             )
             .is_empty()
         );
+    }
+
+    /// The old 5000 profile's 6400 meant 1600 per server (`cmd/handler-api.go` divides it by
+    /// the 4 servers), over the 719 MinIO derives for an 8Gi pod with sets of 8.
+    #[test]
+    fn a_cluster_wide_request_limit_above_the_memory_safe_share_warns() {
+        let d = run(2, &["sizing.api_requests_max=6400"]);
+        assert_eq!(d.len(), 1, "{d:#?}");
+        assert!(!d[0].is_error());
+        assert!(d[0].message.contains("each of 4 servers 1600"), "{d:#?}");
+        assert!(d[0].message.contains("the 719 MinIO derives"), "{d:#?}");
+        assert!(run(2, &["sizing.api_requests_max=2876"]).is_empty());
+        assert_eq!(run(2, &["sizing.api_requests_max=2880"]).len(), 1);
     }
 
     #[test]

@@ -43,9 +43,13 @@ pub struct Sizing {
     /// erasure-set size of every pool.
     #[schemars(range(min = 1, max = 8))]
     pub parity: u32,
-    /// `MINIO_API_REQUESTS_MAX`: concurrent S3 requests one server accepts before queueing.
+    /// `MINIO_API_REQUESTS_MAX`: concurrent S3 requests for the whole cluster. MinIO divides
+    /// it by the number of servers (`cmd/handler-api.go`); unset, each server derives a
+    /// memory-safe limit from its memory limit and erasure-set size, which `miniogen plan`
+    /// shows. Leave it unset unless you have measured.
     #[schemars(range(min = 1, max = 1_000_000))]
-    pub api_requests_max: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_requests_max: Option<u32>,
     /// CPU and memory of every MinIO server.
     pub resources: Resources,
 }
@@ -83,6 +87,12 @@ pub struct Site {
     #[schemars(extend("format" = "dns-label"))]
     #[schemars(length(max = 253))]
     pub namespace: String,
+    /// The cluster's DNS domain, which the MinIO Operator reads from its `CLUSTER_DOMAIN`
+    /// variable (default `cluster.local`) to name the S3 service and its certificate. Set both
+    /// to the same value: every endpoint, `serverName` and consumer output uses it.
+    #[schemars(extend("format" = "dns-subdomain"))]
+    #[schemars(length(max = 253))]
+    pub cluster_domain: String,
     /// The MinIO tenant itself.
     pub tenant: TenantSettings,
     /// Overrides of the profile's sizing; unset keys keep the profile's value.
@@ -115,7 +125,8 @@ pub struct Site {
     /// How CloudNativePG reaches its backup bucket: the Barman Cloud plugin's `ObjectStore` and
     /// the built-in `backup.barmanObjectStore` stanza.
     pub cnpg: CnpgOutput,
-    /// Prometheus scraping through a ServiceMonitor.
+    /// Prometheus scraping: the cluster metrics once through a `ScrapeConfig`, each server's own
+    /// through a `ServiceMonitor` when asked.
     pub prometheus: Prometheus,
     /// The rclone CronJob that copies Synapse media to the lawful-intercept bucket.
     pub rclone: Rclone,
@@ -143,6 +154,7 @@ impl Default for Site {
     fn default() -> Self {
         Self {
             namespace: "matrix".into(),
+            cluster_domain: "cluster.local".into(),
             tenant: TenantSettings::default(),
             sizing: SizingOverride::default(),
             pools: Vec::new(),
@@ -179,7 +191,9 @@ pub struct TenantSettings {
     #[schemars(extend("format" = "dns-label"))]
     #[schemars(length(max = 253))]
     pub name: String,
-    /// MinIO image, pinned to a `RELEASE.` tag or a `@sha256:` digest.
+    /// MinIO image, pinned to a `RELEASE.` tag or a `@sha256:` digest. The default is the newest
+    /// release upstream published an official image for; miniogen warns when the release
+    /// predates the fix of a known advisory.
     #[schemars(extend("format" = "minio-image"))]
     #[schemars(length(max = 512))]
     pub image: String,
@@ -191,14 +205,36 @@ pub struct TenantSettings {
     #[schemars(extend("format" = "dns-label"))]
     #[schemars(length(max = 63))]
     pub pool_name: String,
-    /// Let the operator issue TLS certificates (`requestAutoCert`). The S3 service then serves
-    /// HTTPS on port 443 instead of HTTP on port 80.
+    /// Serve S3 over TLS: the S3 service then serves HTTPS on port 443 instead of HTTP on port
+    /// 80. `trust` says whose certificate it is and which CA every client verifies it with.
     pub tls: bool,
-    /// ConfigMap holding the CA that signed the operator's certificates, for clients that must
-    /// verify them. Every namespace has `kube-root-ca.crt`.
+    /// Which CA every client (Synapse, CloudNativePG, rclone, Prometheus, the IAM job's `mc`)
+    /// trusts. `cluster-ca` (default): the operator's certificate (`requestAutoCert`), signed
+    /// through a `CertificateSigningRequest` (`kubernetes.io/kubelet-serving`, or
+    /// `beta.eks.amazonaws.com/app-serving` on EKS, or `MINIO_OPERATOR_CSR_SIGNER_NAME`),
+    /// verified with `ca_config_map`; right only where that signer signs with the cluster's
+    /// root CA. `named-ca`: the operator's certificate, verified with the CA you name in `ca`.
+    /// `provided`: your certificate (such as cert-manager's) in `certificate_secret`
+    /// (`requestAutoCert: false` with `externalCertSecret`), verified with `ca`, or that
+    /// Secret's `ca.crt`.
+    pub trust: TrustSource,
+    /// ConfigMap holding the cluster's root CA, for `trust = "cluster-ca"`: every namespace has
+    /// `kube-root-ca.crt`.
     #[schemars(extend("format" = "dns-subdomain"))]
     #[schemars(length(max = 253))]
     pub ca_config_map: String,
+    /// The CA clients trust, for `trust = "named-ca"` (required) and `"provided"`, such as
+    /// `{ kind = "Secret", name = "minio-ca", key = "ca.crt" }` from cert-manager.
+    #[schemars(with = "CaRef")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca: Option<CaRef>,
+    /// For `trust = "provided"`: the Secret with your certificate for the tenant (`tls.crt`,
+    /// `tls.key` and `ca.crt`, as cert-manager writes it), given to the operator as
+    /// `externalCertSecret` of type `cert-manager.io/v1`.
+    #[schemars(extend("format" = "dns-subdomain"))]
+    #[schemars(length(max = 253))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate_secret: Option<String>,
     /// Name of the configuration Secret (`config.env`, root credentials).
     #[schemars(extend("format" = "dns-subdomain"))]
     #[schemars(length(max = 253))]
@@ -233,14 +269,80 @@ impl Default for TenantSettings {
     fn default() -> Self {
         Self {
             name: "matrix-minio".into(),
-            image: "quay.io/minio/minio:RELEASE.2024-10-13T13-34-11Z".into(),
+            image: crate::advisories::NEWEST_MINIO_IMAGE.into(),
             storage_class: "standard".into(),
             pool_name: "pool-0".into(),
             tls: true,
+            trust: TrustSource::ClusterCa,
             ca_config_map: "kube-root-ca.crt".into(),
+            ca: None,
+            certificate_secret: None,
             config_secret: "minio-config".into(),
             root_user: "minio-admin".into(),
             erasure_sets: ErasureSets::QuorumSafe,
+        }
+    }
+}
+
+/// Whose certificate the tenant serves and which CA verifies it: `cluster-ca`, `named-ca` or
+/// `provided`.
+// Variants carry no doc comments on purpose, as for `MetricsAuth`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum TrustSource {
+    #[allow(missing_docs)]
+    ClusterCa,
+    #[allow(missing_docs)]
+    NamedCa,
+    #[allow(missing_docs)]
+    Provided,
+}
+
+impl TrustSource {
+    /// The name users write, such as `cluster-ca`.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ClusterCa => "cluster-ca",
+            Self::NamedCa => "named-ca",
+            Self::Provided => "provided",
+        }
+    }
+}
+
+/// A CA certificate in a ConfigMap or a Secret of the tenant's namespace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaRef {
+    /// `ConfigMap` or `Secret`.
+    pub kind: CaKind,
+    /// Its name.
+    #[schemars(extend("format" = "dns-subdomain"))]
+    #[schemars(length(max = 253))]
+    pub name: String,
+    /// The key holding the PEM certificate; `ca.crt` when unset.
+    #[schemars(extend("format" = "secret-key"))]
+    #[schemars(length(max = 253))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+}
+
+/// Where a CA certificate is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum CaKind {
+    #[allow(missing_docs)]
+    ConfigMap,
+    #[allow(missing_docs)]
+    Secret,
+}
+
+impl CaKind {
+    /// `ConfigMap` or `Secret`.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ConfigMap => "ConfigMap",
+            Self::Secret => "Secret",
         }
     }
 }
@@ -266,7 +368,8 @@ pub struct SizingOverride {
     #[schemars(range(min = 1, max = 8))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parity: Option<u32>,
-    /// `MINIO_API_REQUESTS_MAX`.
+    /// `MINIO_API_REQUESTS_MAX`, for the whole cluster: MinIO divides it by the number of
+    /// servers. Unset, each server derives a memory-safe limit.
     #[schemars(range(min = 1, max = 1_000_000))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub api_requests_max: Option<u32>,
@@ -532,12 +635,18 @@ pub struct Iam {
     #[schemars(extend("format" = "pinned-image"))]
     #[schemars(length(max = 512))]
     pub mc_image: String,
+    /// Bump to run the MinIOJob again with nothing else changed, such as after a command
+    /// failed: the operator runs each command of a MinIOJob once and never retries a failed one,
+    /// so only a job of a new name runs again.
+    #[schemars(range(min = 0, max = 1_000_000))]
+    pub run: u32,
 }
 
 impl Default for Iam {
     fn default() -> Self {
         Self {
             mc_image: "quay.io/minio/mc:RELEASE.2025-08-13T08-35-41Z".into(),
+            run: 0,
         }
     }
 }
@@ -606,9 +715,9 @@ pub struct CnpgOutput {
     #[schemars(extend("format" = "barman-retention"))]
     #[schemars(length(max = 16))]
     pub retention: String,
-    /// With TLS on: the Secret holding the CA that signed the tenant's certificate (CloudNativePG
-    /// reads `endpointCA` from a Secret, not a ConfigMap). You create it, from the same CA as
-    /// `tenant.ca_config_map`; `miniogen secrets` lists it.
+    /// With TLS on and a trusted CA kept in a ConfigMap: the Secret holding a copy of that CA
+    /// (CloudNativePG reads `endpointCA` from a Secret, not a ConfigMap). You create it;
+    /// `miniogen plan` says how. A CA already in a Secret is used as it is.
     #[schemars(extend("format" = "dns-subdomain"))]
     #[schemars(length(max = 253))]
     pub ca_secret: String,
@@ -631,9 +740,15 @@ impl Default for CnpgOutput {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Prometheus {
-    /// Emit a ServiceMonitor for the Prometheus Operator.
+    /// Emit a `ScrapeConfig` (`monitoring.coreos.com/v1alpha1`, prometheus-operator v0.67 or
+    /// later) that scrapes `/minio/v2/metrics/cluster` from the `minio` service: one target, as
+    /// every server answers for the whole cluster. Your Prometheus's `scrapeConfigSelector`
+    /// must match `labels`.
     pub enabled: bool,
-    /// Labels your Prometheus's `serviceMonitorSelector` matches, such as
+    /// Also scrape `/minio/v2/metrics/node` from every server, through a `ServiceMonitor` on the
+    /// tenant's headless service (its `serviceMonitorSelector` must match `labels`).
+    pub node_metrics: bool,
+    /// Labels your Prometheus's `scrapeConfigSelector` (and `serviceMonitorSelector`) match, such as
     /// `{ release = "kube-prometheus-stack" }`.
     #[schemars(extend("additionalProperties" = { "type": "string", "format": "label-value" }))]
     pub labels: BTreeMap<String, String>,
@@ -663,6 +778,7 @@ impl Default for Prometheus {
     fn default() -> Self {
         Self {
             enabled: true,
+            node_metrics: false,
             labels: BTreeMap::new(),
             interval: "30s".into(),
             scrape_timeout: "10s".into(),
@@ -779,12 +895,19 @@ pub struct Warnings {
     /// Warn when a pool's servers are not a multiple of 4, as the runbook advises. MinIO itself
     /// only needs a valid erasure-set layout.
     pub servers_multiple_of_4: bool,
+    /// Published advisories (CVE or GHSA identifiers, such as `CVE-2025-62506`) you have read
+    /// and accept for the pinned MinIO, `mc` and rclone images: miniogen no longer warns that an
+    /// image predates their fix.
+    #[schemars(length(max = 64))]
+    #[schemars(extend("items" = { "type": "string", "format": "advisory-id", "maxLength": 32 }))]
+    pub accepted_advisories: Vec<String>,
 }
 
 impl Default for Warnings {
     fn default() -> Self {
         Self {
             servers_multiple_of_4: true,
+            accepted_advisories: Vec::new(),
         }
     }
 }

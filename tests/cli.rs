@@ -2,14 +2,56 @@
 
 use crate::support::{TIERS, documents, miniogen, miniogen_in, ok, root, scratch_dir};
 
+/// The default MinIO image, the newest upstream published, predates the fix of CVE-2025-62506,
+/// which only a source release carries: every run with it says so.
+const DEFAULT_IMAGE_ADVISORY: &str = "warning: `tenant.image` \
+    `quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z` predates the fix of CVE-2025-62506 \
+    (GHSA-jjjj-jwhf-8rgr): service and STS accounts bypass their session policy when creating \
+    service accounts; fixed in RELEASE.2025-10-15T17-29-55Z
+ = key: tenant.image
+ = help: upstream published no image of RELEASE.2025-10-15T17-29-55Z (source only since \
+    minio/minio#21647): build one from that tag and pin it, or accept it with \
+    `warnings.accepted_advisories = [\"CVE-2025-62506\"]`
+";
+
+#[test]
+fn an_accepted_advisory_is_silent_and_an_old_pin_warns_of_each() {
+    let accepted = miniogen(&[
+        "gen",
+        "--ccu",
+        "5000",
+        "--set",
+        "warnings.accepted_advisories=[\"GHSA-jjjj-jwhf-8rgr\"]",
+    ]);
+    assert_eq!((accepted.code, accepted.stderr.as_str()), (0, ""));
+    let old = miniogen(&[
+        "plan",
+        "--ccu",
+        "5000",
+        "--set",
+        "tenant.image=quay.io/minio/minio:RELEASE.2024-10-13T13-34-11Z",
+    ]);
+    assert_eq!(old.code, 0);
+    for (cve, fixed) in [
+        ("CVE-2024-55949", "RELEASE.2024-12-13T22-19-12Z"),
+        ("CVE-2025-31489", "RELEASE.2025-04-03T14-56-28Z"),
+        ("CVE-2025-62506", "RELEASE.2025-10-15T17-29-55Z"),
+    ] {
+        assert!(
+            old.stderr.contains(&format!("{cve} (")) && old.stderr.contains(fixed),
+            "{}",
+            old.stderr
+        );
+    }
+}
+
 #[test]
 fn tier_5000_prints_the_runbook_objects_and_nothing_else() {
     let run = miniogen(&["gen", "--ccu", "5000"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(
-        run.stderr.is_empty(),
-        "an exact tier needs no note: {}",
-        run.stderr
+    assert_eq!(
+        run.stderr, DEFAULT_IMAGE_ADVISORY,
+        "an exact tier needs no note, only the default image's advisory"
     );
     let docs = documents(&run.stdout);
     let kinds: Vec<String> = docs
@@ -33,9 +75,9 @@ fn tier_5000_prints_the_runbook_objects_and_nothing_else() {
             "ExternalSecret/minio-credentials",
             "ExternalSecret/minio-rclone-credentials",
             "ExternalSecret/minio-user",
-            "MinIOJob/matrix-minio-iam-028d1d0d",
+            "MinIOJob/matrix-minio-iam-1038d4c0",
             "Tenant/matrix-minio",
-            "ServiceMonitor/matrix-minio",
+            "ScrapeConfig/matrix-minio",
             "PolicyBinding/matrix-minio-iam",
         ]
     );
@@ -90,7 +132,10 @@ fn between_tiers_rounds_up_and_says_so() {
     assert_eq!(run.code, 0);
     assert_eq!(
         run.stderr,
-        "note: 3000 CCU uses the built-in 5000 CCU tier (the smallest tier that serves it)\n"
+        format!(
+            "{DEFAULT_IMAGE_ADVISORY}\nnote: 3000 CCU uses the built-in 5000 CCU tier (the \
+             smallest tier that serves it)\n"
+        )
     );
     assert_eq!(run.stdout, ok(&["gen", "--ccu", "5000"]));
 }

@@ -2,13 +2,14 @@
 //! tools, not by our own expectations.
 //!
 //! The renders: every tier in every secrets mode, every site file in `tests/fixtures/valid/` at
-//! the smallest and largest tier, a bearer-token ServiceMonitor in every mode, and each
+//! the smallest and largest tier, a bearer-token `ScrapeConfig` and `ServiceMonitor` in every mode, and each
 //! environment of the example deployment. Each is rendered as the stream and as an output
 //! folder, once, and then:
 //!
 //! - every kind is mapped to a validator, and a kind nobody validates fails the suite: custom
 //!   kinds to the strict upstream schema `<kind>.<group>_<version>.strict.json` in
-//!   `../shared/schemas` (unknown fields fail, as `kubeconform -strict` would), core kinds to
+//!   `../shared/schemas`, or in `tests/schemas` for those the project keeps itself (see its
+//!   README; unknown fields fail, as `kubeconform -strict` would), core kinds to
 //!   `kubernetes-validate --strict` at the oldest and newest Kubernetes minor we support;
 //! - `kubectl kustomize` of every folder gives exactly the objects of the stream;
 //! - yamllint with the committed `.yamllint.yaml` finds nothing;
@@ -113,6 +114,21 @@ fn render_args() -> Vec<(String, String, Vec<String>)> {
             ]),
         ));
     }
+    // TLS on with the bearer token and per-server metrics: the fixtures hold the other corners.
+    out.push((
+        "tier 5000 with TLS, bearer metrics and node metrics".into(),
+        "external-secrets".into(),
+        strings(&[
+            "--ccu",
+            "5000",
+            "--set",
+            "prometheus.auth=\"bearer\"",
+            "--set",
+            "prometheus.bearer_token_secret=\"minio-prometheus-token\"",
+            "--set",
+            "prometheus.node_metrics=true",
+        ]),
+    ));
     // Pinned by digest, the CronJob no longer skips checkov's digest check: it must pass it.
     out.push((
         "tier 5000 with rclone pinned by digest".into(),
@@ -195,7 +211,8 @@ fn is_core(api_version: &str) -> bool {
 }
 
 /// The validator of a document: core kinds go to `kubernetes-validate`, custom kinds to the
-/// strict schema named after kind, group and version; `None` when nobody can judge it.
+/// strict schema named after kind, group and version, in `schemas` or else in the project's own
+/// `tests/schemas`; `None` when nobody can judge it.
 fn judge(doc: &Value, schemas: &Path) -> Option<Judge> {
     let api_version = doc["apiVersion"].as_str()?;
     let kind = doc["kind"].as_str()?;
@@ -204,7 +221,26 @@ fn judge(doc: &Value, schemas: &Path) -> Option<Judge> {
     }
     let (group, version) = api_version.rsplit_once('/')?;
     let file = format!("{}.{group}_{version}.strict.json", kind.to_lowercase());
-    schemas.join(&file).is_file().then_some(Judge::Schema(file))
+    [schemas.to_path_buf(), own_schemas()]
+        .iter()
+        .any(|dir| dir.join(&file).is_file())
+        .then_some(Judge::Schema(file))
+}
+
+/// The strict schemas the project keeps itself, for kinds `../shared/schemas` lacks.
+fn own_schemas() -> PathBuf {
+    root().join("tests/schemas")
+}
+
+/// The text of a strict schema `judge` named, from whichever folder holds it.
+fn schema_text(schemas: &Path, file: &str) -> String {
+    let shared = schemas.join(file);
+    let path = if shared.is_file() {
+        shared
+    } else {
+        own_schemas().join(file)
+    };
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 #[test]
@@ -269,8 +305,7 @@ fn custom_resources_pass_the_strict_upstream_schemas() {
                 continue;
             };
             let validator = validators.entry(file.clone()).or_insert_with(|| {
-                let text = std::fs::read_to_string(dir.join(&file))
-                    .unwrap_or_else(|e| panic!("{file}: {e}"));
+                let text = schema_text(&dir, &file);
                 let schema: Value =
                     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
                 jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{file}: {e}"))
@@ -293,6 +328,12 @@ fn custom_resources_pass_the_strict_upstream_schemas() {
         checked.len() >= 3 && checked.values().sum::<usize>() >= 50,
         "too few custom resources were checked: {checked:?}"
     );
+    for kind in [
+        "scrapeconfig.monitoring.coreos.com_v1alpha1.strict.json",
+        "servicemonitor.monitoring.coreos.com_v1.strict.json",
+    ] {
+        assert!(checked.get(kind) >= Some(&3), "{kind}: {checked:?}");
+    }
 }
 
 /// The schemas must catch what they exist to catch, or the test above proves nothing.
@@ -316,9 +357,14 @@ fn strict_schemas_refuse_a_misplaced_field() {
             "policybinding.sts.min.io_v1beta1.strict.json",
             "/spec/application",
         ),
+        (
+            "ScrapeConfig",
+            "scrapeconfig.monitoring.coreos.com_v1alpha1.strict.json",
+            "/spec/tlsConfig",
+        ),
     ];
     for (kind, file, pointer) in misplaced {
-        let text = std::fs::read_to_string(dir.join(file)).unwrap_or_default();
+        let text = schema_text(&dir, file);
         let schema: Value = serde_json::from_str(&text).unwrap_or_default();
         let validator = jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{e}"));
         let mut doc = docs

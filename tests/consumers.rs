@@ -99,6 +99,27 @@ fn every_consumer_reaches_the_service_the_operator_creates_with_tls_on_and_off()
             2,
             "{conf}"
         );
+        // The cluster metrics: one target, the `minio` service, as Synapse reaches it.
+        let scrape = &object(&docs, "ScrapeConfig")["spec"];
+        let target = format!(
+            "{}:{}",
+            url.split_once("://").map_or("", |(_, h)| h),
+            if tls { 443 } else { 80 }
+        );
+        assert_eq!(
+            (
+                scrape["scheme"].as_str().map(str::to_lowercase),
+                &scrape["staticConfigs"][0]["targets"]
+            ),
+            (Some(scheme.to_string()), &Value::from(vec![target]))
+        );
+        // Each server's metrics, when asked: the headless service's port of the same name.
+        let docs = documents(&ok(&[
+            &["gen"],
+            args.as_slice(),
+            &["--set", "prometheus.node_metrics=true"],
+        ]
+        .concat()));
         let endpoint = &object(&docs, "ServiceMonitor")["spec"]["endpoints"][0];
         assert_eq!(
             (endpoint["scheme"].as_str(), endpoint["port"].as_str()),

@@ -463,7 +463,7 @@ fn check_alone_uses_the_inputs_the_folder_records() {
     assert!(
         changed
             .stdout
-            .contains("stale: `servicemonitor-matrix-minio.yaml`"),
+            .contains("stale: `scrapeconfig-matrix-minio.yaml`"),
         "{}",
         changed.stdout
     );

@@ -59,6 +59,7 @@ fn sample(format: Option<&str>) -> &'static str {
         Some("secret-property") => "BENIGN",
         Some("secret-key") => "benign.key",
         Some("region") => "us-east-1",
+        Some("advisory-id") => "CVE-2025-62506",
         Some(other) => panic!("no sample for format `{other}`: add one here"),
         None => "benign",
     }

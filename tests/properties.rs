@@ -137,7 +137,14 @@ fn any_valid_site_file_gives_valid_identical_output() {
         return;
     };
     let mut validators: BTreeMap<String, jsonschema::Validator> = BTreeMap::new();
-    for entry in std::fs::read_dir(&schemas).into_iter().flatten().flatten() {
+    // The shared schemas, and those the project keeps itself (`tests/schemas`).
+    let own = crate::support::root().join("tests/schemas");
+    let entries = std::fs::read_dir(&schemas)
+        .into_iter()
+        .chain(std::fs::read_dir(&own))
+        .flatten()
+        .flatten();
+    for entry in entries {
         let name = entry.file_name().to_string_lossy().into_owned();
         if let Some(stem) = name.strip_suffix(".strict.json") {
             let text = std::fs::read_to_string(entry.path()).unwrap_or_default();

@@ -10,7 +10,7 @@ use crate::support::{
     MODES, TEST_KEY, documents, miniogen, miniogen_env, ok, ok_env, root, scratch_dir,
 };
 
-/// Site files whose secrets differ: the defaults, a bearer-token ServiceMonitor, and the example.
+/// Site files whose secrets differ: the defaults, a bearer-token `ScrapeConfig` and `ServiceMonitor`, and the example.
 fn configs() -> Vec<Option<String>> {
     let mut out = vec![None];
     for name in ["tls-off-bearer", "example", "no-extras"] {
@@ -28,8 +28,8 @@ fn args<'a>(command: &'a str, mode: &'a str, config: Option<&'a str>) -> Vec<&'a
     args
 }
 
-/// Secret name and key of every reference the Tenant, the CronJob, the MinIOJob and the
-/// ServiceMonitor make.
+/// Secret name and key of every reference the Tenant, the CronJob, the MinIOJob, the
+/// `ScrapeConfig` and the `ServiceMonitor` make.
 fn references(docs: &[Value]) -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
     let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
@@ -47,6 +47,12 @@ fn references(docs: &[Value]) -> BTreeSet<(String, String)> {
                 }
             }
             "CronJob" | "MinIOJob" => secret_key_refs(doc, &mut out),
+            "ScrapeConfig" => {
+                let credentials = &doc["spec"]["authorization"]["credentials"];
+                if credentials.is_object() {
+                    out.insert((s(&credentials["name"]), s(&credentials["key"])));
+                }
+            }
             "ServiceMonitor" => {
                 for endpoint in doc["spec"]["endpoints"].as_array().into_iter().flatten() {
                     let credentials = &endpoint["authorization"]["credentials"];
