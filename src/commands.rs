@@ -135,33 +135,44 @@ fn generate(
         sink::print(&sink::stream(&generated.manifests)?)?;
         return Ok(compiled.notes);
     };
+    folder::refuse_unsafe(dir)?;
     let shared = shared(inputs)?;
+    let targets = targets(inputs, shared.site.as_deref(), dir);
+    let mut notes = Vec::new();
+    // Every folder is locked before any is read, so that the folder a run checks (its pools,
+    // its hand edits) is the one it replaces, and two runs never mix their files. In one order,
+    // so that two runs over the same folders cannot each wait for the other.
+    let mut paths: Vec<&std::path::Path> = targets.iter().map(|(_, t)| t.as_path()).collect();
+    paths.sort();
+    paths.dedup();
+    let mut locks = std::collections::BTreeMap::new();
+    for path in paths {
+        folder::refuse_unsafe(path)?;
+        let (lock, restored) = folder::lock(path).map_err(|e| fatal_write(e, path))?;
+        notes.extend(restored.into_iter().map(Diagnostic::note));
+        locks.insert(path.to_path_buf(), lock);
+    }
     // Render every environment before writing any, so that bad input writes nothing.
-    let rendered = parallel::map(
-        targets(inputs, shared.site.as_deref(), dir),
-        |(env, target)| {
-            let compiled = compile(inputs, &shared, env)?;
-            let plaintext = credentials::writes_plaintext(compiled.plan.secrets.mode);
-            if plaintext && !write_plaintext_credentials {
-                return Err(Failure::Fatal(format!(
-                    "secrets mode `{}` writes credentials in plain text, which must never land in \
+    let rendered = parallel::map(targets.clone(), |(env, target)| {
+        let compiled = compile(inputs, &shared, env)?;
+        let plaintext = credentials::writes_plaintext(compiled.plan.secrets.mode);
+        if plaintext && !write_plaintext_credentials {
+            return Err(Failure::Fatal(format!(
+                "secrets mode `{}` writes credentials in plain text, which must never land in \
                  Git; pass `--write-plaintext-credentials` to write them to `{}` anyway (readable \
                  by you only), or choose `external-secrets` or `vault-placeholders`",
-                    compiled.plan.secrets.source,
-                    target.display()
-                )));
-            }
-            let generated = generated(&compiled.plan)?;
-            if !accept_pool_rebuild {
-                guard_pools(&target, &generated.manifests)?;
-            }
-            let files =
-                folder::files(&generated.manifests, &generated.fragments, &compiled.header)?;
-            Ok((target, files, plaintext, compiled.notes))
-        },
-    );
+                compiled.plan.secrets.source,
+                target.display()
+            )));
+        }
+        let generated = generated(&compiled.plan)?;
+        if !accept_pool_rebuild {
+            guard_pools(&target, &generated.manifests)?;
+        }
+        let files = folder::files(&generated.manifests, &generated.fragments, &compiled.header)?;
+        Ok((target, files, plaintext, compiled.notes))
+    });
     let mut folders = Vec::new();
-    let mut notes = Vec::new();
     for result in rendered {
         let (target, files, plaintext, env_notes) = result?;
         notes.extend(env_notes);
@@ -172,17 +183,14 @@ fn generate(
             force,
             owner_only: plaintext,
         };
-        folder::write(&target, &files, options)
-            .map_err(|e| match e {
-                folder::FolderError::Io { ref path, .. } if *path == target => {
-                    Failure::Fatal(format!("{e}; nothing was written"))
-                }
-                folder::FolderError::Io { .. } => Failure::Fatal(format!(
-                    "cannot write the output folder `{}`, which is left as it was: {e}",
-                    target.display()
-                )),
-                other => other.into(),
-            })
+        let Some(lock) = locks.get(&target) else {
+            return Err(Failure::Fatal(format!(
+                "`{}` was not locked; please report this",
+                target.display()
+            )));
+        };
+        folder::write(lock, &target, &files, options)
+            .map_err(|e| fatal_write(e, &target))
             .map(|wrote| {
                 Diagnostic::note(if wrote {
                     format!("wrote {} files to `{}`", files.len(), target.display())
@@ -195,6 +203,20 @@ fn generate(
         notes.push(note?);
     }
     Ok(notes)
+}
+
+/// How a folder that could not be written is reported.
+fn fatal_write(e: folder::FolderError, target: &std::path::Path) -> Failure {
+    match e {
+        folder::FolderError::Io { ref path, .. } if *path == target => {
+            Failure::Fatal(format!("{e}; nothing was written"))
+        }
+        folder::FolderError::Io { .. } => Failure::Fatal(format!(
+            "cannot write the output folder `{}`, which is left as it was: {e}",
+            target.display()
+        )),
+        other => other.into(),
+    }
 }
 
 /// `miniogen argocd generate`: the stream for the Application in the working directory, from

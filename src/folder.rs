@@ -4,8 +4,13 @@
 //! A folder records what miniogen wrote in `.miniogen-state.json` (file name and sha256). That
 //! record is how miniogen tells its own files from the user's (which it never touches), notices a
 //! hand edit (refused without `--force`), and finds files it no longer produces (removed). The
-//! new folder is assembled beside the old one and swapped in with two renames, so an interrupted
-//! or failed run leaves the previous folder as it was.
+//! new folder is assembled beside the old one and swapped in (`staging`), so an interrupted or
+//! failed run leaves the previous folder as it was.
+//!
+//! A folder may come from someone else's repository. Its state file may name only files
+//! miniogen writes (`generated_name`), every file is read through `confine` (no link followed,
+//! regular files only, bounded), and diffs go through `mask`, which never shows a Secret's
+//! values. The state file is read in one place, `read_state`, which checks every name it holds.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -15,9 +20,12 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::confine::{self, Entry};
 use crate::digest::sha256;
+use crate::outputs::FRAGMENT_DIR;
 use crate::post::{Fragment, Manifest};
 use crate::sink::{self, SinkError};
+use crate::staging::{self, Lock, LockError};
 
 /// The record of what miniogen wrote.
 pub const STATE_FILE: &str = ".miniogen-state.json";
@@ -33,19 +41,61 @@ pub struct File {
     pub content: String,
 }
 
-/// What `.miniogen-state.json` holds.
+/// What `.miniogen-state.json` holds. Fields added later must be checked in `read_state` like
+/// `files`: the file comes from the folder, so from whoever wrote the repository.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 struct State {
     /// Generated file name to the sha256 of the content written.
     files: BTreeMap<String, String>,
 }
 
+/// Whether `name` is one miniogen writes into a folder: `KIND-NAME.yaml` (and
+/// `kustomization.yaml`) at the top, or a fragment's file in `consumers/`. Lowercase letters,
+/// digits, `.` and `-`, as the Kubernetes names they come from; never a path that leads
+/// elsewhere (`..`, `/proc/self/environ`) or a name of miniogen's own (the state file).
+#[must_use]
+pub fn generated_name(name: &str) -> bool {
+    let file = match name.split_once('/') {
+        None => name,
+        Some((FRAGMENT_DIR, file)) => file,
+        Some(_) => return false,
+    };
+    file.strip_suffix(".yaml").is_some_and(|stem| {
+        stem.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && stem
+                .bytes()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.')
+            && !stem.contains("..")
+    })
+}
+
 /// Why a folder was not written.
 #[derive(Debug, Error)]
 pub enum FolderError {
-    /// Files miniogen wrote were edited since; the message shows each edit.
+    /// Files miniogen wrote were edited since: each file's name and what happened to it (a diff
+    /// with Secret values masked, or what replaced it).
     #[error("{}", hand_edits(.0))]
     HandEdited(Vec<(String, String)>),
+    /// `--out` names a folder that cannot be replaced safely.
+    #[error("cannot write the output folder `{}`: {why}", .path.display())]
+    Unsafe {
+        /// The folder.
+        path: PathBuf,
+        /// Why not.
+        why: String,
+    },
+    /// Another run holds the folder's lock.
+    #[error(
+        "`{}` is being written by another miniogen run, which still holds `{}` after {} s; try \
+         again when it has finished",
+        .path.display(), .lock.display(), staging::LOCK_WAIT.as_secs()
+    )]
+    Busy {
+        /// The folder.
+        path: PathBuf,
+        /// Its lock file.
+        lock: PathBuf,
+    },
     /// A file miniogen would write exists but was not written by miniogen.
     #[error("`{0}` exists and was not written by miniogen; move it away or pass `--force`")]
     NotOurs(String),
@@ -74,11 +124,8 @@ pub enum FolderError {
 
 fn hand_edits(edits: &[(String, String)]) -> String {
     let mut out = String::new();
-    for (name, diff) in edits {
-        let _ = writeln!(
-            out,
-            "`{name}` was edited by hand since miniogen wrote it:\n{diff}"
-        );
+    for (name, what) in edits {
+        let _ = writeln!(out, "`{name}` {what}");
     }
     out.push_str("keep the change in the site file instead, or pass `--force` to overwrite it");
     out
@@ -94,26 +141,32 @@ pub fn file_name(manifest: &Manifest) -> String {
 /// that parses.
 #[must_use]
 pub fn read_object(dir: &Path, manifest: &Manifest) -> Option<serde_json::Value> {
-    let text = fs::read_to_string(dir.join(file_name(manifest))).ok()?;
-    serde_saphyr::from_str(&text).ok()
+    match confine::read(dir, &file_name(manifest)).ok()? {
+        Entry::Text(text) => serde_saphyr::from_str(&text).ok(),
+        Entry::Absent | Entry::Refused(_) => None,
+    }
 }
 
 /// Every Kubernetes object in the folder's top-level YAML files, whoever wrote them, for scans of
-/// what the folder really holds. Files that do not parse, and documents without a kind, are
-/// skipped: `check` compares files byte for byte anyway.
+/// what the folder really holds. Files that do not parse, links and anything but regular files,
+/// and documents without a kind, are skipped: `check` compares files byte for byte anyway.
 #[must_use]
 pub fn read_objects(dir: &Path) -> Vec<Manifest> {
-    let mut names: Vec<PathBuf> = fs::read_dir(dir)
+    let mut names: Vec<String> = fs::read_dir(dir)
         .into_iter()
         .flatten()
         .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| {
+            Path::new(n)
+                .extension()
+                .is_some_and(|e| e == "yaml" || e == "yml")
+        })
         .collect();
     names.sort();
     let mut out = Vec::new();
-    for path in names {
-        let Ok(text) = fs::read_to_string(&path) else {
+    for name in names {
+        let Ok(Entry::Text(text)) = confine::read(dir, &name) else {
             continue;
         };
         let Ok(docs) = serde_saphyr::from_multiple::<serde_json::Value>(&text) else {
@@ -184,16 +237,38 @@ fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Folde
     }
 }
 
-fn read_state(dir: &Path) -> Result<State, FolderError> {
+/// The folder's state file, and its text as it is on disk (`None` when there is none). Every read
+/// of the state file goes through here: a name it holds that miniogen would not write, or a
+/// digest that is not one, refuses the whole file, so that nothing else ever opens such a path.
+fn read_state(dir: &Path) -> Result<(State, Option<String>), FolderError> {
     let path = dir.join(STATE_FILE);
-    match fs::read_to_string(&path) {
-        Ok(text) => serde_json::from_str(&text).map_err(|e| FolderError::BadState {
-            path,
-            message: e.to_string(),
-        }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(State::default()),
-        Err(e) => Err(io("read", &path)(e)),
+    let bad = |message: String| FolderError::BadState {
+        path: path.clone(),
+        message,
+    };
+    let text = match confine::read(dir, STATE_FILE).map_err(io("read", &path))? {
+        Entry::Absent => return Ok((State::default(), None)),
+        Entry::Refused(what) => return Err(bad(format!("it is {what}"))),
+        Entry::Text(text) => text,
+    };
+    let state: State = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+    for (name, digest) in &state.files {
+        if !generated_name(name) {
+            return Err(bad(format!(
+                "it names `{}`, which is not a file miniogen writes; remove the state file if \
+                 the folder is yours",
+                name.escape_debug()
+            )));
+        }
+        if digest.len() != 64
+            || !digest
+                .bytes()
+                .all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
+        {
+            return Err(bad(format!("the digest of `{name}` is not a sha256")));
+        }
     }
+    Ok((state, Some(text)))
 }
 
 fn state_text(files: &[File]) -> String {
@@ -208,14 +283,11 @@ fn state_text(files: &[File]) -> String {
     text
 }
 
-/// A unified diff from `old` to `new`, or nothing when they are equal.
+/// A unified diff from `old` to `new`, or nothing when they are equal. A Secret's values are
+/// never shown, only which of them changed.
 #[must_use]
 pub fn diff(old: &str, new: &str, old_label: &str, new_label: &str) -> String {
-    similar::TextDiff::from_lines(old, new)
-        .unified_diff()
-        .context_radius(3)
-        .header(old_label, new_label)
-        .to_string()
+    crate::mask::diff(old, new, old_label, new_label)
 }
 
 /// What reading a folder back says about one file.
@@ -227,6 +299,8 @@ pub enum Finding {
     Differs(String, String),
     /// A file miniogen wrote before and no longer produces.
     Orphan(String),
+    /// Something miniogen never writes (a link, a device) stands where a file should be.
+    Replaced(String, String),
 }
 
 impl std::fmt::Display for Finding {
@@ -238,19 +312,24 @@ impl std::fmt::Display for Finding {
                 f,
                 "orphaned: `{name}` is no longer generated and would be removed"
             ),
+            Finding::Replaced(name, what) => write!(
+                f,
+                "replaced: `{name}` is {what}, which miniogen never writes; it would be written \
+                 as a file"
+            ),
         }
     }
 }
 
 /// Compares a folder with the files a fresh render gives; an empty list means it is current.
 pub fn check(dir: &Path, expected: &[File]) -> Result<Vec<Finding>, FolderError> {
-    let state = read_state(dir)?;
+    let (state, recorded) = read_state(dir)?;
     let mut findings = Vec::new();
     for file in expected {
         let path = dir.join(&file.name);
-        match fs::read_to_string(&path) {
-            Ok(current) if current == file.content => {}
-            Ok(current) => findings.push(Finding::Differs(
+        match confine::read(dir, &file.name).map_err(io("read", &path))? {
+            Entry::Text(current) if current == file.content => {}
+            Entry::Text(current) => findings.push(Finding::Differs(
                 file.name.clone(),
                 diff(
                     &current,
@@ -259,20 +338,16 @@ pub fn check(dir: &Path, expected: &[File]) -> Result<Vec<Finding>, FolderError>
                     "fresh render",
                 ),
             )),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                findings.push(Finding::Missing(file.name.clone()));
-            }
-            Err(e) => return Err(io("read", &path)(e)),
+            Entry::Absent => findings.push(Finding::Missing(file.name.clone())),
+            Entry::Refused(what) => findings.push(Finding::Replaced(file.name.clone(), what)),
         }
     }
     for name in state.files.keys() {
-        if !expected.iter().any(|f| &f.name == name) && dir.join(name).exists() {
+        if !expected.iter().any(|f| &f.name == name) && present(dir, name) {
             findings.push(Finding::Orphan(name.clone()));
         }
     }
-    if findings.is_empty()
-        && fs::read_to_string(dir.join(STATE_FILE)).ok() != Some(state_text(expected))
-    {
+    if findings.is_empty() && recorded != Some(state_text(expected)) {
         findings.push(Finding::Differs(
             STATE_FILE.into(),
             "the record of generated files is out of date\n".into(),
@@ -286,13 +361,94 @@ pub fn check(dir: &Path, expected: &[File]) -> Result<Vec<Finding>, FolderError>
 pub struct WriteOptions {
     /// Overwrite hand-edited files and files miniogen did not write.
     pub force: bool,
-    /// Make generated files readable by the owner only (for plaintext credentials).
+    /// Make the folder and everything miniogen writes in it readable by the owner only (for
+    /// plaintext credentials), from creation on.
     pub owner_only: bool,
 }
 
-/// Writes `files` as the folder `dir`, atomically: assembled beside it, then swapped in. Returns
-/// whether anything was written: a folder that already holds exactly these files is left alone.
-pub fn write(dir: &Path, files: &[File], options: WriteOptions) -> Result<bool, FolderError> {
+/// Refuses an output folder that cannot be replaced without harm, before anything is read: one
+/// without a name of its own (`/`, `.`, `..`), the root, or a folder holding the working
+/// directory, whose files are the inputs and which the swap would take along into itself.
+pub fn refuse_unsafe(dir: &Path) -> Result<(), FolderError> {
+    let refuse = |why: String| {
+        Err(FolderError::Unsafe {
+            path: dir.to_path_buf(),
+            why,
+        })
+    };
+    let named = Path::new(dir.file_name().unwrap_or_default())
+        .components()
+        .all(|c| matches!(c, std::path::Component::Normal(_)));
+    if dir.file_name().is_none() || !named {
+        return refuse(
+            "it names no folder of its own (`/`, `.` or `..`); give a folder inside the working \
+             directory, such as `out`"
+                .into(),
+        );
+    }
+    let Some(absolute) = resolve(dir) else {
+        // A path that cannot be resolved is left to the write, which names what failed.
+        return Ok(());
+    };
+    if absolute.parent().is_none() {
+        return refuse("it is the root of the file system".into());
+    }
+    let cwd = std::env::current_dir().and_then(fs::canonicalize);
+    if let Ok(cwd) = cwd
+        && cwd.starts_with(&absolute)
+    {
+        return refuse(format!(
+            "it holds the working directory `{}`, whose files miniogen reads and would carry \
+             into the new folder; give a folder inside it, such as `out`",
+            cwd.display()
+        ));
+    }
+    Ok(())
+}
+
+/// `dir` as an absolute path with links resolved as far as it exists.
+fn resolve(dir: &Path) -> Option<PathBuf> {
+    let mut existing = std::path::absolute(dir).ok()?;
+    let mut rest = Vec::new();
+    while fs::symlink_metadata(&existing).is_err() {
+        rest.push(existing.file_name()?.to_os_string());
+        existing.pop();
+    }
+    let mut out = fs::canonicalize(&existing).ok()?;
+    out.extend(rest.iter().rev());
+    Some(out)
+}
+
+/// Takes the lock of the folder `dir`, which `write` needs: taken before the folder is read at
+/// all, so that what a run checks is what it replaces. Returns notes on what a killed run had
+/// left and was put back.
+pub fn lock(dir: &Path) -> Result<(Lock, Vec<String>), FolderError> {
+    Lock::take(dir).map_err(|e| match e {
+        LockError::Busy => FolderError::Busy {
+            path: dir.to_path_buf(),
+            lock: staging::Beside::of(dir).lock_file(),
+        },
+        LockError::Io(path, source) => FolderError::Io {
+            action: "lock",
+            path: dir.to_path_buf(),
+            source: std::io::Error::new(
+                source.kind(),
+                format!("cannot create `{}`: {source}", path.display()),
+            ),
+        },
+    })
+}
+
+/// Writes `files` as the folder `dir`, atomically: assembled beside it, then swapped in. `lock`
+/// is the folder's, taken before it was read. Returns whether anything was written: a folder
+/// that already holds exactly these files is left alone.
+pub fn write(
+    lock: &Lock,
+    dir: &Path,
+    files: &[File],
+    options: WriteOptions,
+) -> Result<bool, FolderError> {
+    refuse_unsafe(dir)?;
     // The folder is replaced by renames, which would replace a symbolic link with a folder of
     // its own and leave what it points to stale: refuse it and ask for the real path.
     if let Ok(link) = fs::read_link(dir) {
@@ -303,17 +459,20 @@ pub fn write(dir: &Path, files: &[File], options: WriteOptions) -> Result<bool, 
             ),
         )));
     }
-    let exists = dir.exists();
-    if exists && !dir.is_dir() {
+    let meta = fs::symlink_metadata(dir).ok();
+    let exists = meta.is_some();
+    if meta.as_ref().is_some_and(|m| !m.is_dir()) {
         return Err(io("write a folder at", dir)(std::io::Error::other(
             "it is not a folder",
         )));
     }
-    let state = if exists {
-        read_state(dir)?
-    } else {
-        State::default()
-    };
+    if let Some(file) = files.iter().find(|f| !generated_name(&f.name)) {
+        return Err(FolderError::Unsafe {
+            path: dir.join(&file.name),
+            why: "miniogen would write a name it does not allow; please report this".into(),
+        });
+    }
+    let state = read_state(dir)?.0;
     // A folder that already holds exactly this render is left alone: no file is rewritten, so
     // an unchanged input changes nothing, not even a modification time, and a fleet that did not
     // change costs only reads. Owner-only folders are always rewritten, which also restores
@@ -324,50 +483,55 @@ pub fn write(dir: &Path, files: &[File], options: WriteOptions) -> Result<bool, 
     if exists && !options.force {
         refuse_foreign_changes(dir, files, &state)?;
     }
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let base = dir
-        .file_name()
-        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
-    let staging = parent.join(format!(".{base}.miniogen-new-{}", std::process::id()));
-    let result = stage(&staging, dir, files, &state, exists, options)
-        .and_then(|()| swap(&staging, dir, &parent, &base, exists));
+    let beside = lock.beside();
+    let staging = beside.staging();
+    let mode = meta.as_ref().and_then(staging::mode);
+    let result = stage(&staging, dir, files, &state, mode, options)
+        .and_then(|()| staging::swap(beside, &staging, exists).map_err(io("move into place", dir)));
     if result.is_err() {
-        let _ = fs::remove_dir_all(&staging);
+        staging::remove(&staging);
     }
     result.map(|()| true)
+}
+
+/// Whether anything stands at `name` inside `dir`, found without following a link.
+fn present(dir: &Path, name: &str) -> bool {
+    !matches!(confine::read(dir, name), Ok(Entry::Absent))
 }
 
 fn refuse_foreign_changes(dir: &Path, files: &[File], state: &State) -> Result<(), FolderError> {
     let mut edits = Vec::new();
     for (name, hash) in &state.files {
         let path = dir.join(name);
-        let Ok(current) = fs::read_to_string(&path) else {
-            continue;
-        };
-        if &sha256(&current) != hash {
-            let fresh = files
-                .iter()
-                .find(|f| &f.name == name)
-                .map_or("", |f| f.content.as_str());
-            edits.push((
-                name.clone(),
-                diff(
+        match confine::read(dir, name) {
+            Ok(Entry::Text(current)) if &sha256(&current) != hash => {
+                let fresh = files
+                    .iter()
+                    .find(|f| &f.name == name)
+                    .map_or("", |f| f.content.as_str());
+                let diff = diff(
                     fresh,
                     &current,
                     "generated",
                     &format!("{} (on disk)", path.display()),
-                ),
-            ));
+                );
+                edits.push((
+                    name.clone(),
+                    format!("was edited by hand since miniogen wrote it:\n{diff}"),
+                ));
+            }
+            Ok(Entry::Refused(what)) => edits.push((
+                name.clone(),
+                format!("was replaced by {what} since miniogen wrote it"),
+            )),
+            _ => {}
         }
     }
     if !edits.is_empty() {
         return Err(FolderError::HandEdited(edits));
     }
     for file in files {
-        if !state.files.contains_key(&file.name) && dir.join(&file.name).exists() {
+        if !state.files.contains_key(&file.name) && present(dir, &file.name) {
             return Err(FolderError::NotOurs(
                 dir.join(&file.name).display().to_string(),
             ));
@@ -376,37 +540,47 @@ fn refuse_foreign_changes(dir: &Path, files: &[File], state: &State) -> Result<(
     Ok(())
 }
 
+/// Assembles the new folder at `staging`. With `owner_only`, the folder is 0700 and every file
+/// 0600 from creation, so that no other user can read a credential at any moment; otherwise
+/// the folder ends with `mode`, the previous folder's.
 fn stage(
     staging: &Path,
     dir: &Path,
     files: &[File],
     state: &State,
-    exists: bool,
+    mode: Option<u32>,
     options: WriteOptions,
 ) -> Result<(), FolderError> {
-    let _ = fs::remove_dir_all(staging);
-    fs::create_dir_all(staging).map_err(io("create", staging))?;
+    let owner_only = options.owner_only;
+    staging::remove(staging);
+    staging::create_dir(staging, owner_only).map_err(io("create", staging))?;
     let fault = injected_fault();
     for (written, file) in files.iter().enumerate() {
         let path = staging.join(&file.name);
-        if let Some((after, error)) = &fault
-            && *after == written
+        match fault {
+            Some(Fault::Fail(after, error)) if after == written => {
+                return Err(io("write", &path)(error()));
+            }
+            Some(Fault::Pause(after)) if after == written => {
+                std::thread::sleep(std::time::Duration::from_secs(30));
+            }
+            _ => {}
+        }
+        if let Some(parent) = path.parent()
+            && fs::symlink_metadata(parent).is_err()
         {
-            return Err(io("write", &path)(error()));
+            staging::create_dir(parent, owner_only).map_err(io("create", parent))?;
         }
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(io("create", parent))?;
-        }
-        fs::write(&path, &file.content).map_err(io("write", &path))?;
-        if options.owner_only {
-            restrict(&path)?;
-        }
+        staging::create_file(&path, &file.content, owner_only).map_err(io("write", &path))?;
     }
     let path = staging.join(STATE_FILE);
-    fs::write(&path, state_text(files)).map_err(io("write", &path))?;
-    if exists {
+    staging::create_file(&path, &state_text(files), owner_only).map_err(io("write", &path))?;
+    if mode.is_some() {
         // The user's own files come along untouched: hard links keep the very same file.
         carry_over(dir, staging, Path::new(""), files, state)?;
+        if !owner_only {
+            staging::set_mode(staging, mode).map_err(io("set the mode of", staging))?;
+        }
     }
     Ok(())
 }
@@ -434,37 +608,58 @@ fn carry_over(
         let target = staging.join(&rel);
         let kind = entry.file_type().map_err(io("read", &source))?;
         if kind.is_dir() {
-            fs::create_dir_all(&target).map_err(io("create", &target))?;
+            // A folder of the user's keeps its mode, given once it is filled (a 0555 folder
+            // could not be filled after); one miniogen writes into keeps miniogen's.
+            let created = fs::symlink_metadata(&target).is_err();
+            if created {
+                fs::create_dir(&target).map_err(io("create", &target))?;
+            }
             carry_over(dir, staging, &rel, files, state)?;
+            if created {
+                let mode = entry.metadata().ok().as_ref().and_then(staging::mode);
+                staging::set_mode(&target, mode).map_err(io("set the mode of", &target))?;
+            }
         } else if fs::hard_link(&source, &target).is_err() {
             if kind.is_symlink() {
                 let link = fs::read_link(&source).map_err(io("read", &source))?;
                 symlink(&link, &target)?;
-            } else {
+            } else if kind.is_file() {
                 fs::copy(&source, &target).map_err(io("copy", &source))?;
+            } else {
+                // Copying a FIFO or a device would read it: wait forever, or never end.
+                return Err(io("carry over", &source)(std::io::Error::other(
+                    "it is not a regular file and cannot be linked into the new folder",
+                )));
             }
         }
     }
     Ok(())
 }
 
-/// A fault to inject: after how many files, and the error.
-type Fault = (usize, fn() -> std::io::Error);
+/// A fault to inject after how many files: fail with an error, or stop for 30 s (long enough
+/// for a test to look at the half-written folder, then kill the run).
+#[derive(Clone, Copy)]
+enum Fault {
+    Fail(usize, fn() -> std::io::Error),
+    Pause(usize),
+}
 
 /// Debug builds fail a write after N files when `MINIOGEN_FAULT_AFTER_FILES` is `N` (an
-/// injected fault) or `N:ENOSPC` (a full disk), so that tests can interrupt a write at a known
-/// point; release builds never read it.
+/// injected fault) or `N:ENOSPC` (a full disk), or stop there when it is `N:PAUSE`, so that
+/// tests can interrupt a write at a known point; release builds never read it.
 fn injected_fault() -> Option<Fault> {
     if !cfg!(debug_assertions) {
         return None;
     }
     let value = std::env::var("MINIOGEN_FAULT_AFTER_FILES").ok()?;
     let (count, kind) = value.split_once(':').unwrap_or((&value, ""));
+    let count = count.parse().ok()?;
     let error: fn() -> std::io::Error = match kind {
+        "PAUSE" => return Some(Fault::Pause(count)),
         "ENOSPC" => disk_full,
         _ => || std::io::Error::other("injected fault"),
     };
-    Some((count.parse().ok()?, error))
+    Some(Fault::Fail(count, error))
 }
 
 #[cfg(unix)]
@@ -488,39 +683,6 @@ fn symlink(link: &Path, target: &Path) -> Result<(), FolderError> {
     fs::copy(link, target).map(|_| ()).map_err(io("copy", link))
 }
 
-#[cfg(unix)]
-fn restrict(path: &Path) -> Result<(), FolderError> {
-    use std::os::unix::fs::PermissionsExt as _;
-    fs::set_permissions(path, fs::Permissions::from_mode(0o600)).map_err(io("restrict", path))
-}
-
-#[cfg(not(unix))]
-fn restrict(_: &Path) -> Result<(), FolderError> {
-    Ok(())
-}
-
-fn swap(
-    staging: &Path,
-    dir: &Path,
-    parent: &Path,
-    base: &str,
-    exists: bool,
-) -> Result<(), FolderError> {
-    if !exists {
-        return fs::rename(staging, dir).map_err(io("move into place", dir));
-    }
-    let old = parent.join(format!(".{base}.miniogen-old-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&old);
-    fs::rename(dir, &old).map_err(io("move aside", dir))?;
-    if let Err(e) = fs::rename(staging, dir) {
-        // Put the previous folder back before reporting.
-        let _ = fs::rename(&old, dir);
-        return Err(io("move into place", dir)(e));
-    }
-    let _ = fs::remove_dir_all(&old);
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -531,6 +693,15 @@ mod tests {
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
         dir
+    }
+
+    fn locked_write(
+        dir: &Path,
+        files: &[File],
+        options: WriteOptions,
+    ) -> Result<bool, FolderError> {
+        let (lock, _) = lock(dir)?;
+        write(&lock, dir, files, options)
     }
 
     fn file(name: &str, content: &str) -> File {
@@ -545,7 +716,7 @@ mod tests {
         let root = scratch("cycle");
         let out = root.join("out");
         let first = [file("a.yaml", "a: 1\n"), file("b.yaml", "b: 1\n")];
-        assert!(write(&out, &first, WriteOptions::default()).is_ok());
+        assert!(locked_write(&out, &first, WriteOptions::default()).is_ok());
         assert_eq!(check(&out, &first).ok(), Some(vec![]));
         fs::write(out.join("README.md"), "mine\n").unwrap_or_else(|e| panic!("{e}"));
         let second = [file("a.yaml", "a: 2\n")];
@@ -554,7 +725,7 @@ mod tests {
             matches!(&findings[0], Finding::Differs(n, d) if n == "a.yaml" && d.contains("-a: 1\n+a: 2"))
         );
         assert_eq!(findings[1], Finding::Orphan("b.yaml".into()));
-        assert!(write(&out, &second, WriteOptions::default()).is_ok());
+        assert!(locked_write(&out, &second, WriteOptions::default()).is_ok());
         assert!(!out.join("b.yaml").exists());
         assert_eq!(
             fs::read_to_string(out.join("README.md")).ok().as_deref(),
@@ -577,7 +748,7 @@ mod tests {
         let out = root.join("out");
         let files = [file("a.yaml", "a: 1\n"), file("b.yaml", "b: 1\n")];
         assert_eq!(
-            write(&out, &files, WriteOptions::default()).ok(),
+            locked_write(&out, &files, WriteOptions::default()).ok(),
             Some(true)
         );
         let before = |name: &str| {
@@ -586,13 +757,13 @@ mod tests {
         };
         let seen = [before("a.yaml"), before(STATE_FILE), before(".")];
         assert_eq!(
-            write(&out, &files, WriteOptions::default()).ok(),
+            locked_write(&out, &files, WriteOptions::default()).ok(),
             Some(false)
         );
         assert_eq!([before("a.yaml"), before(STATE_FILE), before(".")], seen);
         // One changed file: the folder is rewritten as a whole, as before.
         let changed = [file("a.yaml", "a: 2\n"), file("b.yaml", "b: 1\n")];
-        assert!(write(&out, &changed, WriteOptions::default()).is_ok());
+        assert!(locked_write(&out, &changed, WriteOptions::default()).is_ok());
         assert_ne!(before("a.yaml"), seen[0]);
         assert_eq!(check(&out, &changed).ok(), Some(vec![]));
         let _ = fs::remove_dir_all(&root);
@@ -603,9 +774,9 @@ mod tests {
         let root = scratch("edit");
         let out = root.join("out");
         let files = [file("a.yaml", "a: 1\n")];
-        assert!(write(&out, &files, WriteOptions::default()).is_ok());
+        assert!(locked_write(&out, &files, WriteOptions::default()).is_ok());
         fs::write(out.join("a.yaml"), "a: 666\n").unwrap_or_else(|e| panic!("{e}"));
-        let err = write(&out, &files, WriteOptions::default())
+        let err = locked_write(&out, &files, WriteOptions::default())
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
@@ -619,7 +790,7 @@ mod tests {
             force: true,
             ..WriteOptions::default()
         };
-        assert!(write(&out, &files, forced).is_ok());
+        assert!(locked_write(&out, &files, forced).is_ok());
         assert_eq!(
             fs::read_to_string(out.join("a.yaml")).ok().as_deref(),
             Some("a: 1\n")
@@ -633,7 +804,7 @@ mod tests {
         let out = root.join("out");
         fs::create_dir_all(&out).unwrap_or_else(|e| panic!("{e}"));
         fs::write(out.join("a.yaml"), "theirs\n").unwrap_or_else(|e| panic!("{e}"));
-        let err = write(&out, &[file("a.yaml", "ours\n")], WriteOptions::default());
+        let err = locked_write(&out, &[file("a.yaml", "ours\n")], WriteOptions::default());
         assert!(matches!(err, Err(FolderError::NotOurs(_))));
         assert_eq!(
             fs::read_to_string(out.join("a.yaml")).ok().as_deref(),
@@ -648,7 +819,7 @@ mod tests {
         let out = root.join("out");
         fs::write(&out, "x").unwrap_or_else(|e| panic!("{e}"));
         assert!(matches!(
-            write(&out, &[file("a.yaml", "a\n")], WriteOptions::default()),
+            locked_write(&out, &[file("a.yaml", "a\n")], WriteOptions::default()),
             Err(FolderError::Io { .. })
         ));
         assert_eq!(fs::read_to_string(&out).ok().as_deref(), Some("x"));
