@@ -485,8 +485,10 @@ pub fn write(
     }
     let beside = lock.beside();
     let staging = beside.staging();
-    let mode = meta.as_ref().and_then(staging::mode);
-    let result = stage(&staging, dir, files, &state, mode, options)
+    let previous = meta.as_ref().map(|m| Previous {
+        mode: staging::mode(m),
+    });
+    let result = stage(&staging, dir, files, &state, previous, options)
         .and_then(|()| staging::swap(beside, &staging, exists).map_err(io("move into place", dir)));
     if result.is_err() {
         staging::remove(&staging);
@@ -540,15 +542,22 @@ fn refuse_foreign_changes(dir: &Path, files: &[File], state: &State) -> Result<(
     Ok(())
 }
 
+/// What the new folder keeps of the one it replaces, besides the user's files.
+#[derive(Debug, Clone, Copy)]
+struct Previous {
+    /// Its permission bits, where the platform has them.
+    mode: Option<u32>,
+}
+
 /// Assembles the new folder at `staging`. With `owner_only`, the folder is 0700 and every file
 /// 0600 from creation, so that no other user can read a credential at any moment; otherwise
-/// the folder ends with `mode`, the previous folder's.
+/// the folder ends with the mode of the previous one, `previous` (when there is one).
 fn stage(
     staging: &Path,
     dir: &Path,
     files: &[File],
     state: &State,
-    mode: Option<u32>,
+    previous: Option<Previous>,
     options: WriteOptions,
 ) -> Result<(), FolderError> {
     let owner_only = options.owner_only;
@@ -575,7 +584,7 @@ fn stage(
     }
     let path = staging.join(STATE_FILE);
     staging::create_file(&path, &state_text(files), owner_only).map_err(io("write", &path))?;
-    if mode.is_some() {
+    if let Some(Previous { mode }) = previous {
         // The user's own files come along untouched: hard links keep the very same file.
         carry_over(dir, staging, Path::new(""), files, state)?;
         if !owner_only {
@@ -619,6 +628,9 @@ fn carry_over(
                 let mode = entry.metadata().ok().as_ref().and_then(staging::mode);
                 staging::set_mode(&target, mode).map_err(io("set the mode of", &target))?;
             }
+        } else if fs::symlink_metadata(&target).is_ok() {
+            // A link or file where miniogen now writes a folder (`consumers`), only with
+            // `--force`: the folder takes its place.
         } else if fs::hard_link(&source, &target).is_err() {
             if kind.is_symlink() {
                 let link = fs::read_link(&source).map_err(io("read", &source))?;
