@@ -49,6 +49,8 @@ fn prepared(name: &str) -> (PathBuf, PathBuf) {
         .unwrap_or_else(|e| panic!("{e}"));
     let work = root.join("work");
     std::fs::create_dir_all(&work).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(work.join("victim.txt"), format!("{VICTIM}\n"))
+        .unwrap_or_else(|e| panic!("{e}"));
     let first = run(&work, &["gen", "--ccu", "100", "--out", "out"], &[]);
     assert_eq!(first.code, 0, "{}", first.stderr);
     (root, work)
@@ -74,7 +76,8 @@ fn set_state_entry(out: &Path, name: &str) {
 fn a_crafted_state_file_never_makes_miniogen_read_outside_the_folder() {
     let crafted = [
         "../victim.txt",
-        "../../work/../victim.txt",
+        "../../victim.txt",
+        "../../work/victim.txt",
         "/proc/self/environ",
         "consumers/../../victim.txt",
         ".miniogen-state.json",

@@ -147,25 +147,38 @@ fn a_killed_gen_leaves_the_old_or_the_new_folder_whole() {
     std::fs::create_dir_all(&work).unwrap_or_else(|e| panic!("{e}"));
     gen_ok(&work, "alpha");
     std::fs::write(work.join("out/NOTES.md"), "mine\n").unwrap_or_else(|e| panic!("{e}"));
+    // Most of a run is starting and rendering; the kills aim at its last two thirds, where the
+    // folder is written and swapped.
+    let mut took: Vec<u64> = (0..3)
+        .map(|_| {
+            let started = Instant::now();
+            gen_ok(&work, "alpha");
+            u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
+        })
+        .collect();
+    took.sort_unstable();
+    let run_ms = took[1].max(3);
     let mut rng = Rng::new();
     let seed = rng.0;
     let started = Instant::now();
     let mut rounds = 0;
     while rounds < 80 && started.elapsed() < Duration::from_secs(8) {
         let namespace = if rounds % 2 == 0 { "beta" } else { "alpha" };
-        let child = miniogen(&work, &gen_args(namespace), &[])
+        let mut child = miniogen(&work, &gen_args(namespace), &[])
             .spawn()
             .unwrap_or_else(|e| panic!("{e}"));
         if rounds % 4 == 3 {
             // Right at the swap: the staging folder is complete once its state file is there.
             let ready = Instant::now();
             while ready.elapsed() < Duration::from_secs(2)
+                && child.try_wait().ok().flatten().is_none()
                 && !staging_with(&work, 1).is_some_and(|s| s.join(".miniogen-state.json").exists())
             {
                 std::thread::yield_now();
             }
         } else {
-            std::thread::sleep(Duration::from_millis(rng.below(70)));
+            let at = run_ms / 3 + rng.below(run_ms);
+            std::thread::sleep(Duration::from_millis(at));
         }
         kill(child);
         whole(
@@ -175,7 +188,10 @@ fn a_killed_gen_leaves_the_old_or_the_new_folder_whole() {
         );
         rounds += 1;
     }
-    eprintln!("{rounds} kills in {:?}", started.elapsed());
+    eprintln!(
+        "{rounds} kills in {:?}, a run taking about {run_ms} ms",
+        started.elapsed()
+    );
     gen_ok(&work, "alpha");
     assert_eq!(
         whole(&work.join("out"), &expected, "after a whole run"),
