@@ -251,7 +251,15 @@ fn read_state(dir: &Path) -> Result<(State, Option<String>), FolderError> {
         Entry::Refused(what) => return Err(bad(format!("it is {what}"))),
         Entry::Text(text) => text,
     };
-    let state: State = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+    // Where, not what: serde's messages quote the offending value, and this file may be a
+    // hard link to anything its owner can read.
+    let state: State = serde_json::from_str(&text).map_err(|e| {
+        let what = match e.classify() {
+            serde_json::error::Category::Data => "not a record of generated files",
+            _ => "not JSON",
+        };
+        bad(format!("{what} (line {}, column {})", e.line(), e.column()))
+    })?;
     for (name, digest) in &state.files {
         if !generated_name(name) {
             return Err(bad(format!(

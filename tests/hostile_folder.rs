@@ -142,6 +142,19 @@ fn a_state_file_that_is_a_link_or_a_fifo_is_refused() {
         "{}",
         linked.stderr
     );
+    // A state file that is a hard link to a private file: its content is never quoted.
+    std::fs::remove_file(&state).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&state, format!("{{\"files\": \"{VICTIM}\"}}"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let quoted = run(&work, &["check", "--ccu", "100", "--out", "out"], &[]);
+    assert_eq!(leaks(&quoted), None, "{}", quoted.stderr);
+    assert!(
+        quoted
+            .stderr
+            .contains("not a record of generated files (line 1, column "),
+        "{}",
+        quoted.stderr
+    );
     std::fs::remove_file(&state).unwrap_or_else(|e| panic!("{e}"));
     if mkfifo(&state) {
         let fifo = run(&work, &["gen", "--ccu", "100", "--out", "out"], &[]);
