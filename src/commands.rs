@@ -140,18 +140,19 @@ fn generate(
     let targets = targets(inputs, shared.site.as_deref(), dir);
     let mut notes = Vec::new();
     // Every folder is locked before any is read, so that the folder a run checks (its pools,
-    // its hand edits) is the one it replaces, and two runs never mix their files. In one order,
-    // so that two runs over the same folders cannot each wait for the other.
-    let mut paths: Vec<&std::path::Path> = targets.iter().map(|(_, t)| t.as_path()).collect();
-    paths.sort();
-    paths.dedup();
-    let mut locks = std::collections::BTreeMap::new();
-    for path in paths {
+    // its hand edits) is the one it replaces, and two runs never mix their files.
+    let paths: Vec<&std::path::Path> = targets.iter().map(|(_, t)| t.as_path()).collect();
+    for path in &paths {
         folder::refuse_unsafe(path)?;
-        let (lock, restored) = folder::lock(path).map_err(|e| fatal_write(e, path))?;
-        notes.extend(restored.into_iter().map(Diagnostic::note));
-        locks.insert(path.to_path_buf(), lock);
     }
+    let (locks, restored) = folder::lock_all(&paths).map_err(|e| match e {
+        folder::FolderError::Io { ref path, .. } => {
+            let path = path.clone();
+            fatal_write(e, &path)
+        }
+        other => other.into(),
+    })?;
+    notes.extend(restored.into_iter().map(Diagnostic::note));
     // Render every environment before writing any, so that bad input writes nothing.
     let rendered = parallel::map(targets.clone(), |(env, target)| {
         let compiled = compile(inputs, &shared, env)?;

@@ -427,24 +427,34 @@ fn resolve(dir: &Path) -> Option<PathBuf> {
     Some(out)
 }
 
-/// Takes the lock of the folder `dir`, which `write` needs: taken before the folder is read at
-/// all, so that what a run checks is what it replaces. Returns notes on what a killed run had
-/// left and was put back.
-pub fn lock(dir: &Path) -> Result<(Lock, Vec<String>), FolderError> {
-    Lock::take(dir).map_err(|e| match e {
+/// Takes the locks of the folders `dirs`, which `write` needs: taken before a folder is read at
+/// all, so that what a run checks is what it replaces, and in sorted order, so that two runs
+/// over the same folders cannot each wait for the other. Returns each folder's lock and notes
+/// on what killed runs had left and was put back.
+pub fn lock_all(dirs: &[&Path]) -> Result<(BTreeMap<PathBuf, Lock>, Vec<String>), FolderError> {
+    let mut sorted = dirs.to_vec();
+    sorted.sort();
+    sorted.dedup();
+    let (locks, notes) = staging::lock_all(&sorted).map_err(|(dir, e)| match e {
         LockError::Busy => FolderError::Busy {
-            path: dir.to_path_buf(),
-            lock: staging::Beside::of(dir).lock_file(),
+            lock: staging::Beside::of(&dir).lock_file(),
+            path: dir,
         },
         LockError::Io(path, source) => FolderError::Io {
             action: "lock",
-            path: dir.to_path_buf(),
+            path: dir,
             source: std::io::Error::new(
                 source.kind(),
                 format!("cannot create `{}`: {source}", path.display()),
             ),
         },
-    })
+    })?;
+    let locks = sorted
+        .into_iter()
+        .map(Path::to_path_buf)
+        .zip(locks)
+        .collect();
+    Ok((locks, notes))
 }
 
 /// Writes `files` as the folder `dir`, atomically: assembled beside it, then swapped in. `lock`
@@ -720,8 +730,11 @@ mod tests {
         files: &[File],
         options: WriteOptions,
     ) -> Result<bool, FolderError> {
-        let (lock, _) = lock(dir)?;
-        write(&lock, dir, files, options)
+        let (locks, _) = lock_all(&[dir])?;
+        let lock = locks
+            .get(dir)
+            .unwrap_or_else(|| panic!("{} is not locked", dir.display()));
+        write(lock, dir, files, options)
     }
 
     fn file(name: &str, content: &str) -> File {

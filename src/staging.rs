@@ -9,6 +9,7 @@
 //! the old folder or the new one, whole. Whatever a killed run left is cleaned up, or put back,
 //! by the next run once it holds the lock. This module does not decide what goes in the folder.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -85,9 +86,9 @@ pub struct Lock {
 }
 
 impl Lock {
-    /// Locks the folder `dir` (waiting up to `LOCK_WAIT` for another run), then cleans up what
-    /// killed runs left beside it. Returns the lock and a note for each folder put back.
-    pub fn take(dir: &Path) -> Result<(Self, Vec<String>), LockError> {
+    /// Locks the folder `dir`, waiting up to `LOCK_WAIT` for another run; `lock_all` then cleans
+    /// up beside it.
+    fn take(dir: &Path) -> Result<Self, LockError> {
         let beside = Beside::of(dir);
         let mut created = Vec::new();
         let path = beside.lock_file();
@@ -107,12 +108,11 @@ impl Lock {
                     continue;
                 }
                 Err(e) if read_only(&e) => {
-                    let lock = Self {
+                    return Ok(Self {
                         beside,
                         file: None,
                         created,
-                    };
-                    return Ok((lock, Vec::new()));
+                    });
                 }
                 Err(e) => return Err(LockError::Io(path, e)),
             };
@@ -134,13 +134,11 @@ impl Lock {
                 break file;
             }
         };
-        let lock = Self {
+        Ok(Self {
             beside,
             file: Some(file),
             created,
-        };
-        let notes = lock.recover();
-        Ok((lock, notes))
+        })
     }
 
     /// The names beside the locked folder.
@@ -149,31 +147,19 @@ impl Lock {
         &self.beside
     }
 
-    /// Removes the staging folders of killed runs. When the folder itself is missing because a
-    /// run was killed between the two renames of the fallback swap, the previous folder is put
-    /// back first, so that no later check mistakes a pool for a new one.
-    fn recover(&self) -> Vec<String> {
+    /// Puts back, or removes, what killed runs left beside this folder: `stale` holds each
+    /// staging folder found, `true` for one the fallback swap had moved aside. When the folder
+    /// itself is missing because a run was killed between the two renames, the previous folder
+    /// is put back first, so that no later check mistakes a pool for a new one.
+    fn settle(&self, mut stale: Vec<(bool, PathBuf)>) -> Option<String> {
         let b = &self.beside;
-        let prefix = format!(".{}.miniogen-", b.base);
-        let mut stale: Vec<(bool, PathBuf)> = fs::read_dir(&b.parent)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter_map(|entry| {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                let rest = name.strip_prefix(&prefix)?;
-                let (what, pid) = rest.split_once('-')?;
-                let digits = !pid.is_empty() && pid.bytes().all(|c| c.is_ascii_digit());
-                (digits && (what == "new" || what == "old")).then(|| (what == "old", entry.path()))
-            })
-            .collect();
         stale.sort();
-        let mut notes = Vec::new();
+        let mut note = None;
         let missing = fs::symlink_metadata(&b.dir).is_err();
         if missing && let Some(at) = stale.iter().rposition(|(old, _)| *old) {
             let (_, old) = stale.remove(at);
             if fs::rename(&old, &b.dir).is_ok() {
-                notes.push(format!(
+                note = Some(format!(
                     "put `{}` back from `{}`, where an interrupted run had left it",
                     b.dir.display(),
                     old.display()
@@ -183,8 +169,57 @@ impl Lock {
         for (_, path) in stale {
             remove(&path);
         }
-        notes
+        note
     }
+}
+
+/// Locks every folder of `dirs` (in that order: callers sort, so that two runs over the same
+/// folders cannot each wait for the other), then cleans up what killed runs left beside them,
+/// reading each parent folder once however many folders it holds. Returns the locks and a note
+/// for each folder put back; on failure, the folder that could not be locked.
+pub fn lock_all(dirs: &[&Path]) -> Result<(Vec<Lock>, Vec<String>), (PathBuf, LockError)> {
+    let mut locks = Vec::with_capacity(dirs.len());
+    for dir in dirs {
+        locks.push(Lock::take(dir).map_err(|e| (dir.to_path_buf(), e))?);
+    }
+    let mut by_parent: BTreeMap<&Path, BTreeMap<&str, &Lock>> = BTreeMap::new();
+    for lock in locks.iter().filter(|l| l.file.is_some()) {
+        by_parent
+            .entry(&lock.beside.parent)
+            .or_default()
+            .insert(&lock.beside.base, lock);
+    }
+    let mut notes = Vec::new();
+    for (parent, bases) in by_parent {
+        let mut stale: BTreeMap<&str, Vec<(bool, PathBuf)>> = BTreeMap::new();
+        for entry in fs::read_dir(parent).into_iter().flatten().flatten() {
+            let name = entry.file_name();
+            let Some((base, rest)) = name
+                .to_str()
+                .and_then(|n| n.strip_prefix('.'))
+                .and_then(|n| n.rsplit_once(".miniogen-"))
+            else {
+                continue;
+            };
+            let Some((&base, _)) = bases.get_key_value(base) else {
+                continue;
+            };
+            let Some((what, pid)) = rest.split_once('-') else {
+                continue;
+            };
+            let digits = !pid.is_empty() && pid.bytes().all(|c| c.is_ascii_digit());
+            if digits && (what == "new" || what == "old") {
+                stale
+                    .entry(base)
+                    .or_default()
+                    .push((what == "old", entry.path()));
+            }
+        }
+        for (base, found) in stale {
+            notes.extend(bases.get(base).and_then(|lock| lock.settle(found)));
+        }
+    }
+    Ok((locks, notes))
 }
 
 impl Drop for Lock {
@@ -257,7 +292,7 @@ pub fn swap(beside: &Beside, staging: &Path, exists: bool) -> std::io::Result<()
 }
 
 /// Moves the previous folder aside, then the new one in. Killed between the two, this leaves
-/// `dir` missing for a moment; `Lock::take` puts the previous folder back on the next run.
+/// `dir` missing for a moment; `lock_all` puts the previous folder back on the next run.
 fn swap_by_renames(beside: &Beside, staging: &Path) -> std::io::Result<()> {
     let (dir, old) = (&beside.dir, beside.old());
     remove(&old);
@@ -399,7 +434,8 @@ mod tests {
         // Another folder's staging, and a user's file, are not this folder's business.
         fs::create_dir_all(root.join(".other.miniogen-new-7")).unwrap_or_else(|e| panic!("{e}"));
         fs::write(root.join(".out.miniogen-notes"), "mine\n").unwrap_or_else(|e| panic!("{e}"));
-        let (lock, notes) = Lock::take(&out).unwrap_or_else(|e| panic!("{e:?}"));
+        let (mut locks, notes) = lock_all(&[&out]).unwrap_or_else(|e| panic!("{e:?}"));
+        let lock = locks.remove(0);
         assert_eq!(notes.len(), 1, "{notes:?}");
         assert_eq!(
             fs::read_to_string(out.join("a.yaml")).ok().as_deref(),
@@ -417,7 +453,7 @@ mod tests {
     fn both_swaps_replace_the_folder_whole() {
         let root = scratch("swap");
         let out = root.join("out");
-        let (lock, _) = Lock::take(&out).unwrap_or_else(|e| panic!("{e:?}"));
+        let lock = Lock::take(&out).unwrap_or_else(|e| panic!("{e:?}"));
         fs::create_dir_all(&out).unwrap_or_else(|e| panic!("{e}"));
         fs::write(out.join("a"), "1").unwrap_or_else(|e| panic!("{e}"));
         for (round, exchange) in [(2, true), (3, false)] {
@@ -445,7 +481,7 @@ mod tests {
     fn a_second_lock_waits_for_the_first() {
         let root = scratch("lock");
         let out = root.join("env/out");
-        let (first, _) = Lock::take(&out).unwrap_or_else(|e| panic!("{e:?}"));
+        let first = Lock::take(&out).unwrap_or_else(|e| panic!("{e:?}"));
         let waited = std::thread::spawn({
             let out = out.clone();
             move || {
