@@ -46,9 +46,12 @@ pub fn read(dir: &Path, name: &str) -> std::io::Result<Entry> {
     platform::read(dir, folders, Path::new(last))
 }
 
-/// Reads an opened regular file, bounded.
-fn bounded(file: std::fs::File) -> std::io::Result<Entry> {
-    let mut bytes = Vec::new();
+/// Reads an opened regular file of `size` bytes (as it was when opened), bounded.
+fn bounded(file: std::fs::File, size: u64) -> std::io::Result<Entry> {
+    // Room for the whole file up front: read in one call (and one more to see its end), not in
+    // a series of growing ones.
+    let room = usize::try_from(size.min(MAX_BYTES) + 1).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(room);
     file.take(MAX_BYTES + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MAX_BYTES {
         return Ok(Entry::Refused(format!(
@@ -120,7 +123,8 @@ mod platform {
         if let Some(refused) = kind(FileType::from_raw_mode(opened.st_mode)) {
             return Ok(refused);
         }
-        bounded(std::fs::File::from(fd))
+        let size = u64::try_from(opened.st_size).unwrap_or(0);
+        bounded(std::fs::File::from(fd), size)
     }
 
     fn kind(kind: FileType) -> Option<Entry> {
@@ -178,7 +182,9 @@ mod platform {
                 Err(e) => return Err(e),
             }
         }
-        bounded(std::fs::File::open(&path)?)
+        let file = std::fs::File::open(&path)?;
+        let size = file.metadata().map_or(0, |m| m.len());
+        bounded(file, size)
     }
 }
 

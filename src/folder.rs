@@ -331,12 +331,28 @@ impl std::fmt::Display for Finding {
 
 /// Compares a folder with the files a fresh render gives; an empty list means it is current.
 pub fn check(dir: &Path, expected: &[File]) -> Result<Vec<Finding>, FolderError> {
+    compare(dir, expected, true)
+}
+
+/// Whether a folder holds exactly the files a fresh render gives.
+fn is_current(dir: &Path, expected: &[File]) -> Result<bool, FolderError> {
+    compare(dir, expected, false).map(|findings| findings.is_empty())
+}
+
+/// The findings of `check`; without `diffs`, only whether there is one, found at the least cost.
+fn compare(dir: &Path, expected: &[File], diffs: bool) -> Result<Vec<Finding>, FolderError> {
     let (state, recorded) = read_state(dir)?;
     let mut findings = Vec::new();
     for file in expected {
+        if !diffs && !findings.is_empty() {
+            return Ok(findings);
+        }
         let path = dir.join(&file.name);
         match confine::read(dir, &file.name).map_err(io("read", &path))? {
             Entry::Text(current) if current == file.content => {}
+            Entry::Text(_) if !diffs => {
+                findings.push(Finding::Differs(file.name.clone(), String::new()));
+            }
             Entry::Text(current) => findings.push(Finding::Differs(
                 file.name.clone(),
                 diff(
@@ -495,7 +511,7 @@ pub fn write(
     // an unchanged input changes nothing, not even a modification time, and a fleet that did not
     // change costs only reads. Owner-only folders are always rewritten, which also restores
     // their permissions.
-    if exists && !options.owner_only && check(dir, files)?.is_empty() {
+    if exists && !options.owner_only && is_current(dir, files)? {
         return Ok(false);
     }
     if exists && !options.force {
