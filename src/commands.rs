@@ -137,11 +137,11 @@ fn generate(
     };
     folder::refuse_unsafe(dir)?;
     let shared = shared(inputs)?;
-    let targets = targets(inputs, shared.site.as_deref(), dir);
     let mut notes = Vec::new();
     // Every folder is locked before any is read, so that the folder a run checks (its pools,
     // its hand edits) is the one it replaces, and two runs never mix their files.
-    let paths: Vec<&std::path::Path> = targets.iter().map(|(_, t)| t.as_path()).collect();
+    let to_lock = targets(inputs, shared.site.as_deref(), dir);
+    let paths: Vec<&std::path::Path> = to_lock.iter().map(|(_, t)| t.as_path()).collect();
     for path in &paths {
         folder::refuse_unsafe(path)?;
     }
@@ -154,25 +154,29 @@ fn generate(
     })?;
     notes.extend(restored.into_iter().map(Diagnostic::note));
     // Render every environment before writing any, so that bad input writes nothing.
-    let rendered = parallel::map(targets.clone(), |(env, target)| {
-        let compiled = compile(inputs, &shared, env)?;
-        let plaintext = credentials::writes_plaintext(compiled.plan.secrets.mode);
-        if plaintext && !write_plaintext_credentials {
-            return Err(Failure::Fatal(format!(
-                "secrets mode `{}` writes credentials in plain text, which must never land in \
+    let rendered = parallel::map(
+        targets(inputs, shared.site.as_deref(), dir),
+        |(env, target)| {
+            let compiled = compile(inputs, &shared, env)?;
+            let plaintext = credentials::writes_plaintext(compiled.plan.secrets.mode);
+            if plaintext && !write_plaintext_credentials {
+                return Err(Failure::Fatal(format!(
+                    "secrets mode `{}` writes credentials in plain text, which must never land in \
                  Git; pass `--write-plaintext-credentials` to write them to `{}` anyway (readable \
                  by you only), or choose `external-secrets` or `vault-placeholders`",
-                compiled.plan.secrets.source,
-                target.display()
-            )));
-        }
-        let generated = generated(&compiled.plan)?;
-        if !accept_pool_rebuild {
-            guard_pools(&target, &generated.manifests)?;
-        }
-        let files = folder::files(&generated.manifests, &generated.fragments, &compiled.header)?;
-        Ok((target, files, plaintext, compiled.notes))
-    });
+                    compiled.plan.secrets.source,
+                    target.display()
+                )));
+            }
+            let generated = generated(&compiled.plan)?;
+            if !accept_pool_rebuild {
+                guard_pools(&target, &generated.manifests)?;
+            }
+            let files =
+                folder::files(&generated.manifests, &generated.fragments, &compiled.header)?;
+            Ok((target, files, plaintext, compiled.notes))
+        },
+    );
     let mut folders = Vec::new();
     for result in rendered {
         let (target, files, plaintext, env_notes) = result?;

@@ -400,10 +400,7 @@ pub fn refuse_unsafe(dir: &Path) -> Result<(), FolderError> {
             why,
         })
     };
-    let named = Path::new(dir.file_name().unwrap_or_default())
-        .components()
-        .all(|c| matches!(c, std::path::Component::Normal(_)));
-    if dir.file_name().is_none() || !named {
+    if dir.file_name().is_none() {
         return refuse(
             "it names no folder of its own (`/`, `.` or `..`); give a folder inside the working \
              directory, such as `out`"
@@ -482,6 +479,15 @@ pub fn write(
     files: &[File],
     options: WriteOptions,
 ) -> Result<bool, FolderError> {
+    if lock.dir() != dir {
+        return Err(FolderError::Unsafe {
+            path: dir.to_path_buf(),
+            why: format!(
+                "the lock held is `{}`'s; please report this",
+                lock.dir().display()
+            ),
+        });
+    }
     refuse_unsafe(dir)?;
     // The folder is replaced by renames, which would replace a symbolic link with a folder of
     // its own and leave what it points to stale: refuse it and ask for the real path.

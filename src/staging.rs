@@ -147,6 +147,12 @@ impl Lock {
         &self.beside
     }
 
+    /// The locked folder.
+    #[must_use]
+    pub fn dir(&self) -> &Path {
+        &self.beside.dir
+    }
+
     /// Puts back, or removes, what killed runs left beside this folder: `stale` holds each
     /// staging folder found, `true` for one the fallback swap had moved aside. When the folder
     /// itself is missing because a run was killed between the two renames, the previous folder
