@@ -88,13 +88,15 @@ pub enum FolderError {
     #[error(
         "`{}` is being written by another miniogen run, which still holds `{}` after {} s; try \
          again when it has finished",
-        .path.display(), .lock.display(), staging::LOCK_WAIT.as_secs()
+        .path.display(), .lock.display(), .waited.as_secs_f32()
     )]
     Busy {
         /// The folder.
         path: PathBuf,
         /// Its lock file.
         lock: PathBuf,
+        /// How long this run waited.
+        waited: std::time::Duration,
     },
     /// A file miniogen would write exists but was not written by miniogen.
     #[error("`{0}` exists and was not written by miniogen; move it away or pass `--force`")]
@@ -449,7 +451,8 @@ pub fn lock_all(dirs: &[&Path]) -> Result<(BTreeMap<PathBuf, Lock>, Vec<String>)
     sorted.sort();
     sorted.dedup();
     let (locks, notes) = staging::lock_all(&sorted).map_err(|(dir, e)| match e {
-        LockError::Busy => FolderError::Busy {
+        LockError::Busy(waited) => FolderError::Busy {
+            waited,
             lock: staging::Beside::of(&dir).lock_file(),
             path: dir,
         },

@@ -18,6 +18,16 @@ use std::time::{Duration, Instant};
 /// How long a run waits for another one writing the same folder.
 pub const LOCK_WAIT: Duration = Duration::from_secs(30);
 
+/// `LOCK_WAIT`, or in debug builds `MINIOGEN_LOCK_WAIT_MS` milliseconds, so that a test can see
+/// a run give up without waiting half a minute; release builds never read it.
+#[must_use]
+pub fn lock_wait() -> Duration {
+    let set = cfg!(debug_assertions)
+        .then(|| std::env::var("MINIOGEN_LOCK_WAIT_MS").ok()?.parse().ok())
+        .flatten();
+    set.map_or(LOCK_WAIT, Duration::from_millis)
+}
+
 /// The names beside one output folder.
 #[derive(Debug, Clone)]
 pub struct Beside {
@@ -68,8 +78,8 @@ impl Beside {
 /// Why a folder could not be locked.
 #[derive(Debug)]
 pub enum LockError {
-    /// Another run held the lock for all of `LOCK_WAIT`.
-    Busy,
+    /// Another run held the lock for all of this wait.
+    Busy(Duration),
     /// The lock file could not be created or locked.
     Io(PathBuf, std::io::Error),
 }
@@ -86,20 +96,21 @@ pub struct Lock {
 }
 
 impl Lock {
-    /// Locks the folder `dir`, waiting up to `LOCK_WAIT` for another run; `lock_all` then cleans
+    /// Locks the folder `dir`, waiting up to `lock_wait()` for another run; `lock_all` then cleans
     /// up beside it.
     fn take(dir: &Path) -> Result<Self, LockError> {
         let beside = Beside::of(dir);
         let mut created = Vec::new();
         let path = beside.lock_file();
         let started = Instant::now();
+        let wait = lock_wait();
         let file = loop {
             let file = match open_lock(&path) {
                 Ok(file) => file,
                 // The folder to hold it is missing, or was removed by a run letting go of its
                 // lock: create it (again).
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    if started.elapsed() >= LOCK_WAIT {
+                    if started.elapsed() >= wait {
                         return Err(LockError::Io(path, e));
                     }
                     let made = create_parents(&beside.parent)
@@ -119,9 +130,9 @@ impl Lock {
             match file.try_lock() {
                 Ok(()) => {}
                 Err(fs::TryLockError::WouldBlock) => {
-                    if started.elapsed() >= LOCK_WAIT {
+                    if started.elapsed() >= wait {
                         remove_created(&created);
-                        return Err(LockError::Busy);
+                        return Err(LockError::Busy(wait));
                     }
                     std::thread::sleep(Duration::from_millis(20));
                     continue;

@@ -259,6 +259,50 @@ fn two_gens_at_once_never_mix_their_renders() {
     let _ = std::fs::remove_dir_all(&root);
 }
 
+#[test]
+fn a_second_gen_waits_for_the_first_then_says_who_holds_the_folder() {
+    let root = scratch_dir("busy");
+    gen_ok(&root, "alpha");
+    let first = miniogen(&root, &gen_args("beta"), &[])
+        .env("MINIOGEN_FAULT_AFTER_FILES", "3:PAUSE")
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let waiting = Instant::now();
+    while staging_with(&root, 3).is_none() {
+        assert!(
+            waiting.elapsed() < Duration::from_secs(10),
+            "the first run never stopped half-way"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let started = Instant::now();
+    let second = miniogen(
+        &root,
+        &gen_args("gamma"),
+        &[("MINIOGEN_LOCK_WAIT_MS", "700")],
+    )
+    .output()
+    .unwrap_or_else(|e| panic!("{e}"));
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(2), "{stderr}");
+    assert!(
+        started.elapsed() >= Duration::from_millis(700),
+        "it did not wait"
+    );
+    assert!(
+        stderr.contains(
+            "`out` is being written by another miniogen run, which still holds \
+             `./.out.miniogen-lock` after 0.7 s"
+        ),
+        "{stderr}"
+    );
+    kill(first);
+    // The killed run held the lock and left its staging folder: the next run has both.
+    gen_ok(&root, "gamma");
+    assert_eq!(leftovers(&root), Vec::<String>::new());
+    let _ = std::fs::remove_dir_all(&root);
+}
+
 fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
