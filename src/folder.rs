@@ -872,6 +872,37 @@ mod tests {
     }
 
     #[test]
+    fn only_names_miniogen_writes_are_generated_names() {
+        for name in [
+            "tenant-matrix-minio.yaml",
+            "kustomization.yaml",
+            "miniojob-matrix-minio-iam-028d1d0d.yaml",
+            "consumers/synapse-pod.yaml",
+        ] {
+            assert!(generated_name(name), "{name}");
+        }
+        for name in [
+            "../victim.txt",
+            "/proc/self/environ",
+            "consumers/../../x.yaml",
+            "../x.yaml",
+            "..yaml",
+            "a..b.yaml",
+            ".miniogen-state.json",
+            ".hidden.yaml",
+            "NOTES.md",
+            "Tenant.yaml",
+            "sub/x.yaml",
+            "consumers/sub/x.yaml",
+            "consumers/",
+            "x.yaml\n",
+            "",
+        ] {
+            assert!(!generated_name(name), "{name:?}");
+        }
+    }
+
+    #[test]
     fn a_path_that_is_a_file_is_refused() {
         let root = scratch("file");
         let out = root.join("out");
