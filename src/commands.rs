@@ -286,7 +286,9 @@ fn generate(
         sink::print(&sink::stream(&generated.manifests)?)?;
         return Ok(compiled.notes);
     };
+    folder::refuse_unsafe(dir)?;
     let shared = shared(inputs)?;
+    let (locks, mut notes) = lock_folders(inputs, &shared, dir)?;
     // Render every environment before writing any, so that bad input writes nothing.
     let rendered = parallel::map(
         targets(inputs, shared.site.as_deref(), dir),
@@ -302,7 +304,6 @@ fn generate(
         },
     );
     let mut folders = Vec::new();
-    let mut notes = Vec::new();
     for result in all_environments(rendered, |r| &r.4)? {
         let (target, files, plaintext, verdict, env_notes) = result;
         notes.extend(env_notes);
@@ -315,19 +316,18 @@ fn generate(
             owner_only: plaintext,
             inputs: recorded_inputs,
         };
-        folder::write(&target, &files, options)
+        let Some(lock) = locks.get(&target) else {
+            return Err(Failure::Fatal(format!(
+                "`{}` was not locked; please report this",
+                target.display()
+            )));
+        };
+        folder::write(lock, &target, &files, options)
             .map_err(|e| match e {
                 folder::FolderError::HandEdited(edits) => {
                     hand_edited(dir, &target, &edits, recorded_inputs)
                 }
-                folder::FolderError::Io { ref path, .. } if *path == target => {
-                    Failure::Fatal(format!("{e}; nothing was written"))
-                }
-                folder::FolderError::Io { .. } => Failure::Fatal(format!(
-                    "cannot write the output folder `{}`, which is left as it was: {e}",
-                    target.display()
-                )),
-                other => other.into(),
+                other => fatal_write(other, &target),
             })
             .map(|wrote| {
                 let mut notes = vec![Diagnostic::note(if wrote {
@@ -442,12 +442,9 @@ fn hand_edited(
     recorded: Option<&Recorded>,
 ) -> Failure {
     let mut report = String::new();
-    for (name, diff) in edits {
-        let _ = writeln!(
-            report,
-            "edited by hand: `{name}` changed since miniogen wrote it\n{}",
-            diff.trim_end()
-        );
+    // Each entry says what happened to the file: edited (with the diff) or replaced.
+    for (_, change) in edits {
+        let _ = writeln!(report, "{}", change.trim_end());
     }
     Failure::Changed {
         report,
@@ -469,6 +466,49 @@ fn regenerate(out: &std::path::Path, recorded: Option<&Recorded>, extra: &str) -
             "run `miniogen gen` with the same inputs and `--out {}{extra}`",
             crate::recorded::shell_quote(&out.display().to_string())
         ),
+    }
+}
+
+/// Locks every folder `gen --out` writes before any is read, so that the folder a run checks
+/// (its pools, its hand edits) is the one it replaces, and two runs never mix their files.
+/// Returns the locks and notes on what killed runs had left and was put back.
+fn lock_folders(
+    inputs: &Request,
+    shared: &Shared,
+    dir: &std::path::Path,
+) -> Result<
+    (
+        std::collections::BTreeMap<std::path::PathBuf, crate::staging::Lock>,
+        Vec<Diagnostic>,
+    ),
+    Failure,
+> {
+    let to_lock = targets(inputs, shared.site.as_deref(), dir);
+    let paths: Vec<&std::path::Path> = to_lock.iter().map(|(_, t)| t.as_path()).collect();
+    for path in &paths {
+        folder::refuse_unsafe(path)?;
+    }
+    let (locks, restored) = folder::lock_all(&paths).map_err(|e| match e {
+        folder::FolderError::Io { ref path, .. } => {
+            let path = path.clone();
+            fatal_write(e, &path)
+        }
+        other => other.into(),
+    })?;
+    Ok((locks, restored.into_iter().map(Diagnostic::note).collect()))
+}
+
+/// How a folder that could not be written is reported.
+fn fatal_write(e: folder::FolderError, target: &std::path::Path) -> Failure {
+    match e {
+        folder::FolderError::Io { ref path, .. } if *path == target => {
+            Failure::Fatal(format!("{e}; nothing was written"))
+        }
+        folder::FolderError::Io { .. } => Failure::Fatal(format!(
+            "cannot write the output folder `{}`, which is left as it was: {e}",
+            target.display()
+        )),
+        other => other.into(),
     }
 }
 

@@ -193,6 +193,17 @@ impl Sidecar {
         // The checkout may sit where user 999 cannot reach; the image has it at a fixed path.
         let binary = bin.join("miniogen");
         std::fs::copy(env!("CARGO_BIN_EXE_miniogen"), &binary).unwrap_or_else(|e| panic!("{e}"));
+        // A process forked by another test while the copy was open for writing holds that
+        // descriptor until it runs its own program: until then, running the copy fails with
+        // ETXTBSY ("Text file busy"). Wait for those to pass.
+        for _ in 0..100 {
+            match Command::new(&binary).arg("--version").output() {
+                Err(e) if e.raw_os_error() == Some(26) => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                _ => break,
+            }
+        }
         std::fs::write(app.join("miniogen.toml"), site).unwrap_or_else(|e| panic!("{e}"));
         for d in [&bin, &home, &app] {
             read_only(d);
