@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::digest::sha256;
+use crate::load;
 use crate::post::{Fragment, Manifest};
 use crate::sink::{self, SinkError};
 
@@ -186,7 +187,7 @@ fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Folde
 
 fn read_state(dir: &Path) -> Result<State, FolderError> {
     let path = dir.join(STATE_FILE);
-    match fs::read_to_string(&path) {
+    match load::read_text(&path, load::MAX_STATE_BYTES) {
         Ok(text) => serde_json::from_str(&text).map_err(|e| FolderError::BadState {
             path,
             message: e.to_string(),
@@ -271,7 +272,8 @@ pub fn check(dir: &Path, expected: &[File]) -> Result<Vec<Finding>, FolderError>
         }
     }
     if findings.is_empty()
-        && fs::read_to_string(dir.join(STATE_FILE)).ok() != Some(state_text(expected))
+        && load::read_text(&dir.join(STATE_FILE), load::MAX_STATE_BYTES).ok()
+            != Some(state_text(expected))
     {
         findings.push(Finding::Differs(
             STATE_FILE.into(),

@@ -566,3 +566,133 @@ fn paths_and_set_text_cannot_end_the_header_comment() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Runs `miniogen` in `dir`, killing it and failing the test if it runs for more than 20 s.
+fn run_bounded(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> crate::support::Run {
+    use std::time::{Duration, Instant};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_miniogen"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("MINIOGEN_MASTER_KEY")
+        .env_remove("MINIOGEN_MASTER_KEY_FILE")
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run miniogen: {e}"));
+    let start = Instant::now();
+    while child.try_wait().ok().flatten().is_none() {
+        if start.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("miniogen {args:?} {env:?} ran for 20 s: it read without bound or blocked");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    crate::support::Run::from(child.wait_with_output().unwrap_or_else(|e| panic!("{e}")))
+}
+
+/// Arguments, environment, and the path the message must name.
+type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+
+/// Inputs that are not regular files have no size to check: `/dev/zero` never ends and a FIFO
+/// blocks until a writer comes. Each is refused at once, named, with exit 2, whether named on the
+/// command line, in the environment, found as `miniogen.toml`, or met as an output folder's state
+/// file, directly or through a symbolic link.
+#[test]
+fn devices_fifos_and_links_to_them_are_refused_unread() {
+    use std::os::unix::fs::symlink;
+    let dir = crate::support::scratch_dir("not-regular");
+    let fifo = dir.join("site.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run mkfifo: {e}"));
+    assert!(made.success());
+    symlink("/dev/zero", dir.join("zero.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let key = crate::support::TEST_KEY;
+    let cases: [Case; 8] = [
+        (
+            &["gen", "--ccu", "100", "--config", "/dev/zero"],
+            &[],
+            "/dev/zero",
+        ),
+        (
+            &["gen", "--ccu", "100", "--profile", "/dev/urandom"],
+            &[],
+            "/dev/urandom",
+        ),
+        (
+            &["plan", "--ccu", "100", "--config", "site.fifo"],
+            &[],
+            "site.fifo",
+        ),
+        (
+            &["gen", "--ccu", "100", "--config", "zero.toml"],
+            &[],
+            "zero.toml",
+        ),
+        (
+            &[
+                "check",
+                "--ccu",
+                "100",
+                "--profile",
+                "site.fifo",
+                "--out",
+                "o",
+            ],
+            &[],
+            "site.fifo",
+        ),
+        (
+            &["gen", "--ccu", "100", "--secrets-mode", "derived"],
+            &[("MINIOGEN_MASTER_KEY_FILE", "/dev/zero")],
+            "/dev/zero",
+        ),
+        (
+            &["gen", "--ccu", "100", "--secrets-mode", "derived"],
+            &[("MINIOGEN_MASTER_KEY_FILE", "site.fifo")],
+            "site.fifo",
+        ),
+        (&["gen", "--ccu", "100", "--config", "."], &[], "`.`"),
+    ];
+    for (args, env, named) in cases {
+        let run = run_bounded(&dir, args, env);
+        assert_eq!(run.code, 2, "{args:?} {env:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(named) && (run.stderr.contains("not a regular file")),
+            "{args:?} {env:?}: {}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains(key));
+    }
+
+    // The site file found by name, and the state file of an output folder, as links.
+    let found = dir.join("found");
+    std::fs::create_dir_all(&found).unwrap_or_else(|e| panic!("{e}"));
+    symlink("/dev/zero", found.join("miniogen.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let run = run_bounded(&found, &["gen", "--ccu", "100"], &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("miniogen.toml") && run.stderr.contains("not a regular file"));
+
+    let folder = dir.join("folder");
+    std::fs::create_dir_all(&folder).unwrap_or_else(|e| panic!("{e}"));
+    let run = run_bounded(&folder, &["gen", "--ccu", "100", "--out", "out"], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let state = folder.join("out/.miniogen-state.json");
+    for target in ["/dev/zero", "../../site.fifo"] {
+        let _ = std::fs::remove_file(&state);
+        symlink(target, &state).unwrap_or_else(|e| panic!("{e}"));
+        for command in ["gen", "check"] {
+            let run = run_bounded(&folder, &[command, "--ccu", "100", "--out", "out"], &[]);
+            assert_ne!(
+                run.code, 0,
+                "{command} with the state file linked to {target}"
+            );
+            assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
