@@ -696,3 +696,20 @@ fn devices_fifos_and_links_to_them_are_refused_unread() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A float with no fraction where an integer belongs is the user's mistake, located like any
+/// other, from the site file and from `--set`; never an internal error.
+#[test]
+fn whole_floats_for_integers_are_located() {
+    let run = crate::support::miniogen(&["gen", "--ccu", "5000", "--set", "sizing.servers=8.0"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "error: wrong type for `sizing.servers`: expected an integer, found a float\n \
+             --> command line `--set sizing.servers=8.0`"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("please report"), "{}", run.stderr);
+}
