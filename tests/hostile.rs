@@ -713,3 +713,38 @@ fn whole_floats_for_integers_are_located() {
     );
     assert!(!run.stderr.contains("please report"), "{}", run.stderr);
 }
+
+/// Each `--set` is refused with exit 1, pointing at the command line, and says `expected`.
+fn refused_at_the_command_line(sets: &[&str], expected: &str) {
+    for set in sets {
+        let run = crate::support::miniogen(&["gen", "--ccu", "5000", "--set", set]);
+        assert_eq!(run.code, 1, "--set {set:?} was not refused: {}", run.stderr);
+        assert!(
+            run.stderr
+                .contains(&format!("--> command line `--set {set}`"))
+                && run.stderr.contains(expected),
+            "--set {set:?}: {}",
+            run.stderr
+        );
+        assert!(run.stdout.is_empty());
+    }
+}
+
+/// Image references follow the grammar of distribution/reference (`regexp.go`), which the kubelet
+/// parses them with: what it would refuse never reaches a manifest.
+#[test]
+fn image_references_that_are_not_references_are_refused() {
+    refused_at_the_command_line(
+        &[
+            "rclone.image=:1.68",
+            "rclone.image=RCLONE/Rclone:1.68",
+            "rclone.image=rclone/rclone:{{x}}",
+            "rclone.image=rclone/rclone:$(TAG)",
+            "rclone.image=rclone/rclone:a\"b",
+            "rclone.image=rclone/rclone:-1",
+            "rclone.image=rclone/rclone:1.68#x",
+            "tenant.image=quay.io/minio/minio:RELEASE.2024-10-13T13-34-11Z#x",
+        ],
+        "expected an image pinned to",
+    );
+}
