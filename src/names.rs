@@ -494,8 +494,18 @@ fn is_minio_release(tag: &str) -> bool {
 }
 
 /// A five-field cron schedule as the CronJob controller reads it, or a `@` macro.
+///
+/// Kubernetes validates and runs `schedule` with robfig/cron v3's `ParseStandard`
+/// (`pkg/apis/batch/validation`, `pkg/controller/cronjob`); this follows its `getRange`
+/// (`parser.go`, v3.0.1): numbers or the field's names, `*` or `?`, `a-b` with `a <= b`
+/// ("beginning of range beyond end of range"), a positive step, and the bounds of `spec.go`
+/// (day of week 0-6: `7` is refused there).
 pub fn cron(schedule: &str) -> Result<(), String> {
-    const MACROS: [&str; 8] = [
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    const DAYS: [&str; 7] = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+    const MACROS: [&str; 7] = [
         "@yearly",
         "@annually",
         "@monthly",
@@ -503,15 +513,15 @@ pub fn cron(schedule: &str) -> Result<(), String> {
         "@daily",
         "@midnight",
         "@hourly",
-        "@every",
     ];
     if schedule.starts_with('@') {
-        return if MACROS[..7].contains(&schedule) {
+        return if MACROS.contains(&schedule) {
             Ok(())
         } else {
+            let list: Vec<String> = MACROS.iter().map(|m| format!("`{m}`")).collect();
             Err(format!(
-                "`{schedule}` is not one of {}",
-                MACROS[..7].join(", ")
+                "is not a macro miniogen writes: use one of {}, or five fields",
+                list.join(", ")
             ))
         };
     }
@@ -525,14 +535,32 @@ pub fn cron(schedule: &str) -> Result<(), String> {
             fields.len()
         ));
     }
-    let ranges = [(0, 59), (0, 23), (1, 31), (1, 12), (0, 7)];
-    for (field, (lo, hi)) in fields.iter().zip(ranges) {
-        cron_field(field, lo, hi).map_err(|e| format!("field `{field}` {e}"))?;
+    let ranges: [(u32, u32, &[&str]); 5] = [
+        (0, 59, &[]),
+        (0, 23, &[]),
+        (1, 31, &[]),
+        (1, 12, &MONTHS),
+        (0, 6, &DAYS),
+    ];
+    for (field, (lo, hi, names)) in fields.iter().zip(ranges) {
+        cron_field(field, lo, hi, names).map_err(|e| format!("field `{field}` {e}"))?;
     }
     Ok(())
 }
 
-fn cron_field(field: &str, lo: u32, hi: u32) -> Result<(), String> {
+/// One field of a schedule; `names` are the field's names for `lo`, `lo + 1`, and so on.
+fn cron_field(field: &str, lo: u32, hi: u32, names: &[&str]) -> Result<(), String> {
+    let value = |b: &str| -> Result<u32, String> {
+        if let Some(i) = names.iter().position(|n| n.eq_ignore_ascii_case(b)) {
+            return Ok(lo + u32::try_from(i).unwrap_or(0));
+        }
+        let n: u32 = b.parse().map_err(|_| format!("has `{b}`, not a number"))?;
+        if (lo..=hi).contains(&n) {
+            Ok(n)
+        } else {
+            Err(format!("has {n}, outside {lo}-{hi}"))
+        }
+    };
     for part in field.split(',') {
         let (range, step) = match part.split_once('/') {
             Some((r, s)) => (r, Some(s)),
@@ -549,15 +577,20 @@ fn cron_field(field: &str, lo: u32, hi: u32) -> Result<(), String> {
         if range == "*" || range == "?" {
             continue;
         }
-        let bounds: Vec<&str> = range.splitn(2, '-').collect();
-        for b in &bounds {
-            let alpha = b.len() == 3 && b.chars().all(|c| c.is_ascii_alphabetic());
-            if alpha {
-                continue;
+        match range.split_once('-') {
+            Some((start, end)) => {
+                if end.contains('-') {
+                    return Err(format!("has `{range}`, a range with two `-`"));
+                }
+                let (start, end) = (value(start)?, value(end)?);
+                if start > end {
+                    return Err(format!(
+                        "runs backwards; write two ranges, such as `{start}-{hi},{lo}-{end}`"
+                    ));
+                }
             }
-            let n: u32 = b.parse().map_err(|_| format!("has `{b}`, not a number"))?;
-            if !(lo..=hi).contains(&n) {
-                return Err(format!("has {n}, outside {lo}-{hi}"));
+            None => {
+                value(range)?;
             }
         }
     }
@@ -780,6 +813,14 @@ mod tests {
         assert!(cron("* * * *").is_err());
         assert!(cron("61 * * * *").is_err());
         assert!(cron("*/0 * * * *").is_err());
+        assert!(cron("5-1 * * * *").is_err());
+        assert!(cron("* * * * sat-mon").is_err());
+        assert!(cron("* * * * 7").is_err());
+        assert!(cron("* * * * xyz").is_err());
+        assert!(cron("* * * * 1-2-3").is_err());
+        assert!(cron("1-1 * * JAN-dec SUN-sat").is_ok());
+        assert!(cron("5/15 0-23/2 * * *").is_ok());
+        assert!(cron("@every 5m").is_err_and(|e| !e.contains("@every")));
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::diag::{Diagnostic, did_you_mean};
 use crate::erasure::{Layout, LayoutError};
 use crate::names;
 use crate::quantity;
-use crate::source::escape_pointer;
+use crate::source::{escape_pointer, key_path};
 use crate::spec::MetricsAuth;
 
 /// Checks `spec`; errors and warnings come back together.
@@ -367,9 +367,31 @@ fn prometheus(spec: &Spec, at: &Locator<'_>, out: &mut Vec<Diagnostic>) {
     }
     let interval = names::duration_ms(&p.interval).ok();
     let timeout = names::duration_ms(&p.scrape_timeout).ok();
-    if timeout > interval {
+    // Prometheus reads a zero duration as unset (`model.Duration`'s zero value), so `0s` would
+    // silently become its global default rather than what the user asked for.
+    let mut zero = false;
+    for (pointer, value, ms) in [
+        ("/prometheus/interval", &p.interval, interval),
+        ("/prometheus/scrape_timeout", &p.scrape_timeout, timeout),
+    ] {
+        if ms == Some(0) {
+            zero = true;
+            out.push(
+                at.error(pointer, format!("`{}` is zero", key_path(pointer)))
+                    .label(format!("`{value}` is no duration for Prometheus"))
+                    .help("Prometheus reads zero as unset; give a duration such as `30s`"),
+            );
+        }
+    }
+    if timeout > interval && !zero {
+        // Point at what the user wrote: the timeout, or else the interval it no longer fits.
+        let pointer = if at.find("/prometheus/scrape_timeout").is_some() {
+            "/prometheus/scrape_timeout"
+        } else {
+            "/prometheus/interval"
+        };
         out.push(at.error(
-            "/prometheus/scrape_timeout",
+            pointer,
             format!(
                 "scrape timeout {} is longer than the interval {}",
                 p.scrape_timeout, p.interval

@@ -748,3 +748,18 @@ fn image_references_that_are_not_references_are_refused() {
         "expected an image pinned to",
     );
 }
+
+/// Schedules the CronJob controller's parser (robfig/cron v3 `getRange`) refuses are refused
+/// here, and a zero scrape interval is refused where it was written.
+#[test]
+fn schedules_and_intervals_kubernetes_would_refuse_are_located() {
+    refused_at_the_command_line(
+        &["rclone.schedule=5-1 * * * *", "rclone.schedule=* * * * 7"],
+        "expected a schedule",
+    );
+    refused_at_the_command_line(&["prometheus.interval=0s"], "`prometheus.interval` is zero");
+    let run =
+        crate::support::miniogen(&["gen", "--ccu", "5000", "--set", "rclone.schedule=@every 5m"]);
+    let first = run.stderr.lines().next().unwrap_or_default();
+    assert_eq!(first.matches("@every 5m").count(), 1, "{first}");
+}
