@@ -201,6 +201,12 @@ fn describe(
                 .at(here())
                 .label(format!("expected at most {limit} characters")))
         }
+        ValidationErrorKind::MaxProperties { limit } => {
+            one(Diagnostic::error(format!("`{path}` has too many entries"))
+                .at(here())
+                .label(format!("expected at most {limit}"))
+                .help("the limit keeps a run bounded; split the site file if you need more"))
+        }
         ValidationErrorKind::MaxItems { limit } => {
             one(Diagnostic::error(format!("`{path}` has too many entries"))
                 .at(here())
