@@ -14,7 +14,7 @@ use crate::erasure::{Layout, LayoutError};
 use crate::names;
 use crate::quantity;
 use crate::source::{escape_pointer, key_path};
-use crate::spec::MetricsAuth;
+use crate::spec::{MetricsAuth, SecretsMode};
 
 /// Checks `spec`; errors and warnings come back together.
 #[must_use]
@@ -28,6 +28,7 @@ pub fn check(spec: &Spec, at: &Locator<'_>) -> Vec<Diagnostic> {
     job_names(spec, at, &mut out);
     prometheus(spec, at, &mut out);
     rclone(spec, at, &mut out);
+    vault_placeholders(spec, at, &mut out);
     out
 }
 
@@ -459,6 +460,73 @@ fn rclone(spec: &Spec, at: &Locator<'_>, out: &mut Vec<Diagnostic>) {
             )
             .help("name them apart, such as `minio-main` and `minio-li`"),
         );
+    }
+}
+
+/// What starts an argocd-vault-plugin placeholder without the `avp.kubernetes.io/path`
+/// annotation, which miniogen never writes: `specificPathPlaceholder`,
+/// `<path:([^#]+)#([^#]+)(?:#([^#]+))?>`, in `pkg/kube/util.go` (v1.18.1).
+const VAULT_PLACEHOLDER: &str = "<path:";
+
+/// In `vault-placeholders` mode the plugin runs over every string of every manifest
+/// (`replaceInner`), inside longer strings and across lines, and over the base64-decoded values
+/// of Secrets (`secretReplacement`): a user value holding `<path:...#...>` would be replaced with
+/// whatever Vault holds there, such as the root password, in a ConfigMap anyone may read. There is
+/// no escape the plugin understands, so such a value is refused. Every string of the site, keys
+/// included, is checked: keys become names and labels.
+fn vault_placeholders(spec: &Spec, at: &Locator<'_>, out: &mut Vec<Diagnostic>) {
+    if spec.site.secrets.mode != SecretsMode::VaultPlaceholders {
+        return;
+    }
+    let Ok(site) = serde_json::to_value(&spec.site) else {
+        return;
+    };
+    let mut found = Vec::new();
+    placeholder_strings(&site, &mut String::new(), &mut found);
+    for pointer in found {
+        out.push(
+            at.error(
+                &pointer,
+                format!(
+                    "`{}` holds `{VAULT_PLACEHOLDER}`, which argocd-vault-plugin would replace \
+                     with a secret from Vault",
+                    key_path(&pointer)
+                ),
+            )
+            .help(
+                "in secrets mode `vault-placeholders` the plugin replaces `<path:...#...>` in \
+                 every string it renders; write the value without `<path:`",
+            ),
+        );
+    }
+}
+
+/// The pointers of strings (values or keys) that hold `VAULT_PLACEHOLDER`.
+fn placeholder_strings(value: &serde_json::Value, pointer: &mut String, out: &mut Vec<String>) {
+    let len = pointer.len();
+    match value {
+        serde_json::Value::String(s) if s.contains(VAULT_PLACEHOLDER) => out.push(pointer.clone()),
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                pointer.push('/');
+                pointer.push_str(&i.to_string());
+                placeholder_strings(item, pointer, out);
+                pointer.truncate(len);
+            }
+        }
+        serde_json::Value::Object(map) => {
+            for (key, item) in map {
+                pointer.push('/');
+                pointer.push_str(&escape_pointer(key));
+                if key.contains(VAULT_PLACEHOLDER) {
+                    out.push(pointer.clone());
+                } else {
+                    placeholder_strings(item, pointer, out);
+                }
+                pointer.truncate(len);
+            }
+        }
+        _ => {}
     }
 }
 

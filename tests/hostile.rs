@@ -763,3 +763,42 @@ fn schedules_and_intervals_kubernetes_would_refuse_are_located() {
     let first = run.stderr.lines().next().unwrap_or_default();
     assert_eq!(first.matches("@every 5m").count(), 1, "{first}");
 }
+
+/// In `vault-placeholders` mode argocd-vault-plugin replaces `<path:...#...>` in every string of
+/// every manifest (`pkg/kube/util.go`, `specificPathPlaceholder`), so a user value holding one
+/// would bring a secret into the open. It is refused where it was written; other modes keep it
+/// as text.
+#[test]
+fn vault_placeholders_in_user_values_are_refused() {
+    let placeholder = "synapse.region=<path:secret/data/m/c#MINIO_ROOT_PASSWORD>";
+    for set in [placeholder, "synapse.region=x\n<path:a\n#b>"] {
+        let run = crate::support::miniogen(&[
+            "gen",
+            "--ccu",
+            "5000",
+            "--secrets-mode",
+            "vault-placeholders",
+            "--set",
+            set,
+        ]);
+        assert_eq!(run.code, 1, "{set:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("argocd-vault-plugin would replace")
+                && run
+                    .stderr
+                    .contains("--> command line `--set synapse.region="),
+            "{}",
+            run.stderr
+        );
+    }
+    let run = crate::support::miniogen(&[
+        "gen",
+        "--ccu",
+        "5000",
+        "--secrets-mode",
+        "external-secrets",
+        "--set",
+        placeholder,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
