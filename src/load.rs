@@ -618,6 +618,36 @@ mod tests {
     }
 
     #[test]
+    fn reads_stop_at_the_limit_whatever_the_size_claims() {
+        // `/proc` files claim 0 bytes: only the bounded read stops them.
+        let proc = Path::new("/proc/self/status");
+        if proc.exists() {
+            assert!(matches!(
+                read_bounded(proc, 16),
+                Err(ReadError::TooLarge { size: None, .. })
+            ));
+            assert!(read_bounded(proc, MAX_INPUT_BYTES).is_ok());
+        }
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
+        assert!(matches!(
+            read_bounded(&manifest, 16),
+            Err(ReadError::TooLarge { size: Some(_), .. })
+        ));
+        assert!(matches!(
+            read_bounded(Path::new("/dev/null"), 16),
+            Err(ReadError::NotRegular {
+                kind: "a character device"
+            })
+        ));
+        assert!(matches!(
+            read_bounded(Path::new(env!("CARGO_MANIFEST_DIR")), 16),
+            Err(ReadError::NotRegular {
+                kind: "a directory"
+            })
+        ));
+    }
+
+    #[test]
     fn tiers_round_up() {
         let pick = |n| select_tier(&CcuArg::flag(n)).map(|(t, note)| (t.ccu, note.is_some()));
         assert_eq!(pick(100).ok(), Some((100, false)));
