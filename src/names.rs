@@ -520,7 +520,8 @@ pub fn cron(schedule: &str) -> Result<(), String> {
         } else {
             let list: Vec<String> = MACROS.iter().map(|m| format!("`{m}`")).collect();
             Err(format!(
-                "is not a macro miniogen writes: use one of {}, or five fields",
+                "is not one of the macros the CronJob documentation lists ({}); write five \
+                 fields instead",
                 list.join(", ")
             ))
         };
