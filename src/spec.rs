@@ -525,7 +525,9 @@ pub struct SynapseOutput {
     /// prints them); `config-map`: the fragment also as a ConfigMap in the manifests, to mount
     /// into Synapse's config directory; `none`.
     pub output: SynapseOutputKind,
-    /// `region_name` Synapse signs requests for; MinIO accepts any unless its region is set.
+    /// `region_name` Synapse signs requests for, such as `us-east-1`; MinIO accepts any unless
+    /// its region is set.
+    #[schemars(extend("format" = "region"))]
     #[schemars(length(min = 1, max = 64))]
     pub region: String,
     /// Name of the ConfigMap, for `output = "config-map"`.
