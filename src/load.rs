@@ -17,6 +17,124 @@ use crate::source::{Document, Source, escape_pointer};
 /// kilobytes, and the bound keeps a stray log or image from costing seconds and memory.
 pub const MAX_INPUT_BYTES: u64 = 1 << 20;
 
+/// An output folder's state file larger than this is refused unread: it holds a name and a hash
+/// per generated file, about 2.5 KiB per environment, so this leaves room for far more
+/// environments than a site file may have.
+pub const MAX_STATE_BYTES: u64 = 16 << 20;
+
+/// A master key file larger than this is refused unread: a key is tens of bytes.
+pub const MAX_KEY_BYTES: u64 = 4096;
+
+/// Why a bounded read gave no bytes.
+#[derive(Debug, Error)]
+pub enum ReadError {
+    /// The path is a device, FIFO, socket or folder: its size says nothing about what a read
+    /// returns (`/dev/zero` never ends, a FIFO blocks until a writer comes).
+    #[error("not a regular file but {kind}")]
+    NotRegular {
+        /// What it is, such as `a character device`.
+        kind: &'static str,
+    },
+    /// The file holds more than the limit.
+    #[error("{}, more than the {limit} bytes allowed", match size { Some(s) => format!("{s} bytes"), None => "it grew while read".to_string() })]
+    TooLarge {
+        /// Its size when known; `None` when it grew past the limit while it was read.
+        size: Option<u64>,
+        /// The limit.
+        limit: u64,
+    },
+    /// The file could not be opened or read.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+impl From<ReadError> for std::io::Error {
+    fn from(e: ReadError) -> Self {
+        match e {
+            ReadError::Io(e) => e,
+            ReadError::TooLarge { .. } => Self::new(std::io::ErrorKind::FileTooLarge, e),
+            ReadError::NotRegular { .. } => Self::new(std::io::ErrorKind::InvalidInput, e),
+        }
+    }
+}
+
+/// Reads the regular file at `path` (following links), refusing anything else and any file over
+/// `limit` bytes. Every input file is read through here: a path in a hostile repository can name
+/// `/dev/zero`, a FIFO, or a link to either, and each would otherwise grow memory without end or
+/// block forever.
+///
+/// The path is checked before it is opened, so that a device is never opened at all; then opened
+/// non-blocking and without becoming a controlling terminal, and checked again through the open
+/// handle, in case the path was swapped in between; then read through `take(limit + 1)`, so that a
+/// file that grows (or a `/proc` file, which claims 0 bytes) still stops at the limit.
+pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read as _;
+    regular(&std::fs::metadata(path)?, limit)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        let flags = rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOCTTY;
+        options.custom_flags(i32::try_from(flags.bits()).unwrap_or_default());
+    }
+    let file = options.open(path)?;
+    let size = regular(&file.metadata()?, limit)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadError::TooLarge { size: None, limit });
+    }
+    Ok(bytes)
+}
+
+/// `read_bounded` for text: bytes that are not UTF-8 are an `InvalidData` error.
+pub fn read_text(path: &Path, limit: u64) -> std::io::Result<String> {
+    String::from_utf8(read_bounded(path, limit)?)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+}
+
+/// The size of a regular file within the limit, else why not.
+fn regular(meta: &std::fs::Metadata, limit: u64) -> Result<u64, ReadError> {
+    let kind = meta.file_type();
+    if !kind.is_file() {
+        return Err(ReadError::NotRegular {
+            kind: file_kind(kind),
+        });
+    }
+    if meta.len() > limit {
+        return Err(ReadError::TooLarge {
+            size: Some(meta.len()),
+            limit,
+        });
+    }
+    Ok(meta.len())
+}
+
+fn file_kind(kind: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        if kind.is_char_device() {
+            return "a character device";
+        }
+        if kind.is_block_device() {
+            return "a block device";
+        }
+        if kind.is_fifo() {
+            return "a FIFO";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    if kind.is_dir() {
+        "a directory"
+    } else {
+        "a special file"
+    }
+}
+
 /// The file a site file is looked up as in the working directory.
 pub const SITE_FILE: &str = "miniogen.toml";
 
@@ -439,22 +557,21 @@ pub fn read_document(path: &Path) -> Result<Document, LoadError> {
         path: path.to_path_buf(),
         source,
     };
-    let meta = std::fs::metadata(path).map_err(io)?;
     let name = path.display().to_string();
-    if meta.is_dir() {
-        return Err(io(std::io::Error::other("is a directory")));
-    }
-    if meta.len() > MAX_INPUT_BYTES {
-        return Err(LoadError::Invalid(vec![
-            Diagnostic::error(format!(
-                "`{name}` is {} bytes; inputs are limited to {MAX_INPUT_BYTES} bytes",
-                meta.len()
-            ))
-            .at(Some(Location::whole(&name)))
-            .help("pass a miniogen profile or site file, which is a few kilobytes of TOML"),
-        ]));
-    }
-    let bytes = std::fs::read(path).map_err(io)?;
+    let bytes = match read_bounded(path, MAX_INPUT_BYTES) {
+        Ok(bytes) => bytes,
+        Err(ReadError::TooLarge { size, limit }) => {
+            let size = size.map_or_else(|| format!("more than {limit}"), |s| s.to_string());
+            return Err(LoadError::Invalid(vec![
+                Diagnostic::error(format!(
+                    "`{name}` is {size} bytes; inputs are limited to {limit} bytes"
+                ))
+                .at(Some(Location::whole(&name)))
+                .help("pass a miniogen profile or site file, which is a few kilobytes of TOML"),
+            ]));
+        }
+        Err(e) => return Err(io(e.into())),
+    };
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => {
@@ -513,7 +630,10 @@ pub fn master_key_from(
         }
         (Some(path), None) => {
             let path = PathBuf::from(path);
-            std::fs::read(&path).map_err(|source| LoadError::Io { path, source })?
+            read_bounded(&path, MAX_KEY_BYTES).map_err(|e| LoadError::Io {
+                path,
+                source: e.into(),
+            })?
         }
         (None, Some(value)) => value.into_encoded_bytes(),
         (None, None) => {
@@ -564,6 +684,36 @@ mod tests {
             };
             assert!(!text.contains(secret), "{text}");
         }
+    }
+
+    #[test]
+    fn reads_stop_at_the_limit_whatever_the_size_claims() {
+        // `/proc` files claim 0 bytes: only the bounded read stops them.
+        let proc = Path::new("/proc/self/status");
+        if proc.exists() {
+            assert!(matches!(
+                read_bounded(proc, 16),
+                Err(ReadError::TooLarge { size: None, .. })
+            ));
+            assert!(read_bounded(proc, MAX_INPUT_BYTES).is_ok());
+        }
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
+        assert!(matches!(
+            read_bounded(&manifest, 16),
+            Err(ReadError::TooLarge { size: Some(_), .. })
+        ));
+        assert!(matches!(
+            read_bounded(Path::new("/dev/null"), 16),
+            Err(ReadError::NotRegular {
+                kind: "a character device"
+            })
+        ));
+        assert!(matches!(
+            read_bounded(Path::new(env!("CARGO_MANIFEST_DIR")), 16),
+            Err(ReadError::NotRegular {
+                kind: "a directory"
+            })
+        ));
     }
 
     #[test]

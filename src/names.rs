@@ -376,26 +376,166 @@ pub fn label_value(value: &str) -> Result<(), String> {
 /// An image reference pinned to a version: a tag other than `latest`, or a digest. With
 /// `minio_release`, the tag must be a MinIO `RELEASE.` tag.
 pub fn pinned_image(image: &str, minio_release: bool) -> Result<(), String> {
-    if image.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err("contains white space".into());
-    }
-    if let Some((_, digest)) = image.split_once("@sha256:") {
-        if digest.len() == 64 && digest.chars().all(|c| c.is_ascii_hexdigit()) {
+    let reference = image_reference(image)?;
+    if let Some(digest) = reference.digest {
+        let hex = digest.strip_prefix("sha256:").unwrap_or_default();
+        if hex.len() == 64 && hex.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f')) {
             return Ok(());
         }
-        return Err("has a malformed `@sha256:` digest".into());
+        // go-digest, which the kubelet's pull resolves digests with, takes sha256 as 64
+        // lowercase hex digits (`digester.go`, `anchoredEncodedRegexp`).
+        return Err("has a digest that is not `@sha256:` and 64 lowercase hex digits".into());
     }
-    let last = image.rsplit('/').next().unwrap_or(image);
-    let Some((_, tag)) = last.split_once(':') else {
+    let Some(tag) = reference.tag else {
         return Err("has no tag, so every pull may bring a different version".into());
     };
-    if tag.is_empty() || tag == "latest" {
+    if tag == "latest" {
         return Err(format!("is tagged `{tag}`, which moves between releases"));
     }
     if minio_release && !is_minio_release(tag) {
         return Err(format!(
             "tag `{tag}` is not a MinIO release tag such as `RELEASE.2024-10-13T13-34-11Z`"
         ));
+    }
+    Ok(())
+}
+
+/// An image reference split into its parts.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ImageReference<'a> {
+    /// The repository, with its registry when one is named (`quay.io/minio/minio`).
+    pub name: &'a str,
+    /// The tag after `:`, if any.
+    pub tag: Option<&'a str>,
+    /// The digest after `@`, if any.
+    pub digest: Option<&'a str>,
+}
+
+/// Reads an image reference with the grammar of distribution/reference v0.6.0 (`regexp.go`,
+/// `ReferenceRegexp`; the kubelet and containerd parse image names with it):
+/// `name [":" tag] ["@" digest]`, where `name` is `[domain "/"] path`, each path component
+/// lowercase letters and digits joined by `.`, `_`, `__` or runs of `-`, the domain DNS labels
+/// (any case) with an optional port, the tag `[\w][\w.-]{0,127}` and the digest
+/// `algorithm ":" hex` with at least 32 hex digits. The name is at most 255 characters
+/// (`RepositoryNameTotalLengthMax`).
+pub fn image_reference(image: &str) -> Result<ImageReference<'_>, String> {
+    let (rest, digest) = match image.split_once('@') {
+        Some((rest, digest)) => (rest, Some(digest)),
+        None => (image, None),
+    };
+    let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
+    let (name, tag) = match rest[last_slash..].find(':') {
+        Some(i) => (&rest[..last_slash + i], Some(&rest[last_slash + i + 1..])),
+        None => (rest, None),
+    };
+    if name.is_empty() {
+        return Err("has no repository name".into());
+    }
+    if name.len() > 255 {
+        return Err(format!(
+            "has a repository name of {} characters; at most 255 are allowed",
+            name.len()
+        ));
+    }
+    let (domain, path) = match name.split_once('/') {
+        Some((first, path)) if image_domain(first) && image_path(path).is_ok() => {
+            (Some(first), path)
+        }
+        _ => (None, name),
+    };
+    if domain.is_none() {
+        image_path(path)?;
+    }
+    if tag == Some("") {
+        return Err("has nothing after the `:` that starts a tag".into());
+    }
+    if let Some(tag) = tag {
+        let mut chars = tag.chars();
+        let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        if !chars.next().is_some_and(word)
+            || tag.len() > 128
+            || !chars.all(|c| word(c) || matches!(c, '.' | '-'))
+        {
+            return Err(format!(
+                "has the tag {}; a tag is 1 to 128 letters, digits, `_`, `.` and `-`, and does \
+                 not start with `.` or `-`",
+                crate::diag::quote(tag)
+            ));
+        }
+    }
+    if let Some(digest) = digest {
+        let valid = digest.split_once(':').is_some_and(|(algorithm, hex)| {
+            algorithm.split(['-', '_', '+', '.']).all(|c| {
+                c.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                    && c.chars().all(|c| c.is_ascii_alphanumeric())
+            }) && hex.len() >= 32
+                && hex.chars().all(|c| c.is_ascii_hexdigit())
+        });
+        if !valid {
+            return Err(format!(
+                "has the digest {}; a digest is an algorithm and hex digits, such as \
+                 `sha256:` and 64 of them",
+                crate::diag::quote(digest)
+            ));
+        }
+    }
+    Ok(ImageReference { name, tag, digest })
+}
+
+/// A registry host: DNS labels of letters, digits and inner `-` joined by `.`, or an IPv6
+/// address in brackets, and an optional port.
+fn image_domain(domain: &str) -> bool {
+    let (host, port) = match domain.rsplit_once(':') {
+        Some((host, port)) if !host.ends_with(':') && !port.contains(']') => (host, Some(port)),
+        _ => (domain, None),
+    };
+    if port.is_some_and(|p| p.is_empty() || !p.chars().all(|c| c.is_ascii_digit())) {
+        return false;
+    }
+    if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        return !v6.is_empty() && v6.chars().all(|c| c.is_ascii_hexdigit() || c == ':');
+    }
+    host.split('.').all(|label| {
+        !label.is_empty()
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    })
+}
+
+/// A repository path: components of lowercase letters and digits, joined inside by one `.`,
+/// one or two `_`, or any number of `-`, and separated by `/`.
+fn image_path(path: &str) -> Result<(), String> {
+    for component in path.split('/') {
+        if let Some(c) = component.chars().find(|c| {
+            !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+        }) {
+            let what = if c.is_ascii_uppercase() {
+                "an uppercase letter; repository paths are lowercase".to_string()
+            } else {
+                format!(
+                    "{}; a repository path is lowercase letters, digits, `.`, `_`, `-` and `/`",
+                    crate::diag::quote(&c.to_string())
+                )
+            };
+            return Err(format!("has {what}"));
+        }
+        let alnum = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+        let separators_ok = component
+            .split(|c: char| alnum(c))
+            .filter(|s| !s.is_empty())
+            .all(|s| matches!(s, "." | "_" | "__") || s.chars().all(|c| c == '-'));
+        if component.is_empty()
+            || !component.starts_with(alnum)
+            || !component.ends_with(alnum)
+            || !separators_ok
+        {
+            return Err(format!(
+                "has the path component {}; each starts and ends with a lowercase letter or \
+                 digit, and joins them with one `.`, one or two `_`, or `-`",
+                crate::diag::quote(component)
+            ));
+        }
     }
     Ok(())
 }
@@ -414,8 +554,18 @@ fn is_minio_release(tag: &str) -> bool {
 }
 
 /// A five-field cron schedule as the CronJob controller reads it, or a `@` macro.
+///
+/// Kubernetes validates and runs `schedule` with robfig/cron v3's `ParseStandard`
+/// (`pkg/apis/batch/validation`, `pkg/controller/cronjob`); this follows its `getRange`
+/// (`parser.go`, v3.0.1): numbers or the field's names, `*` or `?`, `a-b` with `a <= b`
+/// ("beginning of range beyond end of range"), a positive step, and the bounds of `spec.go`
+/// (day of week 0-6: `7` is refused there).
 pub fn cron(schedule: &str) -> Result<(), String> {
-    const MACROS: [&str; 8] = [
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    const DAYS: [&str; 7] = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+    const MACROS: [&str; 7] = [
         "@yearly",
         "@annually",
         "@monthly",
@@ -423,15 +573,16 @@ pub fn cron(schedule: &str) -> Result<(), String> {
         "@daily",
         "@midnight",
         "@hourly",
-        "@every",
     ];
     if schedule.starts_with('@') {
-        return if MACROS[..7].contains(&schedule) {
+        return if MACROS.contains(&schedule) {
             Ok(())
         } else {
+            let list: Vec<String> = MACROS.iter().map(|m| format!("`{m}`")).collect();
             Err(format!(
-                "`{schedule}` is not one of {}",
-                MACROS[..7].join(", ")
+                "is not one of the macros the CronJob documentation lists ({}); write five \
+                 fields instead",
+                list.join(", ")
             ))
         };
     }
@@ -445,14 +596,32 @@ pub fn cron(schedule: &str) -> Result<(), String> {
             fields.len()
         ));
     }
-    let ranges = [(0, 59), (0, 23), (1, 31), (1, 12), (0, 7)];
-    for (field, (lo, hi)) in fields.iter().zip(ranges) {
-        cron_field(field, lo, hi).map_err(|e| format!("field `{field}` {e}"))?;
+    let ranges: [(u32, u32, &[&str]); 5] = [
+        (0, 59, &[]),
+        (0, 23, &[]),
+        (1, 31, &[]),
+        (1, 12, &MONTHS),
+        (0, 6, &DAYS),
+    ];
+    for (field, (lo, hi, names)) in fields.iter().zip(ranges) {
+        cron_field(field, lo, hi, names).map_err(|e| format!("field `{field}` {e}"))?;
     }
     Ok(())
 }
 
-fn cron_field(field: &str, lo: u32, hi: u32) -> Result<(), String> {
+/// One field of a schedule; `names` are the field's names for `lo`, `lo + 1`, and so on.
+fn cron_field(field: &str, lo: u32, hi: u32, names: &[&str]) -> Result<(), String> {
+    let value = |b: &str| -> Result<u32, String> {
+        if let Some(i) = names.iter().position(|n| n.eq_ignore_ascii_case(b)) {
+            return Ok(lo + u32::try_from(i).unwrap_or(0));
+        }
+        let n: u32 = b.parse().map_err(|_| format!("has `{b}`, not a number"))?;
+        if (lo..=hi).contains(&n) {
+            Ok(n)
+        } else {
+            Err(format!("has {n}, outside {lo}-{hi}"))
+        }
+    };
     for part in field.split(',') {
         let (range, step) = match part.split_once('/') {
             Some((r, s)) => (r, Some(s)),
@@ -469,15 +638,20 @@ fn cron_field(field: &str, lo: u32, hi: u32) -> Result<(), String> {
         if range == "*" || range == "?" {
             continue;
         }
-        let bounds: Vec<&str> = range.splitn(2, '-').collect();
-        for b in &bounds {
-            let alpha = b.len() == 3 && b.chars().all(|c| c.is_ascii_alphabetic());
-            if alpha {
-                continue;
+        match range.split_once('-') {
+            Some((start, end)) => {
+                if end.contains('-') {
+                    return Err(format!("has `{range}`, a range with two `-`"));
+                }
+                let (start, end) = (value(start)?, value(end)?);
+                if start > end {
+                    return Err(format!(
+                        "runs backwards; write two ranges, such as `{start}-{hi},{lo}-{end}`"
+                    ));
+                }
             }
-            let n: u32 = b.parse().map_err(|_| format!("has `{b}`, not a number"))?;
-            if !(lo..=hi).contains(&n) {
-                return Err(format!("has {n}, outside {lo}-{hi}"));
+            None => {
+                value(range)?;
             }
         }
     }
@@ -676,6 +850,41 @@ mod tests {
         assert!(pinned_image("quay.io/minio/minio:v1", true).is_err());
         assert!(pinned_image(&format!("minio/minio@sha256:{}", "a".repeat(64)), true).is_ok());
         assert!(pinned_image("docker.io/rclone/rclone:1.75.2", false).is_ok());
+        assert!(pinned_image("registry.example:5000/team/rclone:1.75", false).is_ok());
+        assert!(pinned_image("[::1]:5000/rclone:1.75", false).is_ok());
+        assert!(pinned_image("RCLONE/rclone:1.75", false).is_ok());
+        assert!(pinned_image("rclone:v1.75_x-y.z", false).is_ok());
+        assert!(pinned_image("a/b__c/d--e/f.g:1", false).is_ok());
+        let sha = "a".repeat(64);
+        assert!(pinned_image(&format!("minio/minio:x@sha256:{sha}"), true).is_ok());
+        for bad in [
+            ":1.68",
+            "RCLONE/Rclone:1.68",
+            "rclone/rclone:{{x}}",
+            "rclone/rclone:$(TAG)",
+            "rclone/rclone:a\"b",
+            "rclone/rclone:-1",
+            "rclone/rclone:.1",
+            "rclone/rclone:1.68#x",
+            "rclone/rclone:",
+            "rclone//rclone:1",
+            "/rclone:1",
+            "rclone/rclone-:1",
+            "rclone/rc...lone:1",
+            "rclone/rclone:1 ",
+            "rclone/rclone:1\n",
+            "rclone/rclone@sha256:abc",
+            "rclone/rclone@sha256:{{x}}",
+            "-registry.example/rclone:1",
+        ] {
+            assert!(pinned_image(bad, false).is_err(), "{bad:?} was accepted");
+        }
+        assert!(pinned_image(&format!("rclone/rclone:{}", "1".repeat(129)), false).is_err());
+        assert!(pinned_image(&format!("rclone/rclone:{}", "1".repeat(128)), false).is_ok());
+        assert!(pinned_image(&format!("{}a:1", "a/".repeat(127)), false).is_ok());
+        assert!(pinned_image(&format!("{}a:1", "a/".repeat(128)), false).is_err());
+        let upper = format!("minio/minio@sha256:{}", "A".repeat(64));
+        assert!(pinned_image(&upper, true).is_err());
     }
 
     #[test]
@@ -686,6 +895,14 @@ mod tests {
         assert!(cron("* * * *").is_err());
         assert!(cron("61 * * * *").is_err());
         assert!(cron("*/0 * * * *").is_err());
+        assert!(cron("5-1 * * * *").is_err());
+        assert!(cron("* * * * sat-mon").is_err());
+        assert!(cron("* * * * 7").is_err());
+        assert!(cron("* * * * xyz").is_err());
+        assert!(cron("* * * * 1-2-3").is_err());
+        assert!(cron("1-1 * * JAN-dec SUN-sat").is_ok());
+        assert!(cron("5/15 0-23/2 * * *").is_ok());
+        assert!(cron("@every 5m").is_err_and(|e| !e.contains("@every")));
     }
 
     #[test]

@@ -13,8 +13,8 @@ use crate::diag::{Diagnostic, did_you_mean};
 use crate::erasure::{Layout, LayoutError};
 use crate::names;
 use crate::quantity;
-use crate::source::escape_pointer;
-use crate::spec::MetricsAuth;
+use crate::source::{escape_pointer, key_path};
+use crate::spec::{MetricsAuth, SecretsMode};
 
 /// Checks `spec`; errors and warnings come back together.
 #[must_use]
@@ -30,6 +30,7 @@ pub fn check(spec: &Spec, at: &Locator<'_>) -> Vec<Diagnostic> {
     rclone(spec, at, &mut out);
     api_requests(spec, at, &mut out);
     trust(spec, at, &mut out);
+    vault_placeholders(spec, at, &mut out);
     out
 }
 
@@ -459,9 +460,31 @@ fn prometheus(spec: &Spec, at: &Locator<'_>, out: &mut Vec<Diagnostic>) {
     }
     let interval = names::duration_ms(&p.interval).ok();
     let timeout = names::duration_ms(&p.scrape_timeout).ok();
-    if timeout > interval {
+    // Prometheus reads a zero duration as unset (`model.Duration`'s zero value), so `0s` would
+    // silently become its global default rather than what the user asked for.
+    let mut zero = false;
+    for (pointer, value, ms) in [
+        ("/prometheus/interval", &p.interval, interval),
+        ("/prometheus/scrape_timeout", &p.scrape_timeout, timeout),
+    ] {
+        if ms == Some(0) {
+            zero = true;
+            out.push(
+                at.error(pointer, format!("`{}` is zero", key_path(pointer)))
+                    .label(format!("`{value}` is no duration for Prometheus"))
+                    .help("Prometheus reads zero as unset; give a duration such as `30s`"),
+            );
+        }
+    }
+    if timeout > interval && !zero {
+        // Point at what the user wrote: the timeout, or else the interval it no longer fits.
+        let pointer = if at.find("/prometheus/scrape_timeout").is_some() {
+            "/prometheus/scrape_timeout"
+        } else {
+            "/prometheus/interval"
+        };
         out.push(at.error(
-            "/prometheus/scrape_timeout",
+            pointer,
             format!(
                 "scrape timeout {} is longer than the interval {}",
                 p.scrape_timeout, p.interval
@@ -551,6 +574,73 @@ fn rclone(spec: &Spec, at: &Locator<'_>, out: &mut Vec<Diagnostic>) {
             )
             .help("name them apart, such as `minio-main` and `minio-li`"),
         );
+    }
+}
+
+/// What starts an argocd-vault-plugin placeholder without the `avp.kubernetes.io/path`
+/// annotation, which miniogen never writes: `specificPathPlaceholder`,
+/// `<path:([^#]+)#([^#]+)(?:#([^#]+))?>`, in `pkg/kube/util.go` (v1.18.1).
+const VAULT_PLACEHOLDER: &str = "<path:";
+
+/// In `vault-placeholders` mode the plugin runs over every string of every manifest
+/// (`replaceInner`), inside longer strings and across lines, and over the base64-decoded values
+/// of Secrets (`secretReplacement`): a user value holding `<path:...#...>` would be replaced with
+/// whatever Vault holds there, such as the root password, in a ConfigMap anyone may read. There is
+/// no escape the plugin understands, so such a value is refused. Every string of the site, keys
+/// included, is checked: keys become names and labels.
+fn vault_placeholders(spec: &Spec, at: &Locator<'_>, out: &mut Vec<Diagnostic>) {
+    if spec.site.secrets.mode != SecretsMode::VaultPlaceholders {
+        return;
+    }
+    let Ok(site) = serde_json::to_value(&spec.site) else {
+        return;
+    };
+    let mut found = Vec::new();
+    placeholder_strings(&site, &mut String::new(), &mut found);
+    for pointer in found {
+        out.push(
+            at.error(
+                &pointer,
+                format!(
+                    "`{}` holds `{VAULT_PLACEHOLDER}`, which argocd-vault-plugin would replace \
+                     with a secret from Vault",
+                    key_path(&pointer)
+                ),
+            )
+            .help(
+                "in secrets mode `vault-placeholders` the plugin replaces `<path:...#...>` in \
+                 every string it renders; write the value without `<path:`",
+            ),
+        );
+    }
+}
+
+/// The pointers of strings (values or keys) that hold `VAULT_PLACEHOLDER`.
+fn placeholder_strings(value: &serde_json::Value, pointer: &mut String, out: &mut Vec<String>) {
+    let len = pointer.len();
+    match value {
+        serde_json::Value::String(s) if s.contains(VAULT_PLACEHOLDER) => out.push(pointer.clone()),
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                pointer.push('/');
+                pointer.push_str(&i.to_string());
+                placeholder_strings(item, pointer, out);
+                pointer.truncate(len);
+            }
+        }
+        serde_json::Value::Object(map) => {
+            for (key, item) in map {
+                pointer.push('/');
+                pointer.push_str(&escape_pointer(key));
+                if key.contains(VAULT_PLACEHOLDER) {
+                    out.push(pointer.clone());
+                } else {
+                    placeholder_strings(item, pointer, out);
+                }
+                pointer.truncate(len);
+            }
+        }
+        _ => {}
     }
 }
 

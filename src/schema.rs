@@ -103,9 +103,32 @@ pub fn check(kind: Kind, value: &Value, locate: &Locate<'_>) -> Vec<Diagnostic> 
         Ok(compiled) => compiled,
         Err(message) => return vec![Diagnostic::error(message)],
     };
-    let mut out = Vec::new();
+    let mut floats = Vec::new();
+    whole_floats(
+        schema,
+        resolve(schema, schema),
+        value,
+        &mut String::new(),
+        &mut floats,
+    );
+    let mut out: Vec<Diagnostic> = floats
+        .iter()
+        .map(|pointer| {
+            Diagnostic::error(format!(
+                "wrong type for `{}`: expected an integer, found a float",
+                key_path(pointer)
+            ))
+            .at(Some(locate(pointer, false)))
+            .key(key_path(pointer))
+            .label("expected an integer")
+            .help("write it without a decimal point or exponent")
+        })
+        .collect();
     for error in validator.iter_errors(value) {
         let pointer = error.instance_path().to_string();
+        if floats.contains(&pointer) {
+            continue;
+        }
         out.extend(describe(
             kind,
             schema,
@@ -178,6 +201,12 @@ fn describe(
                 .at(here())
                 .label(format!("expected at most {limit} characters")))
         }
+        ValidationErrorKind::MaxProperties { limit } => {
+            one(Diagnostic::error(format!("`{path}` has too many entries"))
+                .at(here())
+                .label(format!("expected at most {limit}"))
+                .help("the limit keeps a run bounded; split the site file if you need more"))
+        }
         ValidationErrorKind::MaxItems { limit } => {
             one(Diagnostic::error(format!("`{path}` has too many entries"))
                 .at(here())
@@ -213,6 +242,59 @@ fn describe(
         other => one(Diagnostic::error(format!("`{path}` is not valid"))
             .at(here())
             .label(other_message(other))),
+    }
+}
+
+/// The pointers of floats where the schema wants an integer. JSON Schema's `integer` takes any
+/// number whose fraction is zero (2020-12 Validation, section 6.1.1), so `servers = 4.0` and
+/// `1e12` pass it; the types then refuse them, with no location. TOML tells floats from integers,
+/// and so does this walk.
+fn whole_floats(
+    root: &Value,
+    node: &Value,
+    value: &Value,
+    pointer: &mut String,
+    out: &mut Vec<String>,
+) {
+    let len = pointer.len();
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            let wants_integer = match &node["type"] {
+                Value::String(t) => t == "integer",
+                Value::Array(ts) => {
+                    ts.iter().any(|t| t == "integer") && !ts.iter().any(|t| t == "number")
+                }
+                _ => false,
+            };
+            if wants_integer {
+                out.push(pointer.clone());
+            }
+        }
+        Value::Object(map) => {
+            for (key, inner) in map {
+                let child = node
+                    .get("properties")
+                    .and_then(|p| p.get(key))
+                    .or_else(|| node.get("additionalProperties").filter(|a| a.is_object()));
+                if let Some(child) = child {
+                    pointer.push('/');
+                    pointer.push_str(&escape_pointer(key));
+                    whole_floats(root, resolve(root, child), inner, pointer, out);
+                    pointer.truncate(len);
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(child) = node.get("items") {
+                for (i, inner) in items.iter().enumerate() {
+                    pointer.push('/');
+                    pointer.push_str(&i.to_string());
+                    whole_floats(root, resolve(root, child), inner, pointer, out);
+                    pointer.truncate(len);
+                }
+            }
+        }
+        _ => {}
     }
 }
 

@@ -110,7 +110,9 @@ pub struct Site {
     /// `consoleAdmin`: a MinIOJob creates each with a policy naming only its buckets.
     pub users: Users,
     /// Further consumers, each with its own MinIO user, Secret and policy, such as
-    /// `[consumers.loki]` with `buckets = { loki-chunks = "read-write-delete" }`.
+    /// `[consumers.loki]` with `buckets = { loki-chunks = "read-write-delete" }`. At most 100,
+    /// as many as there may be buckets.
+    #[schemars(extend("maxProperties" = 100))]
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub consumers: BTreeMap<String, ExtraConsumer>,
     /// An administrator user for people (the MinIO Console, `mc admin`), separate from every
@@ -144,8 +146,8 @@ pub struct Site {
     pub ccu: Option<u32>,
     /// Named installations (such as `staging` and `production`), each overriding any of the
     /// keys above. `gen --out DIR` writes one folder per environment, `DIR/<name>`, so a name
-    /// is a DNS-1123 label such as `production`.
-    #[schemars(extend("propertyNames" = { "format": "dns-label" }))]
+    /// is a DNS-1123 label such as `production`. At most 1,000, which render in about a second.
+    #[schemars(extend("propertyNames" = { "format": "dns-label" }, "maxProperties" = 1000))]
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub environments: BTreeMap<String, Site>,
 }
@@ -660,7 +662,9 @@ pub struct SynapseOutput {
     /// prints them); `config-map`: the fragment also as a ConfigMap in the manifests, to mount
     /// into Synapse's config directory; `none`.
     pub output: SynapseOutputKind,
-    /// `region_name` Synapse signs requests for; MinIO accepts any unless its region is set.
+    /// `region_name` Synapse signs requests for, such as `us-east-1`; MinIO accepts any unless
+    /// its region is set.
+    #[schemars(extend("format" = "region"))]
     #[schemars(length(min = 1, max = 64))]
     pub region: String,
     /// Name of the ConfigMap, for `output = "config-map"`.

@@ -141,7 +141,9 @@ fn every_tier_grows_to_every_larger_one_by_a_pool() {
             // A 10000 folder of the previous release holds MinIO's own 16-drive sets, which
             // growing keeps (`tenant.erasure_sets = "largest"`): the tier's capacity is then
             // the one with those sets.
-            let mut tier_args = vec!["--ccu", &to_flag, "--config", "/dev/null"];
+            // An empty site file: the tier alone (`/dev/null` is refused, not a regular file).
+            std::fs::write(dir.join("empty.toml"), "").unwrap_or_else(|e| panic!("{e}"));
+            let mut tier_args = vec!["--ccu", &to_flag, "--config", "empty.toml"];
             if site.contains("erasure_sets = \"largest\"") {
                 tier_args.extend(["--set", "tenant.erasure_sets=largest"]);
             }
