@@ -642,22 +642,12 @@ fn flag_help(name: &str) -> Option<String> {
 /// The description and default of a site key in the schema, following `$ref`s; a default is the
 /// key's own or the one its parent's default gives it.
 fn describe(schema: &Value, pointer: &str) -> (Option<String>, Option<Value>) {
-    let resolve = |node: &'_ Value| -> Value {
-        match node.get("$ref").and_then(Value::as_str) {
-            Some(r) => schema
-                .pointer(r.trim_start_matches('#'))
-                .cloned()
-                .unwrap_or(Value::Null),
-            None => node.clone(),
-        }
-    };
-    let mut node = schema.clone();
+    let mut node = schema;
     let mut default: Option<Value> = None;
     for segment in pointer.split('/').skip(1) {
-        let Some(child) = resolve(&node)
+        let Some(child) = crate::schema::resolve(schema, node)
             .get("properties")
             .and_then(|p| p.get(segment))
-            .cloned()
         else {
             return (None, None);
         };
@@ -669,8 +659,7 @@ fn describe(schema: &Value, pointer: &str) -> (Option<String>, Option<Value>) {
     }
     let description = node
         .get("description")
-        .cloned()
-        .or_else(|| resolve(&node).get("description").cloned())
+        .or_else(|| crate::schema::resolve(schema, node).get("description"))
         .and_then(|d| d.as_str().map(str::to_string));
     (description, default)
 }

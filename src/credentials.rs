@@ -11,8 +11,10 @@
 use std::fmt;
 use std::sync::Arc;
 
+use data_encoding::{BASE32_NOPAD, BASE64URL_NOPAD};
+use hmac::{Hmac, KeyInit as _, Mac as _};
 use serde_json::Value;
-use sha2::{Digest, Sha256, Sha512};
+use sha2::{Sha256, Sha512};
 use thiserror::Error;
 
 use crate::plan::{CredentialKind, CredentialRef};
@@ -36,9 +38,6 @@ pub const METRICS_TOKEN_EXPIRY: u64 = 4_102_444_800;
 /// Separates the fields a credential is derived from, so that no two inputs give the same
 /// message. A version, so that a change of scheme can never silently give old values.
 const DERIVATION_CONTEXT: &str = "miniogen credential v1";
-/// Lower-case RFC 4648 base32: letters and digits only, safe in `config.env`, rclone's
-/// variables and URLs.
-const BASE32: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
 
 /// Whether a mode writes credential values in plain text, so that its output must never land
 /// in Git: an output folder then needs an explicit opt-in and owner-only files.
@@ -95,36 +94,21 @@ impl Drop for MasterKey {
     }
 }
 
-/// HMAC (RFC 2104) over a hash with a `block`-byte block.
-fn hmac<D: Digest>(block: usize, key: &[u8], message: &[u8]) -> Vec<u8> {
-    let mut padded = if key.len() > block {
-        D::digest(key).to_vec()
-    } else {
-        key.to_vec()
-    };
-    padded.resize(block, 0);
-    let mut inner = D::new();
-    inner.update(padded.iter().map(|b| b ^ 0x36).collect::<Vec<u8>>());
-    inner.update(message);
-    let mut outer = D::new();
-    outer.update(padded.iter().map(|b| b ^ 0x5c).collect::<Vec<u8>>());
-    outer.update(inner.finalize());
-    padded.fill(0);
-    outer.finalize().to_vec()
-}
-
 /// HMAC-SHA256.
 #[must_use]
 pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    let mut out = [0; 32];
-    out.copy_from_slice(&hmac::<Sha256>(64, key, message));
-    out
+    // HMAC takes a key of any length (RFC 2104 hashes a long one), so this cannot fail.
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC accepts keys of any length");
+    mac.update(message);
+    mac.finalize().into_bytes().into()
 }
 
 /// HMAC-SHA512, which signs MinIO's metrics tokens (`HS512`).
 #[must_use]
 pub fn hmac_sha512(key: &[u8], message: &[u8]) -> Vec<u8> {
-    hmac::<Sha512>(128, key, message)
+    let mut mac = Hmac::<Sha512>::new_from_slice(key).expect("HMAC accepts keys of any length");
+    mac.update(message);
+    mac.finalize().into_bytes().to_vec()
 }
 
 /// The credential for `key` of Secret `secret` of tenant `tenant` in `namespace`, at rotation
@@ -157,36 +141,17 @@ pub fn derive(
     base32(&mac[..DERIVED_LENGTH * 5 / 8])
 }
 
+/// Lower-case RFC 4648 base32 without padding: letters and digits only, safe in `config.env`,
+/// rclone's variables and URLs.
 fn base32(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 8 / 5 + 1);
-    let (mut buffer, mut bits) = (0u32, 0u32);
-    for &b in bytes {
-        buffer = (buffer << 8) | u32::from(b);
-        bits += 8;
-        while bits >= 5 {
-            bits -= 5;
-            out.push(char::from(BASE32[((buffer >> bits) & 31) as usize]));
-        }
-    }
-    if bits > 0 {
-        out.push(char::from(BASE32[((buffer << (5 - bits)) & 31) as usize]));
-    }
-    out
+    let mut text = BASE32_NOPAD.encode(bytes);
+    text.make_ascii_lowercase();
+    text
 }
 
+/// RFC 4648 base64url without padding, as JWTs use it (RFC 7515).
 fn base64url(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, &b)| n | (u32::from(b) << (16 - 8 * i)));
-        for i in 0..=chunk.len() {
-            out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
-        }
-    }
-    out
+    BASE64URL_NOPAD.encode(bytes)
 }
 
 /// A bearer token for MinIO's metrics endpoint, as `mc admin prometheus generate` makes one: a

@@ -149,7 +149,7 @@ pub fn file_name(manifest: &Manifest) -> String {
 #[must_use]
 pub fn read_object(dir: &Path, manifest: &Manifest) -> Option<serde_json::Value> {
     match confine::read(dir, &file_name(manifest)).ok()? {
-        Entry::Text(text) => serde_saphyr::from_str(&text).ok(),
+        Entry::Text(text) => crate::yaml::document(&text),
         Entry::Absent | Entry::Refused(_) => None,
     }
 }
@@ -176,7 +176,7 @@ pub fn read_objects(dir: &Path) -> Vec<Manifest> {
         let Ok(Entry::Text(text)) = confine::read(dir, &name) else {
             continue;
         };
-        let Ok(docs) = serde_saphyr::from_multiple::<serde_json::Value>(&text) else {
+        let Some(docs) = crate::yaml::documents(&text) else {
             continue;
         };
         for value in docs {

@@ -46,6 +46,7 @@ pub mod source;
 pub mod spec;
 pub mod staging;
 pub mod transition;
+pub mod yaml;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

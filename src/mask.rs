@@ -34,7 +34,7 @@ pub fn diff(old: &str, new: &str, old_label: &str, new_label: &str) -> String {
     if !may_hold(old) && !may_hold(new) {
         return plain(old, new, old_label, new_label);
     }
-    let (old_docs, new_docs) = (parse(old), parse(new));
+    let (old_docs, new_docs) = (crate::yaml::documents(old), crate::yaml::documents(new));
     let holds_secret = |text: &str, docs: Option<&Vec<Value>>| {
         docs.map_or_else(|| text.contains("Secret"), |d| d.iter().any(any_secret))
     };
@@ -66,10 +66,6 @@ fn plain(old: &str, new: &str, old_label: &str, new_label: &str) -> String {
         .context_radius(3)
         .header(old_label, new_label)
         .to_string()
-}
-
-fn parse(text: &str) -> Option<Vec<Value>> {
-    serde_saphyr::from_multiple::<Value>(text).ok()
 }
 
 /// Whether a Secret appears anywhere in the value, at the top or nested (a `List`'s items).
@@ -201,7 +197,7 @@ fn mask(text: &str, other: &BTreeMap<(String, String), String>, new: bool) -> St
 /// Whether the masked text reads as the original with only the values of `data` and
 /// `stringData` replaced by markers.
 fn confirmed(masked: &str, original: &[Value]) -> bool {
-    let Some(docs) = parse(masked) else {
+    let Some(docs) = crate::yaml::documents(masked) else {
         return false;
     };
     if docs.len() != original.len() {

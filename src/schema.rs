@@ -428,7 +428,10 @@ fn known_keys(root: &Value, pointer: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn resolve<'a>(root: &'a Value, node: &'a Value) -> &'a Value {
+/// `node`, or what its `$ref`s (JSON Pointers into `root`, such as `#/$defs/Tenant`) lead to; a
+/// reference that leads nowhere, or a chain longer than eight, stops where it is.
+#[must_use]
+pub fn resolve<'a>(root: &'a Value, node: &'a Value) -> &'a Value {
     let mut node = node;
     for _ in 0..8 {
         match node.get("$ref").and_then(Value::as_str) {
