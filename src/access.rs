@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::digest;
-use crate::spec::{Access, Identity, RemoteKey, Site};
+use crate::spec::{Access, BuiltIn, Holder, Identity, RemoteKey, Site};
 
 /// MinIO's built-in administrator policy: every right over the tenant.
 pub const CONSOLE_ADMIN: &str = "consoleAdmin";
@@ -26,8 +26,6 @@ pub const POLICY_DIR: &str = "/policies";
 /// The variable a user-creating command reads the secret key from, filled from the consumer's
 /// Secret by Kubernetes (`$(VAR)` in a container's command), so the job never holds it.
 pub const SECRET_KEY_ENV: &str = "MINIOGEN_SECRET_KEY";
-/// Names of the built-in consumers, which `[consumers]` may not reuse.
-pub const BUILT_IN: [&str; 3] = ["synapse", "cnpg", "rclone"];
 /// The longest name Kubernetes accepts for a Job (its pods carry it as a label value).
 pub const MAX_JOB_NAME: usize = 63;
 
@@ -214,62 +212,54 @@ pub struct Command {
 /// Every consumer, the built-in ones first, in the order the site names them.
 #[must_use]
 pub fn consumers(site: &Site) -> Vec<Consumer> {
-    let u = &site.users;
-    let r = &site.rclone;
-    let (synapse, cnpg, sync) = (u.synapse(), u.cnpg(), u.rclone());
-    let mut out = vec![
-        consumer(
-            "synapse",
-            "Synapse media store",
-            &synapse,
-            site.secrets.remote_keys.synapse.clone(),
-            // The s3 storage provider uploads and downloads; it never deletes.
-            vec![Grant::new(
-                synapse.bucket.as_deref().unwrap_or_default(),
-                Access::ReadWrite,
-            )],
-        ),
-        consumer(
-            "cnpg",
-            "CloudNativePG backups",
-            &cnpg,
-            site.secrets.remote_keys.cnpg.clone(),
-            // barman-cloud lists, reads and writes; its retention policy deletes.
-            vec![Grant::new(
-                cnpg.bucket.as_deref().unwrap_or_default(),
-                Access::ReadWriteDelete,
-            )],
-        ),
-    ];
-    if r.enabled {
-        out.push(consumer(
-            "rclone",
-            "rclone lawful-intercept media sync",
-            &sync,
-            site.secrets.remote_keys.rclone.clone(),
-            // `rclone sync` reads the source and makes the destination match it, deleting
-            // what the source no longer holds.
-            vec![
-                Grant::new(&r.source.bucket, Access::Read),
-                Grant::new(&r.destination.bucket, Access::ReadWriteDelete),
-            ],
-        ));
-    }
-    for (name, c) in &site.consumers {
-        let identity = Identity {
-            access_key: c.access_key.clone(),
-            secret: c.secret.clone(),
-            bucket: None,
+    let remote = &site.secrets.remote_keys;
+    let mut out = Vec::new();
+    for id in site.identities() {
+        let bucket = id.identity.bucket.as_deref().unwrap_or_default();
+        let (name, description, remote_key, grants) = match id.holder {
+            Holder::BuiltIn(BuiltIn::Synapse) => (
+                "synapse",
+                "Synapse media store",
+                remote.synapse.clone(),
+                // The s3 storage provider uploads and downloads; it never deletes.
+                vec![Grant::new(bucket, Access::ReadWrite)],
+            ),
+            Holder::BuiltIn(BuiltIn::Cnpg) => (
+                "cnpg",
+                "CloudNativePG backups",
+                remote.cnpg.clone(),
+                // barman-cloud lists, reads and writes; its retention policy deletes.
+                vec![Grant::new(bucket, Access::ReadWriteDelete)],
+            ),
+            Holder::BuiltIn(BuiltIn::Rclone) => (
+                "rclone",
+                "rclone lawful-intercept media sync",
+                remote.rclone.clone(),
+                // `rclone sync` reads the source and makes the destination match it, deleting
+                // what the source no longer holds.
+                vec![
+                    Grant::new(&site.rclone.source.bucket, Access::Read),
+                    Grant::new(&site.rclone.destination.bucket, Access::ReadWriteDelete),
+                ],
+            ),
+            Holder::Added(name, c) => (
+                name,
+                "added by the site file",
+                c.remote_key.clone(),
+                c.buckets
+                    .iter()
+                    .map(|(bucket, access)| Grant::new(bucket, *access))
+                    .collect(),
+            ),
+            // The administrator is nobody's consumer: the operator gives it `consoleAdmin`.
+            Holder::Admin => continue,
         };
         out.push(consumer(
             name,
-            "added by the site file",
-            &identity,
-            c.remote_key.clone(),
-            c.buckets
-                .iter()
-                .map(|(bucket, access)| Grant::new(bucket, *access))
-                .collect(),
+            description,
+            &id.identity,
+            remote_key,
+            grants,
         ));
     }
     out

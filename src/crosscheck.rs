@@ -14,8 +14,10 @@ use std::fmt;
 
 use serde_json::Value;
 
+use crate::operator::{self, ServicePort};
 use crate::plan::{ACCESS_KEY, KeyValue, METRICS_PATH, NODE_METRICS_PATH, Plan};
 use crate::post::{Fragment, Manifest};
+use crate::yaml;
 
 /// One reference that does not resolve.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,31 +36,16 @@ impl fmt::Display for Mismatch {
     }
 }
 
-/// The S3 service the operator creates for the Tenant, from the Tenant object alone
-/// (`pkg/resources/services/service.go`: `minio`, 443 `https-minio` with TLS, 80 `http-minio`
-/// without).
+/// The S3 service the operator creates for the Tenant, from the Tenant object alone and the
+/// operator's model.
 #[derive(Debug, Clone)]
 struct Service {
     namespace: String,
     /// The operator's `CLUSTER_DOMAIN`, which no generated object holds: declared by the plan.
     cluster_domain: String,
-    scheme: &'static str,
-    port: u16,
-    port_name: &'static str,
-}
-
-impl Service {
-    /// The names of the `minio` service that the operator's certificate holds
-    /// (`AllMinIOHosts`, `pkg/apis/minio.min.io/v2/helper.go`): the FQDN with the cluster
-    /// domain, `minio.<ns>.svc` and `minio.<ns>`.
-    fn names(&self) -> [String; 3] {
-        let ns = &self.namespace;
-        [
-            format!("minio.{ns}.svc.{}", self.cluster_domain),
-            format!("minio.{ns}.svc"),
-            format!("minio.{ns}"),
-        ]
-    }
+    /// Its names, as the operator's certificate holds them.
+    names: [String; 3],
+    port: ServicePort,
 }
 
 /// Everything a reference may resolve to.
@@ -122,13 +109,7 @@ pub fn check(plan: &Plan, manifests: &[Manifest], fragments: &[Fragment]) -> Vec
             }
             "ConfigMap" => {
                 for (key, text) in m.value["data"].as_object().into_iter().flatten() {
-                    // Only a text that names the key can be a Synapse configuration: our YAML
-                    // writer never escapes an ASCII key. Parsing every other text (the IAM
-                    // policies) as YAML was most of the cross-check's cost.
-                    let parsed = text
-                        .as_str()
-                        .filter(|t| t.contains("media_storage_providers"))
-                        .and_then(|t| serde_saphyr::from_str::<Value>(t).ok());
+                    let parsed = text.as_str().and_then(yaml::document);
                     if let Some(config) =
                         parsed.filter(|v| v.get("media_storage_providers").is_some())
                     {
@@ -206,17 +187,11 @@ fn world(plan: &Plan, manifests: &[Manifest]) -> World {
                     .collect();
                 let tls = v["spec"]["requestAutoCert"].as_bool().unwrap_or(true)
                     || !w.external_certs.is_empty();
-                let (scheme, port, port_name) = if tls {
-                    ("https", 443, "https-minio")
-                } else {
-                    ("http", 80, "http-minio")
-                };
                 w.service = Some(Service {
                     namespace: m.namespace.clone(),
                     cluster_domain: plan.cluster_domain.clone(),
-                    scheme,
-                    port,
-                    port_name,
+                    names: operator::PINNED.minio_hosts(&m.namespace, &plan.cluster_domain),
+                    port: operator::PINNED.minio_service(tls),
                 });
                 for b in v["spec"]["buckets"].as_array().into_iter().flatten() {
                     w.buckets.insert(s(&b["name"]).to_string());
@@ -245,13 +220,11 @@ fn world(plan: &Plan, manifests: &[Manifest]) -> World {
                     .or_default()
                     .extend(keys(&v["data"]));
                 for (file, text) in v["data"].as_object().into_iter().flatten() {
-                    // Only a JSON object can be a policy. Trying the rest (rclone.conf, the
-                    // Synapse fragment) only builds errors, and the first error's position
-                    // costs a CPU feature probe that a virtual machine pays dearly for.
+                    // A policy is a JSON object; rclone.conf and the Synapse fragment are not.
                     if let Some(doc) = text
                         .as_str()
-                        .filter(|t| t.trim_start().starts_with('{'))
                         .and_then(|t| serde_json::from_str::<Value>(t).ok())
+                        .filter(Value::is_object)
                     {
                         policies.insert(file.clone(), resources(&doc));
                     }
@@ -387,25 +360,25 @@ impl Checker<'_> {
             Some((h, p)) => (h, p.parse::<u16>().ok()),
             None => (authority, Some(if scheme == "https" { 443 } else { 80 })),
         };
-        if scheme != svc.scheme {
+        if scheme != svc.port.scheme {
             self.fail(
                 output,
                 at,
                 &format!(
                     "`{url}` uses {scheme}, but the tenant's `minio` service serves {}",
-                    svc.scheme
+                    svc.port.scheme
                 ),
             );
         }
-        if port != Some(svc.port) {
+        if port != Some(svc.port.port) {
             self.fail(
                 output,
                 at,
-                &format!("`{url}` reaches port {authority}, but the `minio` service serves port {} (`{}`)", svc.port, svc.port_name),
+                &format!("`{url}` reaches port {authority}, but the `minio` service serves port {} (`{}`)", svc.port.port, svc.port.port_name),
             );
         }
         let ns = &svc.namespace;
-        if !svc.names().iter().any(|h| h == host) {
+        if !svc.names.iter().any(|h| h == host) {
             self.fail(
                 output,
                 at,
@@ -564,7 +537,7 @@ impl Checker<'_> {
                 );
             }
         }
-        if self.service().scheme == "https" {
+        if self.service().port.scheme == "https" {
             match var("AWS_CA_BUNDLE") {
                 None => self.fail(
                     pod_output,
@@ -686,7 +659,7 @@ impl Checker<'_> {
             self.bucket(output, &format!("{base}/destinationPath"), bucket, secret);
         }
         let ca = &c["endpointCA"];
-        if self.service().scheme == "https" {
+        if self.service().port.scheme == "https" {
             if ca.is_object() {
                 self.ca_ref(
                     output,
@@ -763,7 +736,7 @@ impl Checker<'_> {
                     None => self.fail(output, &at, &format!("remote `{remote}` gets no keys")),
                 }
             }
-            if self.service().scheme == "https" {
+            if self.service().port.scheme == "https" {
                 match env.iter().find(|e| e["name"] == "RCLONE_CA_CERT") {
                     Some(e) => {
                         let path = s(&e["value"]).to_string();
@@ -835,7 +808,7 @@ impl Checker<'_> {
             .enumerate()
         {
             let at = format!("/spec/endpoints/{i}");
-            if s(&e["port"]) != svc.port_name || s(&e["scheme"]) != svc.scheme {
+            if s(&e["port"]) != svc.port.port_name || s(&e["scheme"]) != svc.port.scheme {
                 self.fail(
                     output,
                     &at,
@@ -843,8 +816,8 @@ impl Checker<'_> {
                         "scrapes port `{}` over {}, but the tenant's services serve `{}` over {}",
                         s(&e["port"]),
                         s(&e["scheme"]),
-                        svc.port_name,
-                        svc.scheme
+                        svc.port.port_name,
+                        svc.port.scheme
                     ),
                 );
             }
@@ -868,7 +841,7 @@ impl Checker<'_> {
         let svc = self.service().clone();
         let server_name = &e["tlsConfig"]["serverName"];
         if let Some(name) = server_name.as_str()
-            && !svc.names().iter().any(|h| h == name)
+            && !svc.names.iter().any(|h| h == name)
         {
             self.fail(
                 output,
@@ -894,7 +867,7 @@ impl Checker<'_> {
                 s(&ca["key"]),
                 false,
             );
-        } else if svc.scheme == "https" {
+        } else if svc.port.scheme == "https" {
             self.fail(
                 output,
                 &format!("{at}/tlsConfig"),

@@ -929,17 +929,14 @@ fn capacity(pools: &[Pool]) -> Capacity {
     }
 }
 
-/// The operator's `minio` service: HTTPS on 443 with auto-cert, HTTP on 80 without. Pods listen
-/// on 9000 either way, but nothing in the cluster should address them directly. The host is the
-/// operator's `MinIOFQDNServiceName` (`pkg/apis/minio.min.io/v2/names.go`), the certificate's
-/// common name: `minio.<namespace>.svc.<CLUSTER_DOMAIN>`.
+/// The operator's `minio` service, by the name its certificate gives first.
 fn endpoint(tls: bool, namespace: &str, cluster_domain: &str) -> Endpoint {
-    let host = format!("minio.{namespace}.svc.{cluster_domain}");
-    let (scheme, port, port_name) = if tls {
-        ("https", 443, "https-minio")
-    } else {
-        ("http", 80, "http-minio")
-    };
+    let [host, ..] = operator::PINNED.minio_hosts(namespace, cluster_domain);
+    let operator::ServicePort {
+        scheme,
+        port,
+        port_name,
+    } = operator::PINNED.minio_service(tls);
     Endpoint {
         scheme,
         url: format!("{scheme}://{host}"),

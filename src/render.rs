@@ -245,9 +245,9 @@ fn ini_value(value: &str) -> Result<String, Error> {
     Ok(value.to_string())
 }
 
-/// Renders every manifest template against the plan; `key` is the master key of `derived`
-/// mode, which no other mode reads.
-pub fn render(plan: &Plan, key: Option<&MasterKey>) -> Result<Vec<Rendered>, RenderError> {
+/// What every template renders against: the plan, and the credential values of its tenant
+/// (from `key`, the master key of `derived` mode, which no other mode reads).
+fn context(plan: &Plan, key: Option<&MasterKey>) -> Value {
     let values = Values {
         mode: plan.secrets.mode,
         key: key.cloned().map(Arc::new),
@@ -256,6 +256,15 @@ pub fn render(plan: &Plan, key: Option<&MasterKey>) -> Result<Vec<Rendered>, Ren
         rotation: plan.secrets.rotation,
         vault_path_prefix: plan.secrets.vault_path_prefix.clone(),
     };
+    minijinja::context! {
+        __miniogen_values => Value::from_object(ValuesObject(values)),
+        ..Value::from(minijinja::value::Serde(plan))
+    }
+}
+
+/// Renders every manifest template against the plan; `key` is the master key of `derived`
+/// mode, which no other mode reads.
+pub fn render(plan: &Plan, key: Option<&MasterKey>) -> Result<Vec<Rendered>, RenderError> {
     let env = environment()?;
     let failed = |template: &str| {
         let template = template.to_string();
@@ -264,10 +273,7 @@ pub fn render(plan: &Plan, key: Option<&MasterKey>) -> Result<Vec<Rendered>, Ren
             message: format!("{e:#}"),
         }
     };
-    let base = minijinja::context! {
-        __miniogen_values => Value::from_object(ValuesObject(values)),
-        ..Value::from(minijinja::value::Serde(plan))
-    };
+    let base = context(plan, key);
     let file = |name: &str| -> Result<String, RenderError> {
         env.get_template(name)
             .and_then(|t| t.render(&base))
@@ -322,19 +328,8 @@ pub fn render(plan: &Plan, key: Option<&MasterKey>) -> Result<Vec<Rendered>, Ren
 /// Renders the consumer fragments the plan lists. They hold Secret references, never a
 /// credential, so no secrets mode changes them.
 pub fn fragments(plan: &Plan) -> Result<Vec<RenderedFragment>, RenderError> {
-    let values = Values {
-        mode: plan.secrets.mode,
-        key: None,
-        namespace: plan.namespace.clone(),
-        tenant: plan.tenant.name.clone(),
-        rotation: plan.secrets.rotation,
-        vault_path_prefix: plan.secrets.vault_path_prefix.clone(),
-    };
     let env = environment()?;
-    let base = minijinja::context! {
-        __miniogen_values => Value::from_object(ValuesObject(values)),
-        ..Value::from(minijinja::value::Serde(plan))
-    };
+    let base = context(plan, None);
     plan.outputs
         .fragments
         .iter()

@@ -14,7 +14,7 @@ use crate::erasure::{Layout, LayoutError};
 use crate::names;
 use crate::quantity;
 use crate::source::{escape_pointer, key_path};
-use crate::spec::{MetricsAuth, SecretsMode};
+use crate::spec::{BuiltIn, Holder, MetricsAuth, SecretsMode};
 
 /// Checks `spec`; errors and warnings come back together.
 #[must_use]
@@ -252,41 +252,33 @@ struct SiteIdentity<'a> {
 }
 
 fn identities(spec: &Spec) -> Vec<SiteIdentity<'_>> {
-    let site = &spec.site;
-    let u = &site.users;
-    let mut built_in = vec![("synapse", u.synapse()), ("cnpg", u.cnpg())];
-    if site.rclone.enabled {
-        built_in.push(("rclone", u.rclone()));
-    }
-    let mut ids: Vec<SiteIdentity<'_>> = built_in
+    spec.site
+        .identities()
         .into_iter()
-        .map(|(name, id)| SiteIdentity {
-            pointer: format!("/users/{name}"),
-            consumer: Some(name),
-            what: format!("consumer `{name}` (`[users.{name}]`)"),
-            access_key: id.access_key,
-            secret: id.secret,
+        .map(|id| {
+            let (pointer, what) = match id.holder {
+                Holder::BuiltIn(b) => {
+                    let name = b.name();
+                    (
+                        format!("/users/{name}"),
+                        format!("consumer `{name}` (`[users.{name}]`)"),
+                    )
+                }
+                Holder::Added(name, _) => (
+                    format!("/consumers/{}", escape_pointer(name)),
+                    format!("consumer `{name}` (`[consumers.{name}]`)"),
+                ),
+                Holder::Admin => ("/admin".into(), "the administrator (`[admin]`)".into()),
+            };
+            SiteIdentity {
+                pointer,
+                consumer: id.holder.consumer(),
+                what,
+                access_key: id.identity.access_key,
+                secret: id.identity.secret,
+            }
         })
-        .collect();
-    for (name, c) in &site.consumers {
-        ids.push(SiteIdentity {
-            pointer: format!("/consumers/{}", escape_pointer(name)),
-            consumer: Some(name),
-            what: format!("consumer `{name}` (`[consumers.{name}]`)"),
-            access_key: c.access_key.clone(),
-            secret: c.secret.clone(),
-        });
-    }
-    if let Some(a) = &site.admin {
-        ids.push(SiteIdentity {
-            pointer: "/admin".into(),
-            consumer: None,
-            what: "the administrator (`[admin]`)".into(),
-            access_key: a.access_key.clone(),
-            secret: a.secret.clone(),
-        });
-    }
-    ids
+        .collect()
 }
 
 /// No two identities share an access key or a Secret: each consumer is scoped and rotated
@@ -380,7 +372,7 @@ fn consumers(spec: &Spec, at: &Locator<'_>, out: &mut Vec<Diagnostic>) {
     }
     for (name, c) in &site.consumers {
         let pointer = format!("/consumers/{}", escape_pointer(name));
-        if access::BUILT_IN.contains(&name.as_str()) {
+        if BuiltIn::ALL.iter().any(|b| b.name() == name) {
             out.push(
                 at.error(&pointer, format!("`{name}` is a built-in consumer"))
                     .help(format!("set its identity under `[users.{name}]`, or give this consumer another name")),

@@ -471,6 +471,106 @@ pub struct Users {
     pub rclone: AppUser,
 }
 
+/// A consumer miniogen knows without being told, set under `[users.<name>]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuiltIn {
+    /// Synapse's media store.
+    Synapse,
+    /// CloudNativePG's backups.
+    Cnpg,
+    /// The LI sync.
+    Rclone,
+}
+
+impl BuiltIn {
+    /// Every built-in consumer, in the order identities are listed.
+    pub const ALL: [BuiltIn; 3] = [BuiltIn::Synapse, BuiltIn::Cnpg, BuiltIn::Rclone];
+
+    /// Its name, which `[consumers]` may not reuse.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            BuiltIn::Synapse => "synapse",
+            BuiltIn::Cnpg => "cnpg",
+            BuiltIn::Rclone => "rclone",
+        }
+    }
+}
+
+/// Whose an identity of the site is.
+#[derive(Debug, Clone, Copy)]
+pub enum Holder<'a> {
+    /// A built-in consumer.
+    BuiltIn(BuiltIn),
+    /// A consumer the site adds under `[consumers.<name>]`.
+    Added(&'a str, &'a ExtraConsumer),
+    /// The administrator, `[admin]`.
+    Admin,
+}
+
+impl<'a> Holder<'a> {
+    /// The consumer's name; `None` for the administrator.
+    #[must_use]
+    pub fn consumer(self) -> Option<&'a str> {
+        match self {
+            Holder::BuiltIn(b) => Some(b.name()),
+            Holder::Added(name, _) => Some(name),
+            Holder::Admin => None,
+        }
+    }
+}
+
+/// One MinIO identity the site gives someone: whose it is, and its access key and Secret.
+#[derive(Debug, Clone)]
+pub struct SiteIdentity<'a> {
+    /// Whose it is.
+    pub holder: Holder<'a>,
+    /// Its access key, Secret and bucket.
+    pub identity: Identity,
+}
+
+impl Site {
+    /// Every identity of the site, with the defaults applied: the built-in consumers (the LI
+    /// sync's only when it is enabled), the site's consumers in name order, then the
+    /// administrator.
+    #[must_use]
+    pub fn identities(&self) -> Vec<SiteIdentity<'_>> {
+        let mut out: Vec<SiteIdentity<'_>> = BuiltIn::ALL
+            .into_iter()
+            .filter(|b| *b != BuiltIn::Rclone || self.rclone.enabled)
+            .map(|b| SiteIdentity {
+                holder: Holder::BuiltIn(b),
+                identity: match b {
+                    BuiltIn::Synapse => self.users.synapse(),
+                    BuiltIn::Cnpg => self.users.cnpg(),
+                    BuiltIn::Rclone => self.users.rclone(),
+                },
+            })
+            .collect();
+        for (name, c) in &self.consumers {
+            out.push(SiteIdentity {
+                holder: Holder::Added(name, c),
+                identity: Identity {
+                    access_key: c.access_key.clone(),
+                    secret: c.secret.clone(),
+                    bucket: None,
+                },
+            });
+        }
+        if let Some(a) = &self.admin {
+            out.push(SiteIdentity {
+                holder: Holder::Admin,
+                identity: Identity {
+                    access_key: a.access_key.clone(),
+                    secret: a.secret.clone(),
+                    bucket: None,
+                },
+            });
+        }
+        out
+    }
+}
+
 /// A built-in consumer's identity, with the defaults applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {

@@ -1,7 +1,8 @@
-//! The one reader of YAML that users may have written or edited: files already in an output
-//! folder, and the texts `mask` compares. It accepts all of YAML that serde-saphyr reads (a hand
-//! edit may use anchors or tags); what our own templates render is read back by `readback`,
-//! which refuses whatever no template writes.
+//! The one general YAML reader: for files users may have written or edited (files already in an
+//! output folder, the texts `mask` compares) and for YAML held as text inside an object (a
+//! ConfigMap's Synapse configuration, for the cross-check). It accepts all of YAML that
+//! serde-saphyr reads (a hand edit may use anchors or tags); the documents our templates render
+//! are read back by `readback`, which refuses whatever no template writes.
 
 use serde_json::Value;
 

@@ -63,6 +63,18 @@ pub struct PodMetadata {
     pub annotations: BTreeMap<String, String>,
 }
 
+/// The port of the `minio` service the operator creates for a tenant, which every client in the
+/// cluster addresses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ServicePort {
+    /// `http` or `https`.
+    pub scheme: &'static str,
+    /// Service port.
+    pub port: u16,
+    /// Service port name.
+    pub port_name: &'static str,
+}
+
 /// Where a field that reaches the pod template lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
@@ -98,6 +110,23 @@ impl Version {
     pub fn disruption_budget(self, tenant: &str, pool: &str, servers: u32) -> Option<Budget> {
         match self {
             Version::V6_0_2 => v6_0_2::disruption_budget(tenant, pool, servers),
+        }
+    }
+
+    /// The port of the tenant's `minio` service, with TLS on (auto-cert or your certificate) or
+    /// off.
+    #[must_use]
+    pub fn minio_service(self, tls: bool) -> ServicePort {
+        match self {
+            Version::V6_0_2 => v6_0_2::minio_service(tls),
+        }
+    }
+
+    /// The names of the tenant's `minio` service in `namespace`, the one clients use first.
+    #[must_use]
+    pub fn minio_hosts(self, namespace: &str, cluster_domain: &str) -> [String; 3] {
+        match self {
+            Version::V6_0_2 => v6_0_2::minio_hosts(namespace, cluster_domain),
         }
     }
 

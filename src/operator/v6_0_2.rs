@@ -9,9 +9,39 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::{
-    Action, Budget, Cause, Owned, PodMetadata, PoolVerdict, Scope, TemplateField, Verdict, Version,
-    changed_keys, dotted, pools, string_map,
+    Action, Budget, Cause, Owned, PodMetadata, PoolVerdict, Scope, ServicePort, TemplateField,
+    Verdict, Version, changed_keys, dotted, pools, string_map,
 };
+
+/// `pkg/resources/services/service.go`: the `minio` service serves HTTPS on 443
+/// (`https-minio`) with TLS and HTTP on 80 (`http-minio`) without. Pods listen on 9000 either
+/// way, but nothing in the cluster should address them directly.
+#[must_use]
+pub fn minio_service(tls: bool) -> ServicePort {
+    let (scheme, port, port_name) = if tls {
+        ("https", 443, "https-minio")
+    } else {
+        ("http", 80, "http-minio")
+    };
+    ServicePort {
+        scheme,
+        port,
+        port_name,
+    }
+}
+
+/// The names of the `minio` service that the operator's certificate holds (`AllMinIOHosts`,
+/// `pkg/apis/minio.min.io/v2/helper.go`): first the FQDN with the operator's `CLUSTER_DOMAIN`
+/// (`MinIOFQDNServiceName`, `names.go`, the certificate's common name), then `minio.<ns>.svc`
+/// and `minio.<ns>`.
+#[must_use]
+pub fn minio_hosts(namespace: &str, cluster_domain: &str) -> [String; 3] {
+    [
+        format!("minio.{namespace}.svc.{cluster_domain}"),
+        format!("minio.{namespace}.svc"),
+        format!("minio.{namespace}"),
+    ]
+}
 
 /// The label the operator puts on every object and pod of a tenant
 /// (`pkg/apis/minio.min.io/v2/constants.go` `TenantLabel`).
