@@ -547,16 +547,18 @@ pub fn request(vars: &Variables) -> Result<Request, Vec<Diagnostic>> {
 
 /// Refuses a stream without the Tenant: Argo CD prunes whatever the render leaves out, so with
 /// `prune: true` a stream that lost the Tenant would delete it, and its data with it.
-pub fn check_stream(manifests: &[Manifest]) -> Result<(), String> {
+pub fn check_stream(manifests: &[Manifest]) -> Result<(), NoTenant> {
     if manifests.iter().any(|m| m.kind == "Tenant") {
         Ok(())
     } else {
-        Err(format!(
-            "refusing to print {} objects without the Tenant: Argo CD would prune the tenant",
-            manifests.len()
-        ))
+        Err(NoTenant(manifests.len()))
     }
 }
+
+/// A stream of this many objects without the Tenant, which Argo CD must not apply.
+#[derive(Debug, thiserror::Error)]
+#[error("refusing to print {0} objects without the Tenant: Argo CD would prune the tenant")]
+pub struct NoTenant(pub usize);
 
 /// The parameters announcement that `plugin.yaml`'s dynamic command prints: every parameter,
 /// with its title, its description from the site schema and, as its default, what miniogen uses

@@ -13,7 +13,8 @@ use crate::pipeline::{
 };
 use crate::recorded::{NotRecordable, Recorded};
 use crate::{
-    Failure, argocd, credentials, daytwo, folder, parallel, post, report, schema, sink, transition,
+    Bug, Failure, Usage, argocd, credentials, daytwo, folder, parallel, post, report, schema, sink,
+    transition,
 };
 
 /// Runs one command; on success returns the warnings and notes to print.
@@ -95,8 +96,10 @@ pub(crate) fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
             if write {
                 for kind in [schema::Kind::Profile, schema::Kind::Site] {
                     let path = std::path::Path::new("schema").join(kind.file_name());
-                    std::fs::write(&path, schema::generate(kind)).map_err(|e| {
-                        Failure::Fatal(format!("cannot write `{}`: {e}", path.display()))
+                    std::fs::write(&path, schema::generate(kind)).map_err(|source| Usage::Io {
+                        action: "write",
+                        path: path.clone(),
+                        source,
                     })?;
                     eprintln!("wrote {}", path.display());
                 }
@@ -126,29 +129,28 @@ fn init(ccu: &str, path: &std::path::Path) -> Result<Vec<Diagnostic>, Failure> {
     {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            return Err(Failure::Fatal(format!(
-                "`{}` exists, and `miniogen init` never overwrites a file: move it away, or \
-                 give another path with `--config PATH`",
-                path.display()
-            )));
+            return Err(Usage::InitExists(path.to_path_buf()).into());
         }
-        Err(e) => {
-            return Err(Failure::Fatal(format!(
-                "cannot write `{}`: {e}",
-                path.display()
-            )));
+        Err(source) => {
+            return Err(Usage::Io {
+                action: "write",
+                path: path.to_path_buf(),
+                source,
+            }
+            .into());
         }
     };
-    if let Err(e) = file
+    if let Err(source) = file
         .write_all(text.as_bytes())
         .and_then(|()| file.sync_all())
     {
         drop(file);
         let _ = std::fs::remove_file(path);
-        return Err(Failure::Fatal(format!(
-            "cannot write `{}`: {e}; nothing was written",
-            path.display()
-        )));
+        return Err(Usage::InitUnwritten {
+            path: path.to_path_buf(),
+            source,
+        }
+        .into());
     }
     let config = if path == std::path::Path::new(load::SITE_FILE) {
         String::new()
@@ -176,10 +178,10 @@ fn profiles(show: Option<u32>) -> Result<Vec<Diagnostic>, Failure> {
             .map(|b| b.text.to_string())
             .ok_or_else(|| {
                 let tiers: Vec<String> = load::BUILTINS.iter().map(|b| b.ccu.to_string()).collect();
-                Failure::Fatal(format!(
-                    "no built-in profile for {ccu} CCU; the tiers are {}",
-                    tiers.join(", ")
-                ))
+                Usage::NoProfile {
+                    ccu,
+                    tiers: tiers.join(", "),
+                }
             })?
     } else {
         let mut plans = Vec::new();
@@ -317,10 +319,7 @@ fn generate(
             inputs: recorded_inputs,
         };
         let Some(lock) = locks.get(&target) else {
-            return Err(Failure::Fatal(format!(
-                "`{}` was not locked; please report this",
-                target.display()
-            )));
+            return Err(Bug::Unlocked(target.clone()).into());
         };
         folder::write(lock, &target, &files, options)
             .map_err(|e| match e {
@@ -400,13 +399,11 @@ fn render_folder(
     let compiled = compile(inputs, shared, env.map(str::to_string))?;
     let plaintext = credentials::writes_plaintext(compiled.plan.secrets.mode);
     if plaintext && !write_plaintext_credentials {
-        return Err(Failure::Fatal(format!(
-            "secrets mode `{}` writes credentials in plain text, which must never land in \
-         Git; pass `--write-plaintext-credentials` to write them to `{}` anyway (readable \
-         by you only), or choose `external-secrets` or `vault-placeholders`",
-            compiled.plan.secrets.source,
-            target.display()
-        )));
+        return Err(Usage::Plaintext {
+            mode: compiled.plan.secrets.source.to_string(),
+            target,
+        }
+        .into());
     }
     let generated = generated(&compiled.plan)?;
     let mut notes = compiled.notes;
@@ -502,12 +499,13 @@ fn lock_folders(
 fn fatal_write(e: folder::FolderError, target: &std::path::Path) -> Failure {
     match e {
         folder::FolderError::Io { ref path, .. } if *path == target => {
-            Failure::Fatal(format!("{e}; nothing was written"))
+            Usage::FolderUnwritten(e).into()
         }
-        folder::FolderError::Io { .. } => Failure::Fatal(format!(
-            "cannot write the output folder `{}`, which is left as it was: {e}",
-            target.display()
-        )),
+        folder::FolderError::Io { .. } => Usage::FolderLeft {
+            target: target.to_path_buf(),
+            source: e,
+        }
+        .into(),
         other => other.into(),
     }
 }
@@ -519,7 +517,7 @@ fn argocd_generate() -> Result<Vec<Diagnostic>, Failure> {
     let compiled = compile_one(&request)?;
     // Only the objects: fragments never join the stream Argo CD applies.
     let manifests = generated(&compiled.plan)?.manifests;
-    argocd::check_stream(&manifests).map_err(Failure::Fatal)?;
+    argocd::check_stream(&manifests).map_err(Usage::from)?;
     // Argo CD must see a failed write as a failure, not as a reader that had enough.
     sink::print_all(&sink::stream(&manifests)?)?;
     Ok(compiled.notes)
@@ -551,8 +549,7 @@ fn argocd_parameters() -> Result<Vec<Diagnostic>, Failure> {
         w.severity = diag::Severity::Warning;
     }
     let announcement = argocd::announce(site.as_ref(), env.as_deref());
-    let mut text = serde_json::to_string_pretty(&announcement)
-        .map_err(|e| Failure::Fatal(format!("cannot write the announcement: {e}")))?;
+    let mut text = serde_json::to_string_pretty(&announcement).map_err(Usage::Announcement)?;
     text.push('\n');
     sink::print_all(&text)?;
     Ok(warnings)
@@ -567,7 +564,11 @@ fn check_as_recorded(out: &std::path::Path, format: Format) -> Result<Vec<Diagno
     let mut states = vec![out.to_path_buf()];
     if !out.join(folder::STATE_FILE).is_file() {
         let mut subfolders: Vec<std::path::PathBuf> = std::fs::read_dir(out)
-            .map_err(|e| Failure::Fatal(format!("cannot read `{}`: {e}", out.display())))?
+            .map_err(|source| Usage::Io {
+                action: "read",
+                path: out.to_path_buf(),
+                source,
+            })?
             .flatten()
             .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
             .map(|e| e.path())
@@ -620,13 +621,7 @@ fn check_as_recorded(out: &std::path::Path, format: Format) -> Result<Vec<Diagno
             out: out.to_path_buf(),
         };
         return check(&[run], out, format).map_err(|e| match e {
-            Failure::Fatal(message) if message.starts_with("give `--ccu N`") => {
-                Failure::Fatal(format!(
-                    "`{}` records no inputs: give them as to `gen` (`--ccu N`, `--config PATH`, \
-                     ...), or run `gen --out` again to record them",
-                    out.display()
-                ))
-            }
+            Failure::Usage(Usage::NoCcu(_)) => Usage::NotRecorded(out.to_path_buf()).into(),
             other => other,
         });
     }
@@ -957,9 +952,10 @@ fn grow(
         .site
         .as_ref()
         .map_or_else(String::new, |s| s.source.text.clone());
-    let mut doc: toml_edit::DocumentMut = text
-        .parse()
-        .map_err(|e| Failure::Fatal(format!("cannot edit `{}` as TOML: {e}", path.display())))?;
+    let mut doc: toml_edit::DocumentMut = text.parse().map_err(|source| Usage::EditToml {
+        path: path.clone(),
+        source,
+    })?;
     let site = shared.site.as_deref();
     let environments = grow_targets(inputs, site, out);
     let current = Request {
@@ -979,10 +975,7 @@ fn grow(
         let existing = match dir.as_deref().and_then(|d| folder_tenant(d, &plan)) {
             Some(tenant) => daytwo::Existing::from_tenant(&tenant),
             None if inputs.ccu.is_none() => {
-                return Err(Failure::Fatal(format!(
-                    "{scope}: `grow` needs the tier to grow to (`--ccu N`), or `--out DIR` with \
-                     the folder whose Tenant holds the pools to keep"
-                )));
+                return Err(Usage::GrowNeedsTier(scope.to_string()).into());
             }
             None => daytwo::Existing::from_plan(&compile(&current, &shared, env.clone())?.plan),
         };
@@ -990,9 +983,8 @@ fn grow(
         if let Some(problem) = daytwo::unlisted(scope, &existing, &site_pools) {
             return Err(Failure::Invalid(vec![problem]));
         }
-        let tier = tier_sizing(&shared, &plan).ok_or_else(|| {
-            Failure::Fatal(format!("{scope}: cannot read the profile of the tier"))
-        })?;
+        let tier =
+            tier_sizing(&shared, &plan).ok_or_else(|| Usage::TierProfile(scope.to_string()))?;
         let Some(growth) = daytwo::propose(&existing, &plan, &tier, &site_pools, env.as_deref())
         else {
             notes.push(Diagnostic::note(format!(
@@ -1011,7 +1003,7 @@ fn grow(
         }
         growth
             .write_into(&mut doc, inputs.ccu.as_ref().map(|c| c.value))
-            .map_err(|e| Failure::Fatal(format!("cannot edit `{}`: {e}", path.display())))?;
+            .map_err(|why| Usage::Edit(path.clone(), why))?;
         for line in growth.summary(plan.pools[0].layout.parity) {
             notes.push(Diagnostic::note(format!("{scope}: {line}")));
         }
@@ -1108,14 +1100,14 @@ fn prove_growth(
                 .any(|p| p.name == a.name && p.volume_size == a.volume_size)
         });
         if pools.first() != Some(&growth.first) || !added_ok {
-            return Err(Failure::Fatal(format!(
-                "the edited site file does not render the proposed pools for {}; nothing was \
-                 written: this is a bug in miniogen, please report it with your site file",
-                daytwo::Scope {
+            return Err(Bug::Grow {
+                scope: daytwo::Scope {
                     env: growth.env.as_deref(),
-                    dir: None
+                    dir: None,
                 }
-            )));
+                .to_string(),
+            }
+            .into());
         }
     }
     Ok(())
@@ -1124,11 +1116,12 @@ fn prove_growth(
 /// Replaces the site file with `text` in one rename, through a symbolic link to its target,
 /// keeping its permissions.
 fn write_site(path: &std::path::Path, text: &str) -> Result<(), Failure> {
-    let fail = |what: &str, p: &std::path::Path, e: std::io::Error| {
-        Failure::Fatal(format!(
-            "cannot {what} `{}`: {e}; the site file is left as it was",
-            p.display()
-        ))
+    let fail = |action: &'static str, p: &std::path::Path, source: std::io::Error| {
+        Failure::from(Usage::WriteSite {
+            action,
+            path: p.to_path_buf(),
+            source,
+        })
     };
     let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let parent = match real.parent() {

@@ -7,7 +7,7 @@
 //! `readback`, check, order) → `crosscheck` (every consumer reference resolved) → `sink`
 //! (write). `pipeline` runs the stages for one environment, `commands` says what each subcommand
 //! does with them, and `run` maps how a run ended to an exit code: 0 success, 1 invalid input or
-//! drift, 2 usage, IO or internal failure.
+//! drift, 2 usage, IO or a bug in miniogen (`failure` says which is which).
 
 pub mod access;
 pub mod advisories;
@@ -22,6 +22,7 @@ pub mod decode;
 pub mod diag;
 pub mod digest;
 pub mod erasure;
+mod failure;
 pub mod folder;
 pub mod init;
 pub mod load;
@@ -54,67 +55,9 @@ use std::process::ExitCode;
 use clap::Parser as _;
 
 use crate::cli::Cli;
-use crate::diag::Diagnostic;
-use crate::load::LoadError;
 
+pub use crate::failure::{Bug, Failure, Usage};
 pub use crate::pipeline::compile_site;
-
-/// How a run ended.
-#[derive(Debug)]
-pub enum Failure {
-    /// The input is wrong; every diagnostic is reported (exit 1).
-    Invalid(Vec<Diagnostic>),
-    /// An output folder is not what a fresh render gives (exit 1): the report (findings and
-    /// diffs) goes to stdout, then the notes (such as what applying the change restarts) and
-    /// the summary (what changed, what to run) to stderr.
-    Drift {
-        /// Every finding.
-        report: String,
-        /// What changed and how to regenerate.
-        summary: String,
-        /// The render's warnings and notes, such as what applying the change restarts.
-        notes: Vec<Diagnostic>,
-    },
-    /// An output folder holds what `gen --out` will not overwrite or a change the caller must
-    /// see (exit 1): report and summary go to stderr.
-    Changed {
-        /// Every change, or the notes of the run.
-        report: String,
-        /// What happened and what to do.
-        summary: String,
-    },
-    /// Usage, IO or internal failure (exit 2).
-    Fatal(String),
-}
-
-impl From<sink::SinkError> for Failure {
-    fn from(e: sink::SinkError) -> Self {
-        Failure::Fatal(e.to_string())
-    }
-}
-
-impl From<folder::FolderError> for Failure {
-    fn from(e: folder::FolderError) -> Self {
-        match e {
-            folder::FolderError::HandEdited(_) | folder::FolderError::NotOurs(_) => {
-                Failure::Changed {
-                    report: String::new(),
-                    summary: e.to_string(),
-                }
-            }
-            other => Failure::Fatal(other.to_string()),
-        }
-    }
-}
-
-impl From<LoadError> for Failure {
-    fn from(e: LoadError) -> Self {
-        match e {
-            LoadError::Invalid(d) => Failure::Invalid(d),
-            other => Failure::Fatal(other.to_string()),
-        }
-    }
-}
 
 /// Runs miniogen with the given arguments (the first is the program name) and returns the exit
 /// code. Results go to stdout, diagnostics to stderr.
@@ -154,8 +97,12 @@ where
             eprintln!("error: {summary}");
             ExitCode::from(1)
         }
-        Err(Failure::Fatal(message)) => {
-            eprintln!("error: {message}");
+        Err(Failure::Usage(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Bug(bug)) => {
+            eprint!("{}", bug.report());
             ExitCode::from(2)
         }
     }

@@ -7,9 +7,11 @@ use std::sync::Arc;
 
 use crate::decode::{self, Inputs, Locator};
 use crate::diag::Diagnostic;
-use crate::load::{self, CcuArg, Request, Surface};
+use crate::load::{self, CcuArg, Request};
 use crate::source::{self, Document};
-use crate::{Failure, credentials, crosscheck, plan, post, render, rules, schema, sink, spec};
+use crate::{
+    Bug, Failure, Usage, credentials, crosscheck, plan, post, render, rules, schema, sink, spec,
+};
 
 /// What a render gives: the objects of the stream, and the consumer fragments that go beside it.
 pub(crate) struct Generated {
@@ -35,29 +37,16 @@ fn generated_with(
     plan: &plan::Plan,
     key: Option<&credentials::MasterKey>,
 ) -> Result<Generated, Failure> {
-    let rendered = render::render(plan, key).map_err(|e| Failure::Fatal(e.to_string()))?;
-    let manifests =
-        post::assemble(&rendered, &plan.provenance).map_err(|e| Failure::Fatal(e.to_string()))?;
-    let fragments = render::fragments(plan)
-        .map_err(|e| Failure::Fatal(e.to_string()))
-        .and_then(|r| post::fragments(&r).map_err(|e| Failure::Fatal(e.to_string())))?;
+    let rendered = render::render(plan, key)?;
+    let manifests = post::assemble(&rendered, &plan.provenance)?;
+    let fragments = post::fragments(&render::fragments(plan)?)?;
     let collisions = operator_collisions(plan, &manifests);
     if !collisions.is_empty() {
         return Err(Failure::Invalid(collisions));
     }
     let mismatches = crosscheck::check(plan, &manifests, &fragments);
     if !mismatches.is_empty() {
-        return Err(Failure::Invalid(
-            mismatches
-                .iter()
-                .map(|m| {
-                    Diagnostic::error(format!("cross-check: {m}")).help(
-                        "a consumer would be sent where the tenant is not; this is a bug in \
-                         miniogen: please report it with your site file",
-                    )
-                })
-                .collect(),
-        ));
+        return Err(Bug::CrossCheck(mismatches).into());
     }
     Ok(Generated {
         manifests,
@@ -148,9 +137,7 @@ pub fn compile_site(
         let (plan, _) = checked_plan(&inputs)?;
         let key = match (plan.secrets.mode, key) {
             (spec::SecretsMode::Derived, None) => {
-                return Err(Failure::Fatal(
-                    "secrets mode `derived` needs a master key".into(),
-                ));
+                return Err(Usage::NoMasterKey.into());
             }
             (spec::SecretsMode::Derived, key) => key,
             _ => None,
@@ -221,16 +208,11 @@ fn one_environment(args: &Request, site: Option<&Document>) -> Result<Option<Str
     if names.is_empty() {
         Ok(None)
     } else {
-        let how = match args.surface {
-            Surface::CommandLine => {
-                "choose one with `--env NAME`, or write them all with `gen --out DIR`"
-            }
-            Surface::ArgoCd => "choose one with the `env` parameter",
-        };
-        Err(Failure::Fatal(format!(
-            "the site file describes the environments {}: {how}",
-            names.join(", ")
-        )))
+        Err(Usage::ChooseEnvironment {
+            names,
+            surface: args.surface,
+        }
+        .into())
     }
 }
 
@@ -299,14 +281,7 @@ pub(crate) fn compile(
             load::builtin_document(tier)?.into()
         }
         (None, None) => {
-            return Err(Failure::Fatal(match args.surface {
-                Surface::CommandLine => {
-                    "give `--ccu N` or `--profile PATH`, or set `ccu` in the site file".into()
-                }
-                Surface::ArgoCd => {
-                    format!("set the `ccu` parameter, or `ccu` in `{}`", load::SITE_FILE)
-                }
-            }));
+            return Err(Usage::NoCcu(args.surface).into());
         }
     };
     let inputs = Inputs {
