@@ -8,17 +8,9 @@
 //! `1_000`, `.inf`, `2024-01-01`, `1:30`). A refusal is a bug in a template, never the user's
 //! input. It gives the values serde-saphyr gives for everything it accepts (a test compares them
 //! over every render).
-//!
-//! Two readers share that contract. `lines` reads the narrow form templates actually write, line
-//! by line, and gives up on anything else; the event reader, on granit-parser (the parser under
-//! serde-saphyr), reads whatever `lines` gives up on, and is the one that refuses and explains.
-//! `post` reads back every object of every environment of a fleet, and granit-parser's scanner
-//! was the largest cost of a `gen`; every render takes the fast path (a test says so).
 
 use granit_parser::{Event, Parser, ScalarStyle};
 use serde_json::{Map, Number, Value};
-
-mod lines;
 
 /// A collection being read.
 enum Open {
@@ -29,14 +21,6 @@ enum Open {
 
 /// Reads every document of `text`; an empty document reads as `null`.
 pub fn documents(text: &str) -> Result<Vec<Value>, String> {
-    match lines::documents(text) {
-        Some(docs) => Ok(docs),
-        None => events(text),
-    }
-}
-
-/// `documents`, from granit-parser's events: every text the fast path gives up on.
-fn events(text: &str) -> Result<Vec<Value>, String> {
     let mut docs = Vec::new();
     let mut stack: Vec<Open> = Vec::new();
     let mut root: Option<Value> = None;
@@ -259,9 +243,9 @@ mod tests {
         );
     }
 
-    /// Over every template output of every tier, secrets mode and example site file, the fast
-    /// path reads it (a template that leaves it fails here) and gives exactly what serde-saphyr
-    /// gives.
+    /// Over every template output of every tier, secrets mode and example site file, the reader
+    /// accepts it (a template that writes what it refuses fails here) and gives exactly what
+    /// serde-saphyr gives.
     #[test]
     fn agrees_with_serde_saphyr_on_every_render() {
         use crate::credentials::MasterKey;
@@ -314,8 +298,8 @@ mod tests {
                         .map(|r| (r.template, &r.text))
                         .chain(fragments.iter().map(|f| (f.file, &f.text)));
                     for (name, text) in texts {
-                        let ours = lines::documents(text).unwrap_or_else(|| {
-                            panic!("{name} in mode {mode} misses the fast path:\n{text}")
+                        let ours = documents(text).unwrap_or_else(|e| {
+                            panic!("{name} in mode {mode} is refused: {e}\n{text}")
                         });
                         let theirs: Vec<Value> = serde_saphyr::from_multiple(text)
                             .unwrap_or_else(|e| panic!("{name}: {e}"));
