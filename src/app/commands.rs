@@ -14,7 +14,6 @@ use crate::check::schema;
 use crate::input::cli::{ArgocdCommand, Command, Format, Inputs as CliInputs, SchemaKind};
 use crate::input::load::{self, LoadError, Request};
 use crate::input::recorded::{NotRecordable, Recorded};
-use crate::model::credentials;
 use crate::model::diag::{self, Diagnostic};
 use crate::output::{folder, report, sink};
 use crate::plan::{daytwo, transition};
@@ -400,7 +399,7 @@ fn render_folder(
     write_plaintext_credentials: bool,
 ) -> Result<RenderedFolder, Failure> {
     let compiled = compile(inputs, shared, env.map(str::to_string))?;
-    let plaintext = credentials::writes_plaintext(compiled.plan.secrets.mode);
+    let plaintext = compiled.plan.secrets.mode.writes_plaintext();
     if plaintext && !write_plaintext_credentials {
         return Err(Usage::Plaintext {
             mode: compiled.plan.secrets.source.to_string(),

@@ -12,7 +12,7 @@ use crate::check::schema::{self, Kind};
 use crate::input::load::SetArg;
 use crate::input::source::{Document, key_path};
 use crate::model::diag::{Diagnostic, Location};
-use crate::model::spec::{Profile, Site, Sizing};
+use crate::model::spec::{Profile, Site, Sizing, Spec};
 
 /// Everything the user gave, parsed.
 #[derive(Debug, Clone)]
@@ -27,23 +27,6 @@ pub struct Inputs {
     pub requested_ccu: Option<u32>,
     /// The environment of the site file to render, if any.
     pub environment: Option<String>,
-}
-
-/// The effective configuration, every default filled in.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Spec {
-    /// The CCU the profile is sized for.
-    pub tier_ccu: u32,
-    /// The CCU the user asked for, when given.
-    pub requested_ccu: Option<u32>,
-    /// The profile's one-line summary.
-    pub summary: String,
-    /// Where the profile came from, for provenance.
-    pub profile_name: String,
-    /// The profile's sizing with the site's overrides applied.
-    pub sizing: Sizing,
-    /// The site settings.
-    pub site: Site,
 }
 
 /// Points a JSON Pointer of the effective configuration at the layer that wrote it.

@@ -1,5 +1,5 @@
-//! Credential values: where each mode's values come from, and how to tell a literal credential
-//! from a reference to one.
+//! Credentials: the references the plan holds (`CredentialRef`, which Secret and key, and what
+//! kind of value) and where each mode's values come from.
 //!
 //! The plan holds only `CredentialRef`s; the render stage asks `Values::value` for each one at
 //! the last moment. Only `derived` produces real credentials, from a master key with HMAC-SHA256,
@@ -36,24 +36,6 @@ pub const METRICS_TOKEN_EXPIRY: u64 = 4_102_444_800;
 /// Separates the fields a credential is derived from, so that no two inputs give the same
 /// message. A version, so that a change of scheme can never silently give old values.
 const DERIVATION_CONTEXT: &str = "miniogen credential v1";
-
-/// Whether a mode writes credential values in plain text, so that its output must never land
-/// in Git: an output folder then needs an explicit opt-in and owner-only files.
-#[must_use]
-pub fn writes_plaintext(mode: SecretsMode) -> bool {
-    match mode {
-        SecretsMode::Derived => true,
-        SecretsMode::ExternalSecrets | SecretsMode::VaultPlaceholders | SecretsMode::Existing => {
-            false
-        }
-    }
-}
-
-/// Whether a mode emits Kubernetes Secrets itself (the others reference or generate them).
-#[must_use]
-pub fn emits_secrets(mode: SecretsMode) -> bool {
-    matches!(mode, SecretsMode::Derived | SecretsMode::VaultPlaceholders)
-}
 
 /// A key of a Secret whose value is a credential, filled in by the render stage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -434,17 +416,5 @@ mod tests {
         );
         assert_eq!(go_template_literal("a{{b}}"), r#"a{{ "{{" }}b}}"#);
         assert_eq!(go_template_literal("plain"), "plain");
-    }
-
-    #[test]
-    fn only_derived_writes_plaintext() {
-        for mode in [
-            SecretsMode::ExternalSecrets,
-            SecretsMode::VaultPlaceholders,
-            SecretsMode::Existing,
-        ] {
-            assert!(!writes_plaintext(mode), "{mode:?}");
-        }
-        assert!(writes_plaintext(SecretsMode::Derived));
     }
 }

@@ -3,6 +3,8 @@
 //! These serde types are the single source of truth for both decoding and the JSON Schemas in
 //! `schema/` (schemars derives them), so a field documented here is what an editor shows. They
 //! hold what the user wrote, defaults filled in, and nothing computed: arithmetic lives in `plan`.
+//! `Spec` is the effective configuration `decode` gives every later stage, and each secrets
+//! mode says here what it writes.
 
 use std::collections::BTreeMap;
 
@@ -1077,6 +1079,24 @@ pub enum SecretsMode {
 }
 
 impl SecretsMode {
+    /// Whether the mode writes credential values in plain text, so that its output must never
+    /// land in Git: an output folder then needs an explicit opt-in and owner-only files.
+    #[must_use]
+    pub fn writes_plaintext(self) -> bool {
+        match self {
+            SecretsMode::Derived => true,
+            SecretsMode::ExternalSecrets
+            | SecretsMode::VaultPlaceholders
+            | SecretsMode::Existing => false,
+        }
+    }
+
+    /// Whether the mode emits Kubernetes Secrets itself (the others reference or generate them).
+    #[must_use]
+    pub fn emits_secrets(self) -> bool {
+        matches!(self, SecretsMode::Derived | SecretsMode::VaultPlaceholders)
+    }
+
     /// The name users write, such as `external-secrets`.
     #[must_use]
     pub fn name(self) -> &'static str {
@@ -1164,4 +1184,42 @@ pub struct RemoteKey {
     #[schemars(extend("format" = "secret-property"))]
     #[schemars(length(min = 1, max = 253))]
     pub property: String,
+}
+
+/// The effective configuration, every default filled in.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Spec {
+    /// The CCU the profile is sized for.
+    pub tier_ccu: u32,
+    /// The CCU the user asked for, when given.
+    pub requested_ccu: Option<u32>,
+    /// The profile's one-line summary.
+    pub summary: String,
+    /// Where the profile came from, for provenance.
+    pub profile_name: String,
+    /// The profile's sizing with the site's overrides applied.
+    pub sizing: Sizing,
+    /// The site settings.
+    pub site: Site,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_derived_writes_plaintext() {
+        for mode in [
+            SecretsMode::ExternalSecrets,
+            SecretsMode::VaultPlaceholders,
+            SecretsMode::Existing,
+        ] {
+            assert!(!mode.writes_plaintext(), "{mode:?}");
+        }
+        assert!(SecretsMode::Derived.writes_plaintext());
+        assert!(SecretsMode::Derived.emits_secrets());
+        assert!(SecretsMode::VaultPlaceholders.emits_secrets());
+        assert!(!SecretsMode::ExternalSecrets.emits_secrets());
+        assert!(!SecretsMode::Existing.emits_secrets());
+    }
 }

@@ -5,7 +5,6 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::model::credentials::writes_plaintext;
 use crate::model::spec::SecretsMode;
 use crate::post::Manifest;
 
@@ -43,7 +42,7 @@ const CONFIG_FILE_KEYS: [&str; 1] = ["config.env"];
 /// Plaintext modes give no findings: their output is meant to hold credentials.
 #[must_use]
 pub fn literal_credentials(manifests: &[Manifest], mode: SecretsMode) -> Vec<LiteralCredential> {
-    if writes_plaintext(mode) {
+    if mode.writes_plaintext() {
         return Vec::new();
     }
     let mut found = Vec::new();

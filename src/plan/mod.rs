@@ -23,11 +23,11 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::check::decode::Spec;
 use crate::model::advisories::{self, Software};
-use crate::model::credentials::{self, CredentialKind, CredentialRef};
+use crate::model::credentials::{CredentialKind, CredentialRef};
 use crate::model::digest;
 use crate::model::quantity;
+use crate::model::spec::Spec;
 use crate::model::spec::{
     ErasureSets, MetricsAuth, RemoteKey, ResourceList, SecretsMode, Site, StoreKind,
 };
@@ -1116,7 +1116,7 @@ fn secrets(
     Secrets {
         mode: s.mode,
         source: s.mode.name(),
-        emits_secrets: credentials::emits_secrets(s.mode),
+        emits_secrets: s.mode.emits_secrets(),
         emits_external_secrets: s.mode == SecretsMode::ExternalSecrets,
         rotation: s.rotation,
         vault_path_prefix: s.vault_path_prefix.clone(),

@@ -7,11 +7,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::check::decode::{Locator, Spec};
+use crate::check::decode::Locator;
 use crate::check::names;
 use crate::input::source::{escape_pointer, key_path};
 use crate::model::diag::{Diagnostic, did_you_mean};
 use crate::model::quantity;
+use crate::model::spec::Spec;
 use crate::model::spec::{BuiltIn, Holder, MetricsAuth, SecretsMode};
 use crate::plan::access;
 use crate::plan::erasure::{Layout, LayoutError};
