@@ -2,11 +2,11 @@
 //! distributed MinIO tenant.
 //!
 //! One folder per stage, each importing only the stages before it (`tests/stages.rs` holds the
-//! order): `model` (the spec and plan types, quantities, diagnostics) → `input` (reading files,
-//! the command line, `--set`, recorded inputs) → `check` (schema, names, decode) → `plan` (rules
-//! and all arithmetic, the operator's model) → `render` (templates, read back) → `post` (checked,
-//! ordered objects, the cross-check) → `output` (stream, folder, reports) → `app` (the one
-//! pipeline, the commands and `run`).
+//! order): `model` (the spec types, credentials, quantities, diagnostics) → `input` (reading
+//! files, the command line, Argo CD's variables, `--set`, recorded inputs) → `check` (schema,
+//! names, decode) → `plan` (rules and all arithmetic, the operator's model) → `render`
+//! (templates, read back) → `post` (checked, ordered objects, the cross-check) → `output`
+//! (stream, folder, reports) → `app` (the one pipeline, the commands and `run`).
 
 pub mod app;
 pub mod check;

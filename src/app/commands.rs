@@ -11,6 +11,7 @@ use crate::app::pipeline::{
 use crate::app::{argocd, parallel};
 use crate::check::decode::Inputs;
 use crate::check::schema;
+use crate::input::argocd as input_argocd;
 use crate::input::cli::{ArgocdCommand, Command, Format, Inputs as CliInputs, SchemaKind};
 use crate::input::load::{self, LoadError, Request};
 use crate::input::recorded::{NotRecordable, Recorded};
@@ -518,7 +519,8 @@ fn fatal_write(e: folder::FolderError, target: &std::path::Path) -> Failure {
 /// `miniogen argocd generate`: the stream for the Application in the working directory, from
 /// Argo CD's variables. Any failure exits non-zero with nothing on stdout.
 fn argocd_generate() -> Result<Vec<Diagnostic>, Failure> {
-    let request = argocd::request(&argocd::Variables::from_process()).map_err(Failure::Invalid)?;
+    let request = input_argocd::request(&input_argocd::Variables::from_process())
+        .map_err(Failure::Invalid)?;
     let compiled = compile_one(&request)?;
     // Only the objects: fragments never join the stream Argo CD applies.
     let manifests = generated(&compiled.plan)?.manifests;
@@ -532,7 +534,7 @@ fn argocd_generate() -> Result<Vec<Diagnostic>, Failure> {
 /// warnings here, so that the UI still shows the parameters; `generate` reports them as errors.
 fn argocd_parameters() -> Result<Vec<Diagnostic>, Failure> {
     let mut warnings = Vec::new();
-    let env = match argocd::request(&argocd::Variables::from_process()) {
+    let env = match input_argocd::request(&input_argocd::Variables::from_process()) {
         Ok(request) => request.env,
         Err(problems) => {
             warnings.extend(problems);
