@@ -1,6 +1,7 @@
 //! Writing: the YAML stream (`sink`), output folders swapped in whole (`folder`, `staging`,
 //! `confine`), masked diffs (`mask`), plan and drift reports (`report`) and the audit of literal
-//! credentials in a folder (`audit`). The only output IO.
+//! credentials in a folder (`audit`). Everything a render writes goes through here; `init` and
+//! `grow`, which write the site file itself, are `app`'s.
 
 pub mod audit;
 pub mod confine;
