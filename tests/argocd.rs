@@ -679,8 +679,8 @@ fn dockerfile() -> Vec<Vec<(String, String)>> {
 }
 
 /// Every file the build reads: the manifest, the lock file, the build script if there is one,
-/// src, each folder that src embeds with `include_str!`, and each file the build script says it
-/// reads.
+/// src, each folder that any file under src embeds with `include_str!`, and each file the build
+/// script says it reads.
 fn files_the_build_reads() -> BTreeSet<String> {
     let mut needed: BTreeSet<String> = ["Cargo.toml", "Cargo.lock", "src"].map(String::from).into();
     if let Ok(build_script) = std::fs::read_to_string(root().join("build.rs")) {
@@ -689,16 +689,27 @@ fn files_the_build_reads() -> BTreeSet<String> {
             needed.insert(part.split('"').next().unwrap_or_default().to_string());
         }
     }
-    for entry in std::fs::read_dir(root().join("src"))
-        .into_iter()
-        .flatten()
-        .flatten()
-    {
-        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
-        for part in text.split("include_str!(\"../").skip(1) {
-            needed.insert(part.split('/').next().unwrap_or_default().to_string());
+    let mut dirs = vec![root().join("src")];
+    let mut files = 0;
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            files += 1;
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            for part in text.split("include_str!(\"").skip(1) {
+                // The path is relative to the file, which may sit in a stage folder: its first
+                // component past the `..`s is the top-level folder the build reads.
+                let path = part.split('"').next().unwrap_or_default();
+                let top = path.split('/').find(|c| *c != "..").unwrap_or_default();
+                needed.insert(top.to_string());
+            }
         }
     }
+    assert!(files > 10, "src/ was not read: {files} files");
     needed
 }
 

@@ -10,8 +10,8 @@
 use serde_json::{Map, Value, json};
 
 use miniogen::Failure;
-use miniogen::credentials::MasterKey;
-use miniogen::schema::{self, Kind};
+use miniogen::check::schema::{self, Kind};
+use miniogen::model::credentials::MasterKey;
 
 use crate::support::TEST_KEY;
 
@@ -400,7 +400,7 @@ fn hostile_strings_in_every_field_are_refused_with_a_location_or_kept_exactly() 
             let text = site_file(&document, hostile);
             match compile(&text) {
                 Err(Failure::Invalid(diagnostics)) => {
-                    let report = miniogen::diag::render_all(&diagnostics);
+                    let report = miniogen::model::diag::render_all(&diagnostics);
                     assert!(
                         report.contains("--> hostile.toml:"),
                         "{}: {hostile:?} is refused without a location in the site file:\n{report}",

@@ -21,4 +21,5 @@ mod properties;
 mod races;
 mod readme;
 mod secrets;
+mod stages;
 mod support;

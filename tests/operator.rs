@@ -1,11 +1,11 @@
 //! What MinIO Operator v6.0.2 does with the output, checked through the model in
-//! `src/operator/`: no generated object is one the operator writes itself, unrelated changes
+//! `src/plan/operator/`: no generated object is one the operator writes itself, unrelated changes
 //! leave the Tenant byte-identical and restart nothing, and the changes that do restart MinIO
 //! are named in the verdict `gen --out` and `check` give.
 
 use std::path::Path;
 
-use miniogen::operator::{self, Owned};
+use miniogen::plan::operator::{self, Owned};
 use serde_json::Value;
 
 use crate::support::{TIERS, documents, miniogen_in, ok, root, scratch_dir};

@@ -9,7 +9,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{Value, json};
 
-use miniogen::credentials::MasterKey;
+use miniogen::model::credentials::MasterKey;
 
 use crate::support::{TEST_KEY, TIERS, documents, shared_schemas, venv_tool};
 

@@ -10,7 +10,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use miniogen::Failure;
-use miniogen::credentials::MasterKey;
+use miniogen::model::credentials::MasterKey;
 
 const TIERS: [u32; 5] = [100, 1000, 5000, 10000, 20000];
 
@@ -39,7 +39,7 @@ fuzz_target!(|data: &[u8]| {
         }
         Err(Failure::Invalid(diagnostics)) => {
             assert!(!diagnostics.is_empty(), "refused without a message");
-            let _ = miniogen::diag::render_all(&diagnostics);
+            let _ = miniogen::model::diag::render_all(&diagnostics);
         }
         Err(other) => panic!("internal failure on user input: {other:?}"),
     }

@@ -1,0 +1,72 @@
+//! The application: the one pipeline every command, the Argo CD plugin and the fuzz target run
+//! (`pipeline`), what each subcommand does with it (`commands`), how a run ends (`failure`) and
+//! `run`, which turns that into output and an exit code: 0 success, 1 invalid input or drift, 2
+//! usage, IO or a bug in miniogen. The only stage that may import every other one.
+
+pub mod argocd;
+mod commands;
+pub mod failure;
+pub mod init;
+pub mod parallel;
+pub(crate) mod pipeline;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+use crate::input::cli::Cli;
+use crate::model::diag;
+use crate::output::sink;
+
+pub use self::failure::{Bug, Failure, Usage};
+pub use self::pipeline::compile_site;
+
+/// Runs miniogen with the given arguments (the first is the program name) and returns the exit
+/// code. Results go to stdout, diagnostics to stderr.
+pub fn run<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
+    match commands::execute(cli.command) {
+        Ok(notes) => {
+            eprint!("{}", diag::render_all(&notes));
+            ExitCode::SUCCESS
+        }
+        Err(Failure::Invalid(diagnostics)) => {
+            eprint!("{}", diag::render_all(&diagnostics));
+            ExitCode::from(1)
+        }
+        Err(Failure::Drift {
+            report,
+            summary,
+            notes,
+        }) => {
+            let _ = sink::print(&report);
+            eprint!("{}", diag::render_all(&notes));
+            eprintln!("error: {summary}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Changed { report, summary }) => {
+            eprint!("{report}");
+            eprintln!("error: {summary}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Usage(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Bug(bug)) => {
+            eprint!("{}", bug.report());
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,775 @@
+//! Human-readable views of plans: `miniogen plan` and `miniogen profiles`.
+//!
+//! Formats only; every figure comes from the plan. The JSON form of `plan` serializes the plan
+//! itself, so scripts see the same numbers the table shows.
+
+use std::fmt::Write as _;
+
+use crate::model::credentials::{CredentialKind, CredentialRef};
+use crate::model::quantity;
+use crate::model::spec::{SecretsMode, StoreKind};
+use crate::plan::operator;
+use crate::plan::{KeyValue, Plan, Pool, SET_DRIVE_COUNT_ENV};
+
+/// An exact size, with an approximation in the largest unit when they differ.
+fn size(bytes: u128) -> String {
+    let exact = quantity::format_bytes(bytes);
+    let approx = quantity::approx_bytes(bytes);
+    if exact == approx {
+        exact
+    } else {
+        format!("{exact} (~{approx})")
+    }
+}
+
+fn plural(n: u32, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn losses(drives: u32, servers: u32) -> String {
+    format!(
+        "{} per set, {}",
+        plural(drives, "drive", "drives"),
+        plural(servers, "whole server", "whole servers")
+    )
+}
+
+/// The plan as an aligned, readable report.
+#[must_use]
+pub fn plan_table(plan: &Plan) -> String {
+    plan_table_with(plan, "")
+}
+
+/// The plan as an aligned, readable report, with `changes` (lines that compare it with an
+/// output folder) after the totals.
+#[must_use]
+pub fn plan_table_with(plan: &Plan, changes: &str) -> String {
+    let mut out = String::new();
+    let asked = match plan.tier.requested_ccu {
+        Some(n) if n != plan.tier.ccu => format!(" for {n} CCU"),
+        _ => String::new(),
+    };
+    let _ = writeln!(out, "tier {} CCU{asked}: {}", plan.tier.ccu, title(plan));
+    let _ = writeln!(out, "  profile              {}", plan.tier.profile);
+    let _ = writeln!(
+        out,
+        "  tenant               {} in namespace {}, {}",
+        plan.tenant.name, plan.namespace, plan.tenant.image
+    );
+    let _ = writeln!(
+        out,
+        "  S3 endpoint          {} (service port {} `{}`)",
+        plan.s3.url, plan.s3.port, plan.s3.port_name
+    );
+    let _ = writeln!(out, "  S3 requests          {}", api_requests(plan));
+    for pool in &plan.pools {
+        let l = &pool.layout;
+        let _ = writeln!(out);
+        let _ = writeln!(out, "pool {}", pool.name);
+        let _ = writeln!(
+            out,
+            "  drives               {} x {} = {} of {} (storage class {})",
+            plural(pool.servers, "server", "servers"),
+            plural(pool.volumes_per_server, "volume", "volumes"),
+            plural(l.drives, "drive", "drives"),
+            pool.volume_size,
+            pool.storage_class
+        );
+        let forced = match plan.erasure.set_drive_count {
+            Some(count) if pool.own_set_size != l.set_size => format!(
+                ", `{SET_DRIVE_COUNT_ENV}={count}` (MinIO alone would make sets of {})",
+                pool.own_set_size
+            ),
+            Some(count) => format!(", `{SET_DRIVE_COUNT_ENV}={count}`"),
+            None => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "  erasure sets         {} of {}, {} data + {} parity each ({}){forced}",
+            plural(l.sets, "set", "sets"),
+            plural(l.set_size, "drive", "drives"),
+            l.data,
+            l.parity,
+            plan.tenant.storage_class_standard
+        );
+        let _ = writeln!(
+            out,
+            "  capacity             raw {}, usable {}: {}% of raw",
+            size(pool.raw_bytes),
+            size(pool.usable_bytes),
+            pool.efficiency_percent
+        );
+        let _ = writeln!(
+            out,
+            "  reads need           {} of {} drives per set: may lose {}",
+            l.read_quorum,
+            l.set_size,
+            losses(l.drives_lost_read, l.servers_lost_read)
+        );
+        let _ = writeln!(
+            out,
+            "  writes need          {} of {} drives per set: may lose {}",
+            l.write_quorum,
+            l.set_size,
+            losses(l.drives_lost_write, l.servers_lost_write)
+        );
+        let _ = writeln!(out, "  disruption budget    {}", budget(pool));
+    }
+    out.push_str(&crate::plan::daytwo::retired_lines(plan));
+    let _ = writeln!(out);
+    let _ = writeln!(out, "total");
+    let _ = writeln!(
+        out,
+        "  raw                  {}",
+        size(plan.capacity.raw_bytes)
+    );
+    let _ = writeln!(
+        out,
+        "  usable               {}",
+        size(plan.capacity.usable_bytes)
+    );
+    let _ = writeln!(
+        out,
+        "  runbook's usable     {}",
+        plan.capacity.runbook_usable
+    );
+    if let Some(why) = &plan.capacity.correction {
+        let _ = writeln!(out, "  correction           {why}");
+    }
+    if let Some(cost) = &plan.erasure.cost {
+        let _ = writeln!(out, "  quorum-safe sets     cost {cost}");
+    }
+    out.push_str(changes);
+    consumers(&mut out, plan);
+    wrap(&out, PLAN_WIDTH)
+}
+
+/// The widest line `plan` prints: terminals and review tools show 100 columns.
+pub const PLAN_WIDTH: usize = 99;
+
+/// Where the value of a `  label   value` line of the plan starts.
+const VALUE_COLUMN: usize = 23;
+
+/// Wraps each line longer than `width` at spaces, continuing under its value: the column after
+/// an indented line's first word and its padding (`  label    value`), or two columns in for a
+/// heading. A span in
+/// backticks (a name, a command to copy) is never split, so a span longer than the room stays
+/// whole on a line of its own.
+#[must_use]
+pub fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        if line.chars().count() <= width {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        let indent = line.len() - line.trim_start().len();
+        // An indented line is `label value`: continue under the value. A heading (no indent)
+        // continues indented.
+        // Labels are padded to the value column the plan uses (`  {:<20} `); a label with a
+        // space in it (`disruption budget`) must not end the label early.
+        let bytes = line.as_bytes();
+        let padded = indent > 0
+            && bytes.get(VALUE_COLUMN - 1) == Some(&b' ')
+            && bytes.get(VALUE_COLUMN).is_some_and(|b| *b != b' ');
+        let value_column = Some(indent)
+            .filter(|&i| i > 0)
+            .and_then(|i| line[i..].find(' ').map(|end| i + end))
+            .map(|end| line.len() - line[end..].trim_start().len())
+            .filter(|&c| c < width / 2)
+            .map_or(indent + 2, |c| if padded { VALUE_COLUMN } else { c });
+        let mut current = String::new();
+        for word in words(line) {
+            let fits = current.chars().count() + 1 + word.chars().count() <= width;
+            if current.is_empty() {
+                current.push_str(word);
+            } else if fits {
+                current.push(' ');
+                current.push_str(word.trim_start());
+            } else {
+                out.push_str(&current);
+                out.push('\n');
+                current = format!("{}{}", " ".repeat(value_column), word.trim_start());
+            }
+        }
+        out.push_str(&current);
+        out.push('\n');
+    }
+    out
+}
+
+/// A line's words for `wrap`: split at single spaces outside backticks; the first word keeps
+/// the line's indent and the padding after a label stays with the word before it.
+fn words(line: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut quoted = false;
+    let bytes = line.as_bytes();
+    let indent = line.len() - line.trim_start().len();
+    for (i, &b) in bytes.iter().enumerate().skip(indent) {
+        match b {
+            b'`' => quoted = !quoted,
+            b' ' if !quoted
+                && i > start
+                && bytes[i - 1] != b' '
+                && bytes.get(i + 1) != Some(&b' ') =>
+            {
+                out.push(&line[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&line[start..]);
+    out
+}
+
+/// A pool's one PodDisruptionBudget as the cluster will hold it, and whether write quorum
+/// survives what it lets go.
+fn budget(pool: &Pool) -> String {
+    let b = &pool.disruption_budget;
+    let l = &pool.layout;
+    let (who, rule) = match (b.min_available, b.max_unavailable) {
+        (Some(min), _) => (
+            format!("MinIO Operator {}'s", operator::PINNED.name()),
+            format!("minAvailable {min} of {}", pool.servers),
+        ),
+        (None, max) => (
+            "miniogen's (the operator writes none for 2 servers or fewer)".to_string(),
+            format!("maxUnavailable {}", max.unwrap_or_default()),
+        ),
+    };
+    let verdict = if b.quorum_safe {
+        "quorum-safe".to_string()
+    } else {
+        format!(
+            "NOT quorum-safe: {} down loses write quorum",
+            plural(b.quorum_allows + 1, "server", "servers")
+        )
+    };
+    format!(
+        "{who} `{}`: {rule}, lets {} go; write quorum survives {} ({} per server per set): {verdict}",
+        b.name,
+        plural(b.allows_down, "server", "servers"),
+        b.quorum_allows,
+        plural(l.drives_per_server_per_set, "drive", "drives"),
+    )
+}
+
+/// The profile's summary when it describes what runs, one pool laid out as the summary says;
+/// otherwise who the tier is for, then the pools that will actually run.
+fn title(plan: &Plan) -> String {
+    if let [pool] = plan.pools.as_slice() {
+        let layout = format!(
+            "{} servers x {} drives of {}",
+            pool.servers, pool.volumes_per_server, pool.volume_size
+        );
+        if plan.tier.summary.ends_with(&layout) {
+            return plan.tier.summary.clone();
+        }
+    }
+    let who = plan
+        .tier
+        .summary
+        .split_once(": ")
+        .map_or(plan.tier.summary.as_str(), |(who, _)| who);
+    let pools: Vec<String> = plan
+        .pools
+        .iter()
+        .map(|p| {
+            format!(
+                "{} {} x {} of {}",
+                p.name, p.servers, p.volumes_per_server, p.volume_size
+            )
+        })
+        .collect();
+    let servers: u32 = plan.pools.iter().map(|p| p.servers).sum();
+    let drives: u32 = plan.pools.iter().map(|p| p.layout.drives).sum();
+    format!(
+        "{who}, as {}: {} servers, {} drives ({})",
+        plural(
+            u32::try_from(plan.pools.len()).unwrap_or(u32::MAX),
+            "pool",
+            "pools"
+        ),
+        servers,
+        drives,
+        pools.join(", ")
+    )
+}
+
+/// What each server accepts at once and why, as `cmd/handler-api.go` reads or derives it.
+fn api_requests(plan: &Plan) -> String {
+    let r = &plan.tenant.api_requests;
+    let memory = plan
+        .pools
+        .first()
+        .map(|p| p.resources.limits.memory.as_str())
+        .unwrap_or_default();
+    let basis = format!(
+        "the {memory} memory limit and erasure sets of {} drives",
+        r.set_drives
+    );
+    match (r.cluster_max, r.per_server, r.memory_safe_per_server) {
+        (Some(max), Some(per), safe) => format!(
+            "{per} per server at once: `MINIO_API_REQUESTS_MAX` {max} is for the whole cluster, divided by {} (unset, MinIO would derive {} from {basis})",
+            plural(r.servers, "server", "servers"),
+            safe.map_or_else(
+                || "it from each node's free memory".into(),
+                |n| n.to_string()
+            )
+        ),
+        (None, Some(per), _) => format!(
+            "{per} per server at once, which MinIO derives from {basis} (`MINIO_API_REQUESTS_MAX` unset)"
+        ),
+        _ => format!(
+            "MinIO derives it from each node's free memory: the {memory} limit is too large to count (`MINIO_API_REQUESTS_MAX` unset)"
+        ),
+    }
+}
+
+/// Each consumer with its identity, its buckets and the actions it may take in each; then the
+/// administrator and the job that applies it all.
+fn consumers(out: &mut String, plan: &Plan) {
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "consumers (each its own MinIO user and policy; none is in the Tenant's `spec.users`, none has `consoleAdmin`)"
+    );
+    for c in &plan.consumers {
+        let _ = writeln!(
+            out,
+            "  {:<20} {}: user `{}` (Secret `{}`), policy `{}`",
+            c.name, c.description, c.access_key, c.secret, c.policy.name
+        );
+        for g in &c.policy.grants {
+            let _ = writeln!(
+                out,
+                "    {:<18} {}: {} on the bucket; {} on its objects",
+                g.bucket,
+                g.access.name(),
+                g.bucket_actions.join(", "),
+                g.object_actions.join(", ")
+            );
+        }
+        let _ = writeln!(
+            out,
+            "    {:<18} {} (service `minio` port {} `{}`) through {}",
+            "reaches",
+            plan.s3.url,
+            plan.s3.port,
+            plan.s3.port_name,
+            wiring(plan, &c.name)
+        );
+    }
+    for p in &plan.prerequisites {
+        let _ = writeln!(
+            out,
+            "  {:<20} {} `{}` key `{}`: {}",
+            "needs", p.kind, p.name, p.key, p.why
+        );
+    }
+    match &plan.admin {
+        Some(a) => {
+            let _ = writeln!(
+                out,
+                "  {:<20} user `{}` (Secret `{}`) in the Tenant's `spec.users`, so `{}` over the whole tenant: for people, no consumer",
+                "administrator", a.access_key, a.secret, a.policy
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "  {:<20} none (`[admin]` adds one, separate from every consumer)",
+                "administrator"
+            );
+        }
+    }
+    let iam = &plan.iam;
+    let _ = writeln!(
+        out,
+        "  {:<20} MinIOJob `{}` as ServiceAccount `{}`, granted `{}` by PolicyBinding `{}` (needs the operator's STS)",
+        "applied by",
+        iam.job,
+        iam.service_account,
+        iam.job_policies.join("`, `"),
+        iam.policy_binding
+    );
+    let _ = writeln!(
+        out,
+        "  {:<20} never by the operator once a command failed; a failing `mc` restarts in place up to 6 times (about 10 minutes) once the tenant is healthy; bump `iam.run` for a new job",
+        "re-run"
+    );
+}
+
+/// Where a consumer's settings come from: the outputs miniogen writes for it.
+fn wiring(plan: &Plan, consumer: &str) -> String {
+    let dir = crate::plan::outputs::FRAGMENT_DIR;
+    let files = |c: &str| -> Vec<String> {
+        plan.outputs
+            .fragments
+            .iter()
+            .filter(|f| f.consumer == c)
+            .map(|f| format!("`{dir}/{}`", f.file))
+            .collect()
+    };
+    let mut parts = Vec::new();
+    match consumer {
+        "synapse" => {
+            if let Some(cm) = plan
+                .outputs
+                .synapse
+                .as_ref()
+                .and_then(|s| s.config_map.as_ref())
+            {
+                parts.push(format!("ConfigMap `{cm}`"));
+            }
+            parts.extend(files("synapse"));
+        }
+        "cnpg" => {
+            let cnpg = &plan.outputs.cnpg;
+            if cnpg.object_store_in_manifests {
+                parts.push(format!("ObjectStore `{}`", cnpg.object_store));
+            }
+            parts.extend(files("cnpg"));
+        }
+        "rclone" => {
+            if let Some(r) = &plan.rclone {
+                parts.push(format!(
+                    "ConfigMap `{}` and CronJob `{}`",
+                    r.config_map, r.name
+                ));
+            }
+        }
+        _ => {}
+    }
+    if parts.is_empty() {
+        "its Secret's keys; you give it the endpoint".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// The plan as JSON, for scripts.
+#[must_use]
+pub fn plan_json(plan: &Plan) -> String {
+    let mut text = serde_json::to_string_pretty(plan).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The Secrets the manifests reference, each with its keys and where every credential comes
+/// from in the plan's mode. Names and references only: never a credential value.
+#[must_use]
+pub fn secrets_table(plan: &Plan) -> String {
+    let s = &plan.secrets;
+    let mut out = String::new();
+    let _ = writeln!(out, "secrets mode: {}", s.source);
+    let how = match s.mode {
+        SecretsMode::ExternalSecrets => format!(
+            "an ExternalSecret builds each Secret from {} `{}`, refreshed every {}",
+            store_kind(s.store.kind),
+            s.store.name,
+            s.store.refresh_interval
+        ),
+        SecretsMode::VaultPlaceholders => "miniogen writes each Secret with \
+            argocd-vault-plugin placeholders, which the plugin replaces"
+            .to_string(),
+        SecretsMode::Derived => format!(
+            "miniogen writes each Secret with credentials derived from the master key, \
+             rotation {}",
+            s.rotation
+        ),
+        SecretsMode::Existing => format!(
+            "miniogen writes no Secrets: create each one below in namespace `{}` with exactly \
+             these keys",
+            plan.namespace
+        ),
+    };
+    let _ = writeln!(out, "  {how}");
+    for object in &s.objects {
+        let _ = writeln!(
+            out,
+            "\nSecret `{}` in namespace `{}`, used by {}",
+            object.name, plan.namespace, object.used_by
+        );
+        for key in &object.keys {
+            match &key.value {
+                KeyValue::Literal { text } => {
+                    let _ = writeln!(out, "  {:<20} `{text}`", key.name);
+                }
+                KeyValue::Credential { credential } => {
+                    let _ = writeln!(out, "  {:<20} {}", key.name, source(plan, credential));
+                }
+                KeyValue::ConfigEnv => {
+                    let _ = writeln!(
+                        out,
+                        "  {:<20} MinIO's configuration, these lines:",
+                        key.name
+                    );
+                    for entry in &plan.config_env {
+                        let value = entry.credential.as_ref().map_or_else(
+                            || entry.value.clone().unwrap_or_default(),
+                            |c| format!("<{}>", c.key),
+                        );
+                        let _ = writeln!(out, "    export {}=\"{value}\"", entry.name);
+                    }
+                    for credential in &object.credentials {
+                        let _ = writeln!(
+                            out,
+                            "    <{}>: {}",
+                            credential.key,
+                            source(plan, credential)
+                        );
+                    }
+                }
+            }
+        }
+    }
+    prerequisites(&mut out, plan);
+    out
+}
+
+/// The Secrets and `ConfigMap`s that consumers reference and nobody generates, such as a CA.
+fn prerequisites(out: &mut String, plan: &Plan) {
+    for p in &plan.prerequisites {
+        let _ = writeln!(
+            out,
+            "\n{} `{}` in namespace `{}`, not a credential\n  {:<20} {}",
+            p.kind, p.name, plan.namespace, p.key, p.why
+        );
+    }
+}
+
+fn store_kind(kind: StoreKind) -> &'static str {
+    match kind {
+        StoreKind::ClusterSecretStore => "ClusterSecretStore",
+        StoreKind::SecretStore => "SecretStore",
+    }
+}
+
+/// Where one credential comes from, in words.
+fn source(plan: &Plan, credential: &CredentialRef) -> String {
+    let remote = &credential.remote;
+    match (plan.secrets.mode, &credential.kind) {
+        (SecretsMode::ExternalSecrets, _) => format!(
+            "from store key `{}`, property `{}`",
+            remote.key, remote.property
+        ),
+        (SecretsMode::VaultPlaceholders, _) => format!(
+            "placeholder `{}`",
+            crate::model::credentials::vault_placeholder(&plan.secrets.vault_path_prefix, remote)
+        ),
+        (SecretsMode::Derived, CredentialKind::Password) => format!(
+            "derived from the master key ({} characters)",
+            crate::model::credentials::DERIVED_LENGTH
+        ),
+        (SecretsMode::Derived, CredentialKind::MetricsToken { .. }) => {
+            "a metrics token signed with the derived root password".to_string()
+        }
+        (SecretsMode::Existing, CredentialKind::Password) => {
+            "yours: 8 to 40 characters, none of `\"`, `\\`, `$` or a backtick".to_string()
+        }
+        (SecretsMode::Existing, CredentialKind::MetricsToken { subject, .. }) => {
+            format!("yours: the token `mc admin prometheus generate` prints for `{subject}`")
+        }
+    }
+}
+
+/// The Secrets as JSON, for scripts: the mode, the namespace and each Secret with its keys.
+#[must_use]
+pub fn secrets_json(plan: &Plan) -> String {
+    let value = serde_json::json!({
+        "mode": plan.secrets.source,
+        "namespace": plan.namespace,
+        "secrets": plan.secrets.objects,
+        "prerequisites": plan.prerequisites,
+    });
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The scaling table: one row per plan, with the runbook's figure beside ours.
+#[must_use]
+pub fn profiles_table(plans: &[Plan]) -> String {
+    let header = [
+        "CCU",
+        "servers",
+        "volumes",
+        "size",
+        "drives",
+        "erasure sets",
+        "parity",
+        "raw",
+        "usable",
+        "runbook usable",
+        "PDB",
+    ];
+    let mut rows: Vec<Vec<String>> = vec![header.iter().map(|s| (*s).to_string()).collect()];
+    let mut corrected = false;
+    for plan in plans {
+        let pool = &plan.pools[0];
+        let l = &pool.layout;
+        let wrong = plan.capacity.runbook_usable != plan.capacity.usable;
+        corrected |= wrong;
+        rows.push(vec![
+            plan.tier.ccu.to_string(),
+            pool.servers.to_string(),
+            pool.volumes_per_server.to_string(),
+            pool.volume_size.clone(),
+            l.drives.to_string(),
+            format!("{} x {} ({}+{})", l.sets, l.set_size, l.data, l.parity),
+            plan.tenant.storage_class_standard.clone(),
+            plan.capacity.raw.clone(),
+            format!("{} ({}%)", plan.capacity.usable, pool.efficiency_percent),
+            format!(
+                "{}{}",
+                plan.capacity.runbook_usable,
+                if wrong { " (wrong)" } else { "" }
+            ),
+            match (
+                pool.disruption_budget.min_available,
+                pool.disruption_budget.max_unavailable,
+            ) {
+                (Some(min), _) => format!(
+                    "operator's minAvailable {min}{}",
+                    if pool.disruption_budget.quorum_safe {
+                        ""
+                    } else {
+                        " (unsafe)"
+                    }
+                ),
+                (None, max) => format!("maxUnavailable {}", max.unwrap_or_default()),
+            },
+        ]);
+    }
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for row in &rows {
+        let line: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        let _ = writeln!(out, "{}", line.join("  ").trim_end());
+    }
+    if corrected {
+        let _ = writeln!(
+            out,
+            "\nThe runbook's usable column halves raw capacity for every tier. That holds only for \
+             erasure sets where data equals parity (4+4 on 8 drives). With 16-drive sets, EC:4 keeps \
+             12 data + 4 parity shards: 75% of raw is usable."
+        );
+    }
+    out
+}
+
+/// One output folder's part of the JSON that `gen --out` and `check` print with `--format json`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FolderReport {
+    /// The folder.
+    pub folder: String,
+    /// Whether the folder changes: written by `gen`, stale for `check`.
+    pub changed: bool,
+    /// What applying the new render makes the operator do; `null` when the folder held no
+    /// Tenant yet.
+    pub verdict: Option<operator::Verdict>,
+    /// What `check` found, as it prints it (empty for `gen`).
+    pub findings: Vec<String>,
+}
+
+/// The folders' reports as JSON.
+#[must_use]
+pub fn folders_json(folders: &[FolderReport]) -> String {
+    let mut text = serde_json::to_string_pretty(&serde_json::json!({ "folders": folders }))
+        .unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// A cause of a pod restart, with what it means where miniogen knows.
+fn cause(field: &str) -> String {
+    let shown = if field.starts_with("pod ") {
+        field.to_string()
+    } else {
+        format!("`{field}`")
+    };
+    let why = if field.contains(crate::plan::CONFIG_CHECKSUM) {
+        " (the configuration MinIO reads at start-up changed)"
+    } else if field.contains(crate::plan::SET_SIZE_ANNOTATION) {
+        " (the erasure-set size)"
+    } else if field.contains("kubectl.kubernetes.io/last-applied-configuration") {
+        " (client-side `kubectl apply`: use server-side apply)"
+    } else {
+        ""
+    };
+    format!("{shown}{why}")
+}
+
+/// The verdict as sentences: one per existing pool, then one per other action.
+#[must_use]
+pub fn verdict_lines(verdict: &operator::Verdict) -> Vec<String> {
+    let operator = format!("MinIO Operator {}", verdict.operator_name());
+    let mut lines = Vec::new();
+    for pool in verdict.pools.iter().filter(|p| !p.new) {
+        if pool.restart {
+            let causes: Vec<String> = pool.causes.iter().map(|c| cause(&c.field)).collect();
+            lines.push(format!(
+                "applying this restarts the MinIO pods of pool `{}`: {operator} rolls them because \
+                 their pod template changes ({})",
+                pool.pool,
+                causes.join(", ")
+            ));
+        } else {
+            lines.push(format!(
+                "applying this restarts no MinIO pod of pool `{}`",
+                pool.pool
+            ));
+        }
+    }
+    for action in &verdict.actions {
+        lines.push(format!("{operator} also {action}"));
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_keeps_every_word_and_backtick_spans_whole() {
+        let line = "  needs                Secret `minio-ca` key `ca.crt`: yours, such as \
+                    `kubectl get cm kube-root-ca.crt -o jsonpath='{.data.ca\\.crt}' > ca.crt` \
+                    then `kubectl create secret generic minio-ca --from-file=ca.crt`";
+        let wrapped = wrap(line, 60);
+        let lines: Vec<&str> = wrapped.lines().collect();
+        assert!(lines.len() > 2, "{wrapped}");
+        // Continuations start under the value.
+        for l in &lines[1..] {
+            assert!(
+                l.starts_with(&" ".repeat(23)) && !l[23..].starts_with(' '),
+                "{l:?}"
+            );
+        }
+        // Nothing lost or reordered, and the commands each on one line.
+        let words = |t: &str| t.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+        assert_eq!(words(&wrapped), words(line));
+        assert!(lines.iter().any(|l| l.contains(
+            "`kubectl get cm kube-root-ca.crt -o jsonpath='{.data.ca\\.crt}' > ca.crt`"
+        )));
+        // Short lines are untouched.
+        assert_eq!(wrap("a  b\n", 60), "a  b\n");
+    }
+
+    #[test]
+    fn counts_agree_with_their_nouns() {
+        assert_eq!(plural(1, "drive", "drives"), "1 drive");
+        assert_eq!(plural(2, "drive", "drives"), "2 drives");
+        assert_eq!(losses(1, 0), "1 drive per set, 0 whole servers");
+    }
+}

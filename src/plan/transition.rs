@@ -1,0 +1,301 @@
+//! What changes between the Tenant already in an output folder and a new render, pool by pool,
+//! and which of those changes MinIO Operator v6.0.2 can apply.
+//!
+//! A pool's `servers` and `volumesPerServer` cannot change once created (the CRD refuses it with
+//! `self == oldSelf`), nor its storage class (a PVC keeps its class). Its volume size may grow:
+//! the operator raises every PVC's request (`pkg/controller/pvc.go` `ExpandPVCs`) and never
+//! lowers one, and Kubernetes cannot shrink a PVC. A pool that leaves the Tenant is deleted
+//! (`pkg/controller/decomission.go` `checkForPoolDecommission`). Nor can a pool's erasure-set
+//! size change: MinIO refuses to start on drives formatted with another one (minio/minio
+//! `cmd/format-erasure.go` `checkFormatErasureValues`: "already formatted with %d drives per
+//! erasure set. This cannot be changed"). This module only finds the changes; `daytwo` decides
+//! what to say about them, and `operator` what the operator does with the rest.
+
+use serde_json::Value;
+
+use crate::model::quantity;
+use crate::plan::SET_SIZE_ANNOTATION;
+use crate::plan::erasure;
+
+/// What happens to one pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `servers` or `volumesPerServer` would change: the operator cannot.
+    Layout(&'static str),
+    /// The volume size would grow: the operator expands the PVCs, if the StorageClass allows it.
+    Grows,
+    /// The volume size would shrink: nothing can.
+    Shrinks,
+    /// The volumes' StorageClass would change: a PVC keeps its class.
+    StorageClass,
+    /// The pool would leave the Tenant: the operator deletes its `StatefulSet`.
+    Removed,
+    /// The pool's erasure-set size would change: MinIO cannot reformat its drives.
+    SetSize,
+}
+
+/// One change to an existing pool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// The pool.
+    pub pool: String,
+    /// What changes.
+    pub kind: Kind,
+    /// The value in the folder (empty for a removed pool).
+    pub old: String,
+    /// The value in the new render (empty for a removed pool).
+    pub new: String,
+}
+
+impl Change {
+    /// Whether the operator can apply the change without losing data; growth needs a
+    /// StorageClass that allows expansion, which `daytwo` says.
+    #[must_use]
+    pub fn applicable(&self) -> bool {
+        self.kind == Kind::Grows
+    }
+}
+
+impl std::fmt::Display for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let pool = &self.pool;
+        let (old, new) = (&self.old, &self.new);
+        match self.kind {
+            Kind::Layout(field) => write!(
+                f,
+                "pool `{pool}`: `{field}` would change from {old} to {new}, which MinIO Operator v6 cannot do to an existing pool"
+            ),
+            Kind::Grows => write!(f, "pool `{pool}`: volumes grow from {old} to {new}"),
+            Kind::Shrinks => write!(
+                f,
+                "pool `{pool}`: volumes would shrink from {old} to {new}, which no PersistentVolumeClaim can"
+            ),
+            Kind::StorageClass => write!(
+                f,
+                "pool `{pool}`: `storageClassName` would change from {old} to {new}, which an existing PersistentVolumeClaim cannot"
+            ),
+            Kind::Removed => write!(
+                f,
+                "pool `{pool}` would be removed from the Tenant before MinIO has decommissioned it, destroying the data it holds"
+            ),
+            Kind::SetSize => write!(
+                f,
+                "pool `{pool}`: its erasure-set size would change from {old} to {new} drives, but MinIO refuses to start on drives formatted with another set size"
+            ),
+        }
+    }
+}
+
+impl Change {
+    /// How to keep the formatted erasure-set size, for the message that refuses a change of it.
+    #[must_use]
+    pub fn set_size_help(&self) -> String {
+        let keep = if self.new.parse::<u32>().ok() < self.old.parse::<u32>().ok() {
+            "`tenant.erasure_sets = \"largest\"`"
+        } else {
+            "`tenant.erasure_sets = \"quorum-safe\"`"
+        };
+        format!(
+            "keep the formatted sets of {} with {keep}; pass `--accept-pool-rebuild` only if the \
+             pool and its data may be destroyed",
+            self.old
+        )
+    }
+}
+
+/// A pool's erasure-set size as the Tenant records it; a pool written before miniogen recorded
+/// it has MinIO's own choice, as miniogen never set `MINIO_ERASURE_SET_DRIVE_COUNT` then.
+#[must_use]
+pub fn set_size(pool: &Value) -> Option<u32> {
+    let recorded = pool
+        .pointer(&format!(
+            "/annotations/{}",
+            SET_SIZE_ANNOTATION.replace('~', "~0").replace('/', "~1")
+        ))
+        .and_then(Value::as_str)
+        .and_then(|s| s.parse().ok());
+    let count = |key: &str| {
+        pool.get(key)
+            .and_then(Value::as_u64)
+            .and_then(|n| u32::try_from(n).ok())
+    };
+    recorded.or_else(|| erasure::set_size(count("servers")?, count("volumesPerServer")?).ok())
+}
+
+/// What applying the `new` Tenant over the `old` one (the one in an output folder, as the
+/// cluster holds it) makes the pinned MinIO Operator do: per pool, whether its MinIO pods
+/// restart and which field causes it, and everything else it will act on.
+#[must_use]
+pub fn verdict(old: &Value, new: &Value) -> crate::plan::operator::Verdict {
+    crate::plan::operator::PINNED.verdict(old, new)
+}
+
+/// Where a pool's fields are in a Tenant's `spec.pools[]` entry.
+pub const STORAGE: &str = "/volumeClaimTemplate/spec/resources/requests/storage";
+/// The volumes' StorageClass in a pool entry.
+pub const STORAGE_CLASS: &str = "/volumeClaimTemplate/spec/storageClassName";
+
+/// The `spec.pools` entries of a Tenant object.
+#[must_use]
+pub fn pools(tenant: &Value) -> Vec<&Value> {
+    tenant
+        .pointer("/spec/pools")
+        .and_then(Value::as_array)
+        .map(|p| p.iter().collect())
+        .unwrap_or_default()
+}
+
+/// The changes from `old` to `new` Tenant, pool by pool in the folder's order.
+#[must_use]
+pub fn pool_changes(old: &Value, new: &Value) -> Vec<Change> {
+    let new_pools = pools(new);
+    let show = |v: Option<&Value>| v.map_or_else(|| "nothing".into(), Value::to_string);
+    let mut out = Vec::new();
+    for old_pool in pools(old) {
+        let name = old_pool["name"].as_str().unwrap_or_default().to_string();
+        let Some(new_pool) = new_pools.iter().find(|p| p["name"] == old_pool["name"]) else {
+            out.push(Change {
+                pool: name,
+                kind: Kind::Removed,
+                old: String::new(),
+                new: String::new(),
+            });
+            continue;
+        };
+        let mut push = |kind, pointer: &str| {
+            let (a, b) = (old_pool.pointer(pointer), new_pool.pointer(pointer));
+            if a != b {
+                out.push(Change {
+                    pool: name.clone(),
+                    kind,
+                    old: show(a),
+                    new: show(b),
+                });
+            }
+        };
+        push(Kind::Layout("servers"), "/servers");
+        push(Kind::Layout("volumesPerServer"), "/volumesPerServer");
+        push(Kind::StorageClass, STORAGE_CLASS);
+        // A new shape changes the set size too; that change is reported for the shape.
+        let same_shape = ["servers", "volumesPerServer"]
+            .iter()
+            .all(|k| old_pool.get(k) == new_pool.get(k));
+        if same_shape
+            && let (Some(a), Some(b)) = (set_size(old_pool), set_size(new_pool))
+            && a != b
+        {
+            out.push(Change {
+                pool: name.clone(),
+                kind: Kind::SetSize,
+                old: a.to_string(),
+                new: b.to_string(),
+            });
+        }
+        let size = |pool: &Value| {
+            pool.pointer(STORAGE)
+                .and_then(Value::as_str)
+                .map(|s| (s.to_string(), quantity::bytes(s).ok()))
+        };
+        if let (Some((a, a_bytes)), Some((b, b_bytes))) = (size(old_pool), size(new_pool))
+            && a != b
+        {
+            // The operator compares quantities (`Cmp`), not strings: `1Ti` and `1024Gi` are
+            // the same size, which the PVC keeps.
+            let kind = match (a_bytes, b_bytes) {
+                (Some(x), Some(y)) if y > x => Some(Kind::Grows),
+                (Some(x), Some(y)) if y == x => None,
+                _ => Some(Kind::Shrinks),
+            };
+            if let Some(kind) = kind {
+                out.push(Change {
+                    pool: name.clone(),
+                    kind,
+                    old: a,
+                    new: b,
+                });
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn tenant(servers: u32, storage: &str, pools: &[&str]) -> Value {
+        let pools: Vec<Value> = pools
+            .iter()
+            .map(|name| {
+                json!({"name": name, "servers": servers, "volumesPerServer": 2, "volumeClaimTemplate":
+                    {"spec": {"storageClassName": "standard", "resources": {"requests": {"storage": storage}}}}})
+            })
+            .collect();
+        json!({"spec": {"pools": pools}})
+    }
+
+    #[test]
+    fn growing_by_a_new_pool_is_fine() {
+        assert!(
+            pool_changes(
+                &tenant(4, "500Gi", &["pool-0"]),
+                &tenant(4, "500Gi", &["pool-0", "pool-1"])
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn resizing_or_removing_a_pool_is_caught() {
+        let changes = pool_changes(
+            &tenant(4, "500Gi", &["pool-0", "pool-1"]),
+            &tenant(8, "1Ti", &["pool-0"]),
+        );
+        let kinds: Vec<Kind> = changes.iter().map(|c| c.kind).collect();
+        assert_eq!(kinds, [Kind::Layout("servers"), Kind::Grows, Kind::Removed]);
+        assert_eq!(
+            changes[0].to_string(),
+            "pool `pool-0`: `servers` would change from 4 to 8, which MinIO Operator v6 cannot do to an existing pool"
+        );
+        assert!(changes[1].applicable() && !changes[0].applicable());
+    }
+
+    /// `ExpandPVCs` raises a request only when `requestedStorage.Cmp(currentStorage) > 0`.
+    #[test]
+    fn volume_sizes_compare_as_quantities() {
+        let grow = pool_changes(&tenant(4, "512Gi", &["p"]), &tenant(4, "0.5Ti", &["p"]));
+        assert!(grow.is_empty(), "{grow:?}");
+        let shrink = pool_changes(&tenant(4, "1Ti", &["p"]), &tenant(4, "1000Gi", &["p"]));
+        assert_eq!(shrink[0].kind, Kind::Shrinks);
+        assert!(!shrink[0].applicable());
+    }
+
+    #[test]
+    fn the_erasure_set_size_of_formatted_drives_is_kept() {
+        // A pool written before the size was recorded has MinIO's own: 16 for 8 x 2.
+        let old = tenant(8, "500Gi", &["pool-0"]);
+        let mut new = old.clone();
+        new["spec"]["pools"][0]["annotations"] = json!({SET_SIZE_ANNOTATION: "8"});
+        let changes = pool_changes(&old, &new);
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert_eq!(
+            (
+                changes[0].kind,
+                changes[0].old.as_str(),
+                changes[0].new.as_str()
+            ),
+            (Kind::SetSize, "16", "8")
+        );
+        assert!(
+            changes[0]
+                .set_size_help()
+                .contains("`tenant.erasure_sets = \"largest\"`")
+        );
+        // Recorded on both sides and equal: nothing to refuse.
+        let mut recorded = old;
+        recorded["spec"]["pools"][0]["annotations"] = json!({SET_SIZE_ANNOTATION: "16"});
+        assert!(pool_changes(&recorded, &recorded.clone()).is_empty());
+        assert_eq!(pool_changes(&recorded, &new)[0].old, "16");
+    }
+}

@@ -1,0 +1,273 @@
+//! Parsing rendered templates back into Kubernetes objects, checking them, and ordering them.
+//!
+//! Every document is read back by `readback`, which refuses YAML that readers disagree on, so a
+//! template can only produce values every reader sees alike. Objects must name their apiVersion, kind, name
+//! and namespace, and no two may share kind, namespace and name. The order is kustomize's legacy
+//! order (namespaces and config before workloads), so `kubectl kustomize` of an output folder
+//! lists objects as the stream does. `crosscheck` then proves every consumer reference resolves.
+
+pub mod crosscheck;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+use thiserror::Error;
+
+use crate::render::readback;
+use crate::render::{Rendered, RenderedFragment};
+
+/// kustomize's `orderFirst` (api/resid/gvk.go): these kinds come first, in this order.
+const ORDER_FIRST: [&str; 22] = [
+    "Namespace",
+    "ResourceQuota",
+    "StorageClass",
+    "CustomResourceDefinition",
+    "ServiceAccount",
+    "PodSecurityPolicy",
+    "Role",
+    "ClusterRole",
+    "RoleBinding",
+    "ClusterRoleBinding",
+    "ConfigMap",
+    "Secret",
+    "Endpoints",
+    "Service",
+    "LimitRange",
+    "PriorityClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "Deployment",
+    "StatefulSet",
+    "CronJob",
+    "PodDisruptionBudget",
+];
+
+/// kustomize's `orderLast`: these kinds come after every other.
+const ORDER_LAST: [&str; 2] = [
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
+
+/// One Kubernetes object, ready to write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Manifest {
+    /// `apiVersion`.
+    pub api_version: String,
+    /// `kind`.
+    pub kind: String,
+    /// `metadata.name`.
+    pub name: String,
+    /// `metadata.namespace`.
+    pub namespace: String,
+    /// The whole object.
+    pub value: Value,
+}
+
+/// A rendered template that is not a valid object: a bug in miniogen, never the user's input.
+#[derive(Debug, Error)]
+#[error("template `{template}` produced an invalid object: {message}")]
+pub struct PostError {
+    /// The template.
+    pub template: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Parses, checks and orders the rendered documents, adding `annotations` to every object but
+/// the Tenant.
+pub fn assemble(
+    rendered: &[Rendered],
+    annotations: &BTreeMap<String, String>,
+) -> Result<Vec<Manifest>, PostError> {
+    let mut manifests = Vec::new();
+    let mut seen = BTreeSet::new();
+    for r in rendered {
+        let fail = |message: String| PostError {
+            template: r.template.into(),
+            message,
+        };
+        let docs = readback::documents(&r.text).map_err(fail)?;
+        for mut value in docs {
+            if value.is_null() {
+                continue;
+            }
+            annotate(&mut value, annotations);
+            let field = |pointer: &str| {
+                value
+                    .pointer(pointer)
+                    .and_then(Value::as_str)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .ok_or_else(|| fail(format!("`{pointer}` is missing or not a string")))
+            };
+            let manifest = Manifest {
+                api_version: field("/apiVersion")?,
+                kind: field("/kind")?,
+                name: field("/metadata/name")?,
+                namespace: field("/metadata/namespace")?,
+                value,
+            };
+            let id = (
+                manifest.kind.clone(),
+                manifest.namespace.clone(),
+                manifest.name.clone(),
+            );
+            if !seen.insert(id) {
+                return Err(fail(format!(
+                    "{} `{}` is generated twice",
+                    manifest.kind, manifest.name
+                )));
+            }
+            manifests.push(manifest);
+        }
+    }
+    manifests.sort_by_cached_key(sort_key);
+    Ok(manifests)
+}
+
+/// A consumer fragment, read back: a YAML mapping a consumer merges into its own configuration.
+/// Never a Kubernetes object, never in the stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fragment {
+    /// Its file name inside the fragment folder.
+    pub file: &'static str,
+    /// Where it goes.
+    pub purpose: &'static str,
+    /// Its content.
+    pub value: Value,
+}
+
+/// Parses each rendered fragment back; each must be one mapping without `kind`, so that no
+/// tool can take it for an object to apply.
+pub fn fragments(rendered: &[RenderedFragment]) -> Result<Vec<Fragment>, PostError> {
+    rendered
+        .iter()
+        .map(|r| {
+            let fail = |message: String| PostError {
+                template: r.file.into(),
+                message,
+            };
+            let docs = readback::documents(&r.text).map_err(fail)?;
+            let [value] = <[Value; 1]>::try_from(docs)
+                .map_err(|_| fail("a fragment must be one YAML document".into()))?;
+            if !value.is_object() || value.get("kind").is_some() {
+                return Err(fail(
+                    "a fragment must be a mapping that is not an object".into(),
+                ));
+            }
+            Ok(Fragment {
+                file: r.file,
+                purpose: r.purpose,
+                value,
+            })
+        })
+        .collect()
+}
+
+fn annotate(object: &mut Value, annotations: &BTreeMap<String, String>) {
+    // MinIO Operator copies every Tenant annotation into every MinIO pod template
+    // (`operator::v6_0_2::pod_metadata`): one there would restart MinIO whenever it changed.
+    if annotations.is_empty() || object.get("kind").and_then(Value::as_str) == Some("Tenant") {
+        return;
+    }
+    let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let entry = metadata
+        .entry("annotations")
+        .or_insert_with(|| Value::Object(serde_json::Map::new()));
+    if let Some(map) = entry.as_object_mut() {
+        for (key, value) in annotations {
+            map.insert(key.clone(), Value::String(value.clone()));
+        }
+    }
+}
+
+fn sort_key(m: &Manifest) -> (usize, String, String, String) {
+    let rank = ORDER_FIRST
+        .iter()
+        .position(|k| *k == m.kind)
+        .or_else(|| {
+            ORDER_LAST
+                .iter()
+                .position(|k| *k == m.kind)
+                .map(|i| ORDER_FIRST.len() + 1 + i)
+        })
+        .unwrap_or(ORDER_FIRST.len());
+    let (group, version) = m
+        .api_version
+        .rsplit_once('/')
+        .unwrap_or(("", &m.api_version));
+    (
+        rank,
+        format!("{group}_{version}_{}", m.kind),
+        m.namespace.clone(),
+        m.name.clone(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assemble_plain(rendered: &[Rendered]) -> Result<Vec<Manifest>, PostError> {
+        assemble(rendered, &BTreeMap::new())
+    }
+
+    fn rendered(text: &str) -> Vec<Rendered> {
+        vec![Rendered {
+            template: "t",
+            text: text.into(),
+        }]
+    }
+
+    #[test]
+    fn orders_like_kustomize() {
+        let doc = |kind: &str, api: &str, name: &str| {
+            format!(
+                "---\napiVersion: {api}\nkind: {kind}\nmetadata: {{name: {name}, namespace: ns}}\n"
+            )
+        };
+        let text = [
+            doc("Tenant", "minio.min.io/v2", "t"),
+            doc("PodDisruptionBudget", "policy/v1", "p"),
+            doc("Secret", "v1", "b"),
+            doc("Secret", "v1", "a"),
+            doc("ServiceMonitor", "monitoring.coreos.com/v1", "m"),
+            doc("ConfigMap", "v1", "c"),
+            doc("CronJob", "batch/v1", "j"),
+        ]
+        .concat();
+        let kinds: Vec<String> = assemble(&rendered(&text), &BTreeMap::new())
+            .unwrap_or_else(|e| panic!("{e}"))
+            .iter()
+            .map(|m| format!("{}/{}", m.kind, m.name))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "ConfigMap/c",
+                "Secret/a",
+                "Secret/b",
+                "CronJob/j",
+                "PodDisruptionBudget/p",
+                "Tenant/t",
+                "ServiceMonitor/m"
+            ]
+        );
+    }
+
+    #[test]
+    fn refuses_incomplete_or_duplicate_objects() {
+        assert!(
+            assemble_plain(&rendered(
+                "apiVersion: v1\nkind: Secret\nmetadata: {name: a}\n"
+            ))
+            .is_err()
+        );
+        let twice = "apiVersion: v1\nkind: Secret\nmetadata: {name: a, namespace: n}\n---\n\
+                     apiVersion: v1\nkind: Secret\nmetadata: {name: a, namespace: n}\n";
+        assert!(assemble_plain(&rendered(twice)).is_err());
+        assert!(assemble_plain(&rendered("")).is_ok_and(|m| m.is_empty()));
+    }
+}
