@@ -1144,7 +1144,11 @@ fn write_site(path: &std::path::Path, text: &str) -> Result<(), Failure> {
         |n| n.to_string_lossy().into_owned(),
     );
     let staging = parent.join(format!(".{name}.miniogen-new-{}", std::process::id()));
-    std::fs::write(&staging, text).map_err(|e| fail("write", &staging, e))?;
+    // Never through a link planted at the staging name: removing a link removes the link, and
+    // the new file is created afresh (`create_new`, no link followed).
+    let _ = std::fs::remove_file(&staging);
+    crate::output::staging::create_file(&staging, text, false)
+        .map_err(|e| fail("write", &staging, e))?;
     if let Ok(meta) = std::fs::metadata(&real) {
         let _ = std::fs::set_permissions(&staging, meta.permissions());
     }

@@ -17,11 +17,6 @@ use crate::model::diag::{Diagnostic, Location};
 /// kilobytes, and the bound keeps a stray log or image from costing seconds and memory.
 pub const MAX_INPUT_BYTES: u64 = 1 << 20;
 
-/// An output folder's state file larger than this is refused unread: it holds a name and a hash
-/// per generated file, about 2.5 KiB per environment, so this leaves room for far more
-/// environments than a site file may have.
-pub const MAX_STATE_BYTES: u64 = 16 << 20;
-
 /// A master key file larger than this is refused unread: a key is tens of bytes.
 pub const MAX_KEY_BYTES: u64 = 4096;
 
@@ -76,7 +71,7 @@ pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
     {
         use std::os::unix::fs::OpenOptionsExt as _;
         let flags = rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOCTTY;
-        options.custom_flags(i32::try_from(flags.bits()).unwrap_or_default());
+        options.custom_flags(flags.bits().cast_signed());
     }
     let file = options.open(path)?;
     let size = regular(&file.metadata()?, limit)?;
@@ -86,12 +81,6 @@ pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
         return Err(ReadError::TooLarge { size: None, limit });
     }
     Ok(bytes)
-}
-
-/// `read_bounded` for text: bytes that are not UTF-8 are an `InvalidData` error.
-pub fn read_text(path: &Path, limit: u64) -> std::io::Result<String> {
-    String::from_utf8(read_bounded(path, limit)?)
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
 }
 
 /// The size of a regular file within the limit, else why not.

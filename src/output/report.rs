@@ -34,12 +34,6 @@ fn losses(drives: u32, servers: u32) -> String {
     )
 }
 
-/// The plan as an aligned, readable report.
-#[must_use]
-pub fn plan_table(plan: &Plan) -> String {
-    plan_table_with(plan, "")
-}
-
 /// The plan as an aligned, readable report, with `changes` (lines that compare it with an
 /// output folder) after the totals.
 #[must_use]

@@ -903,25 +903,6 @@ pub fn retired_lines(plan: &Plan) -> String {
     out
 }
 
-/// The Tenant's pools that the render keeps unchanged must be byte-identical in the new file;
-/// used by tests and by `grow` to prove it kept them.
-#[must_use]
-pub fn same_pool(old: &Value, new: &Value, name: &str) -> bool {
-    let find = |t: &Value| {
-        transition::pools(t)
-            .into_iter()
-            .find(|p| p["name"] == name)
-            .map(|p| {
-                (
-                    p.get("servers").cloned(),
-                    p.get("volumesPerServer").cloned(),
-                    p.get("volumeClaimTemplate").cloned(),
-                )
-            })
-    };
-    find(old).is_some() && find(old) == find(new)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

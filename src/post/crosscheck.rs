@@ -1048,9 +1048,20 @@ mod tests {
     /// Each kind of broken reference is caught, in objects and in fragments alike.
     type Tamper = fn(&mut Vec<Manifest>, &mut Vec<Fragment>);
 
+    /// Renders `sets`, then for each case tampers with a fresh copy of the output and requires
+    /// the cross-check to name `output` with `text`.
+    fn each_is_caught(sets: &[&str], cases: &[(&str, &str, &str, Tamper)]) {
+        let (plan, clean, clean_fragments) = generated(sets);
+        for (what, output, text, tamper) in cases {
+            let (mut manifests, mut fragments) = (clean.clone(), clean_fragments.clone());
+            tamper(&mut manifests, &mut fragments);
+            let mismatches = check(&plan, &manifests, &fragments);
+            assert!(found(&mismatches, output, text), "{what}: {mismatches:#?}");
+        }
+    }
+
     #[test]
     fn a_broken_reference_is_an_error() {
-        let (plan, clean, clean_fragments) = generated(&EVERYTHING);
         let cases: [(&str, &str, &str, Tamper); 9] = [
             (
                 "the runbook's endpoint",
@@ -1143,18 +1154,12 @@ mod tests {
                 },
             ),
         ];
-        for (what, output, text, tamper) in cases {
-            let (mut manifests, mut fragments) = (clean.clone(), clean_fragments.clone());
-            tamper(&mut manifests, &mut fragments);
-            let mismatches = check(&plan, &manifests, &fragments);
-            assert!(found(&mismatches, output, text), "{what}: {mismatches:#?}");
-        }
+        each_is_caught(&EVERYTHING, &cases);
     }
 
     /// The cluster metrics come from one target, and each server's own from the node path.
     #[test]
     fn metrics_scraped_from_the_wrong_place_are_an_error() {
-        let (plan, clean, clean_fragments) = generated(&EVERYTHING);
         let cases: [(&str, &str, &str, Tamper); 2] = [
             (
                 "cluster metrics from every pod",
@@ -1178,12 +1183,7 @@ mod tests {
                 },
             ),
         ];
-        for (what, output, text, tamper) in cases {
-            let (mut manifests, mut fragments) = (clean.clone(), clean_fragments.clone());
-            tamper(&mut manifests, &mut fragments);
-            let mismatches = check(&plan, &manifests, &fragments);
-            assert!(found(&mismatches, output, text), "{what}: {mismatches:#?}");
-        }
+        each_is_caught(&EVERYTHING, &cases);
     }
 
     /// Every trust source resolves in every output, and a client that trusts another CA than
