@@ -69,6 +69,18 @@ fn pool_identity(tenant: &str, pool: &str) -> String {
     out
 }
 
+/// The second step `grow` writes when the new pool needs another configuration: once the
+/// first is rendered (and, on a cluster, applied with every server restarted), `grow` again
+/// takes the pool out of `planned`, and the next render adds it.
+fn second_step(dir: &Path) {
+    let site = dir.join("miniogen.toml");
+    if read(&site).contains("planned = true") {
+        ok_in(dir, &["grow", "--out", "out"]);
+        assert!(!read(&site).contains("planned = true"), "{}", read(&site));
+        ok_in(dir, &["gen", "--out", "out"]);
+    }
+}
+
 fn usable_bytes(dir: &Path, args: &[&str]) -> u128 {
     let mut all = vec!["plan", "--format", "json"];
     all.extend_from_slice(args);
@@ -130,6 +142,7 @@ fn every_tier_grows_to_every_larger_one_by_a_pool() {
             assert!(site.contains(&format!("ccu = {to}\n")), "{site}");
 
             ok_in(&dir, &["gen", "--out", "out"]);
+            second_step(&dir);
             ok_in(&dir, &["check", "--out", "out"]);
             let after = read(&tenant);
             assert_eq!(
@@ -217,6 +230,7 @@ fn each_environment_is_reported_and_grown_with_its_name_and_folder() {
     assert!(grown.contains("[environments.staging.sizing]\nservers = 4\nvolumes_per_server = 2\nvolume_size = \"250Gi\"\n"));
     assert!(grown.contains("[[environments.production.pools]]\nname = \"pool-1\"\nservers = 8\n"));
     ok_in(&dir, &["gen", "--out", "out"]);
+    second_step(&dir);
     ok_in(&dir, &["check", "--out", "out"]);
     for (env, before) in [
         ("staging", staging_tenant),
@@ -304,6 +318,7 @@ fn a_pool_leaves_only_once_decommissioned_and_its_name_is_never_reused() {
     copy_tree(&previous("tier-5000"), &dir.join("out"));
     ok_in(&dir, &["grow", "--ccu", "10000", "--out", "out"]);
     ok_in(&dir, &["gen", "--out", "out"]);
+    second_step(&dir);
     let site = dir.join("miniogen.toml");
     let grown = read(&site);
     let pool_1 = &grown[grown.find("[[pools]]").unwrap_or(0)..];
@@ -405,4 +420,135 @@ fn the_readme_fixture_folder_is_current() {
         "tests/fixtures/daytwo/grown is stale; regenerate it with `.ci/render-out`:\n{}",
         run.stdout
     );
+}
+
+/// Growing the previous release's 5000 folder to 20000 used to apply the new pool, a new image,
+/// a `config.env` change and pool-0's new resources at once. `grow` now writes only the first
+/// step: the image and resources the tenant runs pinned, and the pool only planned, since it
+/// needs `MINIO_ERASURE_SET_DRIVE_COUNT`, which every server must take first
+/// (`restartInitializedPool` restarts them the moment the pool's `StatefulSet` exists, and the
+/// new drives are formatted with what their servers read). `check --format json` names each
+/// change with its class; a configuration change is `manual`, never `rolling`.
+#[test]
+fn growing_the_previous_5000_to_20000_goes_in_steps() {
+    let dir = scratch_dir("steps-5000-20000");
+    copy_tree(&previous("tier-5000"), &dir.join("out"));
+    // All at once is refused, with the order.
+    let at_once = run_in(&dir, &["check", "--ccu", "20000", "--out", "out"]);
+    assert_eq!(at_once.code, 1, "{}", at_once.stderr);
+    ok_in(&dir, &["grow", "--ccu", "20000", "--out", "out"]);
+    let site = read(&dir.join("miniogen.toml"));
+    for pinned in [
+        "image = \"quay.io/minio/minio:RELEASE.2024-10-13T13-34-11Z\"",
+        "resources = { requests = { cpu = \"2\", memory = \"8Gi\" }, limits = { cpu = \"4\", memory = \"8Gi\" } }",
+        "name = \"pool-1\"\nservers = 8\nvolumes_per_server = 4\nvolume_size = \"375Gi\"\nplanned = true\n",
+    ] {
+        assert!(site.contains(pinned), "{pinned}:\n{site}");
+    }
+    let json = run_in(&dir, &["check", "--out", "out", "--format", "json"]);
+    assert_eq!(json.code, 1, "stale: {}", json.stderr);
+    let report: serde_json::Value =
+        serde_json::from_str(&json.stdout).unwrap_or_else(|e| panic!("{e}: {}", json.stdout));
+    let verdict = &report["folders"][0]["verdict"];
+    let classes: Vec<(String, String)> = verdict["changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            (
+                c["kind"].as_str().unwrap_or_default().to_string(),
+                c["disruption"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let words = ["none", "rolling", "simultaneous", "manual", "blocked"];
+    assert!(
+        classes
+            .iter()
+            .all(|(_, class)| words.contains(&class.as_str())),
+        "{classes:?}"
+    );
+    // The configuration the pool needs (and the old release's `MINIO_API_REQUESTS_MAX` gone):
+    // `manual`; the annotations the old release wrote leave the pod template: `rolling`; no new
+    // pool, image or resources in this step, and nothing blocked.
+    assert!(
+        classes.contains(&("configuration".into(), "manual".into())),
+        "{classes:?}"
+    );
+    assert!(
+        classes.contains(&("pod-metadata".into(), "rolling".into())),
+        "{classes:?}"
+    );
+    assert!(
+        !classes.iter().any(|(kind, class)| kind == "pool-added"
+            || kind == "image"
+            || kind == "pod-template"
+            || class == "blocked"
+            || (kind == "configuration" && class != "manual")),
+        "{classes:?}"
+    );
+    let change = verdict["changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["kind"] == "configuration")
+        .map(|c| c["change"].as_str().unwrap_or_default().to_string())
+        .unwrap_or_default();
+    assert_eq!(
+        change,
+        "`config.env`: `MINIO_ERASURE_SET_DRIVE_COUNT` added; `MINIO_API_REQUESTS_MAX` removed"
+    );
+    // Step 2, once step 1 is rendered (and applied): the pool alone, every process restarted.
+    ok_in(&dir, &["gen", "--out", "out"]);
+    ok_in(&dir, &["grow", "--out", "out"]);
+    let step_two = run_in(&dir, &["check", "--out", "out", "--format", "json"]);
+    let report: serde_json::Value =
+        serde_json::from_str(&step_two.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let changes = report["folders"][0]["verdict"]["changes"].clone();
+    assert_eq!(
+        changes.as_array().map(|c| c
+            .iter()
+            .map(|c| (c["kind"].clone(), c["disruption"].clone()))
+            .collect::<Vec<_>>()),
+        Some(vec![(
+            serde_json::json!("pool-added"),
+            serde_json::json!("simultaneous")
+        )]),
+        "{changes}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A new pool together with another image: the operator would create the pool on the new image
+/// while the others run the old one and answer "Different versions across MinIO Pools"
+/// (`StatusInconsistentMinIOVersions`, `syncHandler`) on every pass. Refused, with the order.
+#[test]
+fn a_pool_added_with_another_image_is_refused() {
+    let dir = scratch_dir("pool-and-image");
+    std::fs::write(dir.join("miniogen.toml"), "ccu = 5000\n").unwrap_or_else(|e| panic!("{e}"));
+    ok_in(&dir, &["gen", "--out", "out"]);
+    let tenant = read(&dir.join("out/tenant-matrix-minio.yaml"));
+    std::fs::write(
+        dir.join("miniogen.toml"),
+        "ccu = 5000\n[tenant]\nimage = \"quay.io/minio/minio:RELEASE.2025-10-15T17-29-55Z\"\n\
+         [warnings]\naccepted_advisories = [\"CVE-2025-62506\"]\n\
+         [[pools]]\nname = \"pool-1\"\nservers = 4\nvolumes_per_server = 2\nvolume_size = \"500Gi\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let refused = run_in(&dir, &["gen", "--out", "out"]);
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    for needed in [
+        "error: `out`: blocked: pool `pool-1` added together with other changes",
+        "`StatusInconsistentMinIOVersions`",
+        "1. pool `pool-1` alone, on the image the tenant runs (`quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z`)",
+        "2. the image (`spec.image` from",
+    ] {
+        assert!(
+            refused.stderr.contains(needed),
+            "{needed}:\n{}",
+            refused.stderr
+        );
+    }
+    assert_eq!(read(&dir.join("out/tenant-matrix-minio.yaml")), tenant);
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -3,6 +3,7 @@
 //! `gen --out` and `check` must never show (or hang on) anything outside the folder, never
 //! print a credential, and refuse a folder holding the inputs before touching it.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -525,4 +526,93 @@ fn folder_modes_are_kept_and_derived_folders_are_the_owners_only() {
         chmod(&out.join(dir), 0o755);
     }
     let _ = std::fs::remove_dir_all(&root);
+}
+
+/// How a test damages a file's text.
+type Tamper = Box<dyn Fn(&str) -> String>;
+
+/// A Tenant file that is there but cannot be read back, with the state file's hash updated so
+/// that it passes for miniogen's own: `gen --out`, `check` and `grow` stop with the file named
+/// and exit 2, as for a state file they cannot read (nothing on the command line is wrong, and
+/// the same command succeeds once the file is restored). Before, the unreadable Tenant counted
+/// as none: `gen --out` dropped the site's 30 pools with exit 0.
+#[test]
+fn a_tenant_that_cannot_be_read_back_stops_every_command() {
+    let mut site = String::new();
+    for n in 1..=30 {
+        let _ = write!(
+            site,
+            "[[pools]]\nname = \"pool-{n}\"\nservers = 4\nvolumes_per_server = 2\nvolume_size = \"100Gi\"\n"
+        );
+    }
+    let aliases = format!(
+        "x-anchors:\n  base: &a [1, 2, 3]\n  refs: [{}]\n",
+        vec!["*a"; 100].join(", ")
+    );
+    let tamperings: [(&str, Tamper, &str); 3] = [
+        (
+            "100 aliases",
+            Box::new(move |t: &str| format!("{t}{aliases}")),
+            "not one YAML document",
+        ),
+        (
+            "bad YAML",
+            Box::new(|t: &str| format!("{t}spec: [\n")),
+            "not one YAML document",
+        ),
+        (
+            "too big",
+            Box::new(|t: &str| format!("{t}#{}\n", "x".repeat(5 << 20))),
+            "larger than 4 MiB",
+        ),
+    ];
+    for (what, tamper, why) in tamperings {
+        let dir = scratch_dir(&format!("unreadable-{}", what.replace(' ', "-")));
+        std::fs::write(dir.join("miniogen.toml"), &site).unwrap_or_else(|e| panic!("{e}"));
+        let first = run(&dir, &["gen", "--ccu", "5000", "--out", "out"], &[]);
+        assert_eq!(first.code, 0, "{}", first.stderr);
+        let tenant = dir.join("out/tenant-matrix-minio.yaml");
+        let text = tamper(&std::fs::read_to_string(&tenant).unwrap_or_default());
+        std::fs::write(&tenant, &text).unwrap_or_else(|e| panic!("{e}"));
+        let state_path = dir.join("out/.miniogen-state.json");
+        let mut state: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&state_path).unwrap_or_default())
+                .unwrap_or_else(|e| panic!("{e}"));
+        state["files"]["tenant-matrix-minio.yaml"] =
+            serde_json::json!(miniogen::model::digest::sha256(&text));
+        std::fs::write(&state_path, state.to_string()).unwrap_or_else(|e| panic!("{e}"));
+        // The site file no longer lists the pools: a render that would drop all 30.
+        std::fs::write(dir.join("miniogen.toml"), "").unwrap_or_else(|e| panic!("{e}"));
+        let before = snapshot(&dir.join("out"));
+        for args in [
+            &["gen", "--ccu", "5000", "--out", "out"][..],
+            &["check", "--ccu", "5000", "--out", "out"],
+            &["grow", "--ccu", "20000", "--out", "out"],
+            &["plan", "--ccu", "5000", "--out", "out"],
+        ] {
+            let refused = run(&dir, args, &[]);
+            assert_eq!(refused.code, 2, "{what}: {args:?}: {}", refused.stderr);
+            assert!(
+                refused
+                    .stderr
+                    .contains("cannot read back `out/tenant-matrix-minio.yaml`")
+                    && refused.stderr.contains(why),
+                "{what}: {args:?}: {}",
+                refused.stderr
+            );
+        }
+        assert_eq!(
+            snapshot(&dir.join("out")),
+            before,
+            "{what}: a refused run wrote"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.join("miniogen.toml"))
+                .ok()
+                .as_deref(),
+            Some(""),
+            "{what}: grow wrote"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -8,7 +8,9 @@ use std::path::Path;
 use miniogen::plan::operator::{self, Owned};
 use serde_json::Value;
 
-use crate::support::{TIERS, documents, miniogen_in, ok, root, scratch_dir};
+use crate::support::{
+    TEST_KEY, TIERS, documents, miniogen_env, miniogen_in, ok, root, scratch_dir,
+};
 
 /// Every object of `stream` that has the kind, namespace and name of one the operator writes
 /// for the stream's Tenant.
@@ -143,16 +145,10 @@ fn unrelated_changes_leave_the_tenant_alone_and_restart_nothing() {
         let folder = &json["folders"][0];
         assert_eq!(folder["changed"], true, "{what}: nothing changed");
         assert_eq!(tenant_file(&dir), before, "{what} changed the Tenant");
-        let pools = folder["verdict"]["pools"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        assert_eq!(pools.len(), 1, "{what}: {folder}");
-        assert_eq!(pools[0]["restart"], false, "{what}: {folder}");
         assert_eq!(
-            folder["verdict"]["actions"],
+            folder["verdict"]["changes"],
             serde_json::json!([]),
-            "{what}"
+            "{what}: {folder}"
         );
         // `check` says the same on stderr, and exits 1 for the stale folder as before.
         std::fs::write(dir.join("miniogen.toml"), BASE).unwrap_or_else(|e| panic!("{e}"));
@@ -161,7 +157,7 @@ fn unrelated_changes_leave_the_tenant_alone_and_restart_nothing() {
         assert!(
             check
                 .stderr
-                .contains("note: `out`: applying this restarts no MinIO pod of pool `pool-0`"),
+                .contains("note: `out`: none: applying this restarts no MinIO server"),
             "{what}: {}",
             check.stderr
         );
@@ -169,37 +165,70 @@ fn unrelated_changes_leave_the_tenant_alone_and_restart_nothing() {
     }
 }
 
+/// The class each change gets, from operator v6.0.2 and MinIO RELEASE.2025-09-07T16-13-09Z
+/// (not from the code under test): a newer image is updated in place and restarts every
+/// process at once (`updateServer`, `ServerUpdateV2`); a pool's resources reach its pod template
+/// (`poolMinioServerContainer`, `poolSSMatchesSpec`) and roll it; the configuration reaches
+/// MinIO only at a start (`regenCfgWithSecret`), so it is `manual` and the Tenant stays as it is.
 #[test]
-fn restarting_changes_name_their_field() {
-    for (what, change, field) in [
+fn each_change_is_classed_as_the_operator_applies_it() {
+    for (what, change, kind, class, field) in [
         (
             "image",
-            "[tenant]\nimage = \"quay.io/minio/minio:RELEASE.2025-04-22T22-12-26Z\"\n",
-            "spec.image",
+            "[tenant]\nimage = \"quay.io/minio/minio:RELEASE.2025-10-15T17-29-55Z\"\n\
+             [warnings]\naccepted_advisories = [\"CVE-2025-62506\"]\n",
+            "image",
+            "simultaneous",
+            "`spec.image`",
         ),
         (
             "resources",
             "[sizing.resources.limits]\nmemory = \"64Gi\"\n",
-            "spec.pools[pool-0].resources",
+            "pod-template",
+            "rolling",
+            "`spec.pools[pool-0].resources`",
         ),
         (
             "configuration",
             "[audit]\nwebhook_endpoint = \"https://audit.example.com/minio\"\n",
-            "pod annotation `miniogen.io/config-checksum`",
+            "configuration",
+            "manual",
+            "`MINIO_AUDIT_WEBHOOK_ENDPOINT_miniogen`",
         ),
     ] {
         let dir = scratch_dir(&format!("restart-{what}"));
         gen_with(&dir, BASE);
+        let before = tenant_file(&dir);
         let json = gen_with(&dir, &format!("{BASE}{change}"));
-        let pool = &json["folders"][0]["verdict"]["pools"][0];
-        assert_eq!(pool["restart"], true, "{what}: {json}");
-        let fields: Vec<&str> = pool["causes"]
+        let changes = json["folders"][0]["verdict"]["changes"]
             .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|c| c["field"].as_str())
-            .collect();
-        assert_eq!(fields, [field], "{what}");
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(changes.len(), 1, "{what}: {json}");
+        assert_eq!(
+            (
+                changes[0]["kind"].as_str(),
+                changes[0]["disruption"].as_str()
+            ),
+            (Some(kind), Some(class)),
+            "{what}: {json}"
+        );
+        assert!(
+            changes[0]["change"]
+                .as_str()
+                .is_some_and(|c| c.contains(field)),
+            "{what}: {json}"
+        );
+        if what == "configuration" {
+            // Never a roll: nothing in the Tenant follows `config.env`.
+            assert_eq!(tenant_file(&dir), before, "the Tenant changed");
+            assert!(
+                changes[0]["todo"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("mc admin service restart")),
+                "{json}"
+            );
+        }
         let check = miniogen_in(
             Some(&dir),
             &[
@@ -207,18 +236,58 @@ fn restarting_changes_name_their_field() {
             ],
         );
         assert_eq!(check.code, 0, "{what}: {}", check.stderr);
+        // Back again: the same class, except that going back to the older image is a
+        // downgrade, which nothing applies.
         std::fs::write(dir.join("miniogen.toml"), BASE).unwrap_or_else(|e| panic!("{e}"));
         let stale = miniogen_in(Some(&dir), &["check", "--ccu", "10000", "--out", "out"]);
         assert_eq!(stale.code, 1);
+        let back = if what == "image" { "blocked" } else { class };
         assert!(
-            stale
-                .stderr
-                .contains("applying this restarts the MinIO pods of pool `pool-0`"),
+            stale.stderr.contains(&format!("`out`: {back}: ")),
             "{what}: {}",
             stale.stderr
         );
         let _ = std::fs::remove_dir_all(&dir);
     }
+}
+
+/// An older release is refused: MinIO answers `ServerUpdateV2` with "server is running the
+/// latest version" for any release not newer than its own, so `updateServer` would fail on
+/// every reconcile. `check --format json` still names it `blocked`, for CI.
+#[test]
+fn an_image_downgrade_is_refused() {
+    let dir = scratch_dir("downgrade");
+    gen_with(&dir, BASE);
+    let before = tenant_file(&dir);
+    let older =
+        format!("{BASE}[tenant]\nimage = \"quay.io/minio/minio:RELEASE.2025-04-22T22-12-26Z\"\n");
+    std::fs::write(dir.join("miniogen.toml"), &older).unwrap_or_else(|e| panic!("{e}"));
+    let refused = miniogen_in(Some(&dir), &["gen", "--ccu", "10000", "--out", "out"]);
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .contains("error: `out`: blocked: `spec.image` from")
+            && refused
+                .stderr
+                .contains("\"server is running the latest version\""),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(tenant_file(&dir), before, "a refused render wrote");
+    let check = miniogen_in(
+        Some(&dir),
+        &[
+            "check", "--ccu", "10000", "--out", "out", "--format", "json",
+        ],
+    );
+    assert_eq!(check.code, 1, "{}", check.stderr);
+    let json: Value = serde_json::from_str(&check.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        json["folders"][0]["verdict"]["changes"][0]["disruption"], "blocked",
+        "{json}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Bucket, user and volume changes restart nothing but are announced, and the erasure-set size
@@ -244,13 +313,14 @@ fn other_operator_actions_and_the_set_size_guard() {
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
-        run.stdout.contains("\"action\": \"expand-volumes\""),
+        run.stdout.contains("\"kind\": \"volumes\"")
+            && run.stdout.contains("\"disruption\": \"none\""),
         "{}",
         run.stdout
     );
     assert!(
         run.stderr
-            .contains("MinIO Operator v6.0.2 also grows the volume claims of pool `pool-0` from 500Gi to 1Ti in place"),
+            .contains("`out`: none: pool `pool-0`: volumes grow from 500Gi to 1Ti"),
         "{}",
         run.stderr
     );
@@ -343,5 +413,75 @@ fn the_larger_sets_warn_at_gen_plan_and_check() {
             run.stderr
         );
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Rotating the root password (secrets mode `derived`, `secrets.rotation` bumped) changes only
+/// the configuration: `manual`, never a roll, with every server restarted at once (with the old
+/// credentials, which the servers hold until then). A server with another root credential than
+/// its peers cannot talk to them, and the operator undoes `kubectl rollout restart`
+/// (`poolSSMatchesSpec` replaces the template), so there is no safe one-by-one way.
+#[test]
+fn a_rotated_root_password_is_a_manual_restart_of_every_server() {
+    let dir = scratch_dir("rotate-root");
+    let key = [("MINIOGEN_MASTER_KEY", TEST_KEY)];
+    let render = |rotation: &str| {
+        miniogen_env(
+            Some(&dir),
+            &[
+                "gen",
+                "--ccu",
+                "5000",
+                "--secrets-mode",
+                "derived",
+                "--set",
+                &format!("secrets.rotation={rotation}"),
+                "--write-plaintext-credentials",
+                "--out",
+                "out",
+                "--format",
+                "json",
+            ],
+            &key,
+        )
+    };
+    assert_eq!(render("0").code, 0);
+    let before = tenant_file(&dir);
+    let run = render("1");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        tenant_file(&dir),
+        before,
+        "the Tenant changed: pods would roll"
+    );
+    let json: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let changes = json["folders"][0]["verdict"]["changes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(changes.len(), 1, "{json}");
+    assert_eq!(
+        (
+            changes[0]["disruption"].as_str(),
+            changes[0]["change"].as_str()
+        ),
+        (
+            Some("manual"),
+            Some("`config.env`: `MINIO_ROOT_PASSWORD` changed")
+        )
+    );
+    let todo = changes[0]["todo"].as_str().unwrap_or_default();
+    assert!(
+        todo.contains("`mc admin service restart ALIAS`")
+            && todo.contains("restart with the old ones")
+            && todo.contains("docs/secrets.md"),
+        "{todo}"
+    );
+    assert!(
+        run.stderr
+            .contains("warning: `out`: manual: `config.env`: `MINIO_ROOT_PASSWORD` changed"),
+        "{}",
+        run.stderr
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

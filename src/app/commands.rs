@@ -4,11 +4,12 @@
 
 use std::fmt::Write as _;
 
+use crate::app::applying::{folder_label, folder_verdict};
 use crate::app::failure::{Bug, Failure, Usage};
 use crate::app::pipeline::{
     Compiled, Shared, checked_plan, compile, compile_one, generated, shared, targets,
 };
-use crate::app::{argocd, parallel};
+use crate::app::{applying, argocd, parallel};
 use crate::check::decode::Inputs;
 use crate::check::schema;
 use crate::input::argocd as input_argocd;
@@ -17,7 +18,7 @@ use crate::input::load::{self, LoadError, Request};
 use crate::input::recorded::{NotRecordable, Recorded};
 use crate::model::diag::{self, Diagnostic};
 use crate::output::{folder, report, sink};
-use crate::plan::{daytwo, transition};
+use crate::plan::daytwo;
 use crate::post;
 
 /// Runs one command; on success returns the warnings and notes to print.
@@ -219,14 +220,14 @@ fn plan(
             env: request.env.as_deref(),
             dir: Some(dir),
         };
-        match folder_tenant(dir, &plan) {
+        match folder_tenant(dir, &plan)? {
             Some(old) => {
-                // The Tenant as rendered, for the operator's verdict on which pods restart;
-                // without a master key (`derived` mode) the plan still shows the rest.
-                let verdict = generated(&plan)
-                    .ok()
-                    .and_then(|g| g.manifests.into_iter().find(|m| m.kind == "Tenant"))
-                    .map(|t| transition::verdict(&old, &t.value));
+                // The render, for what applying it does; without a master key (`derived` mode)
+                // the plan still shows the rest.
+                let verdict = match generated(&plan) {
+                    Ok(g) => folder_verdict(dir, &plan, &g.manifests)?,
+                    Err(_) => None,
+                };
                 changes = daytwo::plan_changes(scope, &plan, &old, verdict.as_ref());
             }
             None => notes.push(Diagnostic::note(format!(
@@ -256,17 +257,6 @@ struct GenOptions {
     accept_pool_rebuild: bool,
     write_plaintext_credentials: bool,
     format: Format,
-}
-
-/// What applying `manifests` over the folder `dir` makes the operator do, when the folder
-/// already holds a Tenant.
-fn folder_verdict(
-    dir: &std::path::Path,
-    manifests: &[post::Manifest],
-) -> Option<crate::plan::operator::Verdict> {
-    let tenant = manifests.iter().find(|m| m.kind == "Tenant")?;
-    let old = folder::read_object(dir, tenant)?;
-    Some(transition::verdict(&old, &tenant.value))
 }
 
 /// `miniogen gen`: the stream on stdout, or one folder per environment, recording `recorded`
@@ -410,30 +400,39 @@ fn render_folder(
     }
     let generated = generated(&compiled.plan)?;
     let mut notes = compiled.notes;
+    let verdict = folder_verdict(&target, &compiled.plan, &generated.manifests)?;
+    let mut errors = Vec::new();
     if !accept_pool_rebuild {
-        notes.extend(guard_pools(
+        match guard_pools(
             inputs,
             shared,
             env,
             &target,
             &compiled.plan,
             &generated.manifests,
-        )?);
+        ) {
+            Ok(warnings) => notes.extend(warnings),
+            Err(Failure::Invalid(problems)) => errors.extend(problems),
+            Err(other) => return Err(other),
+        }
     }
-    let verdict = folder_verdict(&target, &generated.manifests);
+    if let Some(verdict) = &verdict {
+        // A downgrade, or a new pool with other changes: refused whatever the flags.
+        errors.extend(report::blocked_diagnostics(&folder_label(&target), verdict));
+    }
+    if !errors.is_empty() {
+        return Err(Failure::Invalid(errors));
+    }
     let files = folder::files(&generated.manifests, &generated.fragments, &compiled.header)?;
     Ok((target, files, plaintext, verdict, notes))
 }
 
-/// The verdict as notes for stderr, one per pool and one per other action.
+/// The verdict for stderr: each change with its class, cause and what to do.
 fn verdict_notes(
     dir: &std::path::Path,
     verdict: &crate::plan::operator::Verdict,
 ) -> Vec<Diagnostic> {
-    report::verdict_lines(verdict)
-        .into_iter()
-        .map(|line| Diagnostic::note(format!("`{}`: {line}", dir.display())))
-        .collect()
+    report::verdict_diagnostics(&folder_label(dir), verdict)
 }
 
 /// The failure of `gen --out` over a folder edited by hand: each edit as a diff, then how to
@@ -672,6 +671,7 @@ fn check(runs: &[Run], out: &std::path::Path, format: Format) -> Result<Vec<Diag
     let mut edited = false;
     let mut stale_runs = Vec::new();
     let mut entries = Vec::new();
+    let mut refused = Vec::new();
     for Run {
         request: inputs,
         recorded,
@@ -686,16 +686,30 @@ fn check(runs: &[Run], out: &std::path::Path, format: Format) -> Result<Vec<Diag
             },
         );
         let mut stale = false;
-        for (env_report, env_edited, env_notes, entry) in all_environments(checked, |r| &r.2)? {
-            stale |= !env_report.is_empty();
-            edited |= env_edited;
-            report.push_str(&env_report);
-            notes.extend(env_notes);
-            entries.push(entry);
+        for env in all_environments(checked, |r| &r.notes)? {
+            stale |= !env.report.is_empty();
+            edited |= env.edited;
+            report.push_str(&env.report);
+            notes.extend(env.notes);
+            entries.push(env.entry);
+            refused.extend(env.refused);
         }
         if stale {
             stale_runs.push((run_out, recorded.as_ref()));
         }
+    }
+    if !refused.is_empty() {
+        // Refused changes are input problems (exit 1, as before); CI still gets every change
+        // with its class, `blocked` ones included.
+        if format == Format::Json {
+            sink::print(&report::folders_json(&entries))?;
+        }
+        refused.extend(
+            notes
+                .into_iter()
+                .filter(|d| d.severity == diag::Severity::Warning),
+        );
+        return Err(Failure::Invalid(refused));
     }
     let stale = !report.is_empty();
     if format == Format::Json {
@@ -737,15 +751,31 @@ fn check(runs: &[Run], out: &std::path::Path, format: Format) -> Result<Vec<Diag
     })
 }
 
+/// What `check` finds in one environment's folder.
+struct Checked {
+    /// The findings as printed; empty when the folder is current.
+    report: String,
+    /// Whether a file was edited by hand.
+    edited: bool,
+    /// The render's notes, with the verdict when the folder is stale.
+    notes: Vec<Diagnostic>,
+    /// The JSON entry, verdict included even when the change is refused.
+    entry: report::FolderReport,
+    /// Why applying the render is refused: pools the operator cannot change, a downgrade, a
+    /// new pool with other changes.
+    refused: Vec<Diagnostic>,
+}
+
 /// What `check` finds in one environment's folder: its report, whether a file was edited by
-/// hand, the render's notes (with the verdict when the folder is stale), and the JSON entry.
+/// hand, the render's notes (with the verdict when the folder is stale), the JSON entry, and
+/// the changes it refuses.
 fn check_folder(
     inputs: &Request,
     shared: &Shared,
     env: Option<&str>,
     target: &std::path::Path,
     recorded: Option<&Recorded>,
-) -> Result<(String, bool, Vec<Diagnostic>, report::FolderReport), Failure> {
+) -> Result<Checked, Failure> {
     let compiled = compile(inputs, shared, env.map(str::to_string))?;
     let generated = generated(&compiled.plan)?;
     let mut notes = compiled.notes;
@@ -757,16 +787,31 @@ fn check_folder(
             findings: vec![missing.clone()],
             verdict: None,
         };
-        return Ok((format!("{missing}\n"), false, notes, entry));
+        return Ok(Checked {
+            report: format!("{missing}\n"),
+            edited: false,
+            notes,
+            entry,
+            refused: Vec::new(),
+        });
     }
-    notes.extend(guard_pools(
+    let verdict = folder_verdict(target, &compiled.plan, &generated.manifests)?;
+    let mut refused = Vec::new();
+    match guard_pools(
         inputs,
         shared,
         env,
         target,
         &compiled.plan,
         &generated.manifests,
-    )?);
+    ) {
+        Ok(warnings) => notes.extend(warnings),
+        Err(Failure::Invalid(problems)) => refused.extend(problems),
+        Err(other) => return Err(other),
+    }
+    if let Some(verdict) = &verdict {
+        refused.extend(report::blocked_diagnostics(&folder_label(target), verdict));
+    }
     let files = folder::files(&generated.manifests, &generated.fragments, &compiled.header)?;
     let mode = compiled.plan.secrets.mode;
     let mut findings = Vec::new();
@@ -786,8 +831,8 @@ fn check_folder(
     for finding in &findings {
         let _ = writeln!(report, "{finding}");
     }
-    let verdict = folder_verdict(target, &generated.manifests);
     if !report.is_empty()
+        && refused.is_empty()
         && let Some(verdict) = &verdict
     {
         notes.extend(verdict_notes(target, verdict));
@@ -798,7 +843,13 @@ fn check_folder(
         findings,
         verdict,
     };
-    Ok((report, edited, notes, entry))
+    Ok(Checked {
+        report,
+        edited,
+        notes,
+        entry,
+        refused,
+    })
 }
 
 /// The results of every environment, or every environment's problems at once: a problem in
@@ -832,8 +883,12 @@ fn all_environments<T>(
     Err(Failure::Invalid(invalid))
 }
 
-/// The Tenant object the output folder holds for `plan`'s tenant, if any.
-fn folder_tenant(dir: &std::path::Path, plan: &crate::plan::Plan) -> Option<serde_json::Value> {
+/// The Tenant object the output folder holds for `plan`'s tenant, if any; an error when it
+/// holds one that cannot be read back.
+fn folder_tenant(
+    dir: &std::path::Path,
+    plan: &crate::plan::Plan,
+) -> Result<Option<serde_json::Value>, Failure> {
     let manifest = post::Manifest {
         api_version: String::new(),
         kind: "Tenant".into(),
@@ -841,7 +896,7 @@ fn folder_tenant(dir: &std::path::Path, plan: &crate::plan::Plan) -> Option<serd
         namespace: String::new(),
         value: serde_json::Value::Null,
     };
-    folder::read_object(dir, &manifest)
+    Ok(folder::read_object(dir, &manifest)?)
 }
 
 /// The sizing of the tier a plan was made from: the custom profile, or the built-in tier.
@@ -916,15 +971,32 @@ fn guard_pools(
     let Some(tenant) = manifests.iter().find(|m| m.kind == "Tenant") else {
         return Ok(Vec::new());
     };
-    let Some(old) = folder::read_object(dir, tenant) else {
+    let Some(old) = folder::read_object(dir, tenant)? else {
         return Ok(Vec::new());
     };
     let Some(first) = plan.pools.first().map(|p| p.name.as_str()) else {
         return Ok(Vec::new());
     };
     let existing = daytwo::Existing::from_tenant(&old);
-    let growth = tier_sizing(shared, plan)
+    let mut growth = tier_sizing(shared, plan)
         .and_then(|tier| daytwo::propose(&existing, plan, &tier, &site_pools(shared, env), env));
+    // The help shows what `grow` would write: only its first step, when the first pool would
+    // change at all (the only case the help shows it).
+    if let Some(g) = &mut growth
+        && daytwo::Existing::from_plan(plan).first() != Some(&g.first)
+    {
+        let path = inputs
+            .config
+            .clone()
+            .unwrap_or_else(|| std::path::PathBuf::from(load::SITE_FILE));
+        let text = shared
+            .site
+            .as_ref()
+            .map_or_else(String::new, |s| s.source.text.clone());
+        if let Ok(doc) = text.parse::<toml_edit::DocumentMut>() {
+            first_step(g, inputs, shared, &path, &doc, &old, plan, dir)?;
+        }
+    }
     let verdict = daytwo::judge(
         daytwo::Scope {
             env,
@@ -965,15 +1037,14 @@ fn grow(
         path: path.clone(),
         source,
     })?;
-    let site = shared.site.as_deref();
-    let environments = grow_targets(inputs, site, out);
     let current = Request {
         ccu: None,
         ..inputs.clone()
     };
     let mut notes = Vec::new();
     let mut grown = Vec::new();
-    for (env, dir) in environments {
+    let mut advanced = false;
+    for (env, dir) in grow_targets(inputs, shared.site.as_deref(), out) {
         let scope = daytwo::Scope {
             env: env.as_deref(),
             dir: dir.as_deref(),
@@ -981,8 +1052,20 @@ fn grow(
         let target = compile(inputs, &shared, env.clone())?;
         notes.extend(target.notes);
         let plan = target.plan;
-        let existing = match dir.as_deref().and_then(|d| folder_tenant(d, &plan)) {
-            Some(tenant) => daytwo::Existing::from_tenant(&tenant),
+        let folder = dir
+            .as_deref()
+            .map(|d| folder_tenant(d, &plan))
+            .transpose()?
+            .flatten();
+        if !plan.planned.is_empty() {
+            // The second step of a growth written before: the pool goes in once the folder
+            // holds the configuration it needed.
+            notes.push(second_step(&mut doc, scope, &plan, &path)?);
+            advanced = true;
+            continue;
+        }
+        let existing = match &folder {
+            Some(tenant) => daytwo::Existing::from_tenant(tenant),
             None if inputs.ccu.is_none() => {
                 return Err(Usage::GrowNeedsTier(scope.to_string()).into());
             }
@@ -994,7 +1077,8 @@ fn grow(
         }
         let tier =
             tier_sizing(&shared, &plan).ok_or_else(|| Usage::TierProfile(scope.to_string()))?;
-        let Some(growth) = daytwo::propose(&existing, &plan, &tier, &site_pools, env.as_deref())
+        let Some(mut growth) =
+            daytwo::propose(&existing, &plan, &tier, &site_pools, env.as_deref())
         else {
             notes.push(Diagnostic::note(format!(
                 "{scope}: pool `{}` does not exist yet, so there is nothing to keep",
@@ -1010,31 +1094,54 @@ fn grow(
             )));
             continue;
         }
+        if let (Some(tenant), Some(d)) = (&folder, dir.as_deref()) {
+            first_step(&mut growth, inputs, &shared, &path, &doc, tenant, &plan, d)?;
+        }
         growth
             .write_into(&mut doc, inputs.ccu.as_ref().map(|c| c.value))
             .map_err(|why| Usage::Edit(path.clone(), why))?;
         for line in growth.summary(plan.pools[0].layout.parity) {
             notes.push(Diagnostic::note(format!("{scope}: {line}")));
         }
-        grown.push(growth);
+        grown.push((growth, dir.clone()));
     }
-    if grown.is_empty() {
+    if grown.is_empty() && !advanced {
         return Ok(notes);
     }
-    let mut text = doc.to_string();
-    if shared.site.is_none() {
-        text.insert_str(
-            0,
-            "# miniogen site file, started by `miniogen grow`: the pools below are pinned as they\n\
-             # were created. Pools never change layout; grow by adding one.\n",
-        );
-    }
+    let text = site_text(&doc, shared.site.is_none());
     prove_growth(inputs, &shared, &path, &text, &grown)?;
     if dry_run {
         sink::print(&text)?;
         return Ok(notes);
     }
     write_site(&path, &text)?;
+    notes.push(Diagnostic::note(format!(
+        "wrote `{}`; render it with `{}`",
+        path.display(),
+        render_command(inputs, &path, out)
+    )));
+    Ok(notes)
+}
+
+/// The site file `grow` writes, with a header when it starts one.
+fn site_text(doc: &toml_edit::DocumentMut, new: bool) -> String {
+    let mut text = doc.to_string();
+    if new {
+        text.insert_str(
+            0,
+            "# miniogen site file, started by `miniogen grow`: the pools below are pinned as they\n\
+             # were created. Pools never change layout; grow by adding one.\n",
+        );
+    }
+    text
+}
+
+/// The `miniogen gen` command line that renders the site file `grow` wrote.
+fn render_command(
+    inputs: &Request,
+    path: &std::path::Path,
+    out: Option<&std::path::Path>,
+) -> String {
     let mut render = format!("miniogen gen --config {}", path.display());
     if let Some(env) = &inputs.env {
         let _ = write!(render, " --env {env}");
@@ -1042,11 +1149,7 @@ fn grow(
     if let Some(dir) = out {
         let _ = write!(render, " --out {}", dir.display());
     }
-    notes.push(Diagnostic::note(format!(
-        "wrote `{}`; render it with `{render}`",
-        path.display()
-    )));
-    Ok(notes)
+    render
 }
 
 /// The environments `grow` changes, each with its output folder when `--out` is given.
@@ -1075,53 +1178,145 @@ fn grow_targets(
 }
 
 /// Proves an edited site file before it is written: it must pass the schema and render, for
-/// every environment grown, exactly the pools proposed.
+/// every environment grown, exactly the pools proposed (a planned one listed as planned), and
+/// over a folder, a first step that applies alone.
 fn prove_growth(
     inputs: &Request,
     shared: &Shared,
     path: &std::path::Path,
     text: &str,
-    grown: &[daytwo::Growth],
+    grown: &[(daytwo::Growth, Option<std::path::PathBuf>)],
 ) -> Result<(), Failure> {
-    use crate::input::source::{Document, Source};
-    let edited = Document::parse(Source {
-        name: path.display().to_string(),
-        text: text.to_string(),
-    })
-    .map_err(Failure::Invalid)?;
-    let problems = crate::check::decode::check_document(schema::Kind::Site, &edited);
-    if !problems.is_empty() {
-        return Err(Failure::Invalid(problems));
-    }
-    let edited = Shared {
-        site: Some(std::sync::Arc::new(edited)),
-        profile: shared.profile.clone(),
-    };
-    let verify = Request {
-        ccu: None,
-        config: Some(path.to_path_buf()),
-        ..inputs.clone()
-    };
-    for growth in grown {
+    let edited = applying::edited(shared, path, text)?;
+    let verify = applying::as_written(inputs, path);
+    for (growth, dir) in grown {
         let plan = compile(&verify, &edited, growth.env.clone())?.plan;
         let pools = daytwo::Existing::from_plan(&plan);
         let added_ok = growth.added.as_ref().is_none_or(|a| {
-            pools
-                .iter()
-                .any(|p| p.name == a.name && p.volume_size == a.volume_size)
+            if a.planned {
+                plan.planned.contains(&a.name)
+            } else {
+                pools
+                    .iter()
+                    .any(|p| p.name == a.name && p.volume_size == a.volume_size)
+            }
         });
         if pools.first() != Some(&growth.first) || !added_ok {
             return Err(Bug::Grow {
-                scope: daytwo::Scope {
-                    env: growth.env.as_deref(),
-                    dir: None,
-                }
-                .to_string(),
+                scope: applying::scope(growth, None).to_string(),
             }
             .into());
         }
+        if let Some(dir) = dir
+            && let Some(verdict) =
+                applying::folder_verdict(dir, &plan, &generated(&plan)?.manifests)?
+            && verdict.blocked().next().is_some()
+        {
+            let mut problems = applying::refused(dir, &verdict);
+            problems.push(Diagnostic::note(format!(
+                "{}: `miniogen grow` writes only a step that applies alone; apply the change \
+                 above first, or put it back as the folder has it",
+                applying::scope(growth, Some(dir))
+            )));
+            return Err(Failure::Invalid(problems));
+        }
     }
     Ok(())
+}
+
+/// Makes `growth` over the folder `dir` (whose Tenant is `tenant`) only the first step: the new
+/// pool on the image and resources the tenant runs, and only planned when it needs another
+/// configuration, which must reach every server first.
+#[allow(clippy::too_many_arguments)]
+fn first_step(
+    growth: &mut daytwo::Growth,
+    inputs: &Request,
+    shared: &Shared,
+    path: &std::path::Path,
+    doc: &toml_edit::DocumentMut,
+    tenant: &serde_json::Value,
+    plan: &crate::plan::Plan,
+    dir: &std::path::Path,
+) -> Result<(), Failure> {
+    growth.pin_running(tenant, plan, resources_asked(shared, growth.env.as_deref()));
+    let mut trial = doc.clone();
+    growth
+        .write_into(&mut trial, inputs.ccu.as_ref().map(|c| c.value))
+        .map_err(|why| Usage::Edit(path.to_path_buf(), why))?;
+    let verdict = applying::step_verdict(
+        inputs,
+        shared,
+        path,
+        &trial.to_string(),
+        growth.env.clone(),
+        dir,
+    )?;
+    if verdict
+        .as_ref()
+        .is_some_and(applying::needs_configuration_first)
+    {
+        growth.plan_only();
+    }
+    Ok(())
+}
+
+/// Whether the site file sets the first pool's resources for `env`: then `grow` keeps them.
+fn resources_asked(shared: &Shared, env: Option<&str>) -> bool {
+    shared.site.as_deref().is_some_and(|site| {
+        crate::check::decode::effective_site(Some(site), env)
+            .is_ok_and(|s| s.pointer("/sizing/resources").is_some())
+    })
+}
+
+/// `grow` over a site file that plans a pool: the second step, which adds it, once the folder
+/// holds the configuration the first step brought. Without a folder to tell, the user decides.
+fn second_step(
+    doc: &mut toml_edit::DocumentMut,
+    scope: daytwo::Scope<'_>,
+    plan: &crate::plan::Plan,
+    path: &std::path::Path,
+) -> Result<Diagnostic, Failure> {
+    let names = plan
+        .planned
+        .iter()
+        .map(|p| format!("`{p}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let Some(dir) = scope.dir else {
+        return Ok(Diagnostic::note(format!(
+            "{scope}: pool {names} is planned: once the configuration it needs is applied and \
+             every server restarted, remove `planned = true` from it, or run `miniogen grow \
+             --out DIR`, which checks the folder first"
+        )));
+    };
+    let verdict = applying::folder_verdict(dir, plan, &generated(plan)?.manifests)?;
+    if verdict
+        .as_ref()
+        .is_some_and(|v| !applying::configuration_applied(v))
+    {
+        return Err(Failure::Invalid(vec![
+            Diagnostic::error(format!(
+                "{scope}: pool {names} is planned, but the folder does not hold the \
+                 configuration it needs yet"
+            ))
+            .help(format!(
+                "render and apply the first step (`miniogen gen --config {} --out ...`), restart \
+                 every server as `miniogen check` says, then run `miniogen grow` again",
+                path.display()
+            )),
+        ]));
+    }
+    let done = daytwo::unplan(doc, scope.env, &plan.planned)
+        .map_err(|why| Usage::Edit(path.to_path_buf(), why))?;
+    Ok(Diagnostic::note(format!(
+        "{scope}: pool {} no longer planned: the folder holds the configuration it needs (once \
+         applied with every server restarted, as the first step said), so the next render adds \
+         it; every MinIO process restarts then, as `miniogen check` says",
+        done.iter()
+            .map(|p| format!("`{p}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )))
 }
 
 /// Replaces the site file with `text` in one rename, through a symbolic link to its target,

@@ -33,6 +33,7 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("pools.volume_size", "\"1Ti\""),
     ("pools.storage_class", "\"standard\""),
     ("pools.decommissioned", "false"),
+    ("pools.planned", "false"),
     ("tenant.certificate_secret", "\"minio-tls-certificate\""),
     ("tenant.ca.kind", "\"Secret\""),
     ("tenant.ca.name", "\"minio-ca-issuer\""),

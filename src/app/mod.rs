@@ -1,8 +1,10 @@
 //! The application: the one pipeline every command, the Argo CD plugin and the fuzz target run
-//! (`pipeline`), what each subcommand does with it (`commands`), how a run ends (`failure`) and
+//! (`pipeline`), what each subcommand does with it (`commands`), what applying a render does to
+//! a running tenant (`applying`), how a run ends (`failure`) and
 //! `run`, which turns that into output and an exit code: 0 success, 1 invalid input or drift, 2
 //! usage, IO or a bug in miniogen. The only stage that may import every other one.
 
+mod applying;
 pub mod argocd;
 mod commands;
 pub mod failure;

@@ -436,6 +436,14 @@ pub struct ExtraPool {
     /// and the operator know pools by name and position.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub decommissioned: bool,
+    /// Listed, but not yet in the Tenant: the first step of adding it, which `miniogen grow`
+    /// writes when the pool needs another configuration (such as
+    /// `MINIO_ERASURE_SET_DRIVE_COUNT`). Its shape already decides that configuration, so the
+    /// render changes `config.env` alone, which every server must take at once before the
+    /// pool's drives are formatted with it. Remove the key (or run `miniogen grow` again) once
+    /// that is applied and every server restarted: the next render adds the pool.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub planned: bool,
 }
 
 /// A bucket the operator creates when the tenant starts.

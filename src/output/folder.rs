@@ -124,6 +124,20 @@ pub enum FolderError {
         /// The parse error.
         message: String,
     },
+    /// An object the folder holds, which a decision about the running tenant rests on, cannot be
+    /// read back.
+    #[error(
+        "cannot read back `{}`: {why}; miniogen will not judge a change to pools it cannot see: \
+         restore the file as miniogen wrote it (such as with `git checkout`), or remove it if \
+         this Tenant was never applied",
+        .path.display()
+    )]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// Why not.
+        why: String,
+    },
     /// An object could not be written as YAML.
     #[error(transparent)]
     Yaml(#[from] SinkError),
@@ -144,13 +158,47 @@ pub fn file_name(manifest: &Manifest) -> String {
     format!("{}-{}.yaml", manifest.kind.to_lowercase(), manifest.name)
 }
 
-/// The object a folder already holds in the file `manifest` would be written to, if it holds one
-/// that parses.
-#[must_use]
-pub fn read_object(dir: &Path, manifest: &Manifest) -> Option<serde_json::Value> {
-    match confine::read(dir, &file_name(manifest)).ok()? {
-        Entry::Text(text) => crate::input::yaml::document(&text),
-        Entry::Absent | Entry::Refused(_) => None,
+/// The object a folder already holds in the file `manifest` would be written to; `None` when
+/// there is no such file. A regular file that is there but cannot be read back (not one YAML
+/// document, such as one with more aliases than the reader allows, over the size bound, not
+/// UTF-8) is an error, never "absent": what `gen --out`, `check` and `grow` decide about a
+/// running tenant's pools rests on it, and they must not decide blind. Something miniogen never
+/// writes (a symbolic link, a device, a FIFO) also reads as `None`: the write refuses it as a
+/// replaced file unless `--force`, and `check` reports it.
+pub fn read_object(
+    dir: &Path,
+    manifest: &Manifest,
+) -> Result<Option<serde_json::Value>, FolderError> {
+    // No folder, or something else at its name: nothing is held there, and the write refuses
+    // to replace what is not a folder.
+    if !fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir()) {
+        return Ok(None);
+    }
+    let name = file_name(manifest);
+    let path = dir.join(&name);
+    let unreadable = |why: String| FolderError::Unreadable {
+        path: path.clone(),
+        why,
+    };
+    match confine::read(dir, &name).map_err(io("read", &path))? {
+        Entry::Absent => Ok(None),
+        Entry::Refused(what) => {
+            if fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+                Err(unreadable(format!("it is {what}")))
+            } else {
+                Ok(None)
+            }
+        }
+        Entry::Text(text) => match crate::input::yaml::document(&text) {
+            Some(value) if value.is_object() => Ok(Some(value)),
+            Some(_) => Err(unreadable("it holds no object".to_string())),
+            // Where, not what: the reader's messages may quote the file.
+            None => Err(unreadable(
+                "it is not one YAML document miniogen can read (such as one with more aliases \
+                 than the reader allows)"
+                    .to_string(),
+            )),
+        },
     }
 }
 

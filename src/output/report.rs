@@ -6,6 +6,7 @@
 use std::fmt::Write as _;
 
 use crate::model::credentials::{CredentialKind, CredentialRef};
+use crate::model::diag::Diagnostic;
 use crate::model::quantity;
 use crate::model::spec::{SecretsMode, StoreKind};
 use crate::plan::operator;
@@ -685,50 +686,64 @@ pub fn folders_json(folders: &[FolderReport]) -> String {
     text
 }
 
-/// A cause of a pod restart, with what it means where miniogen knows.
-fn cause(field: &str) -> String {
-    let shown = if field.starts_with("pod ") {
-        field.to_string()
-    } else {
-        format!("`{field}`")
+/// One change as a message: its class, what changes, why, and what to do (`help`).
+fn effect_diagnostic(folder: &str, effect: &operator::Effect) -> Diagnostic {
+    let message = format!(
+        "{folder}: {}: {}: {} ({})",
+        effect.disruption, effect.change, effect.cause, effect.source
+    );
+    let d = match effect.disruption {
+        operator::Disruption::Blocked => Diagnostic::error(message),
+        operator::Disruption::Manual => Diagnostic::warning(message),
+        _ => Diagnostic::note(message),
     };
-    let why = if field.contains(crate::plan::CONFIG_CHECKSUM) {
-        " (the configuration MinIO reads at start-up changed)"
-    } else if field.contains(crate::plan::SET_SIZE_ANNOTATION) {
-        " (the erasure-set size)"
-    } else if field.contains("kubectl.kubernetes.io/last-applied-configuration") {
-        " (client-side `kubectl apply`: use server-side apply)"
+    if effect.todo.is_empty() {
+        d
     } else {
-        ""
-    };
-    format!("{shown}{why}")
+        d.help(effect.todo.clone())
+    }
 }
 
-/// The verdict as sentences: one per existing pool, then one per other action.
+/// The verdict as messages for stderr, one per change with its class, cause and what to do;
+/// one line when nothing restarts. Blocked changes are left to `blocked_diagnostics`.
 #[must_use]
-pub fn verdict_lines(verdict: &operator::Verdict) -> Vec<String> {
-    let operator = format!("MinIO Operator {}", verdict.operator_name());
-    let mut lines = Vec::new();
-    for pool in verdict.pools.iter().filter(|p| !p.new) {
-        if pool.restart {
-            let causes: Vec<String> = pool.causes.iter().map(|c| cause(&c.field)).collect();
-            lines.push(format!(
-                "applying this restarts the MinIO pods of pool `{}`: {operator} rolls them because \
-                 their pod template changes ({})",
-                pool.pool,
-                causes.join(", ")
-            ));
-        } else {
-            lines.push(format!(
-                "applying this restarts no MinIO pod of pool `{}`",
-                pool.pool
-            ));
+pub fn verdict_diagnostics(folder: &str, verdict: &operator::Verdict) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = verdict
+        .changes
+        .iter()
+        .filter(|e| e.disruption != operator::Disruption::Blocked)
+        .map(|e| effect_diagnostic(folder, e))
+        .collect();
+    if verdict.worst() == operator::Disruption::None {
+        out.push(Diagnostic::note(format!(
+            "{folder}: none: applying this restarts no MinIO server (MinIO Operator {})",
+            verdict.operator_name()
+        )));
+    }
+    out
+}
+
+/// The changes nothing may apply, as errors, and the order to apply combined ones in. A pool
+/// reshaped is left out: `daytwo::judge` refuses it with the pool to add instead, and
+/// `--accept-pool-rebuild` overrides that.
+#[must_use]
+pub fn blocked_diagnostics(folder: &str, verdict: &operator::Verdict) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for effect in verdict
+        .blocked()
+        .filter(|e| e.kind != operator::Kind::PoolReshaped)
+    {
+        let mut d = effect_diagnostic(folder, effect);
+        if effect.kind == operator::Kind::Combined {
+            let mut steps = String::from("apply them in this order, one commit each:");
+            for (i, step) in verdict.steps.iter().enumerate() {
+                let _ = write!(steps, "\n    {}. {step}", i + 1);
+            }
+            d = d.help(steps);
         }
+        out.push(d);
     }
-    for action in &verdict.actions {
-        lines.push(format!("{operator} also {action}"));
-    }
-    lines
+    out
 }
 
 #[cfg(test)]

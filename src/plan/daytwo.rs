@@ -16,7 +16,7 @@ use toml_edit::{ArrayOfTables, DocumentMut, InlineTable, Item, Table, TableLike}
 
 use crate::model::diag::Diagnostic;
 use crate::model::quantity;
-use crate::model::spec::{ExtraPool, Sizing};
+use crate::model::spec::{ExtraPool, ResourceList, Resources, Sizing};
 use crate::plan::Plan;
 use crate::plan::erasure::Layout;
 use crate::plan::transition::{self, Change, Kind};
@@ -172,6 +172,27 @@ pub struct Growth {
     /// sets quorum-safe: growing keeps them, with `tenant.erasure_sets = "largest"`, since one
     /// `MINIO_ERASURE_SET_DRIVE_COUNT` applies to every pool and formatted drives keep theirs.
     pub keep_largest: bool,
+    /// The image the running Tenant has, pinned as `tenant.image` where the render would
+    /// change it: a new pool must run the image the others run (the operator stops at
+    /// "Different versions across MinIO Pools" otherwise), and an upgrade is a step of its own.
+    pub image: Option<Pin<String>>,
+    /// The first pool's resources as the running Tenant has them, pinned under `[sizing]`
+    /// where the render would change them and the site file does not set them: a roll of the
+    /// existing pods is a step of its own. Pools added take the first pool's resources.
+    pub resources: Option<Pin<Resources>>,
+    /// The new pool is written `planned = true`: the first of two steps, since it needs another
+    /// `config.env` (such as `MINIO_ERASURE_SET_DRIVE_COUNT`), which every server must take at
+    /// once before the pool's drives are formatted with it.
+    pub planned: bool,
+}
+
+/// A value kept as the running tenant has it, and what the render would have made it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pin<T> {
+    /// As it runs, and as the site file now pins it.
+    pub kept: T,
+    /// What the render would have given.
+    pub instead: T,
 }
 
 /// What `propose` needs to know about the site file.
@@ -238,6 +259,7 @@ pub fn propose(
                 volume_size: format!("{per_drive}Gi"),
                 storage_class: None,
                 decommissioned: false,
+                planned: false,
             })
         })
         .flatten();
@@ -266,7 +288,98 @@ pub fn propose(
         tier_ccu: plan.tier.ccu,
         set_size,
         keep_largest,
+        image: None,
+        resources: None,
+        planned: false,
     })
+}
+
+/// The resources of a Tenant's pool entry, when they are the requests and limits of CPU and
+/// memory miniogen writes.
+fn resources_of(pool: &Value) -> Option<Resources> {
+    let list = |which: &str| {
+        Some(ResourceList {
+            cpu: pool
+                .pointer(&format!("/resources/{which}/cpu"))?
+                .as_str()?
+                .to_string(),
+            memory: pool
+                .pointer(&format!("/resources/{which}/memory"))?
+                .as_str()?
+                .to_string(),
+        })
+    };
+    Some(Resources {
+        requests: list("requests")?,
+        limits: list("limits")?,
+    })
+}
+
+impl Growth {
+    /// Keeps what the running Tenant (`folder`) has where the render (`plan`) would change it
+    /// along with the new pool: the image, and the first pool's resources unless the site file
+    /// asks for them (`resources_asked`). Each is a step of its own, after the pool.
+    pub fn pin_running(&mut self, folder: &Value, plan: &Plan, resources_asked: bool) {
+        let running = folder
+            .pointer("/spec/image")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if !running.is_empty() && running != plan.tenant.image {
+            self.image = Some(Pin {
+                kept: running.to_string(),
+                instead: plan.tenant.image.clone(),
+            });
+        }
+        let first = transition::pools(folder)
+            .into_iter()
+            .find(|p| p.get("name").and_then(Value::as_str) == Some(self.first.name.as_str()));
+        let rendered = plan.pools.first().map(|p| Resources {
+            requests: p.resources.requests.clone(),
+            limits: p.resources.limits.clone(),
+        });
+        if !resources_asked
+            && let (Some(kept), Some(instead)) = (first.and_then(resources_of), rendered)
+            && kept != instead
+        {
+            self.resources = Some(Pin { kept, instead });
+        }
+    }
+
+    /// Makes this the first of two steps: the new pool is written `planned = true`, so that
+    /// the render changes only the configuration it needs.
+    pub fn plan_only(&mut self) {
+        if let Some(added) = &mut self.added {
+            added.planned = true;
+            self.planned = true;
+        }
+    }
+
+    /// Sets `tenant.image` and `[sizing] resources` in the site file's `table` (the
+    /// environment's or the root) to the pinned values.
+    fn write_pins(&self, table: &mut dyn TableLike) -> Result<(), String> {
+        if let Some(pin) = &self.image {
+            let tenant = child_table(table, "tenant")?;
+            set(tenant, "image", toml_edit::Value::from(pin.kept.as_str()));
+        }
+        if let Some(pin) = &self.resources {
+            let sizing = child_table(table, "sizing")?;
+            set(sizing, "resources", resources_inline(&pin.kept).into());
+        }
+        Ok(())
+    }
+}
+
+fn resources_inline(resources: &Resources) -> InlineTable {
+    let list = |l: &ResourceList| {
+        let mut t = InlineTable::new();
+        t.insert("cpu", l.cpu.as_str().into());
+        t.insert("memory", l.memory.as_str().into());
+        t
+    };
+    let mut t = InlineTable::new();
+    t.insert("requests", list(&resources.requests).into());
+    t.insert("limits", list(&resources.limits).into());
+    t
 }
 
 /// A pool besides the first that exists and that the site file no longer lists would leave
@@ -325,10 +438,19 @@ impl Growth {
             self.first.volumes_per_server,
             toml_string(&self.first.volume_size)
         );
+        if let Some(pin) = &self.resources {
+            let _ = writeln!(out, "resources = {}", resources_inline(&pin.kept));
+        }
+        if self.keep_largest || self.image.is_some() {
+            let _ = write!(out, "\n[{prefix}tenant]\n");
+        }
+        if let Some(pin) = &self.image {
+            let _ = writeln!(out, "image = {}", toml_string(&pin.kept));
+        }
         if self.keep_largest {
             let _ = write!(
                 out,
-                "\n[{prefix}tenant]\n# the drives of `{}` hold MinIO's own sets of {}; one set size serves every pool\nerasure_sets = \"largest\"\n",
+                "# the drives of `{}` hold MinIO's own sets of {}; one set size serves every pool\nerasure_sets = \"largest\"\n",
                 self.first.name,
                 self.first.set_size.unwrap_or_default()
             );
@@ -339,6 +461,12 @@ impl Growth {
                 for (key, value) in pool_entries(pool) {
                     let _ = writeln!(out, "{key} = {value}");
                 }
+            }
+            if added.planned {
+                out.push_str(
+                    "# planned: this step changes only `config.env`, for the pool; once it is \
+                     applied and every\n# server restarted, `miniogen grow` again adds the pool\n",
+                );
             }
         }
         out
@@ -385,6 +513,38 @@ impl Growth {
             self.tier_ccu,
             quantity::format_bytes(self.target)
         ));
+        lines.extend(self.steps_left());
+        lines
+    }
+
+    /// What this step leaves for later steps, each applied alone.
+    #[must_use]
+    pub fn steps_left(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        if let (true, Some(p)) = (self.planned, &self.added) {
+            lines.push(format!(
+                "pool `{}` is only planned (`planned = true`): this step changes `config.env` \
+                 alone, for the pool; apply it and restart every server at once as `miniogen \
+                 check` says, then run `miniogen grow` again, which adds the pool",
+                p.name
+            ));
+        }
+        if let Some(pin) = &self.image {
+            lines.push(format!(
+                "`tenant.image` kept at `{}`, which the tenant runs: a new pool must run the \
+                 others' image; move to `{}` in a later step of its own",
+                pin.kept, pin.instead
+            ));
+        }
+        if let Some(pin) = &self.resources {
+            lines.push(format!(
+                "the resources of `{}` kept as they run ({}), and the new pool takes them too; \
+                 the tier asks for {}: raise them in a later step of its own (it rolls the pods)",
+                self.first.name,
+                resources_text(&pin.kept),
+                resources_text(&pin.instead)
+            ));
+        }
         lines
     }
 
@@ -426,6 +586,7 @@ impl Growth {
             "volume_size",
             toml_edit::Value::from(self.first.volume_size.as_str()),
         );
+        self.write_pins(table)?;
         let Some(added) = &self.added else {
             return Ok(());
         };
@@ -453,6 +614,52 @@ impl Growth {
     }
 }
 
+/// The second step of a growth: removes `planned = true` from the `[[pools]]` entries named
+/// `names` of environment `env` (or of the root), so that the next render adds those pools.
+/// Returns the names it changed.
+pub fn unplan(
+    doc: &mut DocumentMut,
+    env: Option<&str>,
+    names: &[String],
+) -> Result<Vec<String>, String> {
+    let root = doc.as_item_mut();
+    let table = match env {
+        None => root.as_table_like_mut(),
+        Some(env) => root
+            .get_mut("environments")
+            .and_then(|e| e.get_mut(env))
+            .and_then(Item::as_table_like_mut),
+    }
+    .ok_or_else(|| "the site file has no table for the environment".to_string())?;
+    let mut done = Vec::new();
+    let mut unplan_one = |pool: &mut dyn TableLike| {
+        let name = pool
+            .get("name")
+            .and_then(Item::as_str)
+            .unwrap_or_default()
+            .to_string();
+        if names.contains(&name) && pool.remove("planned").is_some() {
+            done.push(name);
+        }
+    };
+    match table.get_mut("pools") {
+        Some(Item::ArrayOfTables(pools)) => {
+            for pool in pools.iter_mut() {
+                unplan_one(pool);
+            }
+        }
+        Some(Item::Value(toml_edit::Value::Array(pools))) => {
+            for pool in pools.iter_mut() {
+                if let Some(pool) = pool.as_inline_table_mut() {
+                    unplan_one(pool);
+                }
+            }
+        }
+        _ => return Err("`pools` in the site file is not a list of tables".to_string()),
+    }
+    Ok(done)
+}
+
 fn toml_string(s: &str) -> String {
     toml_edit::Value::from(s).to_string()
 }
@@ -473,7 +680,17 @@ fn pool_entries(pool: &ExtraPool) -> Vec<(&'static str, toml_edit::Value)> {
     if pool.decommissioned {
         entries.push(("decommissioned", true.into()));
     }
+    if pool.planned {
+        entries.push(("planned", true.into()));
+    }
     entries
+}
+
+fn resources_text(r: &Resources) -> String {
+    format!(
+        "requests cpu {}, memory {}; limits cpu {}, memory {}",
+        r.requests.cpu, r.requests.memory, r.limits.cpu, r.limits.memory
+    )
 }
 
 fn pool_table(pool: &ExtraPool) -> Table {
@@ -790,18 +1007,7 @@ pub fn plan_changes(
                 "volumes grow in place from {} to {}: not automatic, `gen --out` says what to do",
                 before.volume_size, now.volume_size
             ),
-            Some(_) => {
-                // The operator's model says which pod-template fields change
-                // (`operator::v6_0_2`, `poolSSMatchesSpec`).
-                let restart = verdict
-                    .and_then(|v| v.pools.iter().find(|p| p.pool == pool.name && p.restart))
-                    .map_or_else(String::new, |p| {
-                        let fields: Vec<String> =
-                            p.causes.iter().map(|c| format!("`{}`", c.field)).collect();
-                        format!("; its pods restart ({})", fields.join(", "))
-                    });
-                format!("kept: {}{restart}", now.layout())
-            }
+            Some(_) => format!("kept: {}", now.layout()),
         };
         let _ = writeln!(out, "  {:<20} {line}", pool.name);
     }
@@ -831,26 +1037,40 @@ pub fn plan_changes(
         quantity::format_bytes(before),
         quantity::format_bytes(plan.capacity.usable_bytes)
     );
-    added_notes(&mut out, plan, &added);
+    added_notes(&mut out, &added);
+    if let Some(verdict) = verdict {
+        applying(&mut out, verdict);
+    }
     out
 }
 
-/// What the operator and MinIO do when pools are added, and what the user may want to run.
-fn added_notes(out: &mut String, plan: &Plan, added: &[String]) {
+/// Each change of the verdict with its class and what to do, and the order when changes must
+/// not go together: what a reviewer needs before applying.
+fn applying(out: &mut String, verdict: &crate::plan::operator::Verdict) {
+    let _ = writeln!(
+        out,
+        "\napplying this (MinIO Operator {})",
+        verdict.operator_name()
+    );
+    if verdict.changes.is_empty() {
+        let _ = writeln!(out, "  {:<20} no change the operator acts on", "none");
+    }
+    for change in &verdict.changes {
+        let mut line = format!("{}: {}", change.change, change.cause);
+        if !change.todo.is_empty() {
+            let _ = write!(line, "; to do: {}", change.todo);
+        }
+        let _ = writeln!(out, "  {:<20} {line}", change.disruption.word());
+    }
+    for (i, step) in verdict.steps.iter().enumerate() {
+        let _ = writeln!(out, "  {:<20} {step}", format!("step {}", i + 1));
+    }
+}
+
+/// What a new pool means for the data, and what the user may want to run; what the operator
+/// does with it is in the verdict.
+fn added_notes(out: &mut String, added: &[String]) {
     if !added.is_empty() {
-        let tenant = &plan.tenant.name;
-        let _ = writeln!(
-            out,
-            "  {:<20} the operator creates StatefulSet {}, then restarts MinIO on every server so \
-             that all of them know the new pool (`restartInitializedPool`): S3 requests fail for \
-             the seconds that takes",
-            "operator",
-            added
-                .iter()
-                .map(|p| format!("`{tenant}-{p}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
         let _ = writeln!(
             out,
             "  {:<20} MinIO does not move existing objects to a new pool: it writes each new \
@@ -1060,6 +1280,7 @@ mod tests {
                 volume_size: "334Gi".into(),
                 storage_class: None,
                 decommissioned: false,
+                planned: false,
             }),
             before: 0,
             after: 0,
@@ -1067,6 +1288,9 @@ mod tests {
             tier_ccu: 10000,
             set_size: Some(8),
             keep_largest: false,
+            image: None,
+            resources: None,
+            planned: false,
         };
         let mut doc: DocumentMut = "# mine\n[environments.production]\nccu = 5000 # was\n"
             .parse()

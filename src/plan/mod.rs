@@ -19,7 +19,6 @@ pub mod rules;
 pub mod transition;
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use serde::Serialize;
 
@@ -46,9 +45,6 @@ pub const SCRAPE_LABEL: &str = "miniogen.io/scrape";
 /// Annotation with the CCU tier an object was generated for; never on the Tenant, whose
 /// annotations the operator copies into every MinIO pod.
 pub const TIER_ANNOTATION: &str = "miniogen.io/tier";
-/// Pod annotation (set on each pool) with the sha256 of what MinIO reads from `config.env` at
-/// start-up, so that a change to it rolls the pods and nothing else does.
-pub const CONFIG_CHECKSUM: &str = "miniogen.io/config-checksum";
 /// Pod annotation (set on each pool) with the pool's erasure-set size, which is fixed once its
 /// drives are formatted; the folder guard reads it back to refuse a change.
 pub const SET_SIZE_ANNOTATION: &str = "miniogen.io/erasure-set-size";
@@ -83,6 +79,10 @@ pub struct Plan {
     /// deletes their `StatefulSet`s (`pkg/controller/decomission.go`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub retired: Vec<String>,
+    /// Pools the site file marks planned: not in the Tenant yet, but counted for the
+    /// erasure-set size, so that the configuration they need can be applied first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub planned: Vec<String>,
     /// Totals over all pools.
     pub capacity: Capacity,
     /// How the erasure-set size was chosen, and what it costs.
@@ -506,8 +506,13 @@ pub fn plan(spec: &Spec) -> Plan {
         set_drive_count,
         &resources,
     )];
-    // A decommissioned pool leaves the Tenant; `retired` keeps its name for `plan`.
-    for extra in site.pools.iter().filter(|p| !p.decommissioned) {
+    // A decommissioned pool leaves the Tenant; `retired` keeps its name for `plan`. A planned
+    // one is not in it yet.
+    for extra in site
+        .pools
+        .iter()
+        .filter(|p| !p.decommissioned && !p.planned)
+    {
         pools.push(pool(
             &tenant_name,
             &extra.name,
@@ -542,11 +547,10 @@ pub fn plan(spec: &Spec) -> Plan {
     let capacity = capacity(&pools);
     let erasure = erasure(spec, set_drive_count, &capacity);
     let api_requests = api_requests(spec, &pools);
-    let config_checksum = config_checksum(&config_env);
-    for pool in &mut pools {
-        pool.pod_annotations
-            .insert(CONFIG_CHECKSUM.to_string(), config_checksum.clone());
-    }
+    // No pod annotation follows `config.env`: a configuration change must reach every MinIO
+    // server at once, and a changed pod template would roll them one by one onto it, each
+    // waiting in `verifyServerSystemConfig` until half its peers agree
+    // (`operator::v6_0_2::changes`). `check` and `gen --out` class it `manual` instead.
     Plan {
         tier: Tier {
             ccu: spec.tier_ccu,
@@ -578,6 +582,12 @@ pub fn plan(spec: &Spec) -> Plan {
         },
         pools,
         retired: retired(site),
+        planned: site
+            .pools
+            .iter()
+            .filter(|p| p.planned && !p.decommissioned)
+            .map(|p| p.name.clone())
+            .collect(),
         capacity,
         erasure,
         s3,
@@ -597,8 +607,9 @@ pub fn plan(spec: &Spec) -> Plan {
     }
 }
 
-/// The pools of a spec as (servers, volumes per server) with the operator's budget for each.
-fn pool_shapes(spec: &Spec) -> Vec<(u32, u32, Option<operator::Budget>)> {
+/// The pools of a spec as (servers, volumes per server) with the operator's budget for each;
+/// with `planned`, the pools the site file plans too.
+fn pool_shapes(spec: &Spec, planned: bool) -> Vec<(u32, u32, Option<operator::Budget>)> {
     let tenant = &spec.site.tenant.name;
     let mut shapes = vec![(
         spec.sizing.servers,
@@ -613,7 +624,7 @@ fn pool_shapes(spec: &Spec) -> Vec<(u32, u32, Option<operator::Budget>)> {
         spec.site
             .pools
             .iter()
-            .filter(|p| !p.decommissioned)
+            .filter(|p| !p.decommissioned && (planned || !p.planned))
             .map(|p| {
                 (
                     p.servers,
@@ -635,7 +646,8 @@ fn set_drive_count(spec: &Spec) -> Option<u32> {
         return None;
     }
     let parity = spec.sizing.parity;
-    let shapes = pool_shapes(spec);
+    // A planned pool counts: the set size it needs goes into `config.env` before it exists.
+    let shapes = pool_shapes(spec, true);
     let safe = |layout: Result<Layout, _>, budget: &Option<operator::Budget>| {
         layout.is_ok_and(|l: Layout| {
             budget
@@ -661,14 +673,14 @@ fn set_drive_count(spec: &Spec) -> Option<u32> {
 
 /// What the chosen set size costs against MinIO's own.
 fn erasure(spec: &Spec, set_drive_count: Option<u32>, capacity: &Capacity) -> Erasure {
-    let own: u128 = pool_shapes(spec)
+    let own: u128 = pool_shapes(spec, false)
         .iter()
         .zip(
             std::iter::once(&spec.sizing.volume_size).chain(
                 spec.site
                     .pools
                     .iter()
-                    .filter(|p| !p.decommissioned)
+                    .filter(|p| !p.decommissioned && !p.planned)
                     .map(|p| &p.volume_size),
             ),
         )
@@ -693,20 +705,6 @@ fn erasure(spec: &Spec, set_drive_count: Option<u32>, capacity: &Capacity) -> Er
         largest_usable: quantity::format_bytes(own),
         cost,
     }
-}
-
-/// The sha256 of what MinIO reads from `config.env` at start-up: every setting's name and
-/// value, and each credential's name. A credential's value is not known to the plan in every
-/// secrets mode, and a rotated credential is meant to restart nothing by itself.
-fn config_checksum(config_env: &[EnvEntry]) -> String {
-    let mut text = String::new();
-    for entry in config_env {
-        let _ = match &entry.value {
-            Some(value) => writeln!(text, "export {}=\"{value}\"", entry.name),
-            None => writeln!(text, "export {} (a credential)", entry.name),
-        };
-    }
-    digest::sha256(&text)
 }
 
 /// The pools the site file marks decommissioned, which the render leaves out.
@@ -1394,27 +1392,37 @@ mod tests {
         );
     }
 
-    /// The checksum follows what MinIO reads: a setting changes it, a credential's location
-    /// does not, and nothing outside `config.env` does.
+    /// Nothing in a pool's pod template follows `config.env`: a configuration change must
+    /// never roll the pods (MinIO waits in `verifyServerSystemConfig` until half its peers run
+    /// the same `MINIO_*` values), so the Tenant stays byte-identical when only the
+    /// configuration changes.
     #[test]
-    fn the_configuration_checksum_covers_what_minio_reads() {
-        let checksum = |sets: &[&str]| {
-            plan_of(2, sets).pools[0]
-                .pod_annotations
-                .get(CONFIG_CHECKSUM)
-                .cloned()
-                .unwrap_or_default()
-        };
-        let base = checksum(&[]);
-        assert_eq!(base, checksum(&["rclone.schedule=\"0 * * * *\""]));
-        assert_eq!(
-            base,
-            checksum(&["secrets.remote_keys.root={key=\"x/y\", property=\"z\"}"])
-        );
-        assert_ne!(
-            base,
-            checksum(&["audit.webhook_endpoint=\"https://audit.example.com/\""])
-        );
-        assert_ne!(base, checksum(&["tenant.root_user=\"other-admin\""]));
+    fn the_configuration_never_reaches_the_pod_template() {
+        let plan = |sets: &[&str]| plan_of(2, sets);
+        let base = plan(&[]);
+        for sets in [
+            &["audit.webhook_endpoint=\"https://audit.example.com/\""][..],
+            &["tenant.root_user=\"other-admin\""],
+            &["sizing.api_requests_max=1000"],
+        ] {
+            let changed = plan(sets);
+            assert_ne!(
+                format!("{:?}", base.config_env),
+                format!("{:?}", changed.config_env),
+                "{sets:?} should change the configuration"
+            );
+            assert_eq!(
+                base.pools
+                    .iter()
+                    .map(|p| &p.pod_annotations)
+                    .collect::<Vec<_>>(),
+                changed
+                    .pools
+                    .iter()
+                    .map(|p| &p.pod_annotations)
+                    .collect::<Vec<_>>(),
+                "{sets:?}"
+            );
+        }
     }
 }

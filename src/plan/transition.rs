@@ -9,13 +9,15 @@
 //! size change: MinIO refuses to start on drives formatted with another one (minio/minio
 //! `cmd/format-erasure.go` `checkFormatErasureValues`: "already formatted with %d drives per
 //! erasure set. This cannot be changed"). This module only finds the changes; `daytwo` decides
-//! what to say about them, and `operator` what the operator does with the rest.
+//! what to say about them, and `operator` what the operator does with the rest, given the two
+//! Tenants and the `config.env` each side's objects hold (`config_env`).
 
 use serde_json::Value;
 
 use crate::model::quantity;
 use crate::plan::SET_SIZE_ANNOTATION;
 use crate::plan::erasure;
+use crate::plan::operator::{self, ConfigEnv};
 
 /// What happens to one pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,12 +124,71 @@ pub fn set_size(pool: &Value) -> Option<u32> {
     recorded.or_else(|| erasure::set_size(count("servers")?, count("volumesPerServer")?).ok())
 }
 
-/// What applying the `new` Tenant over the `old` one (the one in an output folder, as the
-/// cluster holds it) makes the pinned MinIO Operator do: per pool, whether its MinIO pods
-/// restart and which field causes it, and everything else it will act on.
+/// What applying the `new` Tenant and configuration over the `old` ones (those in an output
+/// folder, as the cluster holds them) makes the pinned MinIO Operator and MinIO do, change by
+/// change, with the `Disruption` of each. A configuration is `None` where the folder or the
+/// render holds no configuration object (secrets mode `existing`).
 #[must_use]
-pub fn verdict(old: &Value, new: &Value) -> crate::plan::operator::Verdict {
-    crate::plan::operator::PINNED.verdict(old, new)
+pub fn verdict(
+    old: &Value,
+    old_config: Option<&ConfigEnv>,
+    new: &Value,
+    new_config: Option<&ConfigEnv>,
+) -> operator::Verdict {
+    operator::PINNED.verdict(
+        operator::Side {
+            tenant: old,
+            config: old_config,
+        },
+        operator::Side {
+            tenant: new,
+            config: new_config,
+        },
+    )
+}
+
+/// The `config.env` an object gives MinIO: the configuration Secret's (`stringData`, or `data`
+/// in base64), or what the ExternalSecret that builds it templates, each placeholder such as
+/// `{{ .root_password }}` replaced by the store entry it reads, so that another entry counts as
+/// a change. `None` for any other object, or one without `config.env`.
+#[must_use]
+pub fn config_env(object: &Value) -> Option<ConfigEnv> {
+    let key = crate::plan::CONFIG_ENV;
+    let text = match object.get("kind").and_then(Value::as_str)? {
+        "Secret" => {
+            if let Some(text) = object.pointer(&format!("/stringData/{key}")) {
+                text.as_str()?.to_string()
+            } else {
+                let encoded = object.pointer(&format!("/data/{key}"))?.as_str()?;
+                let bytes = data_encoding::BASE64.decode(encoded.as_bytes()).ok()?;
+                String::from_utf8(bytes).ok()?
+            }
+        }
+        "ExternalSecret" => object
+            .pointer(&format!("/spec/target/template/data/{key}"))?
+            .as_str()?
+            .to_string(),
+        _ => return None,
+    };
+    let mut vars = operator::PINNED.parse_config_env(&text);
+    for entry in object
+        .pointer("/spec/data")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let field = |p: &str| entry.pointer(p).and_then(Value::as_str).unwrap_or_default();
+        let placeholder = format!("{{{{ .{} }}}}", field("/secretKey"));
+        let source = format!(
+            "<store {}#{}>",
+            field("/remoteRef/key"),
+            field("/remoteRef/property")
+        );
+        for value in vars.values_mut() {
+            *value = value.replace(&placeholder, &source);
+        }
+    }
+    Some(vars)
 }
 
 /// Where a pool's fields are in a Tenant's `spec.pools[]` entry.

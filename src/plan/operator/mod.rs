@@ -4,10 +4,13 @@
 //! does: which objects it creates for a tenant and each pool (so that miniogen never writes one
 //! of them too), which metadata it copies into each pool's pod template and which Tenant and
 //! pool fields reach that template (so that changing them rolls the MinIO pods), and the
-//! PodDisruptionBudget it writes. Every rule lives in the module of the operator version it was
-//! read from (`v6_0_2`) and names the operator file and function it mirrors; another version's
-//! behaviour is added as a sibling module and a `Version` variant. The restart verdict compares
-//! two Tenants through these rules. Pure functions over Tenant JSON, no IO.
+//! PodDisruptionBudget it writes; and, for a change to a running tenant, what applying it makes
+//! the operator and MinIO do: a `Disruption` per change (`none`, `rolling`, `simultaneous`,
+//! `manual`, `blocked`) with its cause and what to do, and the order to apply changes in when
+//! they must not go together. Every rule lives in the module of the operator version it was
+//! read from (`v6_0_2`, with MinIO at the release miniogen pins) and names the upstream file and
+//! function it mirrors; another version's behaviour is added as a sibling module and a `Version`
+//! variant. Pure functions over Tenant JSON and `config.env` variables, no IO.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -73,6 +76,21 @@ pub struct ServicePort {
     pub port: u16,
     /// Service port name.
     pub port_name: &'static str,
+}
+
+/// A label or annotation a GitOps tool writes on every object it applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct GitopsKey {
+    /// The tool and mode, such as `Argo CD, label tracking`.
+    pub tool: &'static str,
+    /// `label` or `annotation`.
+    pub on: &'static str,
+    /// The key.
+    pub key: &'static str,
+    /// Whether the operator copies it from the Tenant into every pod template.
+    pub reaches_pods: bool,
+    /// When its value on the Tenant changes, which rolls every pool's pods.
+    pub changes_when: &'static str,
 }
 
 /// Where a field that reaches the pod template lives.
@@ -155,24 +173,130 @@ impl Version {
         }
     }
 
-    /// What applying `new` over `old` (two Tenant objects as JSON) makes the operator do.
+    /// What applying `new` over `old` (Tenant objects as JSON, with their configuration when
+    /// known) makes the operator and MinIO do, change by change.
     #[must_use]
-    pub fn verdict(self, old: &Value, new: &Value) -> Verdict {
+    pub fn verdict(self, old: Side<'_>, new: Side<'_>) -> Verdict {
         match self {
-            Version::V6_0_2 => v6_0_2::verdict(old, new),
+            Version::V6_0_2 => v6_0_2::changes::verdict(old, new),
+        }
+    }
+
+    /// The variables of a `config.env` text, read as the operator's sidecar reads them.
+    #[must_use]
+    pub fn parse_config_env(self, text: &str) -> ConfigEnv {
+        match self {
+            Version::V6_0_2 => v6_0_2::changes::parse_config_env(text),
+        }
+    }
+
+    /// The metadata Argo CD and Flux put on every object they apply, and what the operator
+    /// does with it on a Tenant.
+    #[must_use]
+    pub fn gitops_metadata(self) -> &'static [GitopsKey] {
+        match self {
+            Version::V6_0_2 => v6_0_2::changes::GITOPS_METADATA,
         }
     }
 }
 
-/// What applying a new Tenant over the one in the cluster makes the operator do.
+/// What applying a change makes the MinIO servers go through: the five words `check` and
+/// `gen --out` print for each change, and that `--format json` gives CI to gate on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Disruption {
+    /// No MinIO process restarts.
+    None,
+    /// The pods of a pool restart one at a time: the operator replaces the pod template.
+    Rolling,
+    /// Every MinIO process restarts at once, by the operator's doing.
+    Simultaneous,
+    /// Takes effect only after an action miniogen names, such as restarting every server.
+    Manual,
+    /// The operator or MinIO refuses it, or loops on it: not to be applied.
+    Blocked,
+}
+
+impl Disruption {
+    /// The word, as JSON and messages print it.
+    #[must_use]
+    pub fn word(self) -> &'static str {
+        match self {
+            Disruption::None => "none",
+            Disruption::Rolling => "rolling",
+            Disruption::Simultaneous => "simultaneous",
+            Disruption::Manual => "manual",
+            Disruption::Blocked => "blocked",
+        }
+    }
+}
+
+impl fmt::Display for Disruption {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.word())
+    }
+}
+
+/// What a change is, for telling which changes may be applied together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// `spec.image`.
+    Image,
+    /// `config.env` (the configuration Secret) or the Tenant's `spec.env`, which the operator
+    /// writes into it.
+    Configuration,
+    /// A field the operator copies into a pool's pod template.
+    PodTemplate,
+    /// A label or annotation the operator copies into a pool's pod template.
+    PodMetadata,
+    /// A pool new to the Tenant.
+    PoolAdded,
+    /// A pool that leaves the Tenant.
+    PoolRemoved,
+    /// A pool's servers, volumes, storage class or volume size that cannot change.
+    PoolReshaped,
+    /// A pool's volume claims grow.
+    Volumes,
+    /// Buckets listed or no longer listed.
+    Buckets,
+    /// Users of `spec.users`.
+    Users,
+    /// Settings of the Services the operator writes.
+    Services,
+    /// Changes that must not be applied together.
+    Combined,
+}
+
+/// One change between the Tenant (and configuration) in the cluster and a new render, and what
+/// applying it does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Effect {
+    /// What changes, for telling which changes go together.
+    pub kind: Kind,
+    /// The pool it is about; `None` for the whole tenant.
+    pub pool: Option<String>,
+    /// The change, such as `` `spec.image` from `A` to `B` ``.
+    pub change: String,
+    /// What applying it makes happen to the MinIO servers.
+    pub disruption: Disruption,
+    /// Why: what the operator and MinIO do with it.
+    pub cause: String,
+    /// The upstream functions that do it, file and name.
+    pub source: &'static str,
+    /// What to do before or after applying it; empty when nothing.
+    pub todo: String,
+}
+
+/// What applying a new render over the Tenant and configuration in the cluster does.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Verdict {
     /// The operator release the verdict is for.
     pub operator: Version,
-    /// Each pool of the new Tenant, in its order.
-    pub pools: Vec<PoolVerdict>,
-    /// Everything else the operator will act on.
-    pub actions: Vec<Action>,
+    /// Every change, tenant-wide ones first, then by pool in the new Tenant's order.
+    pub changes: Vec<Effect>,
+    /// When changes must not be applied together: the order to apply them in, one commit each.
+    pub steps: Vec<String>,
 }
 
 impl Verdict {
@@ -182,129 +306,36 @@ impl Verdict {
         self.operator.name()
     }
 
-    /// Whether any pool's MinIO pods are restarted.
+    /// The worst disruption of any change; `None` when nothing changes.
     #[must_use]
-    pub fn restarts(&self) -> bool {
-        self.pools.iter().any(|p| p.restart)
+    pub fn worst(&self) -> Disruption {
+        self.changes
+            .iter()
+            .map(|c| c.disruption)
+            .max()
+            .unwrap_or(Disruption::None)
+    }
+
+    /// The changes nothing may apply: the operator or MinIO refuses or loops on them.
+    pub fn blocked(&self) -> impl Iterator<Item = &Effect> {
+        self.changes
+            .iter()
+            .filter(|c| c.disruption == Disruption::Blocked)
     }
 }
 
-/// One pool's part of a verdict.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PoolVerdict {
-    /// Pool name.
-    pub pool: String,
-    /// Whether the pool is new: the operator creates its `StatefulSet`.
-    pub new: bool,
-    /// Whether the pool's pod template changes, so that its MinIO pods roll.
-    pub restart: bool,
-    /// What changes the pod template, one entry per field.
-    pub causes: Vec<Cause>,
-}
+/// The variables of `config.env` as the operator's sidecar reads them (name to value, a
+/// credential's value or template included): never printed, only compared.
+pub type ConfigEnv = BTreeMap<String, String>;
 
-/// One field that changes a pod template.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Cause {
-    /// The field, as a path in the Tenant such as `spec.image` or
-    /// `spec.pools[pool-0].resources`; for metadata, the pod label or annotation key.
-    pub field: String,
-    /// The operator function that copies it into the template.
-    pub source: &'static str,
-}
-
-/// Something besides pod restarts that the operator does with a changed Tenant.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "action", rename_all = "kebab-case")]
-pub enum Action {
-    /// Buckets the operator creates; it never deletes one, nor changes an existing one.
-    CreateBuckets {
-        /// Their names.
-        buckets: Vec<String>,
-    },
-    /// Buckets no longer listed: the operator leaves them and their objects in MinIO.
-    BucketsKept {
-        /// Their names.
-        buckets: Vec<String>,
-    },
-    /// Users added to `spec.users`: the operator provisions users once per tenant, so these are
-    /// created only if the tenant never provisioned any.
-    UsersOnlyOnFirstProvisioning {
-        /// Their Secrets.
-        users: Vec<String>,
-    },
-    /// A pool's volume claims grow in place.
-    ExpandVolumes {
-        /// The pool.
-        pool: String,
-        /// The size requested before.
-        from: String,
-        /// The size requested now.
-        to: String,
-    },
-    /// A new pool: the operator creates its `StatefulSet`, then restarts the MinIO server
-    /// processes of the existing pools through the admin API (not their pods), so that they
-    /// take the new pool in.
-    AddPool {
-        /// The pool.
-        pool: String,
-    },
-    /// A pool left the Tenant: the operator decommissions it and deletes every
-    /// PodDisruptionBudget labelled with the tenant.
-    RemovePool {
-        /// The pool.
-        pool: String,
-    },
-    /// A setting the operator reconciles into its Services changed.
-    UpdateServices {
-        /// The Tenant field.
-        field: String,
-    },
-}
-
-impl fmt::Display for Action {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let list = |items: &[String]| {
-            items
-                .iter()
-                .map(|i| format!("`{i}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        match self {
-            Action::CreateBuckets { buckets } => write!(
-                f,
-                "creates bucket(s) {} (it never changes or deletes an existing bucket)",
-                list(buckets)
-            ),
-            Action::BucketsKept { buckets } => write!(
-                f,
-                "leaves bucket(s) {} and their objects in MinIO: it never deletes a bucket",
-                list(buckets)
-            ),
-            Action::UsersOnlyOnFirstProvisioning { users } => write!(
-                f,
-                "does not create user(s) {} on a tenant that already provisioned its users \
-                 (`status.provisionedUsers`)",
-                list(users)
-            ),
-            Action::ExpandVolumes { pool, from, to } => write!(
-                f,
-                "grows the volume claims of pool `{pool}` from {from} to {to} in place"
-            ),
-            Action::AddPool { pool } => write!(
-                f,
-                "creates pool `{pool}`, then restarts MinIO in the existing pools through the \
-                 admin API (the server processes, not the pods)"
-            ),
-            Action::RemovePool { pool } => write!(
-                f,
-                "decommissions pool `{pool}` and deletes the tenant's PodDisruptionBudgets"
-            ),
-            Action::UpdateServices { field } => {
-                write!(f, "updates its Services for the change to `{field}`")
-            }
-        }
-    }
+/// One side of a comparison: a Tenant object as JSON, and the configuration it runs with when
+/// known (`None` when the configuration Secret is not miniogen's to see).
+#[derive(Debug, Clone, Copy)]
+pub struct Side<'a> {
+    /// The Tenant.
+    pub tenant: &'a Value,
+    /// `config.env`'s variables.
+    pub config: Option<&'a ConfigEnv>,
 }
 
 /// The pools of a Tenant object, by name, in order.

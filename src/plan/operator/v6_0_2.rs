@@ -1,17 +1,17 @@
 //! MinIO Operator v6.0.2, read from minio/operator at tag `v6.0.2`.
 //!
-//! Each rule names the file and function it mirrors. Only what a Tenant written by miniogen can
-//! reach is modelled: KES (`spec.kes`), the operator's Prometheus integration
+//! Each rule names the file and function it mirrors; what applying a change does is in
+//! `changes`, with MinIO's side read from minio/minio at `RELEASE.2025-09-07T16-13-09Z`. Only
+//! what a Tenant written by miniogen can reach is modelled: KES (`spec.kes`), the operator's Prometheus integration
 //! (`prometheusOperator`, which miniogen sets to `false`) and legacy `zone` `StatefulSets` are not.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::{
-    Action, Budget, Cause, Owned, PodMetadata, PoolVerdict, Scope, ServicePort, TemplateField,
-    Verdict, Version, changed_keys, dotted, pools, string_map,
-};
+use super::{Budget, Owned, PodMetadata, Scope, ServicePort, TemplateField, pools, string_map};
+
+pub mod changes;
 
 /// `pkg/resources/services/service.go`: the `minio` service serves HTTPS on 443
 /// (`https-minio`) with TLS and HTTP on 80 (`http-minio`) without. Pods listen on 9000 either
@@ -83,7 +83,7 @@ pub fn disruption_budget(tenant: &str, pool: &str, servers: u32) -> Option<Budge
     })
 }
 
-fn str_at<'a>(value: &'a Value, pointer: &str) -> &'a str {
+pub(super) fn str_at<'a>(value: &'a Value, pointer: &str) -> &'a str {
     value.pointer(pointer).and_then(Value::as_str).unwrap_or("")
 }
 
@@ -401,182 +401,6 @@ pub const TEMPLATE_FIELDS: &[TemplateField] = &[
     },
 ];
 
-/// Tenant fields the operator reconciles into its Services: `checkMinIOSvc`,
-/// `checkMinIOHLSvc` (`pkg/controller/minio-services.go`) and `checkConsoleSvc`
-/// (`pkg/controller/console.go`) compare labels, annotations, ports and type.
-const SERVICE_FIELDS: [&str; 5] = [
-    "/spec/requestAutoCert",
-    "/spec/externalCertSecret",
-    "/spec/serviceMetadata",
-    "/spec/exposeServices",
-    "/spec/features",
-];
-
-const POD_METADATA: &str = "pkg/resources/statefulsets/minio-statefulset.go PodMetadata";
-
-/// The pod template changes of one pool that exists on both sides.
-fn template_causes(
-    old_tenant: &Value,
-    old_pool: &Value,
-    new_tenant: &Value,
-    new_pool: &Value,
-) -> Vec<Cause> {
-    let name = str_at(new_pool, "/name");
-    let mut causes = Vec::new();
-    let (old_meta, new_meta) = (
-        pod_metadata(old_tenant, old_pool),
-        pod_metadata(new_tenant, new_pool),
-    );
-    for key in changed_keys(&old_meta.labels, &new_meta.labels) {
-        causes.push(Cause {
-            field: format!("pod label `{key}`"),
-            source: POD_METADATA,
-        });
-    }
-    for key in changed_keys(&old_meta.annotations, &new_meta.annotations) {
-        causes.push(Cause {
-            field: format!("pod annotation `{key}`"),
-            source: POD_METADATA,
-        });
-    }
-    for field in TEMPLATE_FIELDS {
-        let (old, new, path) = match field.scope {
-            Scope::Tenant => (
-                old_tenant.pointer(field.pointer),
-                new_tenant.pointer(field.pointer),
-                dotted(field.pointer),
-            ),
-            Scope::Pool => (
-                old_pool.pointer(field.pointer),
-                new_pool.pointer(field.pointer),
-                format!("spec.pools[{name}].{}", dotted(field.pointer)),
-            ),
-        };
-        if old != new {
-            causes.push(Cause {
-                field: path,
-                source: field.source,
-            });
-        }
-    }
-    causes
-}
-
-fn names_at(tenant: &Value, pointer: &str) -> Vec<String> {
-    tenant
-        .pointer(pointer)
-        .and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|i| i.get("name").and_then(Value::as_str))
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// What applying `new` over `old` makes the operator v6.0.2 do.
-#[must_use]
-pub fn verdict(old: &Value, new: &Value) -> Verdict {
-    let old_pools = pools(old);
-    let new_pools = pools(new);
-    let mut verdicts = Vec::new();
-    let mut actions = Vec::new();
-    for (name, new_pool) in &new_pools {
-        if let Some((_, old_pool)) = old_pools.iter().find(|(n, _)| n == name) {
-            let causes = template_causes(old, old_pool, new, new_pool);
-            verdicts.push(PoolVerdict {
-                pool: (*name).to_string(),
-                new: false,
-                restart: !causes.is_empty(),
-                causes,
-            });
-            // `pkg/controller/pvc.go` `ExpandPVCs`: a larger request grows every claim of
-            // the pool; a smaller one is ignored.
-            let size = "/volumeClaimTemplate/spec/resources/requests/storage";
-            let (from, to) = (str_at(old_pool, size), str_at(new_pool, size));
-            let grows = match (
-                crate::model::quantity::bytes(from),
-                crate::model::quantity::bytes(to),
-            ) {
-                (Ok(a), Ok(b)) => b > a,
-                _ => false,
-            };
-            if grows {
-                actions.push(Action::ExpandVolumes {
-                    pool: (*name).to_string(),
-                    from: from.into(),
-                    to: to.into(),
-                });
-            }
-        } else {
-            // `syncHandler` creates the StatefulSet, then `restartInitializedPool`
-            // (`pkg/controller/pools.go`) calls the admin API's `ServiceRestart`.
-            verdicts.push(PoolVerdict {
-                pool: (*name).to_string(),
-                new: true,
-                restart: false,
-                causes: Vec::new(),
-            });
-            actions.push(Action::AddPool {
-                pool: (*name).to_string(),
-            });
-        }
-    }
-    for (name, _) in &old_pools {
-        if !new_pools.iter().any(|(n, _)| n == name) {
-            // `pkg/controller/decomission.go` `checkForPoolDecommission`, then `DeletePDB`.
-            actions.push(Action::RemovePool {
-                pool: (*name).to_string(),
-            });
-        }
-    }
-    // `pkg/controller/operator.go` `createBuckets` (`helper.go` `CreateBuckets`): makes each
-    // listed bucket, skipping those that exist; nothing deletes one.
-    let (old_buckets, new_buckets) = (
-        names_at(old, "/spec/buckets"),
-        names_at(new, "/spec/buckets"),
-    );
-    let created: Vec<String> = new_buckets
-        .iter()
-        .filter(|b| !old_buckets.contains(b))
-        .cloned()
-        .collect();
-    if !created.is_empty() {
-        actions.push(Action::CreateBuckets { buckets: created });
-    }
-    let kept: Vec<String> = old_buckets
-        .iter()
-        .filter(|b| !new_buckets.contains(b))
-        .cloned()
-        .collect();
-    if !kept.is_empty() {
-        actions.push(Action::BucketsKept { buckets: kept });
-    }
-    // `syncHandler`: `createUsers` runs only while `!tenant.Status.ProvisionedUsers`.
-    let old_users = names_at(old, "/spec/users");
-    let added: Vec<String> = names_at(new, "/spec/users")
-        .into_iter()
-        .filter(|u| !old_users.contains(u))
-        .collect();
-    if !added.is_empty() {
-        actions.push(Action::UsersOnlyOnFirstProvisioning { users: added });
-    }
-    for pointer in SERVICE_FIELDS {
-        if old.pointer(pointer) != new.pointer(pointer) {
-            actions.push(Action::UpdateServices {
-                field: dotted(pointer),
-            });
-        }
-    }
-    Verdict {
-        operator: Version::V6_0_2,
-        pools: verdicts,
-        actions,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -595,21 +419,12 @@ mod tests {
                 "users": [],
                 "pools": [{
                     "name": "pool-0", "servers": 4, "volumesPerServer": 2,
-                    "annotations": {"miniogen.io/config-checksum": "1"},
                     "resources": {"requests": {"cpu": "1"}},
                     "volumeClaimTemplate": {"metadata": {"name": "data"},
                         "spec": {"resources": {"requests": {"storage": "500Gi"}}}}
                 }]
             }
         })
-    }
-
-    fn fields(verdict: &Verdict) -> Vec<String> {
-        verdict.pools[0]
-            .causes
-            .iter()
-            .map(|c| c.field.clone())
-            .collect()
     }
 
     /// `pkg/controller/pdb.go` `CreateOrUpdatePDB`: N - N/2 + 1 for even N, N - N/2 for odd N,
@@ -723,133 +538,5 @@ mod tests {
                 ("x".into(), "pool".into()),
             ])
         );
-    }
-
-    /// `poolSSMatchesSpec` ignores `last-applied-configuration` only on the `StatefulSet`'s own
-    /// metadata; `PodMetadata` copies it into the template, so client-side apply restarts.
-    #[test]
-    fn any_tenant_annotation_restarts_every_pool() {
-        let old = tenant();
-        let mut new = tenant();
-        new["metadata"]["annotations"] =
-            json!({"kubectl.kubernetes.io/last-applied-configuration": "{\"spec\":{}}"});
-        let verdict = verdict(&old, &new);
-        assert!(verdict.restarts());
-        assert_eq!(
-            fields(&verdict),
-            ["pod annotation `kubectl.kubernetes.io/last-applied-configuration`"]
-        );
-    }
-
-    /// `poolMinioServerContainer` takes the image and the pool's resources; `PodMetadata` the
-    /// pool's annotations (miniogen's configuration checksum).
-    #[test]
-    fn template_fields_restart_and_name_the_field() {
-        let old = tenant();
-        let mut new = tenant();
-        new["spec"]["image"] = json!("quay.io/minio/minio:RELEASE.2025-04-22T22-12-26Z");
-        new["spec"]["pools"][0]["resources"] = json!({"requests": {"cpu": "2"}});
-        new["spec"]["pools"][0]["annotations"]["miniogen.io/config-checksum"] = json!("2");
-        let verdict = verdict(&old, &new);
-        assert_eq!(
-            fields(&verdict),
-            [
-                "pod annotation `miniogen.io/config-checksum`",
-                "spec.image",
-                "spec.pools[pool-0].resources"
-            ]
-        );
-        assert_eq!(verdict.pools[0].causes[1].source, SERVER_CONTAINER);
-    }
-
-    /// Buckets (`createBuckets`), users (`createUsers`, once), volume size (`ExpandPVCs`) and
-    /// service settings do not reach the template.
-    #[test]
-    fn other_changes_are_actions_not_restarts() {
-        let old = tenant();
-        let mut new = tenant();
-        new["spec"]["buckets"] = json!([{"name": "b"}]);
-        new["spec"]["users"] = json!([{"name": "admin"}]);
-        new["spec"]["pools"][0]["volumeClaimTemplate"]["spec"]["resources"]["requests"]["storage"] =
-            json!("1Ti");
-        new["spec"]["serviceMetadata"] = json!({"minioServiceLabels": {"a": "b"}});
-        new["spec"]["pools"][0]["servers"] = json!(8);
-        let verdict = verdict(&old, &new);
-        assert!(!verdict.restarts(), "{verdict:?}");
-        assert_eq!(
-            verdict.actions,
-            [
-                Action::ExpandVolumes {
-                    pool: "pool-0".into(),
-                    from: "500Gi".into(),
-                    to: "1Ti".into()
-                },
-                Action::CreateBuckets {
-                    buckets: vec!["b".into()]
-                },
-                Action::BucketsKept {
-                    buckets: vec!["a".into()]
-                },
-                Action::UsersOnlyOnFirstProvisioning {
-                    users: vec!["admin".into()]
-                },
-                Action::UpdateServices {
-                    field: "spec.serviceMetadata".into()
-                },
-            ]
-        );
-        // A smaller request is ignored by `ExpandPVCs`.
-        let shrink = super::verdict(&new, &old);
-        assert!(
-            !shrink
-                .actions
-                .iter()
-                .any(|a| matches!(a, Action::ExpandVolumes { .. }))
-        );
-    }
-
-    /// `syncHandler` creates a new pool's `StatefulSet` and restarts MinIO in the initialized
-    /// pools (`restartInitializedPool`); a pool that leaves is decommissioned
-    /// (`checkForPoolDecommission`).
-    #[test]
-    fn pools_added_and_removed() {
-        let old = tenant();
-        let mut new = tenant();
-        let mut pool = new["spec"]["pools"][0].clone();
-        pool["name"] = json!("pool-1");
-        new["spec"]["pools"]
-            .as_array_mut()
-            .unwrap_or_else(|| panic!())
-            .push(pool);
-        let grown = verdict(&old, &new);
-        assert_eq!(
-            grown
-                .pools
-                .iter()
-                .map(|p| (p.pool.as_str(), p.new, p.restart))
-                .collect::<Vec<_>>(),
-            [("pool-0", false, false), ("pool-1", true, false)]
-        );
-        assert_eq!(
-            grown.actions,
-            [Action::AddPool {
-                pool: "pool-1".into()
-            }]
-        );
-        let shrunk = verdict(&new, &old);
-        assert_eq!(
-            shrunk.actions,
-            [Action::RemovePool {
-                pool: "pool-1".into()
-            }]
-        );
-    }
-
-    #[test]
-    fn the_same_tenant_restarts_nothing() {
-        let verdict = verdict(&tenant(), &tenant());
-        assert!(!verdict.restarts());
-        assert!(verdict.actions.is_empty());
-        assert_eq!(verdict.pools.len(), 1);
     }
 }
