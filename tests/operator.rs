@@ -247,6 +247,15 @@ fn each_change_is_classed_as_the_operator_applies_it() {
             "{what}: {}",
             stale.stderr
         );
+        // `plan --out` says the same, with what to do, before anything is written.
+        let plan = miniogen_in(Some(&dir), &["plan", "--ccu", "10000", "--out", "out"]);
+        assert!(
+            plan.stdout.contains(&format!(
+                "applying this (MinIO Operator v6.0.2)\n  {back:<20} "
+            )),
+            "{what}: {}",
+            plan.stdout
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

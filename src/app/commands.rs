@@ -985,14 +985,7 @@ fn guard_pools(
     if let Some(g) = &mut growth
         && daytwo::Existing::from_plan(plan).first() != Some(&g.first)
     {
-        let path = inputs
-            .config
-            .clone()
-            .unwrap_or_else(|| std::path::PathBuf::from(load::SITE_FILE));
-        let text = shared
-            .site
-            .as_ref()
-            .map_or_else(String::new, |s| s.source.text.clone());
+        let (path, text) = site_source(inputs, shared);
         if let Ok(doc) = text.parse::<toml_edit::DocumentMut>() {
             first_step(g, inputs, shared, &path, &doc, &old, plan, dir)?;
         }
@@ -1025,14 +1018,7 @@ fn grow(
     dry_run: bool,
 ) -> Result<Vec<Diagnostic>, Failure> {
     let shared = shared(inputs)?;
-    let path = inputs
-        .config
-        .clone()
-        .unwrap_or_else(|| std::path::PathBuf::from(load::SITE_FILE));
-    let text = shared
-        .site
-        .as_ref()
-        .map_or_else(String::new, |s| s.source.text.clone());
+    let (path, text) = site_source(inputs, &shared);
     let mut doc: toml_edit::DocumentMut = text.parse().map_err(|source| Usage::EditToml {
         path: path.clone(),
         source,
@@ -1121,6 +1107,19 @@ fn grow(
         render_command(inputs, &path, out)
     )));
     Ok(notes)
+}
+
+/// The site file `grow` edits, and its text (empty when there is none yet).
+fn site_source(inputs: &Request, shared: &Shared) -> (std::path::PathBuf, String) {
+    let path = inputs
+        .config
+        .clone()
+        .unwrap_or_else(|| std::path::PathBuf::from(load::SITE_FILE));
+    let text = shared
+        .site
+        .as_ref()
+        .map_or_else(String::new, |s| s.source.text.clone());
+    (path, text)
 }
 
 /// The site file `grow` writes, with a header when it starts one.

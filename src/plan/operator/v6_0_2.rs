@@ -401,30 +401,37 @@ pub const TEMPLATE_FIELDS: &[TemplateField] = &[
     },
 ];
 
+/// A small Tenant for the tests of this version's rules.
+#[cfg(test)]
+fn example_tenant() -> Value {
+    serde_json::json!({
+        "apiVersion": "minio.min.io/v2",
+        "kind": "Tenant",
+        "metadata": {"name": "t", "namespace": "ns", "labels": {"app": "minio"}},
+        "spec": {
+            "image": "quay.io/minio/minio:RELEASE.2024-10-13T13-34-11Z",
+            "requestAutoCert": true,
+            "configuration": {"name": "cfg"},
+            "buckets": [{"name": "a"}],
+            "users": [],
+            "pools": [{
+                "name": "pool-0", "servers": 4, "volumesPerServer": 2,
+                "resources": {"requests": {"cpu": "1"}},
+                "volumeClaimTemplate": {"metadata": {"name": "data"},
+                    "spec": {"storageClassName": "standard",
+                        "resources": {"requests": {"storage": "500Gi"}}}}
+            }]
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
 
     fn tenant() -> Value {
-        json!({
-            "apiVersion": "minio.min.io/v2",
-            "kind": "Tenant",
-            "metadata": {"name": "t", "namespace": "ns", "labels": {"app": "minio"}},
-            "spec": {
-                "image": "quay.io/minio/minio:RELEASE.2024-10-13T13-34-11Z",
-                "requestAutoCert": true,
-                "configuration": {"name": "cfg"},
-                "buckets": [{"name": "a"}],
-                "users": [],
-                "pools": [{
-                    "name": "pool-0", "servers": 4, "volumesPerServer": 2,
-                    "resources": {"requests": {"cpu": "1"}},
-                    "volumeClaimTemplate": {"metadata": {"name": "data"},
-                        "spec": {"resources": {"requests": {"storage": "500Gi"}}}}
-                }]
-            }
-        })
+        example_tenant()
     }
 
     /// `pkg/controller/pdb.go` `CreateOrUpdatePDB`: N - N/2 + 1 for even N, N - N/2 for odd N,

@@ -182,7 +182,9 @@ pub fn verdict(old: Side<'_>, new: Side<'_>) -> Verdict {
         }
     }
     let steps = steps(&changes, old.tenant);
-    if !steps.is_empty() {
+    if steps.is_empty() {
+        warn_restarts_with_configuration(&mut changes);
+    } else {
         changes.push(combined(&changes));
     }
     Verdict {
@@ -447,6 +449,34 @@ fn restart_todo(names: &Names, removed: bool, root: bool) -> String {
         );
     }
     todo
+}
+
+/// A configuration change applied with changes that restart MinIO by themselves: a roll brings
+/// servers up on the new configuration one at a time, each waiting for half of its peers, and an
+/// in-place update may restart them before every sidecar has rewritten `config.env`. Allowed
+/// (every server ends on the new configuration once the restarts are through), but the user
+/// must know, and may split it.
+fn warn_restarts_with_configuration(changes: &mut [Effect]) {
+    let restarting: Vec<String> = changes
+        .iter()
+        .filter(|c| {
+            c.kind != Kind::Configuration
+                && matches!(c.disruption, Disruption::Rolling | Disruption::Simultaneous)
+        })
+        .map(|c| c.change.clone())
+        .collect();
+    if restarting.is_empty() {
+        return;
+    }
+    if let Some(config) = changes.iter_mut().find(|c| c.kind == Kind::Configuration) {
+        let _ = write!(
+            config.todo,
+            ". This render also restarts MinIO ({}): servers restarted one at a time come up on \
+             the new configuration and wait for half of their peers, so apply the configuration \
+             alone first, or restart every server as soon as the sidecars have rewritten the file",
+            restarting.join("; ")
+        );
+    }
 }
 
 /// Tenant-wide fields of the pod template, and the Tenant's own labels and annotations.
@@ -999,29 +1029,10 @@ mod tests {
     use crate::plan::operator::ConfigEnv;
     use serde_json::json;
 
-    const OLD: &str = "quay.io/minio/minio:RELEASE.2024-10-13T13-34-11Z";
     const NEW: &str = "quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z";
 
     fn tenant() -> Value {
-        json!({
-            "apiVersion": "minio.min.io/v2",
-            "kind": "Tenant",
-            "metadata": {"name": "t", "namespace": "ns", "labels": {"app": "minio"}},
-            "spec": {
-                "image": OLD,
-                "requestAutoCert": true,
-                "configuration": {"name": "cfg"},
-                "buckets": [{"name": "a"}],
-                "users": [],
-                "pools": [{
-                    "name": "pool-0", "servers": 4, "volumesPerServer": 2,
-                    "resources": {"requests": {"cpu": "1"}},
-                    "volumeClaimTemplate": {"metadata": {"name": "data"},
-                        "spec": {"storageClassName": "standard",
-                            "resources": {"requests": {"storage": "500Gi"}}}}
-                }]
-            }
-        })
+        super::super::example_tenant()
     }
 
     fn config(text: &str) -> ConfigEnv {
@@ -1247,6 +1258,42 @@ mod tests {
         // The same variables: nothing, whatever the order or quoting.
         let same = "export MINIO_API_REQUESTS_MAX=6400\n  export MINIO_ROOT_USER=\"admin\"";
         assert!(configured(before, same).changes.is_empty());
+    }
+
+    /// A configuration change with a roll: still `manual`, never `rolling`, and it says why to
+    /// split them.
+    #[test]
+    fn configuration_with_a_roll_says_to_split_them() {
+        let mut raised = tenant();
+        raised["spec"]["pools"][0]["resources"] = json!({"requests": {"cpu": "4"}});
+        let (before, after) = (
+            config("export MINIO_X=\"1\"\n"),
+            config("export MINIO_X=\"2\"\n"),
+        );
+        let verdict = verdict(
+            Side {
+                tenant: &tenant(),
+                config: Some(&before),
+            },
+            Side {
+                tenant: &raised,
+                config: Some(&after),
+            },
+        );
+        assert_eq!(
+            classes(&verdict),
+            [
+                (Kind::Configuration, None, Disruption::Manual),
+                (Kind::PodTemplate, Some("pool-0"), Disruption::Rolling)
+            ]
+        );
+        assert!(
+            verdict.changes[0]
+                .todo
+                .contains("apply the configuration alone first"),
+            "{}",
+            verdict.changes[0].todo
+        );
     }
 
     /// A rotated root password is a configuration change: `manual`, restarted with the old
