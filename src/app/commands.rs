@@ -1046,8 +1046,9 @@ fn grow(
         if !plan.planned.is_empty() {
             // The second step of a growth written before: the pool goes in once the folder
             // holds the configuration it needed.
-            notes.push(second_step(&mut doc, scope, &plan, &path)?);
-            advanced = true;
+            let (note, unplanned) = second_step(&mut doc, scope, &plan, &path)?;
+            notes.push(note);
+            advanced |= unplanned;
             continue;
         }
         let existing = match &folder {
@@ -1274,7 +1275,7 @@ fn second_step(
     scope: daytwo::Scope<'_>,
     plan: &crate::plan::Plan,
     path: &std::path::Path,
-) -> Result<Diagnostic, Failure> {
+) -> Result<(Diagnostic, bool), Failure> {
     let names = plan
         .planned
         .iter()
@@ -1282,11 +1283,14 @@ fn second_step(
         .collect::<Vec<_>>()
         .join(", ");
     let Some(dir) = scope.dir else {
-        return Ok(Diagnostic::note(format!(
-            "{scope}: pool {names} is planned: once the configuration it needs is applied and \
-             every server restarted, remove `planned = true` from it, or run `miniogen grow \
-             --out DIR`, which checks the folder first"
-        )));
+        return Ok((
+            Diagnostic::note(format!(
+                "{scope}: pool {names} is planned: once the configuration it needs is applied \
+                 and every server restarted, remove `planned = true` from it, or run `miniogen \
+                 grow --out DIR`, which checks the folder first"
+            )),
+            false,
+        ));
     };
     let verdict = applying::folder_verdict(dir, plan, &generated(plan)?.manifests)?;
     if verdict
@@ -1307,7 +1311,7 @@ fn second_step(
     }
     let done = daytwo::unplan(doc, scope.env, &plan.planned)
         .map_err(|why| Usage::Edit(path.to_path_buf(), why))?;
-    Ok(Diagnostic::note(format!(
+    let note = Diagnostic::note(format!(
         "{scope}: pool {} no longer planned: the folder holds the configuration it needs (once \
          applied with every server restarted, as the first step said), so the next render adds \
          it; every MinIO process restarts then, as `miniogen check` says",
@@ -1315,7 +1319,8 @@ fn second_step(
             .map(|p| format!("`{p}`"))
             .collect::<Vec<_>>()
             .join(", ")
-    )))
+    ));
+    Ok((note, !done.is_empty()))
 }
 
 /// Replaces the site file with `text` in one rename, through a symbolic link to its target,

@@ -622,13 +622,20 @@ pub fn unplan(
     env: Option<&str>,
     names: &[String],
 ) -> Result<Vec<String>, String> {
+    // The environment's own list, or the shared one it inherits.
+    let own = env.is_some_and(|env| {
+        doc.get("environments")
+            .and_then(|e| e.get(env))
+            .and_then(|t| t.get("pools"))
+            .is_some()
+    });
     let root = doc.as_item_mut();
     let table = match env {
-        None => root.as_table_like_mut(),
-        Some(env) => root
+        Some(env) if own => root
             .get_mut("environments")
             .and_then(|e| e.get_mut(env))
             .and_then(Item::as_table_like_mut),
+        _ => root.as_table_like_mut(),
     }
     .ok_or_else(|| "the site file has no table for the environment".to_string())?;
     let mut done = Vec::new();
@@ -1227,6 +1234,31 @@ mod tests {
                 "[sizing]\nservers = 4\nvolumes_per_server = 2\nvolume_size = \"4Ti\"\n"
             )
         );
+    }
+
+    /// The second step takes `planned` off the named pools only, in the environment's own list
+    /// or the shared one it inherits, keeping comments.
+    #[test]
+    fn unplanning_removes_only_the_key() {
+        let text = "[[pools]]\nname = \"pool-1\" # new\nservers = 8\nplanned = true\n\n\
+                    [[pools]]\nname = \"pool-2\"\nplanned = true\n\n\
+                    [environments.prod]\nccu = 10000\n";
+        let mut doc: DocumentMut = text.parse().unwrap_or_else(|e| panic!("{e}"));
+        let done = unplan(&mut doc, Some("prod"), &["pool-1".to_string()])
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(done, ["pool-1"]);
+        assert_eq!(
+            doc.to_string(),
+            text.replacen("servers = 8\nplanned = true\n", "servers = 8\n", 1)
+        );
+        let mut inline: DocumentMut = "pools = [{ name = \"pool-1\", planned = true }]\n"
+            .parse()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            unplan(&mut inline, None, &["pool-1".to_string()]).unwrap_or_else(|e| panic!("{e}")),
+            ["pool-1"]
+        );
+        assert!(!inline.to_string().contains("planned"));
     }
 
     #[test]
