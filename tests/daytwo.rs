@@ -386,6 +386,63 @@ fn grow_without_a_folder_keeps_what_the_site_file_renders() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Every real key of the table that starts at `header`, each with no commented-out line of
+/// its own still showing another value (issue 26).
+fn untrue_comments(text: &str, header: &str) -> Vec<String> {
+    let start = text
+        .find(&format!("\n{header}\n"))
+        .unwrap_or_else(|| panic!("no {header}"));
+    let region: Vec<&str> = text[start + 1..]
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.starts_with('['))
+        .collect();
+    let keys: Vec<&str> = region
+        .iter()
+        .filter_map(|l| l.split_once(" = ").map(|(k, _)| k))
+        .filter(|k| !k.starts_with('#'))
+        .collect();
+    region
+        .iter()
+        .filter(|l| {
+            l.strip_prefix("# ")
+                .and_then(|rest| rest.split_once(" = "))
+                .is_some_and(|(k, _)| keys.contains(&k))
+        })
+        .map(ToString::to_string)
+        .collect()
+}
+
+/// `grow` on the file `init` wrote edits it where a person would: the first pool's keys where
+/// they stand, the new pool in place of the commented-out `[[pools]]` example (not at the end,
+/// inside the secrets documentation), and no comment left showing another value.
+#[test]
+fn grow_edits_the_starter_file_where_a_person_would() {
+    let dir = scratch_dir("grow-init");
+    ok_in(&dir, &["init", "--ccu", "5000"]);
+    ok_in(&dir, &["grow", "--ccu", "10000"]);
+    let grown = read(&dir.join("miniogen.toml"));
+    assert_eq!(
+        untrue_comments(&grown, "[sizing]"),
+        Vec::<String>::new(),
+        "{grown}"
+    );
+    let pools = grown
+        .find("\n[[pools]]\nname = \"pool-1\"\n")
+        .unwrap_or_else(|| panic!("{grown}"));
+    let sizing = grown.find("\n[sizing]\n").unwrap_or_default();
+    let buckets = grown
+        .find("\n# Buckets the operator creates.")
+        .unwrap_or_default();
+    assert!(sizing < pools && pools < buckets, "{grown}");
+    assert!(
+        !grown.contains("# [[pools]]"),
+        "the example is left beside the pool:\n{grown}"
+    );
+    ok_in(&dir, &["gen", "--out", "out"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// The README's Day two examples compare with `tests/fixtures/daytwo/grown`, the folder its
 /// `grown.toml` renders: it must stay current.
 #[test]

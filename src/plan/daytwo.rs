@@ -12,13 +12,14 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use serde_json::Value;
-use toml_edit::{ArrayOfTables, DocumentMut, InlineTable, Item, Table, TableLike};
+use toml_edit::{DocumentMut, Item, Table};
 
 use crate::model::diag::Diagnostic;
 use crate::model::quantity;
 use crate::model::spec::{ExtraPool, Sizing};
 use crate::plan::Plan;
 use crate::plan::erasure::Layout;
+use crate::plan::siteedit::Edit;
 use crate::plan::transition::{self, Change, Kind};
 
 /// Which environment and output folder a message is about.
@@ -389,67 +390,52 @@ impl Growth {
     }
 
     /// Writes the growth into a site file: `ccu` (when given), the pins and the new pool, in
-    /// the environment's table when there is one. Comments, order and layout stay as they are.
+    /// the environment's table when there is one. Comments, order and layout stay as they are,
+    /// and each value lands where a person would write it (`siteedit`).
     pub fn write_into(&self, doc: &mut DocumentMut, ccu: Option<u32>) -> Result<(), String> {
-        let root = doc.as_item_mut();
-        let table: &mut dyn TableLike = match &self.env {
-            None => root.as_table_like_mut(),
-            Some(env) => root
-                .get_mut("environments")
-                .and_then(|e| e.get_mut(env.as_str()))
-                .and_then(Item::as_table_like_mut),
-        }
-        .ok_or_else(|| match &self.env {
-            Some(env) => format!("the site file has no table `[environments.{env}]`"),
-            None => "the site file is not a TOML table".to_string(),
-        })?;
+        let scope: Vec<&str> = match &self.env {
+            Some(env) => vec!["environments", env.as_str()],
+            None => Vec::new(),
+        };
+        let mut edit = Edit::new(doc, &scope)?;
         if let Some(ccu) = ccu {
-            set(table, "ccu", toml_edit::Value::from(i64::from(ccu)));
+            edit.set(&[], "ccu", toml_edit::Value::from(i64::from(ccu)))?;
         }
         if self.keep_largest {
-            let tenant = child_table(table, "tenant")?;
-            set(tenant, "erasure_sets", toml_edit::Value::from("largest"));
+            edit.set(
+                &["tenant"],
+                "erasure_sets",
+                toml_edit::Value::from("largest"),
+            )?;
         }
-        let sizing = child_table(table, "sizing")?;
-        set(
-            sizing,
+        edit.set(
+            &["sizing"],
             "servers",
             toml_edit::Value::from(i64::from(self.first.servers)),
-        );
-        set(
-            sizing,
+        )?;
+        edit.set(
+            &["sizing"],
             "volumes_per_server",
             toml_edit::Value::from(i64::from(self.first.volumes_per_server)),
-        );
-        set(
-            sizing,
+        )?;
+        edit.set(
+            &["sizing"],
             "volume_size",
             toml_edit::Value::from(self.first.volume_size.as_str()),
-        );
+        )?;
         let Some(added) = &self.added else {
             return Ok(());
         };
-        match table.get_mut("pools") {
-            Some(Item::ArrayOfTables(pools)) => pools.push(pool_table(added)),
-            Some(Item::Value(toml_edit::Value::Array(pools))) => pools.push(pool_inline(added)),
-            Some(_) => return Err("`pools` in the site file is not a list of tables".into()),
-            None => {
-                let mut pools = ArrayOfTables::new();
-                for pool in self.copied.iter().chain(std::iter::once(added)) {
-                    pools.push(pool_table(pool));
-                }
-                table.insert("pools", Item::ArrayOfTables(pools));
-                if table.get("pools").is_none() {
-                    // An inline table cannot hold an array of tables.
-                    let mut pools = toml_edit::Array::new();
-                    for pool in self.copied.iter().chain(std::iter::once(added)) {
-                        pools.push(pool_inline(pool));
-                    }
-                    table.insert("pools", Item::Value(pools.into()));
-                }
-            }
-        }
-        Ok(())
+        // `copied` holds the shared pools when the environment has no list of its own, which
+        // replaces the shared one: they come first.
+        edit.append(
+            "pools",
+            self.copied
+                .iter()
+                .chain(std::iter::once(added))
+                .map(pool_table)
+                .collect(),
+        )
     }
 }
 
@@ -482,43 +468,6 @@ fn pool_table(pool: &ExtraPool) -> Table {
         table.insert(key, Item::Value(value));
     }
     table
-}
-
-fn pool_inline(pool: &ExtraPool) -> toml_edit::Value {
-    let mut table = InlineTable::new();
-    for (key, value) in pool_entries(pool) {
-        table.insert(key, value);
-    }
-    table.into()
-}
-
-/// Sets `key`, keeping the comment after an existing value.
-fn set(table: &mut dyn TableLike, key: &str, value: toml_edit::Value) {
-    if let Some(old) = table.get_mut(key).and_then(Item::as_value_mut) {
-        let decor = old.decor().clone();
-        *old = value;
-        *old.decor_mut() = decor;
-    } else {
-        table.insert(key, Item::Value(value));
-    }
-}
-
-/// The table under `key`, created as a `[header]` table (or an inline one inside an inline
-/// table) when absent.
-fn child_table<'a>(
-    parent: &'a mut dyn TableLike,
-    key: &str,
-) -> Result<&'a mut dyn TableLike, String> {
-    if parent.get(key).is_none() {
-        parent.insert(key, Item::Table(Table::new()));
-        if parent.get(key).is_none() {
-            parent.insert(key, Item::Value(InlineTable::new().into()));
-        }
-    }
-    parent
-        .get_mut(key)
-        .and_then(Item::as_table_like_mut)
-        .ok_or_else(|| format!("`{key}` in the site file is not a table"))
 }
 
 /// The address MinIO knows a pool by: the arguments the operator starts every server with

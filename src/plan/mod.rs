@@ -16,6 +16,7 @@ pub mod operator;
 pub mod outputs;
 pub mod requests;
 pub mod rules;
+pub mod siteedit;
 pub mod transition;
 
 use std::collections::BTreeMap;
