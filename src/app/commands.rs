@@ -16,7 +16,7 @@ use crate::input::cli::{ArgocdCommand, Command, Format, Inputs as CliInputs, Sch
 use crate::input::load::{self, LoadError, Request};
 use crate::input::recorded::{NotRecordable, Recorded};
 use crate::model::diag::{self, Diagnostic};
-use crate::output::{folder, report, sink};
+use crate::output::{folder, report, sink, site};
 use crate::plan::{daytwo, transition};
 use crate::post;
 
@@ -118,43 +118,16 @@ pub(crate) fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
     }
 }
 
-/// `miniogen init`: the starter site file, written only where no file is.
+/// `miniogen init`: the starter site file, written only where nothing is, whole or not at all.
 fn init(ccu: &str, path: &std::path::Path) -> Result<Vec<Diagnostic>, Failure> {
-    use std::io::Write as _;
     let ccu = load::CcuArg::parse_flag(ccu).map_err(|d| Failure::Invalid(vec![d]))?;
     let (tier, _) = load::select_tier(&ccu).map_err(|d| Failure::Invalid(vec![d]))?;
-    let text = crate::app::init::site_file(ccu.value);
-    // `create_new` refuses any existing entry, a symbolic link included, without following it.
-    let mut file = match std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-    {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            return Err(Usage::InitExists(path.to_path_buf()).into());
-        }
-        Err(source) => {
-            return Err(Usage::Io {
-                action: "write",
-                path: path.to_path_buf(),
-                source,
-            }
-            .into());
-        }
-    };
-    if let Err(source) = file
-        .write_all(text.as_bytes())
-        .and_then(|()| file.sync_all())
-    {
-        drop(file);
-        let _ = std::fs::remove_file(path);
-        return Err(Usage::InitUnwritten {
-            path: path.to_path_buf(),
-            source,
-        }
-        .into());
+    // Anything at the path, a symbolic link included, is never replaced nor followed.
+    if std::fs::symlink_metadata(path).is_ok() {
+        return Err(site::SiteError::Exists(path.to_path_buf()).into());
     }
+    let text = crate::app::init::site_file(ccu.value);
+    site::lock(path)?.create(&text)?;
     let config = if path == std::path::Path::new(load::SITE_FILE) {
         String::new()
     } else {
@@ -952,16 +925,24 @@ fn grow(
     out: Option<&std::path::Path>,
     dry_run: bool,
 ) -> Result<Vec<Diagnostic>, Failure> {
-    let shared = shared(inputs)?;
     let path = inputs
         .config
         .clone()
         .unwrap_or_else(|| std::path::PathBuf::from(load::SITE_FILE));
-    let text = shared
+    // Held from before the site file is read until it is replaced, so that a second `grow`
+    // reads what this one wrote; a dry run writes nothing, but refuses what a write would.
+    let lock = if dry_run {
+        site::target(&path)?;
+        None
+    } else {
+        Some(site::lock(&path)?)
+    };
+    let shared = shared(inputs)?;
+    let original = shared
         .site
         .as_ref()
         .map_or_else(String::new, |s| s.source.text.clone());
-    let mut doc: toml_edit::DocumentMut = text.parse().map_err(|source| Usage::EditToml {
+    let mut doc: toml_edit::DocumentMut = original.parse().map_err(|source| Usage::EditToml {
         path: path.clone(),
         source,
     })?;
@@ -1021,20 +1002,37 @@ fn grow(
     if grown.is_empty() {
         return Ok(notes);
     }
-    let mut text = doc.to_string();
-    if shared.site.is_none() {
+    let text = grown_text(&original, &doc, shared.site.is_none());
+    prove_growth(inputs, &shared, &path, &text, &grown)?;
+    let Some(lock) = lock else {
+        sink::print(&text)?;
+        return Ok(notes);
+    };
+    lock.replace(&text)?;
+    notes.push(written_note(inputs, &path, out));
+    Ok(notes)
+}
+
+/// The edited site file: the line endings of the original, and a first comment when `grow`
+/// starts the file.
+fn grown_text(original: &str, doc: &toml_edit::DocumentMut, started: bool) -> String {
+    let mut text = crate::plan::siteedit::line_endings_like(original, &doc.to_string());
+    if started {
         text.insert_str(
             0,
             "# miniogen site file, started by `miniogen grow`: the pools below are pinned as they\n\
              # were created. Pools never change layout; grow by adding one.\n",
         );
     }
-    prove_growth(inputs, &shared, &path, &text, &grown)?;
-    if dry_run {
-        sink::print(&text)?;
-        return Ok(notes);
-    }
-    write_site(&path, &text)?;
+    text
+}
+
+/// What `grow` says once it has written the site file: how to render it.
+fn written_note(
+    inputs: &Request,
+    path: &std::path::Path,
+    out: Option<&std::path::Path>,
+) -> Diagnostic {
     let mut render = format!("miniogen gen --config {}", path.display());
     if let Some(env) = &inputs.env {
         let _ = write!(render, " --env {env}");
@@ -1042,11 +1040,10 @@ fn grow(
     if let Some(dir) = out {
         let _ = write!(render, " --out {}", dir.display());
     }
-    notes.push(Diagnostic::note(format!(
+    Diagnostic::note(format!(
         "wrote `{}`; render it with `{render}`",
         path.display()
-    )));
-    Ok(notes)
+    ))
 }
 
 /// The environments `grow` changes, each with its output folder when `--out` is given.
@@ -1122,38 +1119,4 @@ fn prove_growth(
         }
     }
     Ok(())
-}
-
-/// Replaces the site file with `text` in one rename, through a symbolic link to its target,
-/// keeping its permissions.
-fn write_site(path: &std::path::Path, text: &str) -> Result<(), Failure> {
-    let fail = |action: &'static str, p: &std::path::Path, source: std::io::Error| {
-        Failure::from(Usage::WriteSite {
-            action,
-            path: p.to_path_buf(),
-            source,
-        })
-    };
-    let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    let parent = match real.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let name = real.file_name().map_or_else(
-        || "miniogen.toml".into(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    let staging = parent.join(format!(".{name}.miniogen-new-{}", std::process::id()));
-    // Never through a link planted at the staging name: removing a link removes the link, and
-    // the new file is created afresh (`create_new`, no link followed).
-    let _ = std::fs::remove_file(&staging);
-    crate::output::staging::create_file(&staging, text, false)
-        .map_err(|e| fail("write", &staging, e))?;
-    if let Ok(meta) = std::fs::metadata(&real) {
-        let _ = std::fs::set_permissions(&staging, meta.permissions());
-    }
-    std::fs::rename(&staging, &real).map_err(|e| {
-        let _ = std::fs::remove_file(&staging);
-        fail("replace", &real, e)
-    })
 }
