@@ -126,7 +126,7 @@ fn init(ccu: &str, path: &std::path::Path) -> Result<Vec<Diagnostic>, Failure> {
     if std::fs::symlink_metadata(path).is_ok() {
         return Err(site::SiteError::Exists(path.to_path_buf()).into());
     }
-    let text = crate::app::init::site_file(ccu.value);
+    let text = crate::app::init::site_file(ccu.value)?;
     site::lock(path)?.create(&text)?;
     let config = if path == std::path::Path::new(load::SITE_FILE) {
         String::new()
