@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 
 use crate::app::failure::{Bug, Failure, Usage};
 use crate::app::pipeline::{
-    Compiled, Shared, checked_plan, compile, compile_one, generated, shared, targets,
+    Compiled, Shared, checked_plan, compile, compile_one, compile_pinned, generated, shared,
+    targets,
 };
 use crate::app::{argocd, parallel};
 use crate::check::decode::Inputs;
@@ -258,7 +259,7 @@ fn generate(
         format,
     } = options;
     let Some(dir) = out else {
-        let compiled = compile_one(inputs)?;
+        let compiled = compile_pinned(inputs)?;
         let generated = generated(&compiled.plan)?;
         // Only the objects: fragments never join the stream Argo CD applies.
         sink::print(&sink::stream(&generated.manifests)?)?;
@@ -494,7 +495,7 @@ fn fatal_write(e: folder::FolderError, target: &std::path::Path) -> Failure {
 fn argocd_generate() -> Result<Vec<Diagnostic>, Failure> {
     let request = input_argocd::request(&input_argocd::Variables::from_process())
         .map_err(Failure::Invalid)?;
-    let compiled = compile_one(&request)?;
+    let compiled = compile_pinned(&request)?;
     // Only the objects: fragments never join the stream Argo CD applies.
     let manifests = generated(&compiled.plan)?.manifests;
     argocd::check_stream(&manifests).map_err(Usage::from)?;
