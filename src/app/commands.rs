@@ -893,12 +893,24 @@ fn guard_pools(
     let Some(old) = folder::read_object(dir, tenant) else {
         return Ok(Vec::new());
     };
-    let Some(first) = plan.pools.first().map(|p| p.name.as_str()) else {
-        return Ok(Vec::new());
-    };
+    let first_kept = !plan.retired.contains(&plan.first_pool);
     let existing = daytwo::Existing::from_tenant(&old);
-    let growth = tier_sizing(shared, plan)
-        .and_then(|tier| daytwo::propose(&existing, plan, &tier, &site_pools(shared, env), env));
+    let tier = tier_sizing(shared, plan);
+    // `grow` pins the first pool under `[sizing]`: with that pool retired there is none to pin.
+    let growth = tier
+        .as_ref()
+        .filter(|_| first_kept)
+        .and_then(|tier| daytwo::propose(&existing, plan, tier, &site_pools(shared, env), env));
+    let room = daytwo::Room {
+        left: plan.capacity.usable_bytes,
+        tier: tier.map(|t| {
+            (
+                plan.tier.ccu,
+                daytwo::tier_usable(&t, plan.erasure.set_drive_count),
+            )
+        }),
+        parity: plan.pools.first().map_or(0, |p| p.layout.parity),
+    };
     let verdict = daytwo::judge(
         daytwo::Scope {
             env,
@@ -906,10 +918,11 @@ fn guard_pools(
         },
         &old,
         &tenant.value,
-        first,
+        (&plan.first_pool, first_kept),
         &plan.retired,
         growth.as_ref(),
         &grow_command(inputs, env, dir),
+        &room,
     );
     if verdict.errors.is_empty() {
         Ok(verdict.warnings)
@@ -971,8 +984,12 @@ fn grow(
             None => daytwo::Existing::from_plan(&compile(&current, &shared, env.clone())?.plan),
         };
         let site_pools = site_pools(&shared, env.as_deref());
-        if let Some(problem) = daytwo::unlisted(scope, &existing, &site_pools) {
+        if let Some(problem) = daytwo::unlisted(scope, &existing, &site_pools, &plan.first_pool) {
             return Err(Failure::Invalid(vec![problem]));
+        }
+        if plan.retired.contains(&plan.first_pool) {
+            let refusal = daytwo::first_retired(scope, &plan.first_pool, &site_pools);
+            return Err(Failure::Invalid(vec![refusal]));
         }
         let tier =
             tier_sizing(&shared, &plan).ok_or_else(|| Usage::TierProfile(scope.to_string()))?;

@@ -29,6 +29,7 @@ const WIDTH: usize = 99;
 /// Examples for keys that have no default, by dotted path (`*` for any map entry): each renders
 /// when uncommented, together with every other.
 const EXAMPLES: &[(&str, &str)] = &[
+    ("sizing.decommissioned", "false"),
     ("tenant.certificate_secret", "\"minio-tls-certificate\""),
     ("tenant.ca.kind", "\"Secret\""),
     ("tenant.ca.name", "\"minio-ca-issuer\""),

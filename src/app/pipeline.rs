@@ -199,7 +199,8 @@ fn unpinned(
     env: Option<&str>,
     plan: &plan::Plan,
 ) -> Result<Option<Diagnostic>, Failure> {
-    if args.profile.is_some() {
+    // A profile of the user's own is written down; a retired first pool is rendered no more.
+    if args.profile.is_some() || plan.retired.contains(&plan.first_pool) {
         return Ok(None);
     }
     let mut site = decode::effective_site(shared.site.as_deref(), env)

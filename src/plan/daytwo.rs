@@ -270,15 +270,19 @@ pub fn propose(
     })
 }
 
-/// A pool besides the first that exists and that the site file no longer lists would leave
-/// the Tenant: growing must not hide that.
+/// A pool besides the first (`first`, `[sizing]`'s) that exists and that the site file no longer
+/// lists would leave the Tenant: growing must not hide that.
 #[must_use]
-pub fn unlisted(scope: Scope<'_>, existing: &[Existing], site: &SitePools) -> Option<Diagnostic> {
+pub fn unlisted(
+    scope: Scope<'_>,
+    existing: &[Existing],
+    site: &SitePools,
+    first: &str,
+) -> Option<Diagnostic> {
     let lost: Vec<&str> = existing
         .iter()
-        .skip(1)
         .map(|p| p.name.as_str())
-        .filter(|name| !site.names.iter().any(|n| n == name))
+        .filter(|name| *name != first && !site.names.iter().any(|n| n == name))
         .collect();
     (!lost.is_empty()).then(|| {
         Diagnostic::error(format!(
@@ -290,6 +294,24 @@ pub fn unlisted(scope: Scope<'_>, existing: &[Existing], site: &SitePools) -> Op
              `miniogen check` prints the commands that drain it first",
         )
     })
+}
+
+/// `grow` keeps the first pool under `[sizing]`: with that pool retired there is none to keep,
+/// and the next pool is the user's to add.
+#[must_use]
+pub fn first_retired(scope: Scope<'_>, first: &str, site: &SitePools) -> Diagnostic {
+    let mut taken: Vec<&str> = site.names.iter().map(String::as_str).collect();
+    taken.push(first);
+    Diagnostic::error(format!(
+        "{scope}: the first pool `{first}` is retired (`decommissioned = true` under `[sizing]`), \
+         and `miniogen grow` keeps the first pool under `[sizing]`"
+    ))
+    .help(format!(
+        "add the next pool by hand: a `[[pools]]` entry named `{}` with the tier's servers and \
+         volumes per server (`miniogen profiles` shows them) and a volume size that brings usable \
+         capacity to the tier's",
+        next_name(&taken)
+    ))
 }
 
 /// The next `pool-N` after every `pool-N` taken, never filling a gap: a retired pool's name
@@ -509,16 +531,91 @@ pub fn pool_endpoint(tenant: &Value, pool: &Existing) -> String {
     )
 }
 
-/// What the user runs, with `mc`, before a pool may leave the site file.
+/// What the user runs, with `mc`, before a pool may leave the site file; `first` when the pool
+/// is the first one (`[sizing]`), whose mark goes there.
 #[must_use]
-pub fn decommission_help(tenant: &Value, pool: &Existing) -> String {
+pub fn decommission_help(tenant: &Value, pool: &Existing, first: bool) -> String {
     let endpoint = pool_endpoint(tenant, pool);
+    let (keep, mark) = if first {
+        (
+            "keep `[sizing]` as it is, with `tenant.pool_name` naming the pool,",
+            "set `decommissioned = true` under `[sizing]`",
+        )
+    } else {
+        (
+            "keep its `[[pools]]` entry",
+            "mark the entry `decommissioned = true`",
+        )
+    };
     format!(
-        "keep its `[[pools]]` entry and drain it first: `mc admin decommission start myminio/ {endpoint}`, \
-         then `mc admin decommission status myminio/ {endpoint}` until it says `Complete` \
-         (`myminio` is your `mc alias` for the tenant; the other pools must have room for its \
-         data); then mark the entry `decommissioned = true`, and the render leaves the pool out"
+        "{keep} and drain it first: `mc admin decommission start myminio/ {endpoint}`, then \
+         `mc admin decommission status myminio/ {endpoint}` until it says `Complete` (`myminio` \
+         is your `mc alias` for the tenant); then {mark}, and the render leaves the pool out"
     )
+}
+
+/// The usable capacity a retirement leaves, against the pool's and the tier's.
+#[derive(Debug, Clone, Copy)]
+pub struct Room {
+    /// Usable bytes of the pools the render keeps.
+    pub left: u128,
+    /// The CCU tier and its usable bytes, when known.
+    pub tier: Option<(u32, u128)>,
+    /// The parity every pool is formatted with.
+    pub parity: u32,
+}
+
+impl Room {
+    /// What a pool about to be drained holds against the room `staying` (the other pools that
+    /// exist, usable bytes) have, and how to check that its objects fit. Said, not enforced:
+    /// what counts is what the pool holds,
+    /// which only MinIO knows. MinIO starts a decommission without comparing it with the other
+    /// pools' free space (`StartDecommission` in `cmd/erasure-server-pool-decom.go` records the
+    /// pool's size and checks nothing) and marks it failed when an object cannot move
+    /// (`decommissionInBackground`), leaving the data split between the pools.
+    #[must_use]
+    pub fn before_draining(&self, pool: &Existing, staying: u128) -> String {
+        let own = pool.usable(self.parity, pool.set_size);
+        let mut out = format!(
+            "before you start, make sure its objects fit: the pools that stay have {} usable in \
+             all, pool `{}` {}",
+            quantity::format_bytes(staying),
+            pool.name,
+            quantity::format_bytes(own)
+        );
+        if staying < own {
+            out.push_str(", so they are smaller than the pool they take in");
+        }
+        if let Some(short) = (Self {
+            left: staying,
+            ..*self
+        })
+        .short_of_tier()
+        {
+            let _ = write!(out, "; {short}");
+        }
+        out.push_str(
+            ". `mc admin decommission status myminio/` lists each pool's used and total \
+             capacity, `mc admin info myminio/` the used space of each server's drives and `mc \
+             du --depth 1 myminio/` what each bucket holds: the objects on the pool must fit in \
+             what the other pools have free, or the decommission fails part-way and leaves the \
+             data split",
+        );
+        out
+    }
+
+    /// How the capacity left falls short of the tier's, if it does.
+    fn short_of_tier(&self) -> Option<String> {
+        let (ccu, target) = self.tier?;
+        (self.left < target).then(|| {
+            format!(
+                "{} usable is less than the {ccu} CCU tier's {} (`miniogen grow --ccu {ccu}` adds \
+                 a pool)",
+                quantity::format_bytes(self.left),
+                quantity::format_bytes(target)
+            )
+        })
+    }
 }
 
 /// How a render that meets the folder's pools ends: errors that stop it, and warnings.
@@ -531,19 +628,25 @@ pub struct Verdict {
 }
 
 /// What the pools of the new render do to the pools of the folder's Tenant `old`.
-/// `growth` is the proposal for a first pool that would change layout; `suggest` is the
-/// `miniogen grow` command line that writes it; `retired` the pools the site file marks
-/// decommissioned.
+/// `first` is the name of the site's first pool (`[sizing]`, `tenant.pool_name`) and whether
+/// the render keeps it; `growth` is the proposal for a first pool that would change layout;
+/// `suggest` is the `miniogen grow` command line that writes it; `retired` the pools the site
+/// file marks decommissioned; `room` the capacity the render keeps.
 #[must_use]
+#[allow(clippy::too_many_arguments)]
 pub fn judge(
     scope: Scope<'_>,
     old: &Value,
     new: &Value,
-    first: &str,
+    first: (&str, bool),
     retired: &[String],
     growth: Option<&Growth>,
     suggest: &str,
+    room: &Room,
 ) -> Verdict {
+    let (first_name, first_kept) = first;
+    // The pool a layout change of which `growth` answers: the first, while the render keeps it.
+    let first = if first_kept { first_name } else { "" };
     let mut verdict = Verdict::default();
     let changes = transition::pool_changes(old, new);
     let existing = Existing::from_tenant(old);
@@ -551,34 +654,18 @@ pub fn judge(
     for change in &changes {
         let message = format!("{scope}: {change}");
         match change.kind {
-            Kind::Removed if retired.contains(&change.pool) => {
-                let tenant = old
-                    .pointer("/metadata/name")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
-                verdict.warnings.push(Diagnostic::note(format!(
-                    "{scope}: pool `{}` leaves the Tenant, marked decommissioned: the operator \
-                     deletes StatefulSet `{tenant}-{}` and keeps its PersistentVolumeClaims \
-                     (`miniogen plan` says how to remove them)",
-                    change.pool, change.pool
-                )));
-            }
-            Kind::Removed => {
-                let help = if existing.first().is_some_and(|p| p.name == change.pool) {
-                    format!(
-                        "pool `{}` is the first pool, which `[sizing]` and `tenant.pool_name` \
-                         describe, and miniogen cannot retire it: set `tenant.pool_name` back to \
-                         `{}`",
-                        change.pool, change.pool
-                    )
-                } else {
-                    existing
-                        .iter()
-                        .find(|p| p.name == change.pool)
-                        .map_or_else(String::new, |p| decommission_help(old, p))
-                };
-                verdict.errors.push(Diagnostic::error(message).help(help));
-            }
+            Kind::Removed => removed(
+                &mut verdict,
+                scope,
+                old,
+                change,
+                &changes,
+                &existing,
+                message,
+                first_name,
+                retired,
+                room,
+            ),
             Kind::Grows => verdict
                 .warnings
                 .push(Diagnostic::warning(message).help(expansion_help(change, old, suggest))),
@@ -634,6 +721,78 @@ pub fn judge(
         )));
     }
     verdict
+}
+
+/// A pool of the folder's Tenant that the render leaves out: a note (and a warning when the
+/// tier is left short) once the site marks it decommissioned, else an error with how to drain
+/// it and whether its objects fit in the pools that stay.
+#[allow(clippy::too_many_arguments)]
+fn removed(
+    verdict: &mut Verdict,
+    scope: Scope<'_>,
+    old: &Value,
+    change: &Change,
+    changes: &[Change],
+    existing: &[Existing],
+    message: String,
+    first_name: &str,
+    retired: &[String],
+    room: &Room,
+) {
+    if retired.contains(&change.pool) {
+        let tenant = old
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        verdict.warnings.push(Diagnostic::note(format!(
+            "{scope}: pool `{}` leaves the Tenant, marked decommissioned: the operator restarts \
+             MinIO on the pools that stay and deletes StatefulSet `{tenant}-{}`, keeping its \
+             PersistentVolumeClaims (`checkForPoolDecommission`; `miniogen plan` says how to \
+             remove them); it moves no data, which `mc admin decommission` must have moved already",
+            change.pool, change.pool
+        )));
+        if let Some(short) = room.short_of_tier() {
+            verdict.warnings.push(Diagnostic::warning(format!(
+                "{scope}: without pool `{}`, {short}",
+                change.pool
+            )));
+        }
+        return;
+    }
+    let pool = existing.iter().find(|p| p.name == change.pool);
+    // The old Tenant's first pool, gone because `tenant.pool_name` names another.
+    let renamed = existing.first().is_some_and(|p| p.name == change.pool)
+        && !first_name.is_empty()
+        && first_name != change.pool
+        && !existing.iter().any(|p| p.name == first_name);
+    // What MinIO drains the pool into: the other pools the Tenant has now.
+    let staying: u128 = existing
+        .iter()
+        .filter(|e| {
+            !changes
+                .iter()
+                .any(|c| c.kind == Kind::Removed && c.pool == e.name)
+        })
+        .map(|e| e.usable(room.parity, e.set_size))
+        .sum();
+    let help = pool.map_or_else(String::new, |p| {
+        let drain = format!(
+            "{}; {}",
+            decommission_help(old, p, renamed),
+            room.before_draining(p, staying)
+        );
+        if renamed {
+            format!(
+                "pool `{}` is the first pool, which `[sizing]` describes and `tenant.pool_name` \
+                 names, now `{first_name}`: set `tenant.pool_name` back to `{}`. To retire the \
+                 pool instead, {drain}",
+                change.pool, change.pool
+            )
+        } else {
+            drain
+        }
+    });
+    verdict.errors.push(Diagnostic::error(message).help(help));
 }
 
 fn indent(text: &str) -> String {
@@ -763,7 +922,7 @@ pub fn plan_changes(
             "  {:<20} leaves the Tenant{}",
             gone.name,
             if plan.retired.contains(&gone.name) {
-                " (decommissioned)"
+                " (marked decommissioned)"
             } else {
                 ": refused by `gen --out` until it is decommissioned"
             }
