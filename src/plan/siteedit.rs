@@ -150,10 +150,15 @@ impl<'a> Edit<'a> {
             Some(_) => return Err(format!("`{key}` in the site file is not a table")),
             None => {}
         }
-        let place = Place::After(last_of_scope(self.doc, &self.scope));
+        // After the parent's own tables: `[sizing.resources.limits]` after `[sizing]`'s.
+        let place = Place::After(last_of_scope(self.doc, &path));
         let parent = table_mut(self.doc, &parent_slot)
             .ok_or_else(|| format!("`{}` in the site file is not a table", path.join(".")))?;
-        parent.insert(key, Item::Table(Table::new()));
+        let mut table = Table::new();
+        // Shown only once it holds a value: `[sizing.resources]` stays out of the file when
+        // only `[sizing.resources.limits]` has keys.
+        table.set_implicit(true);
+        parent.insert(key, Item::Table(table));
         let mut slot = parent_slot;
         slot.push((key.to_string(), None));
         put(self.doc, &slot, &place);
@@ -241,22 +246,26 @@ fn to_position(n: usize) -> isize {
     isize::try_from(n).unwrap_or(isize::MAX)
 }
 
-/// The last table shown of a scope: the environment's tables, or every table outside
-/// `environments` for the shared scope; the scope's own table when it has none.
+/// The last table shown under `scope`: its own and its sub-tables' (an environment's, or
+/// `[sizing]` and `[sizing.resources.limits]`), or every table outside `environments` for the
+/// shared scope; the scope's own table when it has none.
 fn last_of_scope(doc: &DocumentMut, scope: &[String]) -> Slot {
     let order = shown(doc);
-    order
-        .iter()
-        .rev()
-        .find(|slot| {
-            if scope.is_empty() {
+    // A scope with no table shown (`[sizing.resources]`, implicit) ends where its parent's do.
+    for depth in (0..=scope.len()).rev() {
+        let prefix = &scope[..depth];
+        let last = order.iter().rev().find(|slot| {
+            if prefix.is_empty() {
                 slot.first().is_none_or(|(k, _)| k != "environments")
             } else {
-                slot.len() >= scope.len() && slot.iter().zip(scope).all(|((k, _), s)| k == s)
+                slot.len() >= prefix.len() && slot.iter().zip(prefix).all(|((k, _), s)| k == s)
             }
-        })
-        .cloned()
-        .unwrap_or_default()
+        });
+        if let Some(last) = last {
+            return last.clone();
+        }
+    }
+    Slot::new()
 }
 
 /// The comments `# [[<path>]]` of `miniogen init`'s commented-out example, with its lines up to
@@ -725,6 +734,20 @@ mod tests {
         assert_eq!(
             d.to_string(),
             "[tenant]\nname = \"t\"\n\n[sizing]\nservers = 8\n\n[environments.a]\nccu = 1 # was 5\n# a note on a\n\n[environments.a.sizing]\nservers = 4\n\n[[environments.a.pools]]\nname = \"pool-1\"\nservers = 8\n\n# The b environment.\n[environments.b]\nccu = 2\n"
+        );
+    }
+
+    /// A new sub-table after its parent's tables, the tables in between left out until they
+    /// hold a value.
+    #[test]
+    fn a_sub_table_goes_after_its_parent() {
+        let mut d = doc("[sizing]\nservers = 4\n\n[users]\nx = 1\n");
+        let mut edit = Edit::new(&mut d, &[]).unwrap_or_else(|e| panic!("{e}"));
+        edit.set(&["sizing", "resources", "limits"], "cpu", "4".into())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            d.to_string(),
+            "[sizing]\nservers = 4\n\n[sizing.resources.limits]\ncpu = \"4\"\n\n[users]\nx = 1\n"
         );
     }
 
