@@ -831,6 +831,27 @@ fn tier_sizing(shared: &Shared, plan: &crate::plan::Plan) -> Option<crate::model
         .map(|p| p.sizing)
 }
 
+/// The usable capacity of the tier a plan was made from, as `miniogen profiles` shows it: the
+/// tier's profile rendered alone.
+fn tier_capacity(shared: &Shared, plan: &crate::plan::Plan) -> Option<u128> {
+    let profile = if let Some(profile) = &shared.profile {
+        std::sync::Arc::clone(profile)
+    } else {
+        let builtin = load::BUILTINS.iter().find(|b| b.ccu == plan.tier.ccu)?;
+        load::builtin_document(*builtin).ok()?.into()
+    };
+    let inputs = Inputs {
+        profile,
+        site: None,
+        sets: Vec::new(),
+        requested_ccu: None,
+        environment: None,
+    };
+    checked_plan(&inputs)
+        .ok()
+        .map(|(tier, _)| tier.capacity.usable_bytes)
+}
+
 /// The pool names the site file takes for an environment (decommissioned ones included), and
 /// the shared pools an environment would have to copy to add one of its own.
 fn site_pools(shared: &Shared, env: Option<&str>) -> daytwo::SitePools {
@@ -901,14 +922,16 @@ fn guard_pools(
         .as_ref()
         .filter(|_| first_kept)
         .and_then(|tier| daytwo::propose(&existing, plan, tier, &site_pools(shared, env), env));
+    // The tier's capacity is worth a render only when a pool leaves.
+    let leaving = existing
+        .iter()
+        .any(|p| !plan.pools.iter().any(|q| q.name == p.name));
     let room = daytwo::Room {
         left: plan.capacity.usable_bytes,
-        tier: tier.map(|t| {
-            (
-                plan.tier.ccu,
-                daytwo::tier_usable(&t, plan.erasure.set_drive_count),
-            )
-        }),
+        tier: leaving
+            .then(|| tier_capacity(shared, plan))
+            .flatten()
+            .map(|usable| (plan.tier.ccu, usable)),
         parity: plan.pools.first().map_or(0, |p| p.layout.parity),
     };
     let verdict = daytwo::judge(
