@@ -4,9 +4,10 @@
 //! an output folder (or the site file) already has: which changes the operator can apply
 //! (`transition` finds them), the pool to add so that usable capacity reaches a tier's, the
 //! TOML that pins the existing pools and adds it, that TOML written into the site file with
-//! the user's comments and layout kept (`toml_edit`), and the `mc admin decommission` commands
-//! a pool needs before it may leave. Every message names the environment and the folder. No
-//! IO: `commands` reads the folder and writes the site file.
+//! the user's comments and layout kept (`siteedit` decides where each value lands), and what a
+//! pool needs before it may leave: the `mc admin decommission` commands, and the capacity that
+//! stays against the pool's and the tier's. Every message names the environment and the
+//! folder. No IO: `commands` reads the folder, `output::site` writes the site file.
 
 use std::fmt::Write as _;
 use std::path::Path;

@@ -7,7 +7,8 @@
 //! Its parts: `rules` (the cross-field checks a schema cannot say, which need the plan's
 //! arithmetic), `erasure` (layouts), `requests` (API request limits), `access` (one identity and
 //! policy per consumer), `outputs` (what consumers are told), `operator` (what MinIO Operator
-//! does with the Tenant), `transition` and `daytwo` (changes to a running tenant, `grow`).
+//! does with the Tenant), `transition` and `daytwo` (changes to a running tenant, `grow`) and
+//! `siteedit` (where `grow`'s edits land in the site file).
 
 pub mod access;
 pub mod daytwo;
