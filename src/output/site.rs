@@ -125,7 +125,7 @@ pub fn target(path: &Path) -> Result<PathBuf, SiteError> {
         }
         Ok(meta) => Err(SiteError::NotRegular {
             path: path.to_path_buf(),
-            kind: kind(meta.file_type()),
+            kind: crate::input::load::file_kind(meta.file_type()),
         }),
         // A link to nothing is refused too: what it would create is not known.
         Err(_) if std::fs::symlink_metadata(path).is_ok() => Err(SiteError::LinkOut {
@@ -241,26 +241,5 @@ fn publish(staging: &Path, target: &Path) -> std::io::Result<()> {
             std::fs::rename(staging, target)
         }
         done => done,
-    }
-}
-
-fn kind(kind: std::fs::FileType) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt as _;
-        if kind.is_fifo() {
-            return "a FIFO";
-        }
-        if kind.is_char_device() || kind.is_block_device() {
-            return "a device";
-        }
-        if kind.is_socket() {
-            return "a socket";
-        }
-    }
-    if kind.is_dir() {
-        "a folder"
-    } else {
-        "a special file"
     }
 }
