@@ -105,7 +105,8 @@ fn operator_collisions(plan: &plan::Plan, manifests: &[post::Manifest]) -> Vec<D
 /// describes (in name order), or one when it describes none. The whole load, check, plan, render,
 /// post and cross-check path runs, without touching files or the environment; `key` stands for
 /// the master key of `derived` mode. This is the entry point of the fuzz target and the property
-/// tests.
+/// tests, so it renders what `gen` would refuse for leaving the first pool's shape to the tier
+/// (`compile_pinned`): that refusal looks at which keys a site file writes, not at the render.
 pub fn compile_site(
     name: &str,
     text: &str,
