@@ -204,7 +204,10 @@ impl Sidecar {
                 _ => break,
             }
         }
-        std::fs::write(app.join("miniogen.toml"), site).unwrap_or_else(|e| panic!("{e}"));
+        // An empty text stands for no site file at all.
+        if !site.is_empty() {
+            std::fs::write(app.join("miniogen.toml"), site).unwrap_or_else(|e| panic!("{e}"));
+        }
         for d in [&bin, &home, &app] {
             read_only(d);
         }
@@ -450,6 +453,95 @@ fn failures_exit_non_zero_and_print_nothing() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stdout.is_empty());
     assert!(run.stderr.contains("miniogen.toml:2:13"), "{}", run.stderr);
+}
+
+/// The TOML a refusal's help gives to add: its indented lines after the blank line.
+fn toml_to_add(stderr: &str) -> String {
+    let block: Vec<&str> = stderr
+        .lines()
+        .skip_while(|l| !l.starts_with("    ["))
+        .take_while(|l| l.starts_with("    "))
+        .map(|l| &l[4..])
+        .collect();
+    assert!(!block.is_empty(), "no TOML to add in:\n{stderr}");
+    format!("{}\n", block.join("\n"))
+}
+
+/// The first pool of the Tenant a stream holds: name, servers, volumes per server.
+fn first_pool(stream: &str) -> (String, u64, u64) {
+    let tenant = documents(stream)
+        .into_iter()
+        .find(|d| d["kind"] == "Tenant")
+        .unwrap_or_else(|| panic!("no Tenant in:\n{stream}"));
+    let pool = &tenant["spec"]["pools"][0];
+    (
+        pool["name"].as_str().unwrap_or_default().to_string(),
+        pool["servers"].as_u64().unwrap_or_default(),
+        pool["volumesPerServer"].as_u64().unwrap_or_default(),
+    )
+}
+
+/// A site file's `ccu = 5000` changed to `ccu = 20000` gave pool-0 `servers: 8`,
+/// `volumesPerServer: 4`, exit 0, which Argo CD applied (issue 22, case 6). `generate` refuses
+/// a site file (or parameters alone) that leave the first pool's shape to the tier, with the
+/// exact TOML to add and where; with that TOML added, a change of `ccu` keeps the pool.
+#[test]
+fn generate_never_reshapes_a_pool() {
+    let bare = Sidecar::new("argocd-unpinned", "ccu = 5000\n");
+    let refused = bare.generate(&[]);
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(refused.stdout.is_empty(), "{}", refused.stdout);
+    for needed in [
+        "miniogen.toml:1:1",
+        "= key: sizing",
+        "a change of `ccu` would reshape the pool",
+    ] {
+        assert!(
+            refused.stderr.contains(needed),
+            "{needed}:\n{}",
+            refused.stderr
+        );
+    }
+    let pins = toml_to_add(&refused.stderr);
+    assert_eq!(
+        pins,
+        "[sizing]\nservers = 4\nvolumes_per_server = 2\nvolume_size = \"500Gi\"\n"
+    );
+    let pinned = Sidecar::new("argocd-pinned", &format!("ccu = 5000\n{pins}"));
+    let before = pinned.generate(&[]);
+    assert_eq!(before.code, 0, "{}", before.stderr);
+    let grown = Sidecar::new("argocd-pinned-20000", &format!("ccu = 20000\n{pins}"));
+    let after = grown.generate(&[]);
+    assert_eq!(after.code, 0, "{}", after.stderr);
+    assert_eq!(first_pool(&before.stdout), ("pool-0".into(), 4, 2));
+    assert_eq!(first_pool(&after.stdout), ("pool-0".into(), 4, 2));
+
+    // Parameters alone: the tier decides the shape, so the same refusal says where to write it.
+    let none = Sidecar::new("argocd-no-site", "");
+    let run = none.generate(&[("ARGOCD_ENV_CCU".into(), "5000".into())]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+    assert!(
+        run.stderr
+            .contains("write `miniogen.toml` beside the Application's source"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(toml_to_add(&run.stderr), pins);
+
+    // The same from the command line, to stdout; the main job, without a site file, is free.
+    let dir = scratch_dir("gen-unpinned");
+    std::fs::write(dir.join("miniogen.toml"), "ccu = 20000\n").unwrap_or_else(|e| panic!("{e}"));
+    let cli = miniogen_in(Some(&dir), &["gen"]);
+    assert_eq!(cli.code, 1, "{}", cli.stderr);
+    assert!(cli.stdout.is_empty());
+    assert_eq!(
+        toml_to_add(&cli.stderr),
+        "[sizing]\nservers = 8\nvolumes_per_server = 4\nvolume_size = \"500Gi\"\n"
+    );
+    let main_job = miniogen_in(None, &["gen", "--ccu", "5000"]);
+    assert_eq!(main_job.code, 0, "{}", main_job.stderr);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// argo-cd's `cmpserver/plugin/config.go` `PluginConfig`, every field known, nothing else.

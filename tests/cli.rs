@@ -308,8 +308,11 @@ fn output_is_byte_identical_across_runs_and_directories() {
 #[test]
 fn site_file_is_found_in_the_working_directory() {
     let dir = scratch_dir("cwd");
-    std::fs::write(dir.join("miniogen.toml"), "namespace = \"from-cwd\"\n")
-        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.join("miniogen.toml"),
+        "namespace = \"from-cwd\"\n[sizing]\nservers = 4\nvolumes_per_server = 2\nvolume_size = \"100Gi\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let run = miniogen_in(Some(&dir), &["gen", "--ccu", "100"]);
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(run.code, 0, "{}", run.stderr);

@@ -91,12 +91,16 @@ fn render_args() -> Vec<(String, String, Vec<String>)> {
             .find_map(|l| l.trim().strip_prefix("mode = \""))
             .map_or("external-secrets", |m| m.trim_end_matches('"'))
             .to_string();
-        for ccu in ["100", "20000"] {
-            out.push((
-                format!("tier {ccu} with {name}"),
-                mode.clone(),
-                strings(&["--ccu", ccu, "--config", &config.to_string_lossy()]),
-            ));
+        for ccu in [100, 20000] {
+            // Each tier's own shape, over the one the fixture writes down.
+            let mut args = strings(&[
+                "--ccu",
+                &ccu.to_string(),
+                "--config",
+                &config.to_string_lossy(),
+            ]);
+            args.extend(crate::support::tier_shape(ccu));
+            out.push((format!("tier {ccu} with {name}"), mode.clone(), args));
         }
     }
     let bearer = valid.join("tls-off-bearer.toml");

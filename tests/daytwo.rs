@@ -333,6 +333,7 @@ fn a_pool_leaves_only_once_decommissioned_and_its_name_is_never_reused() {
             format!("`mc admin decommission start myminio/ {endpoint}`"),
             format!("`mc admin decommission status myminio/ {endpoint}`"),
             "mark the entry `decommissioned = true`".to_string(),
+            "`mc admin decommission status myminio/` lists each pool's used and total capacity".to_string(),
         ] {
             assert!(early.stderr.contains(&needed), "{command}: {needed}:\n{}", early.stderr);
         }
@@ -374,6 +375,147 @@ fn a_pool_leaves_only_once_decommissioned_and_its_name_is_never_reused() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// pool-0 could never be retired, though users retire the oldest pool first, and its refusal's
+/// headline (decommission first) and help (never) contradicted each other (issue 22, case 7).
+/// Renaming it away is refused with both ways out; once another pool holds the data it leaves
+/// like any other, marked under `[sizing]`; marked with no other pool, it is refused.
+#[test]
+fn the_first_pool_retires_like_any_other() {
+    let dir = scratch_dir("retire-first");
+    copy_tree(&previous("tier-5000"), &dir.join("out"));
+    ok_in(&dir, &["grow", "--ccu", "10000", "--out", "out"]);
+    ok_in(&dir, &["gen", "--out", "out"]);
+    second_step(&dir);
+    let site = dir.join("miniogen.toml");
+    let grown = read(&site);
+
+    // `grow` pinned the image the tenant runs under `[tenant]`.
+    let renamed = grown.replacen("[tenant]\n", "[tenant]\npool_name = \"pool-9\"\n", 1);
+    assert_ne!(renamed, grown, "{grown}");
+    std::fs::write(&site, &renamed).unwrap_or_else(|e| panic!("{e}"));
+    let early = run_in(&dir, &["check", "--out", "out"]);
+    assert_eq!(early.code, 1, "{}", early.stderr);
+    let endpoint = "https://matrix-minio-pool-0-{0...3}.matrix-minio-hl.matrix.svc.cluster.local/export{0...1}";
+    for needed in [
+        "pool `pool-0` would be removed from the Tenant before MinIO has decommissioned it"
+            .to_string(),
+        "set `tenant.pool_name` back to `pool-0`".to_string(),
+        format!("`mc admin decommission start myminio/ {endpoint}`"),
+        "set `decommissioned = true` under `[sizing]`".to_string(),
+        "the pools that stay have 2000Gi usable in all, pool `pool-0` 2000Gi".to_string(),
+    ] {
+        assert!(
+            early.stderr.contains(&needed),
+            "{needed}:\n{}",
+            early.stderr
+        );
+    }
+    assert!(!early.stderr.contains("cannot retire"), "{}", early.stderr);
+
+    let retired = grown.replacen(
+        "volume_size = \"500Gi\"\n",
+        "volume_size = \"500Gi\"\ndecommissioned = true\n",
+        1,
+    );
+    std::fs::write(&site, &retired).unwrap_or_else(|e| panic!("{e}"));
+    let plan = ok_in(&dir, &["plan"]);
+    assert!(
+        plan.stdout
+            .contains("pool pool-0 (decommissioned: not in the Tenant)"),
+        "{}",
+        plan.stdout
+    );
+    let written = ok_in(&dir, &["gen", "--out", "out"]);
+    assert!(
+        written
+            .stderr
+            .contains("pool `pool-0` leaves the Tenant, marked decommissioned"),
+        "{}",
+        written.stderr
+    );
+    // 2000Gi is left of the 10000 CCU tier's 4000Gi.
+    assert!(
+        written.stderr.contains(
+            "without pool `pool-0`, 2000Gi usable is less than the 10000 CCU tier's 4000Gi"
+        ),
+        "{}",
+        written.stderr
+    );
+    let tenant = read(&dir.join("out/tenant-matrix-minio.yaml"));
+    assert!(!tenant.contains("name: pool-0"), "{tenant}");
+    assert!(tenant.contains("name: pool-1"), "{tenant}");
+    ok_in(&dir, &["check", "--out", "out"]);
+    // To stdout too: the pools that stay are all written down.
+    ok_in(&dir, &["gen"]);
+    let grow = run_in(&dir, &["grow", "--ccu", "20000", "--out", "out"]);
+    assert_eq!(grow.code, 1, "{}", grow.stderr);
+    assert!(
+        grow.stderr
+            .contains("add the next pool by hand: a `[[pools]]` entry named `pool-2`"),
+        "{}",
+        grow.stderr
+    );
+
+    // With no other pool, the first cannot leave.
+    let alone = "ccu = 5000\n[sizing]\nservers = 4\nvolumes_per_server = 2\nvolume_size = \"500Gi\"\ndecommissioned = true\n";
+    std::fs::write(dir.join("alone.toml"), alone).unwrap_or_else(|e| panic!("{e}"));
+    let refused = run_in(&dir, &["plan", "--config", "alone.toml"]);
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    for needed in [
+        "alone.toml:6:18",
+        "no other pool would hold its data",
+        "key: sizing.decommissioned",
+    ] {
+        assert!(
+            refused.stderr.contains(needed),
+            "{needed}:\n{}",
+            refused.stderr
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Retiring pool-1 of a 20000 site showed "usable 14000Gi before, 2000Gi after" with no warning
+/// (issue 22, case 7): before draining, the refusal compares what stays with the pool and the
+/// tier and says how to see what the pool holds; once it leaves, a shortfall against the tier
+/// is a warning.
+#[test]
+fn retiring_a_pool_compares_what_stays_with_the_pool_and_the_tier() {
+    let dir = scratch_dir("retire-room");
+    copy_tree(&previous("tier-5000"), &dir.join("out"));
+    ok_in(&dir, &["grow", "--ccu", "20000", "--out", "out"]);
+    ok_in(&dir, &["gen", "--out", "out"]);
+    second_step(&dir);
+    let site = dir.join("miniogen.toml");
+    let grown = read(&site);
+    let pool_1 = &grown[grown.find("[[pools]]").unwrap_or(0)..];
+    std::fs::write(&site, grown.replace(pool_1, "")).unwrap_or_else(|e| panic!("{e}"));
+    let early = run_in(&dir, &["check", "--out", "out"]);
+    assert_eq!(early.code, 1, "{}", early.stderr);
+    for needed in [
+        "the pools that stay have 2000Gi usable in all, pool `pool-1` ",
+        "so they are smaller than the pool they take in",
+        "2000Gi usable is less than the 20000 CCU tier's",
+        "`mc admin decommission status myminio/` lists each pool's used and total capacity",
+        "`mc admin info myminio/`",
+        "`mc du --depth 1 myminio/`",
+        "the decommission fails part-way",
+    ] {
+        assert!(early.stderr.contains(needed), "{needed}:\n{}", early.stderr);
+    }
+    std::fs::write(&site, format!("{grown}decommissioned = true\n"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let written = ok_in(&dir, &["gen", "--out", "out"]);
+    assert!(
+        written.stderr.contains(
+            "warning: `out`: without pool `pool-1`, 2000Gi usable is less than the 20000 CCU tier's"
+        ),
+        "{}",
+        written.stderr
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn grow_without_a_folder_keeps_what_the_site_file_renders() {
     let dir = scratch_dir("grow-site");
@@ -398,6 +540,63 @@ fn grow_without_a_folder_keeps_what_the_site_file_renders() {
     let needs = run_in(&dir, &["grow"]);
     assert_eq!(needs.code, 2);
     assert!(needs.stderr.contains("`grow` needs the tier to grow to"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Every real key of the table that starts at `header`, each with no commented-out line of
+/// its own still showing another value (issue 26).
+fn untrue_comments(text: &str, header: &str) -> Vec<String> {
+    let start = text
+        .find(&format!("\n{header}\n"))
+        .unwrap_or_else(|| panic!("no {header}"));
+    let region: Vec<&str> = text[start + 1..]
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.starts_with('['))
+        .collect();
+    let keys: Vec<&str> = region
+        .iter()
+        .filter_map(|l| l.split_once(" = ").map(|(k, _)| k))
+        .filter(|k| !k.starts_with('#'))
+        .collect();
+    region
+        .iter()
+        .filter(|l| {
+            l.strip_prefix("# ")
+                .and_then(|rest| rest.split_once(" = "))
+                .is_some_and(|(k, _)| keys.contains(&k))
+        })
+        .map(ToString::to_string)
+        .collect()
+}
+
+/// `grow` on the file `init` wrote edits it where a person would: the first pool's keys where
+/// they stand, the new pool in place of the commented-out `[[pools]]` example (not at the end,
+/// inside the secrets documentation), and no comment left showing another value.
+#[test]
+fn grow_edits_the_starter_file_where_a_person_would() {
+    let dir = scratch_dir("grow-init");
+    ok_in(&dir, &["init", "--ccu", "5000"]);
+    ok_in(&dir, &["grow", "--ccu", "10000"]);
+    let grown = read(&dir.join("miniogen.toml"));
+    assert_eq!(
+        untrue_comments(&grown, "[sizing]"),
+        Vec::<String>::new(),
+        "{grown}"
+    );
+    let pools = grown
+        .find("\n[[pools]]\nname = \"pool-1\"\n")
+        .unwrap_or_else(|| panic!("{grown}"));
+    let sizing = grown.find("\n[sizing]\n").unwrap_or_default();
+    let buckets = grown
+        .find("\n# Buckets the operator creates.")
+        .unwrap_or_default();
+    assert!(sizing < pools && pools < buckets, "{grown}");
+    assert!(
+        !grown.contains("# [[pools]]"),
+        "the example is left beside the pool:\n{grown}"
+    );
+    ok_in(&dir, &["gen", "--out", "out"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -520,7 +520,11 @@ fn paths_and_set_text_cannot_end_the_header_comment() {
     for (i, (site, set)) in cases.iter().enumerate() {
         let case = dir.join(i.to_string());
         std::fs::create_dir_all(&case).unwrap_or_else(|e| panic!("{e}"));
-        std::fs::write(case.join(site), "ccu = 5000\n").unwrap_or_else(|e| panic!("{e}"));
+        // The first pool written down: `gen` to stdout refuses a site file that leaves it to
+        // the tier.
+        let text =
+            "ccu = 5000\n[sizing]\nservers = 4\nvolumes_per_server = 2\nvolume_size = \"500Gi\"\n";
+        std::fs::write(case.join(site), text).unwrap_or_else(|e| panic!("{e}"));
         let mut args = vec!["--ccu", "5000", "--config", site.as_str()];
         if let Some(set) = set {
             args.extend(["--set", set.as_str()]);

@@ -21,5 +21,6 @@ mod properties;
 mod races;
 mod readme;
 mod secrets;
+mod site;
 mod stages;
 mod support;

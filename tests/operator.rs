@@ -66,10 +66,12 @@ fn no_generated_object_is_one_the_operator_writes() {
     for path in names {
         let config = path.to_string_lossy().to_string();
         for ccu in TIERS {
-            let run = miniogen_in(
-                None,
-                &["gen", "--ccu", &ccu.to_string(), "--config", &config],
-            );
+            // Each tier's own shape, over the one the fixture writes down.
+            let ccu_flag = ccu.to_string();
+            let mut args = vec!["gen", "--ccu", &ccu_flag, "--config", &config];
+            let shape = crate::support::tier_shape(ccu);
+            args.extend(shape.iter().map(String::as_str));
+            let run = miniogen_in(None, &args);
             assert_eq!(run.code, 0, "{config}: {}", run.stderr);
             streams.push((format!("{config} at {ccu}"), run.stdout));
         }
@@ -401,7 +403,8 @@ fn the_larger_sets_warn_at_gen_plan_and_check() {
     let dir = scratch_dir("largest-warns");
     std::fs::write(
         dir.join("miniogen.toml"),
-        "ccu = 20000\n[tenant]\nerasure_sets = \"largest\"\n",
+        "ccu = 20000\n[tenant]\nerasure_sets = \"largest\"\n\
+         [sizing]\nservers = 8\nvolumes_per_server = 4\nvolume_size = \"500Gi\"\n",
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let warning = "warning: pool `pool-0`: MinIO Operator v6.0.2's PodDisruptionBudget \

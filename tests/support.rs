@@ -98,6 +98,22 @@ pub const MODES: [(&str, &[(&str, &str)]); 4] = [
 /// The built-in tiers.
 pub const TIERS: [u32; 5] = [100, 1000, 5000, 10000, 20000];
 
+/// `--set` arguments that write down the first pool's shape as built-in tier `ccu` gives it: a
+/// test that renders one site file at several tiers to stdout gives each tier's shape, since
+/// `gen` to stdout refuses a site file that leaves the shape to the tier, and the fixtures
+/// write down one.
+pub fn tier_shape(ccu: u32) -> Vec<String> {
+    let profile: toml::Table = toml::from_str(
+        &std::fs::read_to_string(root().join(format!("profiles/{ccu}.toml"))).unwrap_or_default(),
+    )
+    .unwrap_or_else(|e| panic!("profiles/{ccu}.toml: {e}"));
+    let sizing = &profile["sizing"];
+    ["servers", "volumes_per_server", "volume_size"]
+        .into_iter()
+        .flat_map(|key| ["--set".to_string(), format!("sizing.{key}={}", sizing[key])])
+        .collect()
+}
+
 /// A directory the tests need from outside the repository: `../shared` by default. When it is
 /// missing the test is skipped with a printed reason, or fails when `CI` is set.
 pub fn required_dir(path: PathBuf, why: &str) -> Option<PathBuf> {

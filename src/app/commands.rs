@@ -7,7 +7,8 @@ use std::fmt::Write as _;
 use crate::app::applying::{folder_label, folder_verdict};
 use crate::app::failure::{Bug, Failure, Usage};
 use crate::app::pipeline::{
-    Compiled, Shared, checked_plan, compile, compile_one, generated, shared, targets,
+    Compiled, Shared, checked_plan, compile, compile_one, compile_pinned, generated, shared,
+    targets,
 };
 use crate::app::{applying, argocd, parallel};
 use crate::check::decode::Inputs;
@@ -17,7 +18,7 @@ use crate::input::cli::{ArgocdCommand, Command, Format, Inputs as CliInputs, Sch
 use crate::input::load::{self, LoadError, Request};
 use crate::input::recorded::{NotRecordable, Recorded};
 use crate::model::diag::{self, Diagnostic};
-use crate::output::{folder, report, sink};
+use crate::output::{folder, report, sink, site};
 use crate::plan::daytwo;
 use crate::post;
 
@@ -119,43 +120,16 @@ pub(crate) fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
     }
 }
 
-/// `miniogen init`: the starter site file, written only where no file is.
+/// `miniogen init`: the starter site file, written only where nothing is, whole or not at all.
 fn init(ccu: &str, path: &std::path::Path) -> Result<Vec<Diagnostic>, Failure> {
-    use std::io::Write as _;
     let ccu = load::CcuArg::parse_flag(ccu).map_err(|d| Failure::Invalid(vec![d]))?;
     let (tier, _) = load::select_tier(&ccu).map_err(|d| Failure::Invalid(vec![d]))?;
-    let text = crate::app::init::site_file(ccu.value);
-    // `create_new` refuses any existing entry, a symbolic link included, without following it.
-    let mut file = match std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-    {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            return Err(Usage::InitExists(path.to_path_buf()).into());
-        }
-        Err(source) => {
-            return Err(Usage::Io {
-                action: "write",
-                path: path.to_path_buf(),
-                source,
-            }
-            .into());
-        }
-    };
-    if let Err(source) = file
-        .write_all(text.as_bytes())
-        .and_then(|()| file.sync_all())
-    {
-        drop(file);
-        let _ = std::fs::remove_file(path);
-        return Err(Usage::InitUnwritten {
-            path: path.to_path_buf(),
-            source,
-        }
-        .into());
+    // Anything at the path, a symbolic link included, is never replaced nor followed.
+    if std::fs::symlink_metadata(path).is_ok() {
+        return Err(site::SiteError::Exists(path.to_path_buf()).into());
     }
+    let text = crate::app::init::site_file(ccu.value)?;
+    site::lock(path)?.create(&text)?;
     let config = if path == std::path::Path::new(load::SITE_FILE) {
         String::new()
     } else {
@@ -275,7 +249,7 @@ fn generate(
         format,
     } = options;
     let Some(dir) = out else {
-        let compiled = compile_one(inputs)?;
+        let compiled = compile_pinned(inputs)?;
         let generated = generated(&compiled.plan)?;
         // Only the objects: fragments never join the stream Argo CD applies.
         sink::print(&sink::stream(&generated.manifests)?)?;
@@ -520,7 +494,7 @@ fn fatal_write(e: folder::FolderError, target: &std::path::Path) -> Failure {
 fn argocd_generate() -> Result<Vec<Diagnostic>, Failure> {
     let request = input_argocd::request(&input_argocd::Variables::from_process())
         .map_err(Failure::Invalid)?;
-    let compiled = compile_one(&request)?;
+    let compiled = compile_pinned(&request)?;
     // Only the objects: fragments never join the stream Argo CD applies.
     let manifests = generated(&compiled.plan)?.manifests;
     argocd::check_stream(&manifests).map_err(Usage::from)?;
@@ -912,6 +886,27 @@ fn tier_sizing(shared: &Shared, plan: &crate::plan::Plan) -> Option<crate::model
         .map(|p| p.sizing)
 }
 
+/// The usable capacity of the tier a plan was made from, as `miniogen profiles` shows it: the
+/// tier's profile rendered alone.
+fn tier_capacity(shared: &Shared, plan: &crate::plan::Plan) -> Option<u128> {
+    let profile = if let Some(profile) = &shared.profile {
+        std::sync::Arc::clone(profile)
+    } else {
+        let builtin = load::BUILTINS.iter().find(|b| b.ccu == plan.tier.ccu)?;
+        load::builtin_document(*builtin).ok()?.into()
+    };
+    let inputs = Inputs {
+        profile,
+        site: None,
+        sets: Vec::new(),
+        requested_ccu: None,
+        environment: None,
+    };
+    checked_plan(&inputs)
+        .ok()
+        .map(|(tier, _)| tier.capacity.usable_bytes)
+}
+
 /// The pool names the site file takes for an environment (decommissioned ones included), and
 /// the shared pools an environment would have to copy to add one of its own.
 fn site_pools(shared: &Shared, env: Option<&str>) -> daytwo::SitePools {
@@ -974,22 +969,37 @@ fn guard_pools(
     let Some(old) = folder::read_object(dir, tenant)? else {
         return Ok(Vec::new());
     };
-    let Some(first) = plan.pools.first().map(|p| p.name.as_str()) else {
-        return Ok(Vec::new());
-    };
+    let first_kept = !plan.retired.contains(&plan.first_pool);
     let existing = daytwo::Existing::from_tenant(&old);
-    let mut growth = tier_sizing(shared, plan)
-        .and_then(|tier| daytwo::propose(&existing, plan, &tier, &site_pools(shared, env), env));
+    let tier = tier_sizing(shared, plan);
+    // `grow` pins the first pool under `[sizing]`: with that pool retired there is none to pin.
+    let mut growth = tier
+        .as_ref()
+        .filter(|_| first_kept)
+        .and_then(|tier| daytwo::propose(&existing, plan, tier, &site_pools(shared, env), env));
     // The help shows what `grow` would write: only its first step, when the first pool would
     // change at all (the only case the help shows it).
     if let Some(g) = &mut growth
         && daytwo::Existing::from_plan(plan).first() != Some(&g.first)
     {
-        let (path, text) = site_source(inputs, shared);
+        let path = site_path(inputs);
+        let text = site_text_of(shared);
         if let Ok(doc) = text.parse::<toml_edit::DocumentMut>() {
             first_step(g, inputs, shared, &path, &doc, &old, plan, dir)?;
         }
     }
+    // The tier's capacity is worth a render only when a pool leaves.
+    let leaving = existing
+        .iter()
+        .any(|p| !plan.pools.iter().any(|q| q.name == p.name));
+    let room = daytwo::Room {
+        left: plan.capacity.usable_bytes,
+        tier: leaving
+            .then(|| tier_capacity(shared, plan))
+            .flatten()
+            .map(|usable| (plan.tier.ccu, usable)),
+        parity: plan.pools.first().map_or(0, |p| p.layout.parity),
+    };
     let verdict = daytwo::judge(
         daytwo::Scope {
             env,
@@ -997,10 +1007,11 @@ fn guard_pools(
         },
         &old,
         &tenant.value,
-        first,
+        (&plan.first_pool, first_kept),
         &plan.retired,
         growth.as_ref(),
         &grow_command(inputs, env, dir),
+        &room,
     );
     if verdict.errors.is_empty() {
         Ok(verdict.warnings)
@@ -1017,9 +1028,18 @@ fn grow(
     out: Option<&std::path::Path>,
     dry_run: bool,
 ) -> Result<Vec<Diagnostic>, Failure> {
+    let path = site_path(inputs);
+    // Held from before the site file is read until it is replaced, so that a second `grow`
+    // reads what this one wrote; a dry run writes nothing, but refuses what a write would.
+    let lock = if dry_run {
+        site::target(&path)?;
+        None
+    } else {
+        Some(site::lock(&path)?)
+    };
     let shared = shared(inputs)?;
-    let (path, text) = site_source(inputs, &shared);
-    let mut doc: toml_edit::DocumentMut = text.parse().map_err(|source| Usage::EditToml {
+    let original = site_text_of(&shared);
+    let mut doc: toml_edit::DocumentMut = original.parse().map_err(|source| Usage::EditToml {
         path: path.clone(),
         source,
     })?;
@@ -1059,8 +1079,12 @@ fn grow(
             None => daytwo::Existing::from_plan(&compile(&current, &shared, env.clone())?.plan),
         };
         let site_pools = site_pools(&shared, env.as_deref());
-        if let Some(problem) = daytwo::unlisted(scope, &existing, &site_pools) {
+        if let Some(problem) = daytwo::unlisted(scope, &existing, &site_pools, &plan.first_pool) {
             return Err(Failure::Invalid(vec![problem]));
+        }
+        if plan.retired.contains(&plan.first_pool) {
+            let refusal = daytwo::first_retired(scope, &plan.first_pool, &site_pools);
+            return Err(Failure::Invalid(vec![refusal]));
         }
         let tier =
             tier_sizing(&shared, &plan).ok_or_else(|| Usage::TierProfile(scope.to_string()))?;
@@ -1095,38 +1119,38 @@ fn grow(
     if grown.is_empty() && !advanced {
         return Ok(notes);
     }
-    let text = site_text(&doc, shared.site.is_none());
+    let text = grown_text(&original, &doc, shared.site.is_none());
     prove_growth(inputs, &shared, &path, &text, &grown)?;
-    if dry_run {
+    let Some(lock) = lock else {
         sink::print(&text)?;
         return Ok(notes);
-    }
-    write_site(&path, &text)?;
-    notes.push(Diagnostic::note(format!(
-        "wrote `{}`; render it with `{}`",
-        path.display(),
-        render_command(inputs, &path, out)
-    )));
+    };
+    lock.replace(&text)?;
+    notes.push(written_note(inputs, &path, out));
     Ok(notes)
 }
 
-/// The site file `grow` edits, and its text (empty when there is none yet).
-fn site_source(inputs: &Request, shared: &Shared) -> (std::path::PathBuf, String) {
-    let path = inputs
+/// The site file `grow` edits: `--config`, else `miniogen.toml`.
+fn site_path(inputs: &Request) -> std::path::PathBuf {
+    inputs
         .config
         .clone()
-        .unwrap_or_else(|| std::path::PathBuf::from(load::SITE_FILE));
-    let text = shared
-        .site
-        .as_ref()
-        .map_or_else(String::new, |s| s.source.text.clone());
-    (path, text)
+        .unwrap_or_else(|| std::path::PathBuf::from(load::SITE_FILE))
 }
 
-/// The site file `grow` writes, with a header when it starts one.
-fn site_text(doc: &toml_edit::DocumentMut, new: bool) -> String {
-    let mut text = doc.to_string();
-    if new {
+/// The site file's text as read (empty when there is none yet).
+fn site_text_of(shared: &Shared) -> String {
+    shared
+        .site
+        .as_ref()
+        .map_or_else(String::new, |s| s.source.text.clone())
+}
+
+/// The edited site file: the line endings of the original, and a first comment when `grow`
+/// starts the file.
+fn grown_text(original: &str, doc: &toml_edit::DocumentMut, started: bool) -> String {
+    let mut text = crate::plan::siteedit::line_endings_like(original, &doc.to_string());
+    if started {
         text.insert_str(
             0,
             "# miniogen site file, started by `miniogen grow`: the pools below are pinned as they\n\
@@ -1136,12 +1160,12 @@ fn site_text(doc: &toml_edit::DocumentMut, new: bool) -> String {
     text
 }
 
-/// The `miniogen gen` command line that renders the site file `grow` wrote.
-fn render_command(
+/// What `grow` says once it has written the site file: how to render it.
+fn written_note(
     inputs: &Request,
     path: &std::path::Path,
     out: Option<&std::path::Path>,
-) -> String {
+) -> Diagnostic {
     let mut render = format!("miniogen gen --config {}", path.display());
     if let Some(env) = &inputs.env {
         let _ = write!(render, " --env {env}");
@@ -1149,7 +1173,10 @@ fn render_command(
     if let Some(dir) = out {
         let _ = write!(render, " --out {}", dir.display());
     }
-    render
+    Diagnostic::note(format!(
+        "wrote `{}`; render it with `{render}`",
+        path.display()
+    ))
 }
 
 /// The environments `grow` changes, each with its output folder when `--out` is given.
@@ -1321,38 +1348,4 @@ fn second_step(
             .join(", ")
     ));
     Ok((note, !done.is_empty()))
-}
-
-/// Replaces the site file with `text` in one rename, through a symbolic link to its target,
-/// keeping its permissions.
-fn write_site(path: &std::path::Path, text: &str) -> Result<(), Failure> {
-    let fail = |action: &'static str, p: &std::path::Path, source: std::io::Error| {
-        Failure::from(Usage::WriteSite {
-            action,
-            path: p.to_path_buf(),
-            source,
-        })
-    };
-    let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    let parent = match real.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let name = real.file_name().map_or_else(
-        || "miniogen.toml".into(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    let staging = parent.join(format!(".{name}.miniogen-new-{}", std::process::id()));
-    // Never through a link planted at the staging name: removing a link removes the link, and
-    // the new file is created afresh (`create_new`, no link followed).
-    let _ = std::fs::remove_file(&staging);
-    crate::output::staging::create_file(&staging, text, false)
-        .map_err(|e| fail("write", &staging, e))?;
-    if let Ok(meta) = std::fs::metadata(&real) {
-        let _ = std::fs::set_permissions(&staging, meta.permissions());
-    }
-    std::fs::rename(&staging, &real).map_err(|e| {
-        let _ = std::fs::remove_file(&staging);
-        fail("replace", &real, e)
-    })
 }

@@ -10,7 +10,7 @@ use thiserror::Error;
 use crate::app::argocd;
 use crate::input::load::{LoadError, Surface};
 use crate::model::diag::Diagnostic;
-use crate::output::{folder, sink};
+use crate::output::{folder, sink, site};
 use crate::post::{self, crosscheck};
 use crate::render;
 
@@ -77,21 +77,9 @@ pub enum Usage {
         /// The cause.
         source: std::io::Error,
     },
-    /// `init`'s site file could not be written whole, and was removed.
-    #[error("cannot write `{}`: {source}; nothing was written", .path.display())]
-    InitUnwritten {
-        /// The site file.
-        path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
-    /// `init` never overwrites a file.
-    #[error(
-        "`{}` exists, and `miniogen init` never overwrites a file: move it away, or give \
-         another path with `--config PATH`",
-        .0.display()
-    )]
-    InitExists(PathBuf),
+    /// The site file could not be written, or must not be.
+    #[error(transparent)]
+    Site(#[from] site::SiteError),
     /// `profiles --show` names no tier.
     #[error("no built-in profile for {ccu} CCU; the tiers are {tiers}")]
     NoProfile {
@@ -148,16 +136,6 @@ pub enum Usage {
     /// given.
     #[error("{0}: cannot read the profile of the tier")]
     TierProfile(String),
-    /// The site file could not be replaced.
-    #[error("cannot {action} `{}`: {source}; the site file is left as it was", .path.display())]
-    WriteSite {
-        /// `write` or `replace`.
-        action: &'static str,
-        /// The path.
-        path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
     /// `derived` mode without a master key.
     #[error("secrets mode `derived` needs a master key")]
     NoMasterKey,
@@ -270,6 +248,12 @@ impl From<post::PostError> for Failure {
 
 impl From<sink::SinkError> for Failure {
     fn from(e: sink::SinkError) -> Self {
+        Failure::Usage(e.into())
+    }
+}
+
+impl From<site::SiteError> for Failure {
+    fn from(e: site::SiteError) -> Self {
         Failure::Usage(e.into())
     }
 }

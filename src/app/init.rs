@@ -1,16 +1,27 @@
 //! `miniogen init`: a starter site file, written from the site schema itself, so that it shows
 //! every key with its documentation and default and cannot fall behind the schema.
 //!
-//! Settings are commented out (`# key = value`), except `ccu`: uncommenting one gives that key its
-//! shown value, which is the default, or for keys without one an example that renders. A table
-//! whose keys all have defaults keeps its header (`[tenant]`), so that uncommenting one key is
-//! enough; a table that must be filled in whole (`[admin]`) is commented out with its header.
+//! Settings are commented out (`# key = value`), except `ccu` and the first pool's shape
+//! (`[sizing]` `servers`, `volumes_per_server`, `volume_size`, the tier's), which the file writes
+//! down so that a later `ccu` never reshapes the pool. Every shown value is the one the file
+//! gives without that line: the default, the tier's (the rest of `[sizing]`, and the tier's pool
+//! in the `[[pools]]` example), or for keys with neither an example that renders. A table whose
+//! keys all have defaults keeps its header (`[tenant]`), so that uncommenting one key is enough;
+//! a table that must be filled in whole (`[admin]`, a `[[pools]]` entry) is commented out with
+//! its header. `[sizing]`'s resources are dotted lines, not tables, so that the `[[pools]]` example
+//! follows the first pool directly and a key uncommented without its `[[pools]]` line lands in
+//! `[sizing]`, where the file refuses it, never in another table.
 
 use std::fmt::Write as _;
 
 use serde_json::{Map, Value};
 
+use crate::app::failure::Failure;
+use crate::app::pipeline::checked_plan;
+use crate::check::decode::Inputs;
 use crate::check::schema;
+use crate::input::load::{self, CcuArg};
+use crate::model::spec::{Profile, Site};
 
 /// The widest line written.
 const WIDTH: usize = 99;
@@ -18,22 +29,7 @@ const WIDTH: usize = 99;
 /// Examples for keys that have no default, by dotted path (`*` for any map entry): each renders
 /// when uncommented, together with every other.
 const EXAMPLES: &[(&str, &str)] = &[
-    ("sizing.servers", "8"),
-    ("sizing.volumes_per_server", "4"),
-    ("sizing.volume_size", "\"1Ti\""),
-    ("sizing.parity", "4"),
-    ("sizing.api_requests_max", "1600"),
-    ("sizing.resources.requests.cpu", "\"4\""),
-    ("sizing.resources.requests.memory", "\"16Gi\""),
-    ("sizing.resources.limits.cpu", "\"8\""),
-    ("sizing.resources.limits.memory", "\"32Gi\""),
-    ("pools.name", "\"pool-1\""),
-    ("pools.servers", "4"),
-    ("pools.volumes_per_server", "4"),
-    ("pools.volume_size", "\"1Ti\""),
-    ("pools.storage_class", "\"standard\""),
-    ("pools.decommissioned", "false"),
-    ("pools.planned", "false"),
+    ("sizing.decommissioned", "false"),
     ("tenant.certificate_secret", "\"minio-tls-certificate\""),
     ("tenant.ca.kind", "\"Secret\""),
     ("tenant.ca.name", "\"minio-ca-issuer\""),
@@ -116,6 +112,23 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("secrets.remote_keys.metrics_token.property", "\"token\""),
 ];
 
+/// Keys written down, not commented out: the first pool's shape, as the tier gives it.
+const WRITTEN: &[&str] = &[
+    "sizing.servers",
+    "sizing.volumes_per_server",
+    "sizing.volume_size",
+];
+
+/// What a shown value is, where the documentation alone does not say.
+const KEY_NOTES: &[(&str, &str)] = &[(
+    "sizing.api_requests_max",
+    "Shown: the limits the tier's servers derive, added up.",
+)];
+
+/// Tables shown as one dotted line per sub-table (`# resources.limits = { ... }`), not as
+/// headers of their own.
+const INLINE: &[&str] = &["sizing.resources"];
+
 /// The example entry of each map of tables, and what the entry shows.
 const MAP_EXAMPLES: &[(&str, &str)] = &[("consumers", "loki"), ("environments", "staging")];
 
@@ -123,31 +136,123 @@ const MAP_EXAMPLES: &[(&str, &str)] = &[("consumers", "loki"), ("environments", 
 /// example uses it).
 const EXTRA_BUCKET: &str = "loki-chunks";
 
-/// The starter site file for a tenant of `ccu` concurrent users.
-#[must_use]
-pub fn site_file(ccu: u32) -> String {
+/// The starter site file for a tenant of `ccu` concurrent users, with the values of the
+/// built-in tier that serves them.
+pub fn site_file(ccu: u32) -> Result<String, Failure> {
+    let (builtin, _) =
+        load::select_tier(&CcuArg::flag(ccu)).map_err(|d| Failure::Invalid(vec![d]))?;
+    let document = load::builtin_document(builtin)?;
+    let profile: Profile = serde_json::from_value(document.value.clone()).map_err(|e| {
+        Failure::Invalid(vec![crate::model::diag::Diagnostic::error(e.to_string())])
+    })?;
+    let inputs = Inputs {
+        profile: document.into(),
+        site: None,
+        sets: Vec::new(),
+        requested_ccu: Some(ccu),
+        environment: None,
+    };
+    let (plan, _) = checked_plan(&inputs)?;
     let schema: Value = serde_json::from_str(schema::Kind::Site.committed()).unwrap_or_default();
     let mut w = Writer {
         defs: schema.get("$defs").cloned().unwrap_or_default(),
+        tier: tier_values(&profile, &plan),
         out: String::new(),
     };
-    w.out.push_str(
-        "# miniogen site file, written by `miniogen init`. Every key is optional: a commented-out \
-         key\n# shows its default (or, where it has none, an example), so uncomment what differs \
-         at your\n# site. `miniogen plan` shows what these settings give, `miniogen schema` the \
-         whole schema;\n# point your editor's TOML language server at \
-         `schema/site.schema.json` for completion.\n",
+    let _ = write!(
+        w.out,
+        "# miniogen site file, written by `miniogen init` for {ccu} CCU (the built-in {tier} CCU \
+         tier).\n# `[sizing]` writes down the first pool's shape as the tier gives it: a pool never \
+         changes\n# shape, so keep these three lines once the tenant runs, and grow by adding a \
+         pool (`miniogen\n# grow`). Every other key is optional: a commented-out key shows the \
+         value the file gives\n# without it (its default, the tier's, or where it has neither, an \
+         example), so uncomment\n# what differs at your site. `miniogen plan` shows what these \
+         settings give, `miniogen\n# schema` the whole schema; point your editor's TOML language \
+         server at\n# `schema/site.schema.json` for completion.\n",
+        tier = profile.ccu
     );
     w.table(&schema, &[], None, false, ccu);
-    w.out
+    Ok(w.out)
+}
+
+/// What the file gives, by dotted path, where the tier decides it: the tier's sizing (with
+/// `api_requests_max` as MinIO derives it for every server together), and its pool as the
+/// `[[pools]]` example, named after the first pool.
+fn tier_values(profile: &Profile, plan: &crate::plan::Plan) -> Vec<(String, String)> {
+    let sizing = &profile.sizing;
+    let site = Site::default();
+    let mut values = vec![
+        ("sizing.servers", sizing.servers.to_string()),
+        (
+            "sizing.volumes_per_server",
+            sizing.volumes_per_server.to_string(),
+        ),
+        (
+            "sizing.volume_size",
+            inline(&Value::from(sizing.volume_size.as_str())),
+        ),
+        ("sizing.parity", sizing.parity.to_string()),
+        (
+            "sizing.resources.requests",
+            inline(&serde_json::to_value(&sizing.resources.requests).unwrap_or_default()),
+        ),
+        (
+            "sizing.resources.limits",
+            inline(&serde_json::to_value(&sizing.resources.limits).unwrap_or_default()),
+        ),
+        (
+            "pools.name",
+            inline(&Value::from(crate::plan::daytwo::next_name(&[site
+                .tenant
+                .pool_name
+                .as_str()]))),
+        ),
+        ("pools.servers", sizing.servers.to_string()),
+        (
+            "pools.volumes_per_server",
+            sizing.volumes_per_server.to_string(),
+        ),
+        (
+            "pools.volume_size",
+            inline(&Value::from(sizing.volume_size.as_str())),
+        ),
+        (
+            "pools.storage_class",
+            inline(&Value::from(site.tenant.storage_class.as_str())),
+        ),
+        ("pools.decommissioned", "false".to_string()),
+        ("pools.planned", "false".to_string()),
+    ];
+    let requests = &plan.tenant.api_requests;
+    if let Some(per_server) = sizing.api_requests_max.map(u64::from).or_else(|| {
+        requests
+            .memory_safe_per_server
+            .map(|n| n * u64::from(requests.servers))
+    }) {
+        values.push(("sizing.api_requests_max", per_server.to_string()));
+    }
+    values
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
 }
 
 struct Writer {
     defs: Value,
+    /// What the tier gives, by dotted path.
+    tier: Vec<(String, String)>,
     out: String,
 }
 
 impl Writer {
+    fn tier_value(&self, path: &[String]) -> Option<String> {
+        let name = path.join(".");
+        self.tier
+            .iter()
+            .find(|(p, _)| *p == name)
+            .map(|(_, v)| v.clone())
+    }
+
     /// Follows a `$ref` into `$defs`, keeping the referring node's description and default.
     fn resolve<'a>(&'a self, node: &'a Value) -> &'a Value {
         node.get("$ref")
@@ -163,9 +268,13 @@ impl Writer {
             .or_else(|| resolved.get("description"))
             .and_then(Value::as_str)
             .unwrap_or_default()
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
+            .to_string();
+        self.paragraph(&text);
+    }
+
+    /// `text` as comment lines, wrapped at `WIDTH`.
+    fn paragraph(&mut self, text: &str) {
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
         // Words, with a span in backticks kept whole, so that a value is never split.
         let mut words: Vec<String> = Vec::new();
         let mut open = false;
@@ -215,7 +324,8 @@ impl Writer {
             let own_default = node
                 .get("default")
                 .or_else(|| default.and_then(|d| d.get(key)));
-            let is_table = inner.get("properties").is_some();
+            let is_table =
+                inner.get("properties").is_some() && !INLINE.iter().any(|i| here.join(".") == *i);
             let is_list_of_tables = inner.get("type") == Some(&Value::from("array"))
                 && inner
                     .get("items")
@@ -230,18 +340,42 @@ impl Writer {
             }
             let _ = writeln!(self.out);
             self.doc(node, &inner);
+            if let Some((_, note)) = KEY_NOTES.iter().find(|(p, _)| here.join(".") == *p) {
+                self.paragraph(note);
+            }
             if path.is_empty() && key == "ccu" {
                 let _ = writeln!(self.out, "ccu = {ccu}");
                 continue;
             }
-            let value = own_default
-                .filter(|v| !v.is_null())
-                .map(inline)
+            if INLINE.iter().any(|i| here.join(".") == *i) {
+                // One dotted line per sub-table, each short and uncommented alone.
+                for sub in inner
+                    .get("properties")
+                    .and_then(Value::as_object)
+                    .map(|p| p.keys().cloned().collect::<Vec<_>>())
+                    .unwrap_or_default()
+                {
+                    let at: Vec<String> = here.iter().cloned().chain([sub.clone()]).collect();
+                    let value = self
+                        .tier_value(&at)
+                        .unwrap_or_else(|| panic!("`{}` has no value of the tier", at.join(".")));
+                    let _ = writeln!(self.out, "# {key}.{sub} = {value}");
+                }
+                continue;
+            }
+            let value = self
+                .tier_value(&here)
+                .or_else(|| own_default.filter(|v| !v.is_null()).map(inline))
                 .or_else(|| example(&here).map(str::to_string))
                 .unwrap_or_else(|| {
                     panic!("`{}` has neither a default nor an example", here.join("."))
                 });
-            let _ = writeln!(self.out, "# {key} = {value}");
+            let written = WRITTEN.iter().any(|w| here.join(".") == *w);
+            let _ = writeln!(
+                self.out,
+                "{}{key} = {value}",
+                if written { "" } else { "# " }
+            );
         }
         for (key, node, own_default) in tables {
             let here: Vec<String> = path.iter().cloned().chain([key.clone()]).collect();
@@ -274,11 +408,29 @@ impl Writer {
             .cloned()
             .unwrap_or_default();
         if name == "buckets" {
-            let _ = writeln!(
-                self.out,
-                "# A `[[buckets]]` list replaces the defaults below: list every bucket you want."
-            );
+            let defaults: Vec<String> = entries
+                .iter()
+                .filter_map(|b| b.get("name").and_then(Value::as_str))
+                .map(|b| format!("`{b}`"))
+                .collect();
+            let named = match defaults.split_last() {
+                Some((last, first)) if !first.is_empty() => {
+                    format!("{} and {last}", first.join(", "))
+                }
+                _ => defaults.join(""),
+            };
+            self.paragraph(&format!(
+                "Without a `[[buckets]]` list the operator creates {named}. A list replaces them: \
+                 list every bucket you want, such as those and `{EXTRA_BUCKET}`, which the \
+                 `[consumers.loki]` example below uses."
+            ));
             entries.push(serde_json::json!({"name": EXTRA_BUCKET}));
+        }
+        if name == "pools" {
+            self.paragraph(
+                "The entry below is the tier's pool; uncomment it whole, its `[[pools]]` line \
+                 included.",
+            );
         }
         if entries.is_empty() {
             entries.push(Value::Object(Map::new()));
@@ -298,8 +450,9 @@ impl Writer {
                 }
                 let value = entry
                     .get(key)
-                    .or_else(|| node.get("default"))
                     .map(inline)
+                    .or_else(|| self.tier_value(&here))
+                    .or_else(|| node.get("default").map(inline))
                     .or_else(|| example(&here).map(str::to_string))
                     .unwrap_or_else(|| panic!("`{}` has no example", here.join(".")));
                 let _ = writeln!(self.out, "# {key} = {value}");
@@ -379,7 +532,7 @@ mod tests {
 
     #[test]
     fn the_starter_file_parses_and_keeps_to_the_width() {
-        let text = site_file(5000);
+        let text = site_file(5000).unwrap_or_else(|e| panic!("{e:?}"));
         assert!(toml::from_str::<toml::Table>(&text).is_ok(), "{text}");
         for line in text.lines() {
             assert!(line.chars().count() <= WIDTH, "{line}");

@@ -105,7 +105,8 @@ fn operator_collisions(plan: &plan::Plan, manifests: &[post::Manifest]) -> Vec<D
 /// describes (in name order), or one when it describes none. The whole load, check, plan, render,
 /// post and cross-check path runs, without touching files or the environment; `key` stands for
 /// the master key of `derived` mode. This is the entry point of the fuzz target and the property
-/// tests.
+/// tests, so it renders what `gen` would refuse for leaving the first pool's shape to the tier
+/// (`compile_pinned`): that refusal looks at which keys a site file writes, not at the render.
 pub fn compile_site(
     name: &str,
     text: &str,
@@ -166,6 +167,124 @@ pub(crate) fn compile_one(args: &Request) -> Result<Compiled, Failure> {
     let shared = shared(args)?;
     let env = one_environment(args, shared.site.as_deref())?;
     compile(args, &shared, env)
+}
+
+/// Compiles the one environment that `gen` to stdout and `argocd generate` render, refusing a
+/// site file that leaves the first pool's shape to the tier (`unpinned`). Without a folder to
+/// compare with, only the site file can keep a pool as it was created; `gen --ccu N` with no
+/// site file (the main job) stays free to follow the tier.
+pub(crate) fn compile_pinned(args: &Request) -> Result<Compiled, Failure> {
+    let shared = shared(args)?;
+    let env = one_environment(args, shared.site.as_deref())?;
+    let compiled = compile(args, &shared, env.clone())?;
+    if (shared.site.is_some() || args.surface == load::Surface::ArgoCd)
+        && let Some(problem) = unpinned(args, &shared, env.as_deref(), &compiled.plan)?
+    {
+        return Err(Failure::Invalid(vec![problem]));
+    }
+    Ok(compiled)
+}
+
+/// The `[sizing]` keys that fix the first pool's shape: what MinIO Operator v6.0.2 never lets
+/// change on a pool that exists (the CRD's `self == oldSelf` rules on `servers` and
+/// `volumesPerServer`; a volume only grows, `ExpandPVCs`).
+pub(crate) const SHAPE: [&str; 3] = ["servers", "volumes_per_server", "volume_size"];
+
+/// An error when the first pool's shape is not written down, by the site file (shared or the
+/// environment's `[sizing]`), a `--set` (an Argo CD parameter) or a profile of the user's own:
+/// it then follows the CCU tier, and a change of `ccu` reshapes the pool, which the operator
+/// refuses. The help gives the TOML to add, with the shape the tier gives it today.
+fn unpinned(
+    args: &Request,
+    shared: &Shared,
+    env: Option<&str>,
+    plan: &plan::Plan,
+) -> Result<Option<Diagnostic>, Failure> {
+    // A profile of the user's own is written down; a retired first pool is rendered no more.
+    if args.profile.is_some() || plan.retired.contains(&plan.first_pool) {
+        return Ok(None);
+    }
+    let mut site = decode::effective_site(shared.site.as_deref(), env)
+        .map_err(|d| Failure::Invalid(vec![d]))?;
+    for set in &args.sets {
+        // A `--set` that does not apply is reported by the render already.
+        let _ = set.apply(&mut site);
+    }
+    let missing: Vec<&str> = SHAPE
+        .into_iter()
+        .filter(|key| site.pointer(&format!("/sizing/{key}")).is_none())
+        .collect();
+    let Some(first) = plan.pools.first().filter(|_| !missing.is_empty()) else {
+        return Ok(None);
+    };
+    let value = |key: &str| match key {
+        "servers" => first.servers.to_string(),
+        "volumes_per_server" => first.volumes_per_server.to_string(),
+        _ => toml_edit::Value::from(first.volume_size.as_str()).to_string(),
+    };
+    // Into the environment's own table: each environment has its own tier.
+    let table = match env {
+        Some(e) => format!("environments.{e}.sizing"),
+        None => "sizing".to_string(),
+    };
+    let mut toml = format!("[{table}]\n");
+    for key in &missing {
+        let _ = writeln!(toml, "{key} = {}", value(key));
+    }
+    let indented = toml
+        .lines()
+        .map(|l| format!("    {l}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let where_ = match (&shared.site, args.surface) {
+        (Some(site), _) => format!("`{}`", site.source.name),
+        (None, load::Surface::ArgoCd) => "the Application's inputs".to_string(),
+        (None, load::Surface::CommandLine) => "the inputs".to_string(),
+    };
+    let add = match (&shared.site, args.surface) {
+        (None, load::Surface::ArgoCd) => format!(
+            "write `{}` beside the Application's source with",
+            load::SITE_FILE
+        ),
+        _ => "add".to_string(),
+    };
+    let message = format!(
+        "{where_} leaves the shape of pool `{}` to the {} CCU tier ({} not written down): a \
+         change of `ccu` would reshape the pool, which MinIO Operator v6 refuses for a pool that \
+         exists",
+        first.name,
+        plan.tier.ccu,
+        missing
+            .iter()
+            .map(|k| format!("`sizing.{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let help = format!(
+        "{add} the shape the tier gives it today (if the tenant runs already, the shape it was \
+         created with instead, which `kubectl -n {ns} get tenant {tenant} -o \
+         jsonpath='{{.spec.pools[0].servers}} {{.spec.pools[0].volumesPerServer}} \
+         {{.spec.pools[0].volumeClaimTemplate.spec.resources.requests.storage}}'` prints), then \
+         grow by adding a pool (`miniogen grow`):\n\n{indented}",
+        ns = plan.namespace,
+        tenant = plan.tenant.name,
+    );
+    let mut problem = Diagnostic::error(message).key(table.clone()).help(help);
+    if let Some(site) = &shared.site {
+        let pointer = match env {
+            Some(e) => format!("/environments/{}/sizing", source::escape_pointer(e)),
+            None => "/sizing".to_string(),
+        };
+        let pointer = if site.defines(&pointer) || env.is_none() {
+            pointer
+        } else if site.defines("/sizing") {
+            "/sizing".to_string()
+        } else {
+            pointer
+        };
+        problem = problem.at(Some(site.locate(&pointer, true)));
+    }
+    Ok(Some(problem))
 }
 
 /// What every environment of one run shares: the site file and a custom profile, each read and

@@ -159,7 +159,12 @@ pub fn decode(inputs: &Inputs) -> Result<Spec, Vec<Diagnostic>> {
         .cloned()
         .unwrap_or(Value::Null);
     if let Some(overrides) = site_value.get("sizing") {
-        merge(&mut sizing_value, overrides);
+        let mut overrides = overrides.clone();
+        // Whether the first pool is retired is the site's to say, not a profile's.
+        if let Some(keys) = overrides.as_object_mut() {
+            keys.remove("decommissioned");
+        }
+        merge(&mut sizing_value, &overrides);
     }
     let sizing: Sizing = typed(&sizing_value, "the merged sizing")?;
     Ok(Spec {

@@ -100,7 +100,9 @@ fn regular(meta: &std::fs::Metadata, limit: u64) -> Result<u64, ReadError> {
     Ok(meta.len())
 }
 
-fn file_kind(kind: std::fs::FileType) -> &'static str {
+/// What a file that is not a regular one is, as in "not a regular file but {}".
+#[must_use]
+pub fn file_kind(kind: std::fs::FileType) -> &'static str {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt as _;

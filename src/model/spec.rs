@@ -97,7 +97,11 @@ pub struct Site {
     pub cluster_domain: String,
     /// The MinIO tenant itself.
     pub tenant: TenantSettings,
-    /// Overrides of the profile's sizing; unset keys keep the profile's value.
+    /// The first pool (`tenant.pool_name`) and what every pool shares. Its shape (`servers`,
+    /// `volumes_per_server`, `volume_size`) is written down as the pool was created, as
+    /// `miniogen init` does: a pool never changes shape, and `gen` to stdout and `argocd
+    /// generate` refuse a site file that leaves it to the tier, whose next `ccu` would reshape
+    /// it. Every other key overrides the profile's value for every pool; unset, the profile's.
     pub sizing: SizingOverride,
     /// Additional pools for horizontal scaling, after the profile's pool. Pools cannot be
     /// resized once created (their volumes may only grow): grow by appending one, which
@@ -379,6 +383,12 @@ pub struct SizingOverride {
     pub api_requests_max: Option<u32>,
     /// CPU and memory overrides.
     pub resources: ResourcesOverride,
+    /// Set once MinIO has finished decommissioning the first pool into the others (`mc admin
+    /// decommission status` says `Complete`): the pool then leaves the Tenant and the operator
+    /// deletes its `StatefulSet`. Keep its shape and `tenant.pool_name` afterwards: they record
+    /// the pool, whose name is never used again. Another pool must stay to hold the data.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub decommissioned: bool,
 }
 
 /// Resource requests and limits with every key optional.

@@ -1,7 +1,7 @@
 //! Writing: the YAML stream (`sink`), output folders swapped in whole (`folder`, `staging`,
 //! `confine`), masked diffs (`mask`), plan and drift reports (`report`) and the audit of literal
-//! credentials in a folder (`audit`). Everything a render writes goes through here; `init` and
-//! `grow`, which write the site file itself, are `app`'s.
+//! credentials in a folder (`audit`), and the site file `init` and `grow` write (`site`).
+//! Everything miniogen writes goes through here, but `schema --write`, a developer command.
 
 pub mod audit;
 pub mod confine;
@@ -9,4 +9,5 @@ pub mod folder;
 pub mod mask;
 pub mod report;
 pub mod sink;
+pub mod site;
 pub mod staging;

@@ -4,21 +4,23 @@
 //! an output folder (or the site file) already has: which changes the operator can apply
 //! (`transition` finds them), the pool to add so that usable capacity reaches a tier's, the
 //! TOML that pins the existing pools and adds it, that TOML written into the site file with
-//! the user's comments and layout kept (`toml_edit`), and the `mc admin decommission` commands
-//! a pool needs before it may leave. Every message names the environment and the folder. No
-//! IO: `commands` reads the folder and writes the site file.
+//! the user's comments and layout kept (`siteedit` decides where each value lands), and what a
+//! pool needs before it may leave: the `mc admin decommission` commands, and the capacity that
+//! stays against the pool's and the tier's. Every message names the environment and the
+//! folder. No IO: `commands` reads the folder, `output::site` writes the site file.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 use serde_json::Value;
-use toml_edit::{ArrayOfTables, DocumentMut, InlineTable, Item, Table, TableLike};
+use toml_edit::{DocumentMut, InlineTable, Item, Table, TableLike};
 
 use crate::model::diag::Diagnostic;
 use crate::model::quantity;
 use crate::model::spec::{ExtraPool, ResourceList, Resources, Sizing};
 use crate::plan::Plan;
 use crate::plan::erasure::Layout;
+use crate::plan::siteedit::Edit;
 use crate::plan::transition::{self, Change, Kind};
 
 /// Which environment and output folder a message is about.
@@ -354,16 +356,18 @@ impl Growth {
         }
     }
 
-    /// Sets `tenant.image` and `[sizing] resources` in the site file's `table` (the
-    /// environment's or the root) to the pinned values.
-    fn write_pins(&self, table: &mut dyn TableLike) -> Result<(), String> {
+    /// Sets `tenant.image` and `[sizing] resources` in the edited scope (the environment's or
+    /// the root) to the pinned values.
+    fn write_pins(&self, edit: &mut Edit<'_>) -> Result<(), String> {
         if let Some(pin) = &self.image {
-            let tenant = child_table(table, "tenant")?;
-            set(tenant, "image", toml_edit::Value::from(pin.kept.as_str()));
+            edit.set(
+                &["tenant"],
+                "image",
+                toml_edit::Value::from(pin.kept.as_str()),
+            )?;
         }
         if let Some(pin) = &self.resources {
-            let sizing = child_table(table, "sizing")?;
-            set(sizing, "resources", resources_inline(&pin.kept).into());
+            edit.set(&["sizing"], "resources", resources_inline(&pin.kept).into())?;
         }
         Ok(())
     }
@@ -382,15 +386,19 @@ fn resources_inline(resources: &Resources) -> InlineTable {
     t
 }
 
-/// A pool besides the first that exists and that the site file no longer lists would leave
-/// the Tenant: growing must not hide that.
+/// A pool besides the first (`first`, `[sizing]`'s) that exists and that the site file no longer
+/// lists would leave the Tenant: growing must not hide that.
 #[must_use]
-pub fn unlisted(scope: Scope<'_>, existing: &[Existing], site: &SitePools) -> Option<Diagnostic> {
+pub fn unlisted(
+    scope: Scope<'_>,
+    existing: &[Existing],
+    site: &SitePools,
+    first: &str,
+) -> Option<Diagnostic> {
     let lost: Vec<&str> = existing
         .iter()
-        .skip(1)
         .map(|p| p.name.as_str())
-        .filter(|name| !site.names.iter().any(|n| n == name))
+        .filter(|name| *name != first && !site.names.iter().any(|n| n == name))
         .collect();
     (!lost.is_empty()).then(|| {
         Diagnostic::error(format!(
@@ -402,6 +410,24 @@ pub fn unlisted(scope: Scope<'_>, existing: &[Existing], site: &SitePools) -> Op
              `miniogen check` prints the commands that drain it first",
         )
     })
+}
+
+/// `grow` keeps the first pool under `[sizing]`: with that pool retired there is none to keep,
+/// and the next pool is the user's to add.
+#[must_use]
+pub fn first_retired(scope: Scope<'_>, first: &str, site: &SitePools) -> Diagnostic {
+    let mut taken: Vec<&str> = site.names.iter().map(String::as_str).collect();
+    taken.push(first);
+    Diagnostic::error(format!(
+        "{scope}: the first pool `{first}` is retired (`decommissioned = true` under `[sizing]`), \
+         and `miniogen grow` keeps the first pool under `[sizing]`"
+    ))
+    .help(format!(
+        "add the next pool by hand: a `[[pools]]` entry named `{}` with the tier's servers and \
+         volumes per server (`miniogen profiles` shows them) and a volume size that brings usable \
+         capacity to the tier's",
+        next_name(&taken)
+    ))
 }
 
 /// The next `pool-N` after every `pool-N` taken, never filling a gap: a retired pool's name
@@ -549,68 +575,53 @@ impl Growth {
     }
 
     /// Writes the growth into a site file: `ccu` (when given), the pins and the new pool, in
-    /// the environment's table when there is one. Comments, order and layout stay as they are.
+    /// the environment's table when there is one. Comments, order and layout stay as they are,
+    /// and each value lands where a person would write it (`siteedit`).
     pub fn write_into(&self, doc: &mut DocumentMut, ccu: Option<u32>) -> Result<(), String> {
-        let root = doc.as_item_mut();
-        let table: &mut dyn TableLike = match &self.env {
-            None => root.as_table_like_mut(),
-            Some(env) => root
-                .get_mut("environments")
-                .and_then(|e| e.get_mut(env.as_str()))
-                .and_then(Item::as_table_like_mut),
-        }
-        .ok_or_else(|| match &self.env {
-            Some(env) => format!("the site file has no table `[environments.{env}]`"),
-            None => "the site file is not a TOML table".to_string(),
-        })?;
+        let scope: Vec<&str> = match &self.env {
+            Some(env) => vec!["environments", env.as_str()],
+            None => Vec::new(),
+        };
+        let mut edit = Edit::new(doc, &scope)?;
         if let Some(ccu) = ccu {
-            set(table, "ccu", toml_edit::Value::from(i64::from(ccu)));
+            edit.set(&[], "ccu", toml_edit::Value::from(i64::from(ccu)))?;
         }
         if self.keep_largest {
-            let tenant = child_table(table, "tenant")?;
-            set(tenant, "erasure_sets", toml_edit::Value::from("largest"));
+            edit.set(
+                &["tenant"],
+                "erasure_sets",
+                toml_edit::Value::from("largest"),
+            )?;
         }
-        let sizing = child_table(table, "sizing")?;
-        set(
-            sizing,
+        edit.set(
+            &["sizing"],
             "servers",
             toml_edit::Value::from(i64::from(self.first.servers)),
-        );
-        set(
-            sizing,
+        )?;
+        edit.set(
+            &["sizing"],
             "volumes_per_server",
             toml_edit::Value::from(i64::from(self.first.volumes_per_server)),
-        );
-        set(
-            sizing,
+        )?;
+        edit.set(
+            &["sizing"],
             "volume_size",
             toml_edit::Value::from(self.first.volume_size.as_str()),
-        );
-        self.write_pins(table)?;
+        )?;
+        self.write_pins(&mut edit)?;
         let Some(added) = &self.added else {
             return Ok(());
         };
-        match table.get_mut("pools") {
-            Some(Item::ArrayOfTables(pools)) => pools.push(pool_table(added)),
-            Some(Item::Value(toml_edit::Value::Array(pools))) => pools.push(pool_inline(added)),
-            Some(_) => return Err("`pools` in the site file is not a list of tables".into()),
-            None => {
-                let mut pools = ArrayOfTables::new();
-                for pool in self.copied.iter().chain(std::iter::once(added)) {
-                    pools.push(pool_table(pool));
-                }
-                table.insert("pools", Item::ArrayOfTables(pools));
-                if table.get("pools").is_none() {
-                    // An inline table cannot hold an array of tables.
-                    let mut pools = toml_edit::Array::new();
-                    for pool in self.copied.iter().chain(std::iter::once(added)) {
-                        pools.push(pool_inline(pool));
-                    }
-                    table.insert("pools", Item::Value(pools.into()));
-                }
-            }
-        }
-        Ok(())
+        // `copied` holds the shared pools when the environment has no list of its own, which
+        // replaces the shared one: they come first.
+        edit.append(
+            "pools",
+            self.copied
+                .iter()
+                .chain(std::iter::once(added))
+                .map(pool_table)
+                .collect(),
+        )
     }
 }
 
@@ -708,43 +719,6 @@ fn pool_table(pool: &ExtraPool) -> Table {
     table
 }
 
-fn pool_inline(pool: &ExtraPool) -> toml_edit::Value {
-    let mut table = InlineTable::new();
-    for (key, value) in pool_entries(pool) {
-        table.insert(key, value);
-    }
-    table.into()
-}
-
-/// Sets `key`, keeping the comment after an existing value.
-fn set(table: &mut dyn TableLike, key: &str, value: toml_edit::Value) {
-    if let Some(old) = table.get_mut(key).and_then(Item::as_value_mut) {
-        let decor = old.decor().clone();
-        *old = value;
-        *old.decor_mut() = decor;
-    } else {
-        table.insert(key, Item::Value(value));
-    }
-}
-
-/// The table under `key`, created as a `[header]` table (or an inline one inside an inline
-/// table) when absent.
-fn child_table<'a>(
-    parent: &'a mut dyn TableLike,
-    key: &str,
-) -> Result<&'a mut dyn TableLike, String> {
-    if parent.get(key).is_none() {
-        parent.insert(key, Item::Table(Table::new()));
-        if parent.get(key).is_none() {
-            parent.insert(key, Item::Value(InlineTable::new().into()));
-        }
-    }
-    parent
-        .get_mut(key)
-        .and_then(Item::as_table_like_mut)
-        .ok_or_else(|| format!("`{key}` in the site file is not a table"))
-}
-
 /// The address MinIO knows a pool by: the arguments the operator starts every server with
 /// (`GetContainerArgs` in `pkg/resources/statefulsets/minio-statefulset.go`): per pool, the
 /// headless service's pod hostnames in MinIO's ellipsis form (`MinIOHosts` in
@@ -784,16 +758,91 @@ pub fn pool_endpoint(tenant: &Value, pool: &Existing) -> String {
     )
 }
 
-/// What the user runs, with `mc`, before a pool may leave the site file.
+/// What the user runs, with `mc`, before a pool may leave the site file; `first` when the pool
+/// is the first one (`[sizing]`), whose mark goes there.
 #[must_use]
-pub fn decommission_help(tenant: &Value, pool: &Existing) -> String {
+pub fn decommission_help(tenant: &Value, pool: &Existing, first: bool) -> String {
     let endpoint = pool_endpoint(tenant, pool);
+    let (keep, mark) = if first {
+        (
+            "keep `[sizing]` as it is, with `tenant.pool_name` naming the pool,",
+            "set `decommissioned = true` under `[sizing]`",
+        )
+    } else {
+        (
+            "keep its `[[pools]]` entry",
+            "mark the entry `decommissioned = true`",
+        )
+    };
     format!(
-        "keep its `[[pools]]` entry and drain it first: `mc admin decommission start myminio/ {endpoint}`, \
-         then `mc admin decommission status myminio/ {endpoint}` until it says `Complete` \
-         (`myminio` is your `mc alias` for the tenant; the other pools must have room for its \
-         data); then mark the entry `decommissioned = true`, and the render leaves the pool out"
+        "{keep} and drain it first: `mc admin decommission start myminio/ {endpoint}`, then \
+         `mc admin decommission status myminio/ {endpoint}` until it says `Complete` (`myminio` \
+         is your `mc alias` for the tenant); then {mark}, and the render leaves the pool out"
     )
+}
+
+/// The usable capacity a retirement leaves, against the pool's and the tier's.
+#[derive(Debug, Clone, Copy)]
+pub struct Room {
+    /// Usable bytes of the pools the render keeps.
+    pub left: u128,
+    /// The CCU tier and its usable bytes, when known.
+    pub tier: Option<(u32, u128)>,
+    /// The parity every pool is formatted with.
+    pub parity: u32,
+}
+
+impl Room {
+    /// What a pool about to be drained holds against the room `staying` (the other pools that
+    /// exist, usable bytes) have, and how to check that its objects fit. Said, not enforced:
+    /// what counts is what the pool holds,
+    /// which only MinIO knows. MinIO starts a decommission without comparing it with the other
+    /// pools' free space (`StartDecommission` in `cmd/erasure-server-pool-decom.go` records the
+    /// pool's size and checks nothing) and marks it failed when an object cannot move
+    /// (`decommissionInBackground`), leaving the data split between the pools.
+    #[must_use]
+    pub fn before_draining(&self, pool: &Existing, staying: u128) -> String {
+        let own = pool.usable(self.parity, pool.set_size);
+        let mut out = format!(
+            "before you start, make sure its objects fit: the pools that stay have {} usable in \
+             all, pool `{}` {}",
+            quantity::format_bytes(staying),
+            pool.name,
+            quantity::format_bytes(own)
+        );
+        if staying < own {
+            out.push_str(", so they are smaller than the pool they take in");
+        }
+        if let Some(short) = (Self {
+            left: staying,
+            ..*self
+        })
+        .short_of_tier()
+        {
+            let _ = write!(out, "; {short}");
+        }
+        out.push_str(
+            ". `mc admin decommission status myminio/` lists each pool's used and total \
+             capacity, `mc admin info myminio/` the used space of each server's drives and `mc \
+             du --depth 1 myminio/` what each bucket holds: the objects on the pool must fit in \
+             what the other pools have free, or the decommission fails part-way and leaves the \
+             data split",
+        );
+        out
+    }
+
+    /// How the capacity left falls short of the tier's, if it does.
+    fn short_of_tier(&self) -> Option<String> {
+        let (ccu, target) = self.tier?;
+        (self.left < target).then(|| {
+            format!(
+                "{} usable is less than the {ccu} CCU tier's {} (`miniogen grow --ccu {ccu}` adds \
+                 a pool)",
+                quantity::format_bytes(self.left),
+                quantity::format_bytes(target)
+            )
+        })
+    }
 }
 
 /// How a render that meets the folder's pools ends: errors that stop it, and warnings.
@@ -806,19 +855,25 @@ pub struct Verdict {
 }
 
 /// What the pools of the new render do to the pools of the folder's Tenant `old`.
-/// `growth` is the proposal for a first pool that would change layout; `suggest` is the
-/// `miniogen grow` command line that writes it; `retired` the pools the site file marks
-/// decommissioned.
+/// `first` is the name of the site's first pool (`[sizing]`, `tenant.pool_name`) and whether
+/// the render keeps it; `growth` is the proposal for a first pool that would change layout;
+/// `suggest` is the `miniogen grow` command line that writes it; `retired` the pools the site
+/// file marks decommissioned; `room` the capacity the render keeps.
 #[must_use]
+#[allow(clippy::too_many_arguments)]
 pub fn judge(
     scope: Scope<'_>,
     old: &Value,
     new: &Value,
-    first: &str,
+    first: (&str, bool),
     retired: &[String],
     growth: Option<&Growth>,
     suggest: &str,
+    room: &Room,
 ) -> Verdict {
+    let (first_name, first_kept) = first;
+    // The pool a layout change of which `growth` answers: the first, while the render keeps it.
+    let first = if first_kept { first_name } else { "" };
     let mut verdict = Verdict::default();
     let changes = transition::pool_changes(old, new);
     let existing = Existing::from_tenant(old);
@@ -826,34 +881,18 @@ pub fn judge(
     for change in &changes {
         let message = format!("{scope}: {change}");
         match change.kind {
-            Kind::Removed if retired.contains(&change.pool) => {
-                let tenant = old
-                    .pointer("/metadata/name")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
-                verdict.warnings.push(Diagnostic::note(format!(
-                    "{scope}: pool `{}` leaves the Tenant, marked decommissioned: the operator \
-                     deletes StatefulSet `{tenant}-{}` and keeps its PersistentVolumeClaims \
-                     (`miniogen plan` says how to remove them)",
-                    change.pool, change.pool
-                )));
-            }
-            Kind::Removed => {
-                let help = if existing.first().is_some_and(|p| p.name == change.pool) {
-                    format!(
-                        "pool `{}` is the first pool, which `[sizing]` and `tenant.pool_name` \
-                         describe, and miniogen cannot retire it: set `tenant.pool_name` back to \
-                         `{}`",
-                        change.pool, change.pool
-                    )
-                } else {
-                    existing
-                        .iter()
-                        .find(|p| p.name == change.pool)
-                        .map_or_else(String::new, |p| decommission_help(old, p))
-                };
-                verdict.errors.push(Diagnostic::error(message).help(help));
-            }
+            Kind::Removed => removed(
+                &mut verdict,
+                scope,
+                old,
+                change,
+                &changes,
+                &existing,
+                message,
+                first_name,
+                retired,
+                room,
+            ),
             Kind::Grows => verdict
                 .warnings
                 .push(Diagnostic::warning(message).help(expansion_help(change, old, suggest))),
@@ -909,6 +948,78 @@ pub fn judge(
         )));
     }
     verdict
+}
+
+/// A pool of the folder's Tenant that the render leaves out: a note (and a warning when the
+/// tier is left short) once the site marks it decommissioned, else an error with how to drain
+/// it and whether its objects fit in the pools that stay.
+#[allow(clippy::too_many_arguments)]
+fn removed(
+    verdict: &mut Verdict,
+    scope: Scope<'_>,
+    old: &Value,
+    change: &Change,
+    changes: &[Change],
+    existing: &[Existing],
+    message: String,
+    first_name: &str,
+    retired: &[String],
+    room: &Room,
+) {
+    if retired.contains(&change.pool) {
+        let tenant = old
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        verdict.warnings.push(Diagnostic::note(format!(
+            "{scope}: pool `{}` leaves the Tenant, marked decommissioned: the operator restarts \
+             MinIO on the pools that stay and deletes StatefulSet `{tenant}-{}`, keeping its \
+             PersistentVolumeClaims (`checkForPoolDecommission`; `miniogen plan` says how to \
+             remove them); it moves no data, which `mc admin decommission` must have moved already",
+            change.pool, change.pool
+        )));
+        if let Some(short) = room.short_of_tier() {
+            verdict.warnings.push(Diagnostic::warning(format!(
+                "{scope}: without pool `{}`, {short}",
+                change.pool
+            )));
+        }
+        return;
+    }
+    let pool = existing.iter().find(|p| p.name == change.pool);
+    // The old Tenant's first pool, gone because `tenant.pool_name` names another.
+    let renamed = existing.first().is_some_and(|p| p.name == change.pool)
+        && !first_name.is_empty()
+        && first_name != change.pool
+        && !existing.iter().any(|p| p.name == first_name);
+    // What MinIO drains the pool into: the other pools the Tenant has now.
+    let staying: u128 = existing
+        .iter()
+        .filter(|e| {
+            !changes
+                .iter()
+                .any(|c| c.kind == Kind::Removed && c.pool == e.name)
+        })
+        .map(|e| e.usable(room.parity, e.set_size))
+        .sum();
+    let help = pool.map_or_else(String::new, |p| {
+        let drain = format!(
+            "{}; {}",
+            decommission_help(old, p, renamed),
+            room.before_draining(p, staying)
+        );
+        if renamed {
+            format!(
+                "pool `{}` is the first pool, which `[sizing]` describes and `tenant.pool_name` \
+                 names, now `{first_name}`: set `tenant.pool_name` back to `{}`. To retire the \
+                 pool instead, {drain}",
+                change.pool, change.pool
+            )
+        } else {
+            drain
+        }
+    });
+    verdict.errors.push(Diagnostic::error(message).help(help));
 }
 
 fn indent(text: &str) -> String {
@@ -1027,7 +1138,7 @@ pub fn plan_changes(
             "  {:<20} leaves the Tenant{}",
             gone.name,
             if plan.retired.contains(&gone.name) {
-                " (decommissioned)"
+                " (marked decommissioned)"
             } else {
                 ": refused by `gen --out` until it is decommissioned"
             }

@@ -7,7 +7,8 @@
 //! Its parts: `rules` (the cross-field checks a schema cannot say, which need the plan's
 //! arithmetic), `erasure` (layouts), `requests` (API request limits), `access` (one identity and
 //! policy per consumer), `outputs` (what consumers are told), `operator` (what MinIO Operator
-//! does with the Tenant), `transition` and `daytwo` (changes to a running tenant, `grow`).
+//! does with the Tenant), `transition` and `daytwo` (changes to a running tenant, `grow`) and
+//! `siteedit` (where `grow`'s edits land in the site file).
 
 pub mod access;
 pub mod daytwo;
@@ -16,6 +17,7 @@ pub mod operator;
 pub mod outputs;
 pub mod requests;
 pub mod rules;
+pub mod siteedit;
 pub mod transition;
 
 use std::collections::BTreeMap;
@@ -73,8 +75,12 @@ pub struct Plan {
     pub labels: BTreeMap<String, String>,
     /// The Tenant.
     pub tenant: Tenant,
-    /// Pools, the profile's first.
+    /// Pools, the profile's first (unless the site retires it).
     pub pools: Vec<Pool>,
+    /// The first pool's name (`tenant.pool_name`), whose shape `[sizing]` gives: the first of
+    /// `pools` unless it is `retired`.
+    #[serde(skip)]
+    pub first_pool: String,
     /// Pools the site file marks decommissioned: left out of the Tenant, so the operator
     /// deletes their `StatefulSet`s (`pkg/controller/decomission.go`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -495,39 +501,22 @@ pub fn plan(spec: &Spec) -> Plan {
         limits: spec.sizing.resources.limits.clone(),
     };
     let set_drive_count = set_drive_count(spec);
-    let mut pools = vec![pool(
-        &tenant_name,
-        &site.tenant.pool_name,
-        spec.sizing.servers,
-        spec.sizing.volumes_per_server,
-        &spec.sizing.volume_size,
-        &site.tenant.storage_class,
-        spec.sizing.parity,
-        set_drive_count,
-        &resources,
-    )];
-    // A decommissioned pool leaves the Tenant; `retired` keeps its name for `plan`. A planned
-    // one is not in it yet.
-    for extra in site
-        .pools
+    let pools: Vec<Pool> = kept(spec, false)
         .iter()
-        .filter(|p| !p.decommissioned && !p.planned)
-    {
-        pools.push(pool(
-            &tenant_name,
-            &extra.name,
-            extra.servers,
-            extra.volumes_per_server,
-            &extra.volume_size,
-            extra
-                .storage_class
-                .as_deref()
-                .unwrap_or(&site.tenant.storage_class),
-            spec.sizing.parity,
-            set_drive_count,
-            &resources,
-        ));
-    }
+        .map(|k| {
+            pool(
+                &tenant_name,
+                k.name,
+                k.servers,
+                k.volumes_per_server,
+                k.volume_size,
+                k.storage_class,
+                spec.sizing.parity,
+                set_drive_count,
+                &resources,
+            )
+        })
+        .collect();
     let s3 = endpoint(site.tenant.tls, &site.namespace, &site.cluster_domain);
     let config_env = config_env(spec, set_drive_count);
     let consumers = access::consumers(site);
@@ -581,6 +570,7 @@ pub fn plan(spec: &Spec) -> Plan {
             api_requests,
         },
         pools,
+        first_pool: site.tenant.pool_name.clone(),
         retired: retired(site),
         planned: site
             .pools
@@ -607,33 +597,62 @@ pub fn plan(spec: &Spec) -> Plan {
     }
 }
 
+/// A pool the render keeps in the Tenant.
+struct Kept<'a> {
+    name: &'a str,
+    servers: u32,
+    volumes_per_server: u32,
+    volume_size: &'a str,
+    storage_class: &'a str,
+}
+
+/// The pools the render keeps, in the Tenant's order: the first (`[sizing]`) unless the site
+/// retires it, then every `[[pools]]` entry not marked decommissioned (nor planned, unless
+/// `planned`). A retired pool leaves the Tenant; `retired` keeps its name for `plan`. A planned
+/// one is not in it yet.
+fn kept(spec: &Spec, planned: bool) -> Vec<Kept<'_>> {
+    let site = &spec.site;
+    let first = (!site.sizing.decommissioned).then(|| Kept {
+        name: &site.tenant.pool_name,
+        servers: spec.sizing.servers,
+        volumes_per_server: spec.sizing.volumes_per_server,
+        volume_size: &spec.sizing.volume_size,
+        storage_class: &site.tenant.storage_class,
+    });
+    first
+        .into_iter()
+        .chain(
+            site.pools
+                .iter()
+                .filter(|p| !p.decommissioned && (planned || !p.planned))
+                .map(|p| Kept {
+                    name: &p.name,
+                    servers: p.servers,
+                    volumes_per_server: p.volumes_per_server,
+                    volume_size: &p.volume_size,
+                    storage_class: p
+                        .storage_class
+                        .as_deref()
+                        .unwrap_or(&site.tenant.storage_class),
+                }),
+        )
+        .collect()
+}
+
 /// The pools of a spec as (servers, volumes per server) with the operator's budget for each;
 /// with `planned`, the pools the site file plans too.
 fn pool_shapes(spec: &Spec, planned: bool) -> Vec<(u32, u32, Option<operator::Budget>)> {
     let tenant = &spec.site.tenant.name;
-    let mut shapes = vec![(
-        spec.sizing.servers,
-        spec.sizing.volumes_per_server,
-        operator::PINNED.disruption_budget(
-            tenant,
-            &spec.site.tenant.pool_name,
-            spec.sizing.servers,
-        ),
-    )];
-    shapes.extend(
-        spec.site
-            .pools
-            .iter()
-            .filter(|p| !p.decommissioned && (planned || !p.planned))
-            .map(|p| {
-                (
-                    p.servers,
-                    p.volumes_per_server,
-                    operator::PINNED.disruption_budget(tenant, &p.name, p.servers),
-                )
-            }),
-    );
-    shapes
+    kept(spec, planned)
+        .iter()
+        .map(|k| {
+            (
+                k.servers,
+                k.volumes_per_server,
+                operator::PINNED.disruption_budget(tenant, k.name, k.servers),
+            )
+        })
+        .collect()
 }
 
 /// `MINIO_ERASURE_SET_DRIVE_COUNT`, when MinIO's own set size would leave a pool whose operator
@@ -673,21 +692,13 @@ fn set_drive_count(spec: &Spec) -> Option<u32> {
 
 /// What the chosen set size costs against MinIO's own.
 fn erasure(spec: &Spec, set_drive_count: Option<u32>, capacity: &Capacity) -> Erasure {
-    let own: u128 = pool_shapes(spec, false)
+    let own: u128 = kept(spec, false)
         .iter()
-        .zip(
-            std::iter::once(&spec.sizing.volume_size).chain(
-                spec.site
-                    .pools
-                    .iter()
-                    .filter(|p| !p.decommissioned && !p.planned)
-                    .map(|p| &p.volume_size),
-            ),
-        )
-        .map(|((servers, volumes, _), size)| {
-            let layout = Layout::new(*servers, *volumes, spec.sizing.parity)
+        .map(|k| {
+            let layout = Layout::new(k.servers, k.volumes_per_server, spec.sizing.parity)
                 .unwrap_or_else(|e| unreachable!("rules let through an invalid layout: {e}"));
-            quantity::bytes(size).unwrap_or_default() * u128::from(layout.sets * layout.data)
+            quantity::bytes(k.volume_size).unwrap_or_default()
+                * u128::from(layout.sets * layout.data)
         })
         .sum();
     let cost = (own > capacity.usable_bytes).then(|| {
@@ -707,12 +718,21 @@ fn erasure(spec: &Spec, set_drive_count: Option<u32>, capacity: &Capacity) -> Er
     }
 }
 
-/// The pools the site file marks decommissioned, which the render leaves out.
+/// The pools the site file marks decommissioned, which the render leaves out: the first
+/// (`[sizing]`) first.
 fn retired(site: &Site) -> Vec<String> {
-    site.pools
-        .iter()
-        .filter(|p| p.decommissioned)
-        .map(|p| p.name.clone())
+    let first = site
+        .sizing
+        .decommissioned
+        .then(|| site.tenant.pool_name.clone());
+    first
+        .into_iter()
+        .chain(
+            site.pools
+                .iter()
+                .filter(|p| p.decommissioned)
+                .map(|p| p.name.clone()),
+        )
         .collect()
 }
 

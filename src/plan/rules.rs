@@ -93,10 +93,12 @@ fn api_requests(spec: &Spec, at: &Locator<'_>, out: &mut Vec<Diagnostic>) {
     let Some(max) = spec.sizing.api_requests_max else {
         return;
     };
-    let servers = spec.sizing.servers + spec.site.pools.iter().map(|p| p.servers).sum::<u32>();
-    let set_drives = pool_refs(spec)
+    // The pools the Tenant keeps: a retired one no longer runs servers.
+    let kept = super::kept(spec, false);
+    let servers = kept.iter().map(|p| p.servers).sum::<u32>();
+    let set_drives = kept
         .iter()
-        .filter_map(|p| crate::plan::erasure::set_size(p.servers, p.volumes).ok())
+        .filter_map(|p| crate::plan::erasure::set_size(p.servers, p.volumes_per_server).ok())
         .max()
         .unwrap_or(1);
     let memory = &spec.sizing.resources.limits.memory;
@@ -154,6 +156,23 @@ fn pool_refs(spec: &Spec) -> Vec<PoolRef<'_>> {
 }
 
 fn pools(spec: &Spec, at: &Locator<'_>, out: &mut Vec<Diagnostic>) {
+    if super::kept(spec, false).is_empty() {
+        let first = &spec.site.tenant.pool_name;
+        out.push(
+            at.error(
+                "/sizing/decommissioned",
+                format!(
+                    "pool `{first}` cannot leave the Tenant: no other pool would hold its data, \
+                     and a Tenant needs one"
+                ),
+            )
+            .help(
+                "add a pool first (`miniogen grow --ccu N`), let MinIO move the data into it \
+                 (`miniogen check --out DIR` prints the `mc admin decommission` commands), then \
+                 set `decommissioned = true`",
+            ),
+        );
+    }
     let parity = spec.sizing.parity;
     let mut seen = BTreeSet::new();
     for pool in pool_refs(spec) {
