@@ -23,3 +23,4 @@ mod readme;
 mod secrets;
 mod stages;
 mod support;
+mod watch;
