@@ -675,6 +675,31 @@ fn the_verification_expects_what_the_plan_says_for_every_tier() {
                 .any(|c| c["args"]["name"] == "miniogen-verify"),
             "{args:?}: the IAM job does not create the verification's policy"
         );
+        // Least privilege: the server's state and the buckets' metadata, never an object.
+        let policies = object(&docs, "ConfigMap", "-iam-policies");
+        let policy: Value = serde_json::from_str(
+            policies["data"]["miniogen-verify.json"]
+                .as_str()
+                .unwrap_or_default(),
+        )
+        .unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        let allowed = [
+            "admin:ServerInfo",
+            "s3:GetBucketLocation",
+            "s3:GetBucketObjectLockConfiguration",
+            "s3:ListAllMyBuckets",
+        ];
+        for statement in policy["Statement"].as_array().into_iter().flatten() {
+            for action in statement["Action"].as_array().into_iter().flatten() {
+                assert!(
+                    allowed.contains(&action.as_str().unwrap_or_default()),
+                    "{action}"
+                );
+            }
+            for resource in statement["Resource"].as_array().into_iter().flatten() {
+                assert_eq!(resource, "arn:aws:s3:::*");
+            }
+        }
     }
 }
 

@@ -223,7 +223,7 @@ pub fn verify(
         script_dir: SCRIPT_DIR,
         secrets_dir: SECRETS_DIR,
         token_dir: TOKEN_DIR,
-        token_file: format!("{TOKEN_DIR}/token"),
+        token_file: format!("{TOKEN_DIR}/web-identity-token"),
         expected_file: format!("{SCRIPT_DIR}/expected"),
         command: vec!["/bin/bash".into(), format!("{SCRIPT_DIR}/verify.sh")],
         expected_text: expected_text(&expected, &site.tenant.name),
