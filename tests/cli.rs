@@ -68,21 +68,27 @@ fn tier_5000_prints_the_runbook_objects_and_nothing_else() {
         kinds,
         [
             "ServiceAccount/matrix-minio-iam",
+            "ServiceAccount/matrix-minio-verify",
+            "ConfigMap/matrix-minio-dashboard",
             "ConfigMap/matrix-minio-iam-policies",
+            "ConfigMap/matrix-minio-verify",
             "ConfigMap/minio-li-sync-config",
             "CronJob/minio-li-sync",
+            "Job/matrix-minio-verify",
             "ExternalSecret/minio-config",
             "ExternalSecret/minio-credentials",
             "ExternalSecret/minio-rclone-credentials",
             "ExternalSecret/minio-user",
-            "MinIOJob/matrix-minio-iam-1038d4c0",
+            "MinIOJob/matrix-minio-iam-a29a0065",
             "Tenant/matrix-minio",
+            "PrometheusRule/matrix-minio",
             "ScrapeConfig/matrix-minio",
             "PolicyBinding/matrix-minio-iam",
+            "PolicyBinding/matrix-minio-verify",
         ]
     );
     // No PodDisruptionBudget: MinIO Operator v6.0.2 writes the pool's own.
-    let tenant = &docs[9];
+    let tenant = &docs[13];
     let pool = &tenant["spec"]["pools"][0];
     assert_eq!(pool["servers"], 4);
     assert_eq!(pool["volumesPerServer"], 2);
@@ -90,7 +96,7 @@ fn tier_5000_prints_the_runbook_objects_and_nothing_else() {
         pool["volumeClaimTemplate"]["spec"]["resources"]["requests"]["storage"],
         "500Gi"
     );
-    let config = docs[4]["spec"]["target"]["template"]["data"]["config.env"]
+    let config = docs[8]["spec"]["target"]["template"]["data"]["config.env"]
         .as_str()
         .unwrap_or_default();
     assert!(

@@ -34,6 +34,9 @@ const KUBERNETES: [&str; 2] = ["1.28", "1.37"];
 /// An rclone image pinned by digest.
 const RCLONE_BY_DIGEST: &str = "rclone.image=docker.io/rclone/rclone@sha256:\
     0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+/// An `mc` image (the IAM job's and the verification Job's) pinned by digest.
+const MC_BY_DIGEST: &str = "iam.mc_image=quay.io/minio/mc@sha256:\
+    0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
 /// One render: its label, the stream `gen` prints and the folder `gen --out` writes.
 struct Render {
@@ -133,11 +136,19 @@ fn render_args() -> Vec<(String, String, Vec<String>)> {
             "prometheus.node_metrics=true",
         ]),
     ));
-    // Pinned by digest, the CronJob no longer skips checkov's digest check: it must pass it.
+    // Pinned by digest, the CronJob and the verification Job no longer skip checkov's digest
+    // check: they must pass it.
     out.push((
-        "tier 5000 with rclone pinned by digest".into(),
+        "tier 5000 with rclone and mc pinned by digest".into(),
         "external-secrets".into(),
-        strings(&["--ccu", "5000", "--set", RCLONE_BY_DIGEST]),
+        strings(&[
+            "--ccu",
+            "5000",
+            "--set",
+            RCLONE_BY_DIGEST,
+            "--set",
+            MC_BY_DIGEST,
+        ]),
     ));
     let example = root().join("deploy/example/miniogen.toml");
     for env in ["staging", "production"] {

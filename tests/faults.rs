@@ -221,7 +221,8 @@ fn a_full_disk_is_reported_and_the_previous_output_kept() {
     }
 
     let disk = dir.join("disk");
-    let Some(mount) = Tmpfs::mount(&disk, "96k") else {
+    // Room for one output folder (each file takes at least a 4 KiB page), not for two.
+    let Some(mount) = Tmpfs::mount(&disk, "256k") else {
         eprintln!("note: no tmpfs can be mounted here (needs root); the injected ENOSPC ran");
         let _ = std::fs::remove_dir_all(&dir);
         return;
@@ -229,7 +230,7 @@ fn a_full_disk_is_reported_and_the_previous_output_kept() {
     previous_output(&disk);
     // Leave less room than a second copy of the folder needs.
     let used: usize = snapshot(&disk).values().map(Vec::len).sum();
-    let filler = vec![b'x'; (96 * 1024usize).saturating_sub(used * 2).max(4096)];
+    let filler = vec![b'x'; (256 * 1024usize).saturating_sub(used * 2).max(4096)];
     let _ = std::fs::write(disk.join("filler"), &filler);
     let before = snapshot(&disk);
     let run = gen_in(&disk, "out", &[], &CHANGE);

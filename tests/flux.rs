@@ -87,12 +87,19 @@ fn the_path_is_a_committed_folder_whose_tenant_is_health_checked() {
         .as_array()
         .cloned()
         .unwrap_or_default();
-    assert_eq!(checks.len(), 1, "{checks:?}");
-    let check = &checks[0];
-    assert_eq!(check["apiVersion"], tenant["apiVersion"]);
-    assert_eq!(check["kind"], tenant["kind"]);
-    assert_eq!(check["name"], tenant["metadata"]["name"]);
-    assert_eq!(check["namespace"], tenant["metadata"]["namespace"]);
+    assert_eq!(checks.len(), 2, "{checks:?}");
+    // The Tenant, and the verification Job of the same folder.
+    let verify = built
+        .iter()
+        .find(|d| d["kind"] == "Job")
+        .cloned()
+        .unwrap_or_else(|| panic!("{path} holds no verification Job"));
+    for (check, object) in checks.iter().zip([&tenant, &verify]) {
+        assert_eq!(check["apiVersion"], object["apiVersion"]);
+        assert_eq!(check["kind"], object["kind"]);
+        assert_eq!(check["name"], object["metadata"]["name"]);
+        assert_eq!(check["namespace"], object["metadata"]["namespace"]);
+    }
     let exprs = ks["spec"]["healthCheckExprs"]
         .as_array()
         .cloned()

@@ -24,3 +24,4 @@ mod secrets;
 mod site;
 mod stages;
 mod support;
+mod watch;

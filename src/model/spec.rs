@@ -138,6 +138,8 @@ pub struct Site {
     pub prometheus: Prometheus,
     /// The rclone CronJob that copies Synapse media to the lawful-intercept bucket.
     pub rclone: Rclone,
+    /// The verification Job that checks the running tenant against the plan after each sync.
+    pub verify: Verify,
     /// MinIO audit logging to a webhook.
     pub audit: Audit,
     /// Warnings that the site may silence.
@@ -182,6 +184,7 @@ impl Default for Site {
             cnpg: CnpgOutput::default(),
             prometheus: Prometheus::default(),
             rclone: Rclone::default(),
+            verify: Verify::default(),
             audit: Audit::default(),
             warnings: Warnings::default(),
             secrets: Secrets::default(),
@@ -896,6 +899,96 @@ pub struct Prometheus {
     #[schemars(extend("format" = "secret-key"))]
     #[schemars(length(max = 253))]
     pub bearer_token_key: String,
+    /// Alerting rules computed from the plan, as a `PrometheusRule` (prometheus-operator): its
+    /// Prometheus's `ruleSelector` must match `labels`.
+    pub alerts: Alerts,
+    /// A Grafana dashboard of the tenant against its plan, as a ConfigMap that Grafana's
+    /// dashboard sidecar loads.
+    pub dashboard: Dashboard,
+}
+
+/// The alerting rules: thresholds that are choices; the ones the layout fixes (drives, servers,
+/// write quorum, the LI sync's schedule) come from the plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Alerts {
+    /// Emit the `PrometheusRule` (`monitoring.coreos.com/v1`).
+    pub enabled: bool,
+    /// Warn when this share of the usable capacity MinIO reports is used, in percent.
+    #[schemars(range(min = 1, max = 99))]
+    pub capacity_percent: u32,
+    /// Warn when, at the rate of the last `fill_window`, usable space runs out within this many
+    /// days.
+    #[schemars(range(min = 1, max = 365))]
+    pub fill_days: u32,
+    /// The window whose rate the fill forecast extrapolates, such as `6h`.
+    #[schemars(extend("format" = "duration"))]
+    #[schemars(length(max = 16))]
+    pub fill_window: String,
+    /// Warn when this share of S3 requests fails with a server error (5xx), in percent.
+    #[schemars(range(min = 1, max = 100))]
+    pub s3_error_percent: u32,
+}
+
+impl Default for Alerts {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            capacity_percent: 80,
+            fill_days: 14,
+            fill_window: "6h".into(),
+            s3_error_percent: 5,
+        }
+    }
+}
+
+/// The Grafana dashboard ConfigMap.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Dashboard {
+    /// Emit the dashboard ConfigMap.
+    pub enabled: bool,
+    /// Labels by which Grafana's dashboard sidecar loads a ConfigMap. The `kube-prometheus-stack`
+    /// chart's default is `{ grafana_dashboard = "1" }` (`grafana.sidecar.dashboards.label` and
+    /// `labelValue`, checked at chart version 88.5.3, which also searches every namespace).
+    #[schemars(extend("additionalProperties" = { "type": "string", "format": "label-value" }))]
+    pub labels: BTreeMap<String, String>,
+}
+
+impl Default for Dashboard {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            labels: BTreeMap::from([("grafana_dashboard".to_string(), "1".to_string())]),
+        }
+    }
+}
+
+/// The verification Job: after each sync, checks the running tenant against the plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Verify {
+    /// Emit the verification Job, an Argo CD `PostSync` hook that Flux runs as a plain Job,
+    /// with its ServiceAccount, PolicyBinding and script.
+    pub enabled: bool,
+    /// Namespace of the MinIO Operator, whose STS gives the Job its MinIO identity.
+    #[schemars(extend("format" = "dns-label"))]
+    #[schemars(length(max = 63))]
+    pub operator_namespace: String,
+    /// Seconds the whole verification may take (`activeDeadlineSeconds`), waiting for the
+    /// tenant and the IAM job included.
+    #[schemars(range(min = 60, max = 86_400))]
+    pub deadline_seconds: u32,
+}
+
+impl Default for Verify {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            operator_namespace: "minio-operator".into(),
+            deadline_seconds: 1800,
+        }
+    }
 }
 
 impl Default for Prometheus {
@@ -909,6 +1002,8 @@ impl Default for Prometheus {
             auth: MetricsAuth::Public,
             bearer_token_secret: None,
             bearer_token_key: "token".into(),
+            alerts: Alerts::default(),
+            dashboard: Dashboard::default(),
         }
     }
 }

@@ -136,7 +136,50 @@ pub fn plan_table_with(plan: &Plan, changes: &str) -> String {
     }
     out.push_str(changes);
     consumers(&mut out, plan);
+    watched(&mut out, plan);
     wrap(&out, PLAN_WIDTH)
+}
+
+/// What is watched and at which thresholds, and what the verification Job checks.
+fn watched(out: &mut String, plan: &Plan) {
+    if plan.watch.is_none() && plan.verify.is_none() {
+        return;
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "watched and verified");
+    for (label, text) in plan.watch.iter().flat_map(|w| &w.summary) {
+        let _ = writeln!(out, "  {label:<20} {text}");
+    }
+    if let Some(v) = &plan.verify {
+        let e = &v.expected;
+        let join = |n: &[u32]| {
+            n.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let _ = writeln!(
+            out,
+            "  {:<20} Job `{}` after each sync (Argo CD PostSync hook; Flux replaces it when what \
+             it checks changes), as ServiceAccount `{}` with policy `{}` through the operator's \
+             STS: {} online and none offline, sets per pool {}, drives per set {}, EC:{}, {} \
+             with their object lock, each consumer allowed on its buckets and refused on the \
+             others",
+            "verification",
+            v.name,
+            v.name,
+            v.policy,
+            plural(e.drives, "drive", "drives"),
+            join(&e.sets),
+            join(&e.set_drives),
+            e.parity,
+            plural(
+                u32::try_from(e.buckets.len()).unwrap_or(u32::MAX),
+                "bucket",
+                "buckets"
+            ),
+        );
+    }
 }
 
 /// The widest line `plan` prints: terminals and review tools show 100 columns.

@@ -154,6 +154,8 @@ pub struct Iam {
     pub config_dir: &'static str,
     /// The CAs mounted there, one file each.
     pub cas: Vec<JobCa>,
+    /// Policies the job creates for no consumer, as (file, document): the verification Job's.
+    pub extra_policies: Vec<(String, String)>,
 }
 
 /// A CA certificate the job's `mc` trusts.
@@ -359,6 +361,24 @@ pub fn iam(site: &Site, consumers: &[Consumer]) -> Iam {
     let base = job_name(&site.tenant.name, "");
     let base = base.trim_end_matches('-').to_string();
     let mut commands = Vec::new();
+    let mut extra_policies = Vec::new();
+    // The verification Job's identity: a PolicyBinding may name only a policy that exists, so
+    // this job creates it. `verify-policy` cannot be a consumer's command name (`policy-*`).
+    if site.verify.enabled {
+        let file = format!("{}.json", crate::plan::verify::POLICY);
+        commands.push(Command {
+            name: "verify-policy".into(),
+            op: "admin/policy/create",
+            args: BTreeMap::from([
+                ("name".to_string(), crate::plan::verify::POLICY.to_string()),
+                ("policy".to_string(), format!("{POLICY_DIR}/{file}")),
+            ]),
+            depends_on: Vec::new(),
+            secret_key_from: None,
+            policy_file: Some(file.clone()),
+        });
+        extra_policies.push((file, crate::plan::verify::policy_document()));
+    }
     for c in consumers {
         let [policy, user, attach] = command_names(&c.name);
         commands.push(Command {
@@ -406,6 +426,9 @@ pub fn iam(site: &Site, consumers: &[Consumer]) -> Iam {
         "image": site.iam.mc_image,
         "rotation": site.secrets.rotation,
     });
+    if !extra_policies.is_empty() {
+        fingerprint["extra"] = json!(extra_policies);
+    }
     // Only a bumped counter enters the hash, so that the counter's default names no job anew.
     if site.iam.run > 0 {
         fingerprint["run"] = json!(site.iam.run);
@@ -424,6 +447,7 @@ pub fn iam(site: &Site, consumers: &[Consumer]) -> Iam {
         ca_dir: "/.mc/certs/CAs",
         config_dir: "/.mc",
         cas,
+        extra_policies,
     }
 }
 

@@ -7,8 +7,9 @@
 //! Its parts: `rules` (the cross-field checks a schema cannot say, which need the plan's
 //! arithmetic), `erasure` (layouts), `requests` (API request limits), `access` (one identity and
 //! policy per consumer), `outputs` (what consumers are told), `operator` (what MinIO Operator
-//! does with the Tenant), `transition` and `daytwo` (changes to a running tenant, `grow`) and
-//! `siteedit` (where `grow`'s edits land in the site file).
+//! does with the Tenant), `transition` and `daytwo` (changes to a running tenant, `grow`),
+//! `siteedit` (where `grow`'s edits land in the site file), `watch` (alerts and dashboard, with
+//! `schedule` for the LI sync's bound) and `verify` (the verification Job).
 
 pub mod access;
 pub mod daytwo;
@@ -17,8 +18,11 @@ pub mod operator;
 pub mod outputs;
 pub mod requests;
 pub mod rules;
+pub mod schedule;
 pub mod siteedit;
 pub mod transition;
+pub mod verify;
+pub mod watch;
 
 use std::collections::BTreeMap;
 
@@ -113,6 +117,10 @@ pub struct Plan {
     pub monitor: Option<Monitor>,
     /// The LI sync, when enabled.
     pub rclone: Option<Rclone>,
+    /// The alerting rules and dashboard, with Prometheus scraping on.
+    pub watch: Option<watch::Watch>,
+    /// The verification Job, when enabled.
+    pub verify: Option<verify::Verify>,
     /// Where credentials come from, and every Secret the manifests reference.
     pub secrets: Secrets,
     /// Annotations every object but the Tenant carries: the tier.
@@ -405,6 +413,9 @@ pub struct Monitor {
     pub scrape_timeout: String,
     /// The cluster metrics, from the `minio` service.
     pub cluster: ClusterScrape,
+    /// The label put on every series of the tenant (on the target), which the alerts and the
+    /// dashboard select by.
+    pub target_labels: BTreeMap<String, String>,
     /// Each server's metrics, when `prometheus.node_metrics` asks for them.
     pub node: Option<NodeScrape>,
     /// Server name to verify, when TLS is on: a name of the operator's certificate, which every
@@ -540,6 +551,19 @@ pub fn plan(spec: &Spec) -> Plan {
     // server at once, and a changed pod template would roll them one by one onto it, each
     // waiting in `verifyServerSystemConfig` until half its peers agree
     // (`operator::v6_0_2::changes`). `check` and `gen --out` class it `manual` instead.
+    let buckets = buckets(site);
+    let watch = monitor.as_ref().and_then(|m| {
+        watch::watch(&watch::Inputs {
+            site,
+            pools: &pools,
+            usable_bytes: capacity.usable_bytes,
+            ccu: spec.tier_ccu,
+            rclone: rclone.as_ref(),
+            labels: &labels,
+            monitor_labels: &m.labels,
+        })
+    });
+    let verify = verify::verify(site, &pools, &buckets, &consumers, &s3, &iam.cas);
     Plan {
         tier: Tier {
             ccu: spec.tier_ccu,
@@ -587,9 +611,11 @@ pub fn plan(spec: &Spec) -> Plan {
         iam,
         outputs,
         prerequisites,
-        buckets: buckets(site),
+        buckets,
         monitor,
         rclone,
+        watch,
+        verify,
         secrets,
         provenance: BTreeMap::from([(TIER_ANNOTATION.to_string(), spec.tier_ccu.to_string())]),
         inputs: inputs_digest(spec),
@@ -1156,6 +1182,10 @@ fn monitor(site: &Site, labels: &BTreeMap<String, String>, s3: &Endpoint) -> Mon
         labels: monitor_labels,
         interval: site.prometheus.interval.clone(),
         scrape_timeout: site.prometheus.scrape_timeout.clone(),
+        target_labels: BTreeMap::from([(
+            watch::TENANT_SERIES_LABEL.to_string(),
+            format!("{}/{}", site.namespace, site.tenant.name),
+        )]),
         cluster: ClusterScrape {
             target: format!("{}:{}", s3.host, s3.port),
             scheme: if tls { "HTTPS" } else { "HTTP" },

@@ -397,6 +397,14 @@ fn consumers(spec: &Spec, at: &Locator<'_>, out: &mut Vec<Diagnostic>) {
                 at.error(&pointer, format!("`{name}` is a built-in consumer"))
                     .help(format!("set its identity under `[users.{name}]`, or give this consumer another name")),
             );
+        } else if name == crate::plan::verify::NAME {
+            out.push(
+                at.error(
+                    &pointer,
+                    format!("`{name}` names the verification Job's policy `miniogen-{name}`"),
+                )
+                .help("give this consumer another name"),
+            );
         } else if let Err(why) = names::dns_label(name) {
             out.push(at.error(&pointer, format!("consumer name `{name}` {why}")).help(
                 "name consumers like Kubernetes objects, such as `loki`: the name is part of \

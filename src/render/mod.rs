@@ -23,7 +23,7 @@ use crate::model::spec::SecretsMode;
 use crate::plan::Plan;
 
 /// Templates that each produce one or more Kubernetes documents.
-const MANIFESTS: [(&str, &str); 8] = [
+const MANIFESTS: [(&str, &str); 10] = [
     (
         "secrets.yaml.j2",
         include_str!("../../templates/secrets.yaml.j2"),
@@ -49,6 +49,14 @@ const MANIFESTS: [(&str, &str); 8] = [
         include_str!("../../templates/rclone.yaml.j2"),
     ),
     ("iam.yaml.j2", include_str!("../../templates/iam.yaml.j2")),
+    (
+        "watch.yaml.j2",
+        include_str!("../../templates/watch.yaml.j2"),
+    ),
+    (
+        "verify.yaml.j2",
+        include_str!("../../templates/verify.yaml.j2"),
+    ),
     (
         "consumers.yaml.j2",
         include_str!("../../templates/consumers.yaml.j2"),
@@ -311,10 +319,23 @@ pub fn render(plan: &Plan, key: Option<&MasterKey>) -> Result<Vec<Rendered>, Ren
     } else {
         String::new()
     };
+    let dashboard_json = plan
+        .watch
+        .as_ref()
+        .and_then(|w| w.dashboard.as_ref())
+        .map(crate::plan::watch::grafana)
+        .unwrap_or_default();
+    let verify_script = if plan.verify.is_some() {
+        crate::plan::verify::SCRIPT
+    } else {
+        ""
+    };
     let ctx = minijinja::context! {
         config_env_text,
         rclone_conf_text,
         synapse_config_text,
+        dashboard_json,
+        verify_script,
         ..base
     };
     MANIFESTS
@@ -422,8 +443,9 @@ mod tests {
             for m in &manifests {
                 assert_eq!(m.namespace, text, "{} {}", m.kind, m.name);
             }
-            // No PodDisruptionBudget: the operator writes the 4-server pool's own.
-            assert_eq!(manifests.len(), 12, "{text:?} added or removed objects");
+            // No PodDisruptionBudget: the operator writes the 4-server pool's own. The
+            // PrometheusRule, the dashboard and the verification Job's four objects are there.
+            assert_eq!(manifests.len(), 18, "{text:?} added or removed objects");
             let stream = crate::output::sink::stream(&manifests).unwrap_or_else(|e| panic!("{e}"));
             let back: Vec<serde_json::Value> =
                 serde_saphyr::from_multiple(&stream).unwrap_or_else(|e| panic!("{text:?}: {e}"));
