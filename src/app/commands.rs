@@ -420,6 +420,7 @@ fn render_folder(
             &generated.manifests,
         )?);
     }
+    notes.extend(guard_buckets(env, &target, &compiled.plan)?);
     let verdict = folder_verdict(&target, &generated.manifests);
     let files = folder::files(&generated.manifests, &generated.fragments, &compiled.header)?;
     Ok((target, files, plaintext, verdict, notes))
@@ -767,6 +768,7 @@ fn check_folder(
         &compiled.plan,
         &generated.manifests,
     )?);
+    notes.extend(guard_buckets(env, target, &compiled.plan)?);
     let files = folder::files(&generated.manifests, &generated.fragments, &compiled.header)?;
     let mode = compiled.plan.secrets.mode;
     let mut findings = Vec::new();
@@ -936,6 +938,35 @@ fn guard_pools(
         &plan.retired,
         growth.as_ref(),
         &grow_command(inputs, env, dir),
+    );
+    if verdict.errors.is_empty() {
+        Ok(verdict.warnings)
+    } else {
+        Err(Failure::Invalid(verdict.errors))
+    }
+}
+
+/// Refuses bucket settings that MinIO cannot apply to the buckets the folder's Tenant already
+/// holds (a lock added or removed, a compliance retention weakened), with the migration; warns
+/// about settings that change or stay behind.
+fn guard_buckets(
+    env: Option<&str>,
+    dir: &std::path::Path,
+    plan: &crate::plan::Plan,
+) -> Result<Vec<Diagnostic>, Failure> {
+    let Some(old) = folder_tenant(dir, plan) else {
+        return Ok(Vec::new());
+    };
+    let objects = folder::read_objects(dir);
+    let recorded = daytwo::recorded_buckets(objects.iter().map(|m| &m.value));
+    let verdict = daytwo::judge_buckets(
+        daytwo::Scope {
+            env,
+            dir: Some(dir),
+        },
+        &old,
+        &recorded,
+        plan,
     );
     if verdict.errors.is_empty() {
         Ok(verdict.warnings)

@@ -38,6 +38,9 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("tenant.ca.name", "\"minio-ca-issuer\""),
     ("tenant.ca.key", "\"ca.crt\""),
     ("buckets.region", "\"us-east-1\""),
+    ("buckets.retention", "{ mode = \"governance\", days = 90 }"),
+    ("buckets.noncurrent_days", "30"),
+    ("buckets.quota", "\"1Ti\""),
     ("users.synapse.access_key", "\"synapse\""),
     ("users.synapse.secret", "\"minio-user\""),
     ("users.synapse.bucket", "\"synapse-media\""),
@@ -278,6 +281,26 @@ impl Writer {
                 "# A `[[buckets]]` list replaces the defaults below: list every bucket you want."
             );
             entries.push(serde_json::json!({"name": EXTRA_BUCKET}));
+            // A bucket's settings default by its role: show each entry's own.
+            let mut site = crate::model::spec::Site::default();
+            site.buckets
+                .push(crate::model::spec::Bucket::named(EXTRA_BUCKET));
+            for (entry, b) in entries.iter_mut().zip(crate::plan::buckets::buckets(&site)) {
+                if let Some(map) = entry.as_object_mut() {
+                    map.insert("object_lock".into(), b.object_lock.into());
+                    map.insert("versioning".into(), b.versioning.into());
+                    if let Some(r) = b.retention {
+                        map.insert(
+                            "retention".into(),
+                            serde_json::json!({"mode": r.mode.name(), "days": r.days}),
+                        );
+                    }
+                    if let Some(days) = b.noncurrent_days {
+                        map.insert("noncurrent_days".into(), days.into());
+                    }
+                    map.insert("churn_percent".into(), b.churn_percent.into());
+                }
+            }
         }
         if entries.is_empty() {
             entries.push(Value::Object(Map::new()));

@@ -10,6 +10,7 @@
 //! does with the Tenant), `transition` and `daytwo` (changes to a running tenant, `grow`).
 
 pub mod access;
+pub mod buckets;
 pub mod daytwo;
 pub mod erasure;
 pub mod operator;
@@ -101,8 +102,10 @@ pub struct Plan {
     pub outputs: Outputs,
     /// Objects the outputs reference that miniogen does not generate, besides the Secrets.
     pub prerequisites: Vec<Prerequisite>,
-    /// Buckets the operator creates.
-    pub buckets: Vec<Bucket>,
+    /// Buckets the operator creates, each with its settings in effect.
+    pub buckets: Vec<buckets::Bucket>,
+    /// The MinIOJob that applies the bucket settings, when any bucket has one.
+    pub bucket_job: Option<buckets::Job>,
     /// The ServiceMonitor, when enabled.
     pub monitor: Option<Monitor>,
     /// The LI sync, when enabled.
@@ -374,17 +377,6 @@ pub struct Prerequisite {
     pub why: String,
 }
 
-/// A bucket.
-#[derive(Debug, Clone, Serialize)]
-pub struct Bucket {
-    /// Name.
-    pub name: String,
-    /// Region, if set.
-    pub region: Option<String>,
-    /// Object lock.
-    pub object_lock: bool,
-}
-
 /// How Prometheus scrapes the tenant: the cluster metrics once, through a `ScrapeConfig`, and
 /// each server's own metrics only when asked, through a `ServiceMonitor`.
 #[derive(Debug, Clone, Serialize)]
@@ -527,7 +519,9 @@ pub fn plan(spec: &Spec) -> Plan {
     let config_env = config_env(spec, set_drive_count);
     let consumers = access::consumers(site);
     let admin = access::admin(site);
-    let iam = access::iam(site, &consumers);
+    let bucket_settings = buckets::buckets(site);
+    let bucket_job = buckets::job(site, &bucket_settings, access::job_cas(site));
+    let iam = access::iam(site, &consumers, bucket_job.as_ref().map(|j| &j.policy));
     let outputs = outputs::outputs(site, &s3);
     let prerequisites = prerequisites(site, &outputs);
     let monitor = site.prometheus.enabled.then(|| monitor(site, &labels, &s3));
@@ -587,7 +581,8 @@ pub fn plan(spec: &Spec) -> Plan {
         iam,
         outputs,
         prerequisites,
-        buckets: buckets(site),
+        buckets: bucket_settings,
+        bucket_job,
         monitor,
         rclone,
         secrets,
@@ -852,17 +847,6 @@ fn api_requests(spec: &Spec, pools: &[Pool]) -> ApiRequests {
         pools.iter().map(|p| p.layout.set_size).max().unwrap_or(1),
         quantity::bytes(&spec.sizing.resources.limits.memory).unwrap_or_default(),
     )
-}
-
-fn buckets(site: &Site) -> Vec<Bucket> {
-    site.buckets
-        .iter()
-        .map(|b| Bucket {
-            name: b.name.clone(),
-            region: b.region.clone(),
-            object_lock: b.object_lock,
-        })
-        .collect()
 }
 
 /// A hash of the normalized inputs: the effective configuration after layering and defaults, so

@@ -422,8 +422,9 @@ mod tests {
             for m in &manifests {
                 assert_eq!(m.namespace, text, "{} {}", m.kind, m.name);
             }
-            // No PodDisruptionBudget: the operator writes the 4-server pool's own.
-            assert_eq!(manifests.len(), 12, "{text:?} added or removed objects");
+            // No PodDisruptionBudget: the operator writes the 4-server pool's own. The bucket
+            // settings job brings its ServiceAccount, PolicyBinding and MinIOJob.
+            assert_eq!(manifests.len(), 15, "{text:?} added or removed objects");
             let stream = crate::output::sink::stream(&manifests).unwrap_or_else(|e| panic!("{e}"));
             let back: Vec<serde_json::Value> =
                 serde_saphyr::from_multiple(&stream).unwrap_or_else(|e| panic!("{text:?}: {e}"));
