@@ -67,6 +67,7 @@ fn tier_5000_prints_the_runbook_objects_and_nothing_else() {
     assert_eq!(
         kinds,
         [
+            "ServiceAccount/matrix-minio-buckets",
             "ServiceAccount/matrix-minio-iam",
             "ConfigMap/matrix-minio-iam-policies",
             "ConfigMap/minio-li-sync-config",
@@ -75,22 +76,31 @@ fn tier_5000_prints_the_runbook_objects_and_nothing_else() {
             "ExternalSecret/minio-credentials",
             "ExternalSecret/minio-rclone-credentials",
             "ExternalSecret/minio-user",
-            "MinIOJob/matrix-minio-iam-1038d4c0",
+            "MinIOJob/matrix-minio-buckets-1e4477d8",
+            "MinIOJob/matrix-minio-iam-8ae2c6b0",
             "Tenant/matrix-minio",
             "ScrapeConfig/matrix-minio",
+            "PolicyBinding/matrix-minio-buckets",
             "PolicyBinding/matrix-minio-iam",
         ]
     );
-    // No PodDisruptionBudget: MinIO Operator v6.0.2 writes the pool's own.
-    let tenant = &docs[9];
+    // No PodDisruptionBudget: MinIO Operator v6.0.2 writes the pool's own. The bucket
+    // settings job (the LI copy's retention and lifecycle) has its own account and binding.
+    let tenant = &docs[11];
     let pool = &tenant["spec"]["pools"][0];
+    // The lawful-intercept copy is created locked: MinIO makes it versioned, and the bucket
+    // job gives it its retention and lifecycle.
+    assert_eq!(
+        tenant["spec"]["buckets"][1],
+        serde_json::json!({"name": "synapse-media-li", "objectLock": true})
+    );
     assert_eq!(pool["servers"], 4);
     assert_eq!(pool["volumesPerServer"], 2);
     assert_eq!(
         pool["volumeClaimTemplate"]["spec"]["resources"]["requests"]["storage"],
         "500Gi"
     );
-    let config = docs[4]["spec"]["target"]["template"]["data"]["config.env"]
+    let config = docs[5]["spec"]["target"]["template"]["data"]["config.env"]
         .as_str()
         .unwrap_or_default();
     assert!(

@@ -38,8 +38,6 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("tenant.ca.name", "\"minio-ca-issuer\""),
     ("tenant.ca.key", "\"ca.crt\""),
     ("buckets.region", "\"us-east-1\""),
-    ("buckets.retention", "{ mode = \"governance\", days = 90 }"),
-    ("buckets.noncurrent_days", "30"),
     ("buckets.quota", "\"1Ti\""),
     ("users.synapse.access_key", "\"synapse\""),
     ("users.synapse.secret", "\"minio-user\""),
@@ -119,6 +117,9 @@ const EXAMPLES: &[(&str, &str)] = &[
 ];
 
 /// The example entry of each map of tables, and what the entry shows.
+/// Bucket keys shown only on the entries whose role sets them.
+const ONLY_WHERE_SET: [&str; 2] = ["retention", "noncurrent_days"];
+
 const MAP_EXAMPLES: &[(&str, &str)] = &[("consumers", "loki"), ("environments", "staging")];
 
 /// An extra example entry after a list's defaults: a bucket of the site's own (the consumer
@@ -317,6 +318,14 @@ impl Writer {
                 if i == 0 {
                     let inner = self.resolve(node).clone();
                     self.doc(node, &inner);
+                }
+                // A bucket's retention and lifecycle hold only for a locked or versioned one:
+                // shown where the bucket's role gives them, not as an example elsewhere.
+                if name == "buckets"
+                    && ONLY_WHERE_SET.contains(&key.as_str())
+                    && entry.get(key).is_none()
+                {
+                    continue;
                 }
                 let value = entry
                     .get(key)
