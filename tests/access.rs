@@ -32,8 +32,16 @@ fn s(v: &Value) -> String {
 
 fn read(stream: &str) -> Access {
     let docs = documents(stream);
+    // The IAM job's objects; the bucket settings job has its own, checked below.
     let one = |kind: &str| -> Value {
-        let found: Vec<&Value> = docs.iter().filter(|d| d["kind"] == kind).collect();
+        let found: Vec<&Value> = docs
+            .iter()
+            .filter(|d| {
+                d["kind"] == kind
+                    && (kind == "Tenant"
+                        || d["metadata"]["labels"]["app.kubernetes.io/component"] == "iam")
+            })
+            .collect();
         assert_eq!(found.len(), 1, "one {kind} expected");
         found[0].clone()
     };
@@ -69,7 +77,10 @@ fn read(stream: &str) -> Access {
         let doc: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{file}: {e}"));
         let mut buckets = BTreeSet::new();
         for statement in doc["Statement"].as_array().into_iter().flatten() {
-            assert_eq!(statement["Effect"], "Allow", "{file}");
+            assert!(
+                statement["Effect"] == "Allow" || statement["Effect"] == "Deny",
+                "{file}"
+            );
             for r in statement["Resource"].as_array().into_iter().flatten() {
                 let arn = s(r);
                 let bucket = arn
@@ -79,8 +90,10 @@ fn read(stream: &str) -> Access {
             }
             for action in statement["Action"].as_array().into_iter().flatten() {
                 let action = s(action);
+                // The bucket job may set quotas, an admin action MinIO scopes to no bucket.
+                let quota = file == "miniogen-buckets.json" && action == "admin:SetBucketQuota";
                 assert!(
-                    action.starts_with("s3:") && !action.contains('*'),
+                    (action.starts_with("s3:") || quota) && !action.contains('*'),
                     "{file}: `{action}` is not one exact S3 action"
                 );
             }
@@ -304,7 +317,7 @@ fn a_renamed_bucket_changes_exactly_the_policies_that_use_it() {
                 "rclone.destination={remote=\"minio-li\",bucket=\"li-copy\"}",
             ],
             "synapse-media-li",
-            vec!["miniogen-rclone.json"],
+            vec!["miniogen-buckets.json", "miniogen-rclone.json"],
         ),
     ];
     for (sets, old, changed) in cases {
@@ -330,6 +343,76 @@ fn a_renamed_bucket_changes_exactly_the_policies_that_use_it() {
                 "{file} still names the old bucket"
             );
         }
+    }
+}
+
+/// The bucket settings job runs as an identity of its own, bound to one policy that names
+/// only the buckets it configures and only bucket-configuration actions: no object is read,
+/// written or deleted with it, and it is not `consoleAdmin`.
+#[test]
+fn the_bucket_job_holds_only_its_own_policy() {
+    let docs = documents(&ok(&["gen", "--ccu", "5000"]));
+    let of = |kind: &str, component: &str| -> Value {
+        docs.iter()
+            .find(|d| {
+                d["kind"] == kind
+                    && d["metadata"]["labels"]["app.kubernetes.io/component"] == component
+            })
+            .cloned()
+            .unwrap_or_else(|| panic!("no {component} {kind}"))
+    };
+    let (job, binding, iam) = (
+        of("MinIOJob", "buckets"),
+        of("PolicyBinding", "buckets"),
+        of("MinIOJob", "iam"),
+    );
+    let account = s(&job["spec"]["serviceAccountName"]);
+    assert_ne!(account, s(&iam["spec"]["serviceAccountName"]));
+    assert_eq!(
+        s(&binding["spec"]["application"]["serviceaccount"]),
+        account
+    );
+    assert_eq!(
+        binding["spec"]["policies"],
+        serde_json::json!(["miniogen-buckets"])
+    );
+    let a = read(&ok(&["gen", "--ccu", "5000"]));
+    // The IAM job creates it, and attaches it to no user.
+    assert_eq!(a.policies["miniogen-buckets"], set(&["synapse-media-li"]));
+    assert!(
+        !a.attached
+            .values()
+            .flatten()
+            .any(|p| p == "miniogen-buckets")
+    );
+    let doc: Value =
+        serde_json::from_str(&a.documents["miniogen-buckets.json"]).unwrap_or_default();
+    for action in doc["Statement"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|st| st["Action"].as_array().cloned().unwrap_or_default())
+    {
+        let action = s(&action);
+        assert!(
+            !action.contains("Object") || action == "s3:PutBucketObjectLockConfiguration",
+            "the bucket job may touch objects: {action}"
+        );
+    }
+    // Every command is `mc` against the tenant, in the buckets its policy names.
+    for command in job["spec"]["commands"].as_array().into_iter().flatten() {
+        let words: Vec<String> = command["command"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(s)
+            .collect();
+        assert_eq!(words.first().map(String::as_str), Some("mc"), "{words:?}");
+        assert_eq!(
+            words.last().map(String::as_str),
+            Some("myminio/synapse-media-li"),
+            "{words:?}"
+        );
     }
 }
 

@@ -67,6 +67,7 @@ fn tier_5000_prints_the_runbook_objects_and_nothing_else() {
     assert_eq!(
         kinds,
         [
+            "ServiceAccount/matrix-minio-buckets",
             "ServiceAccount/matrix-minio-iam",
             "ServiceAccount/matrix-minio-verify",
             "ConfigMap/matrix-minio-dashboard",
@@ -79,24 +80,38 @@ fn tier_5000_prints_the_runbook_objects_and_nothing_else() {
             "ExternalSecret/minio-credentials",
             "ExternalSecret/minio-rclone-credentials",
             "ExternalSecret/minio-user",
-            "MinIOJob/matrix-minio-iam-a29a0065",
+            "MinIOJob/matrix-minio-buckets-1e4477d8",
+            "MinIOJob/matrix-minio-iam-f6b40b08",
             "Tenant/matrix-minio",
             "PrometheusRule/matrix-minio",
             "ScrapeConfig/matrix-minio",
+            "PolicyBinding/matrix-minio-buckets",
             "PolicyBinding/matrix-minio-iam",
             "PolicyBinding/matrix-minio-verify",
         ]
     );
-    // No PodDisruptionBudget: MinIO Operator v6.0.2 writes the pool's own.
-    let tenant = &docs[13];
+    // No PodDisruptionBudget: MinIO Operator v6.0.2 writes the pool's own. The bucket
+    // settings job (the LI copy's retention and lifecycle) has its own account and binding.
+    let by_name = |kind: &str, name: &str| {
+        docs.iter()
+            .find(|d| d["kind"] == kind && d["metadata"]["name"] == name)
+            .unwrap_or_else(|| panic!("no {kind}/{name}"))
+    };
+    let tenant = by_name("Tenant", "matrix-minio");
     let pool = &tenant["spec"]["pools"][0];
+    // The lawful-intercept copy is created locked: MinIO makes it versioned, and the bucket
+    // job gives it its retention and lifecycle.
+    assert_eq!(
+        tenant["spec"]["buckets"][1],
+        serde_json::json!({"name": "synapse-media-li", "objectLock": true})
+    );
     assert_eq!(pool["servers"], 4);
     assert_eq!(pool["volumesPerServer"], 2);
     assert_eq!(
         pool["volumeClaimTemplate"]["spec"]["resources"]["requests"]["storage"],
         "500Gi"
     );
-    let config = docs[8]["spec"]["target"]["template"]["data"]["config.env"]
+    let config = by_name("ExternalSecret", "minio-config")["spec"]["target"]["template"]["data"]["config.env"]
         .as_str()
         .unwrap_or_default();
     assert!(

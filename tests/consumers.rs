@@ -175,7 +175,13 @@ fn a_renamed_bucket_or_user_changes_every_consumer_consistently() {
         env[0]["valueFrom"]["secretKeyRef"]["name"],
         "matrix-media-keys"
     );
-    let job = object(&docs, "MinIOJob");
+    let job = docs
+        .iter()
+        .find(|d| {
+            d["kind"] == "MinIOJob"
+                && d["metadata"]["labels"]["app.kubernetes.io/component"] == "iam"
+        })
+        .unwrap_or_else(|| panic!("no IAM MinIOJob"));
     let users: Vec<&Value> = job["spec"]["commands"]
         .as_array()
         .into_iter()

@@ -41,6 +41,25 @@ fn previous(name: &str) -> PathBuf {
     root().join("tests/fixtures/previous").join(name)
 }
 
+/// A folder of the previous release holds the lawful-intercept copy without object lock, which
+/// no render may claim (see `a_previous_folder_gets_the_lock_migration_not_a_false_claim`). The
+/// tests about pools take the first way out that guard offers: keep it unlocked, said in the
+/// site file, appended to whatever `site` holds.
+fn keep_li_unlocked(site: &Path) {
+    let before = std::fs::read_to_string(site).unwrap_or_default();
+    std::fs::write(
+        site,
+        format!(
+            "{before}[[buckets]]\nname = \"synapse-media\"\n[[buckets]]\nname = \"synapse-media-li\"\n\
+             object_lock = false\n[[buckets]]\nname = \"postgresql-backups\"\n"
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// The first pool's shape at 5000 CCU, written down as a site file must for `gen` to stdout.
+const SHAPE_5000: &str = "[sizing]\nservers = 4\nvolumes_per_server = 2\nvolume_size = \"500Gi\"\n";
+
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -97,6 +116,7 @@ fn every_tier_grows_to_every_larger_one_by_a_pool() {
         for to in &TIERS[i + 1..] {
             let dir = scratch_dir(&format!("grow-{from}-{to}"));
             copy_tree(&previous(&format!("tier-{from}")), &dir.join("out"));
+            keep_li_unlocked(&dir.join("miniogen.toml"));
             let tenant = dir.join("out/tenant-matrix-minio.yaml");
             let before = read(&tenant);
             let to_flag = to.to_string();
@@ -178,6 +198,7 @@ fn each_environment_is_reported_and_grown_with_its_name_and_folder() {
     let dir = scratch_dir("grow-fleet");
     copy_tree(&previous("fleet"), &dir);
     let site = dir.join("miniogen.toml");
+    keep_li_unlocked(&site);
     let original = read(&site);
     let raised = original
         .replace(
@@ -264,6 +285,7 @@ fn each_environment_is_reported_and_grown_with_its_name_and_folder() {
 fn volumes_grow_in_place_with_the_procedure_and_never_shrink() {
     let dir = scratch_dir("volumes");
     copy_tree(&previous("tier-5000"), &dir.join("out"));
+    keep_li_unlocked(&dir.join("miniogen.toml"));
     let tenant = dir.join("out/tenant-matrix-minio.yaml");
     let before = read(&tenant);
     let shrink = run_in(
@@ -316,6 +338,7 @@ fn volumes_grow_in_place_with_the_procedure_and_never_shrink() {
 fn a_pool_leaves_only_once_decommissioned_and_its_name_is_never_reused() {
     let dir = scratch_dir("retire");
     copy_tree(&previous("tier-5000"), &dir.join("out"));
+    keep_li_unlocked(&dir.join("miniogen.toml"));
     ok_in(&dir, &["grow", "--ccu", "10000", "--out", "out"]);
     ok_in(&dir, &["gen", "--out", "out"]);
     second_step(&dir);
@@ -383,6 +406,7 @@ fn a_pool_leaves_only_once_decommissioned_and_its_name_is_never_reused() {
 fn the_first_pool_retires_like_any_other() {
     let dir = scratch_dir("retire-first");
     copy_tree(&previous("tier-5000"), &dir.join("out"));
+    keep_li_unlocked(&dir.join("miniogen.toml"));
     ok_in(&dir, &["grow", "--ccu", "10000", "--out", "out"]);
     ok_in(&dir, &["gen", "--out", "out"]);
     second_step(&dir);
@@ -483,6 +507,7 @@ fn the_first_pool_retires_like_any_other() {
 fn retiring_a_pool_compares_what_stays_with_the_pool_and_the_tier() {
     let dir = scratch_dir("retire-room");
     copy_tree(&previous("tier-5000"), &dir.join("out"));
+    keep_li_unlocked(&dir.join("miniogen.toml"));
     ok_in(&dir, &["grow", "--ccu", "20000", "--out", "out"]);
     ok_in(&dir, &["gen", "--out", "out"]);
     second_step(&dir);
@@ -632,6 +657,7 @@ fn the_readme_fixture_folder_is_current() {
 fn growing_the_previous_5000_to_20000_goes_in_steps() {
     let dir = scratch_dir("steps-5000-20000");
     copy_tree(&previous("tier-5000"), &dir.join("out"));
+    keep_li_unlocked(&dir.join("miniogen.toml"));
     // All at once is refused, with the order.
     let at_once = run_in(&dir, &["check", "--ccu", "20000", "--out", "out"]);
     assert_eq!(at_once.code, 1, "{}", at_once.stderr);
@@ -749,5 +775,212 @@ fn a_pool_added_with_another_image_is_refused() {
         );
     }
     assert_eq!(read(&dir.join("out/tenant-matrix-minio.yaml")), tenant);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The indented TOML blocks of a help text, in order.
+fn toml_blocks(text: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut current = String::new();
+    for line in text.lines() {
+        if let Some(toml) = line.strip_prefix("    ") {
+            current.push_str(toml);
+            current.push('\n');
+        } else if line.is_empty() && !current.is_empty() {
+            current.push('\n');
+        } else if !current.trim().is_empty() {
+            blocks.push(std::mem::take(&mut current));
+        } else {
+            current.clear();
+        }
+    }
+    blocks
+}
+
+/// MinIO sets object lock only when it creates a bucket, and the operator creates only missing
+/// buckets: over a folder of the previous release, whose lawful-intercept copy has no lock,
+/// `check` and `gen --out` refuse a render that claims one, and each way out they print works.
+#[test]
+fn a_previous_folder_gets_the_lock_migration_not_a_false_claim() {
+    let dir = scratch_dir("lock-migration");
+    copy_tree(&previous("tier-5000"), &dir.join("out"));
+    let tenant = dir.join("out/tenant-matrix-minio.yaml");
+    let before = read(&tenant);
+    let mut help = String::new();
+    for command in ["check", "gen"] {
+        let refused = run_in(&dir, &[command, "--ccu", "5000", "--out", "out"]);
+        assert_eq!(refused.code, 1, "{command}: {}", refused.stderr);
+        for needed in [
+            "bucket `synapse-media-li` exists without object lock",
+            "`ErrObjectLockConfigurationNotAllowed`",
+            "`CreateBuckets`",
+            "the render would claim a lock the bucket does not have",
+            "`mc mirror --preserve myminio/synapse-media-li myminio/synapse-media-li-locked`",
+            "`mc rb --force myminio/synapse-media-li`",
+        ] {
+            assert!(
+                refused.stderr.contains(needed),
+                "{command}: {needed}:\n{}",
+                refused.stderr
+            );
+        }
+        help = refused.stderr;
+    }
+    assert_eq!(read(&tenant), before, "a refused render wrote");
+    let blocks = toml_blocks(&help);
+    assert_eq!(blocks.len(), 2, "{help}");
+
+    // Keep it unlocked, said in the site file: versioned (the rclone identity still cannot
+    // remove a version), no retention claimed, and `plan` says it is not locked.
+    std::fs::write(
+        dir.join("miniogen.toml"),
+        format!("ccu = 5000\n{SHAPE_5000}{}", blocks[0]),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let kept = ok_in(&dir, &["gen", "--out", "out"]);
+    assert!(
+        kept.stderr.contains("is versioned but not locked"),
+        "{}",
+        kept.stderr
+    );
+    let stream = ok_in(&dir, &["gen"]).stdout;
+    assert!(
+        !stream.contains("objectLock: true"),
+        "a lock is still claimed"
+    );
+    assert!(
+        !stream.contains("- retention"),
+        "a retention is still claimed"
+    );
+    assert!(stream.contains("- version\n    - enable\n    - myminio/synapse-media-li"));
+    let plan = ok_in(&dir, &["plan"]).stdout;
+    let words = plan.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words.contains("synapse-media-li versioned, not locked, the lawful-intercept copy"),
+        "{plan}"
+    );
+
+    // Or move to a new, locked bucket: the operator creates it, the sync points at it.
+    std::fs::write(
+        dir.join("miniogen.toml"),
+        format!("ccu = 5000\n{SHAPE_5000}{}", blocks[1]),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let moved = ok_in(&dir, &["gen", "--out", "out"]);
+    assert!(
+        moved
+            .stderr
+            .contains("bucket(s) `synapse-media-li-locked` added: the operator creates"),
+        "{}",
+        moved.stderr
+    );
+    let tenant = read(&tenant);
+    assert!(
+        tenant.contains("- name: synapse-media-li-locked\n    objectLock: true"),
+        "{tenant}"
+    );
+    let cronjob = read(&dir.join("out/cronjob-minio-li-sync.yaml"));
+    assert!(
+        cronjob.contains("minio-li:synapse-media-li-locked"),
+        "{cronjob}"
+    );
+    ok_in(&dir, &["check", "--out", "out"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The site's buckets with the lawful-intercept copy's own settings, as a `--set`.
+fn li_settings(settings: &str) -> String {
+    format!(
+        "buckets=[{{name=\"synapse-media\"}},{{name=\"synapse-media-li\",{settings}}},\
+         {{name=\"postgresql-backups\"}}]"
+    )
+}
+
+/// Day two of the bucket settings, against the folder's recorded ones: a longer retention is
+/// applied, a shorter one is explained in governance mode and refused in compliance mode unless
+/// acknowledged, compliance never weakens to governance, and neither the lock nor (on a locked
+/// bucket) versioning can be turned off.
+#[test]
+fn retention_and_versioning_change_only_the_way_minio_allows() {
+    let dir = scratch_dir("retention");
+    let render = |settings: &str| {
+        let set = li_settings(settings);
+        run_in(
+            &dir,
+            &["gen", "--ccu", "5000", "--out", "out", "--set", &set],
+        )
+    };
+    let ok = |settings: &str| {
+        let run = render(settings);
+        assert_eq!(run.code, 0, "{settings}: {}", run.stderr);
+        run.stderr
+    };
+    let refused = |settings: &str| {
+        let run = render(settings);
+        assert_eq!(run.code, 1, "{settings}: {}", run.stderr);
+        run.stderr
+    };
+    ok("retention={mode=\"governance\",days=90}");
+    let longer = ok("retention={mode=\"governance\",days=120}");
+    assert!(
+        longer
+            .contains("the default retention grows from governance 90 days to governance 120 days"),
+        "{longer}"
+    );
+    let shorter = ok("retention={mode=\"governance\",days=30}");
+    assert!(
+        shorter.contains("would shorten from governance 120 days to governance 30 days")
+            && shorter.contains("versions already written keep the date")
+            && shorter.contains("`mc retention set --bypass governance"),
+        "{shorter}"
+    );
+    let stricter = ok("retention={mode=\"compliance\",days=90}");
+    assert!(stricter.contains("root included"), "{stricter}");
+    let tenant = dir.join("out/tenant-matrix-minio.yaml");
+    let before = read(&tenant);
+    let job_files = || {
+        let mut names: Vec<String> = std::fs::read_dir(dir.join("out"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("miniojob-matrix-minio-buckets-"))
+            .collect();
+        names.sort();
+        names
+    };
+    let job = job_files();
+    let weaker = refused("retention={mode=\"compliance\",days=30}");
+    assert!(
+        weaker.contains("which in compliance mode weakens what the mode promises")
+            && weaker.contains("lowered_from = 90"),
+        "{weaker}"
+    );
+    let governance = refused("retention={mode=\"governance\",days=90}");
+    assert!(
+        governance.contains(
+            "its compliance retention (compliance 90 days) would become governance 90 days"
+        ),
+        "{governance}"
+    );
+    let dropped = refused("versioning=false");
+    assert!(
+        dropped.contains("a locked bucket is always versioned"),
+        "{dropped}"
+    );
+    let unlocked = refused("object_lock=false");
+    assert!(
+        unlocked.contains("was created with object lock, which nothing can remove"),
+        "{unlocked}"
+    );
+    assert_eq!(read(&tenant), before, "a refused render wrote");
+    assert_eq!(job_files(), job, "a refused render wrote");
+    // Acknowledged: the shorter compliance retention is applied, with the warning.
+    let acknowledged = ok("retention={mode=\"compliance\",days=30,lowered_from=90}");
+    assert!(
+        acknowledged.contains("acknowledged by `lowered_from`"),
+        "{acknowledged}"
+    );
+    assert_ne!(job_files(), job);
     let _ = std::fs::remove_dir_all(&dir);
 }

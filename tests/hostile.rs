@@ -210,7 +210,12 @@ impl Walker {
             Some("array") => {
                 let base: Vec<Value> = value.as_array().cloned().unwrap_or_default();
                 let items = &node["items"];
-                let filled = self.fill(items, "");
+                let mut filled = self.fill(items, "");
+                // A bucket with a retention must be locked (MinIO sets no retention on a bucket
+                // without lock), so the benign extra bucket is.
+                if label.ends_with("buckets") {
+                    filled["object_lock"] = json!(true);
+                }
                 for (l, v, b) in self.walk(items, &filled, &format!("{label}[]"), in_env) {
                     let mut array = base.clone();
                     array.push(v);

@@ -94,9 +94,18 @@ fn the_starter_file_shows_every_key_of_the_schema() {
     let mut paths = Vec::new();
     schema_paths(&schema, &schema["$defs"], "", &mut paths);
     assert!(paths.len() > 80, "the schema walk found only {paths:?}");
+    // A list's key counts when any entry shows it: a bucket's retention only holds for a
+    // locked one. `lowered_from` acknowledges a shortened compliance retention, a change no
+    // starter file has to make.
+    let shown = |p: &str| {
+        (0..8).any(|i| {
+            all.pointer(&format!("/{}", p.replacen("/0/", &format!("/{i}/"), 1)))
+                .is_some()
+        })
+    };
     let missing: Vec<&String> = paths
         .iter()
-        .filter(|p| all.pointer(&format!("/{p}")).is_none())
+        .filter(|p| !p.ends_with("/lowered_from") && !shown(p))
         .collect();
     assert!(missing.is_empty(), "init leaves out {missing:?}");
     // Each key comes with its documentation: the line above a setting is a comment.

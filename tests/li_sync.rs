@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::support::{TEST_KEY, documents, ok_env, scratch_dir, snapshot, venv_tool, which};
 
@@ -481,6 +481,247 @@ fn sync_for_real(name: &str, args: &[&str], openssl: Option<&Path>) {
     expected.remove("empty");
     expected.insert("new-upload".into(), b"later".to_vec());
     assert_mirrored(&admin, &data, &expected);
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `tests/s3/lock.py` with `args`, `input` as JSON on stdin, bounded in time; its JSON answer.
+fn lock_py(python: &Path, timeout: &Path, args: &[&str], input: &Value) -> Value {
+    let mut command = Command::new(timeout);
+    command
+        .arg(CLIENT_SECONDS)
+        .arg(python)
+        .arg(crate::support::root().join("tests/s3/lock.py"))
+        .args(args)
+        .env_remove("AWS_CA_BUNDLE");
+    let output = crate::support::output_with_input(&mut command, &input.to_string());
+    let text = succeeded(&format!("lock.py {args:?}"), &output);
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("lock.py {args:?}: {e}: {text}"))
+}
+
+/// moto on loopback, allowing exactly `unauthenticated` requests before it checks every
+/// signature and policy; retried when another process took the port first.
+fn serve_moto(python: &Path, timeout: &Path, unauthenticated: usize) -> Server {
+    for _ in 0..3 {
+        let port = free_port();
+        let mut child = Command::new(timeout)
+            .arg(SERVER_SECONDS)
+            .arg(python)
+            .arg(crate::support::root().join("tests/s3/lock.py"))
+            .args(["serve", &port.to_string()])
+            .env("INITIAL_NO_AUTH_ACTION_COUNT", unauthenticated.to_string())
+            .env_remove("AWS_CA_BUNDLE")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start moto: {e}"));
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(30) {
+            if let Ok(Some(_)) = child.try_wait() {
+                break;
+            }
+            if TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_ok() {
+                return Server { child, port };
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    panic!("moto did not start");
+}
+
+/// A policy document of the IAM job's ConfigMap.
+fn policy_document(docs: &[Value], file: &str) -> String {
+    docs.iter()
+        .filter(|d| d["kind"] == "ConfigMap")
+        .find_map(|d| d["data"][file].as_str())
+        .unwrap_or_else(|| panic!("no policy {file}"))
+        .to_string()
+}
+
+/// The generated CronJob's rclone syncs into the lawful-intercept copy on an S3 server that
+/// enforces the generated policies and object lock (moto), with the bucket job's settings
+/// applied: after media is deleted and replaced in `synapse-media`, the old versions stay in
+/// the copy, readable and locked, and the sync's identity can remove none of them, bypass
+/// governance, or turn versioning or the lifecycle off.
+#[test]
+#[allow(clippy::too_many_lines)]
+fn the_li_copy_keeps_what_the_sync_deletes_and_replaces() {
+    let Some(rclone) = venv_tool("rclone") else {
+        return;
+    };
+    let Some(python) = venv_tool("python") else {
+        return;
+    };
+    let Some(timeout) = which("timeout") else {
+        return;
+    };
+    let stream = ok_env(
+        &[
+            "gen",
+            "--ccu",
+            "5000",
+            "--secrets-mode",
+            "derived",
+            "--set",
+            "tenant.tls=false",
+        ],
+        &[("MINIOGEN_MASTER_KEY", TEST_KEY)],
+    );
+    let docs = documents(&stream);
+    let Job {
+        command,
+        mut env,
+        conf,
+        ..
+    } = generated_job(&docs);
+    let buckets: Vec<Value> = object(&docs, "Tenant", None)["spec"]["buckets"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|b| json!({"name": b["name"], "lock": b["objectLock"] == true}))
+        .collect();
+    assert!(buckets.contains(&json!({"name": "synapse-media-li", "lock": true})));
+    let job = docs
+        .iter()
+        .find(|d| {
+            d["kind"] == "MinIOJob"
+                && d["metadata"]["labels"]["app.kubernetes.io/component"] == "buckets"
+        })
+        .unwrap_or_else(|| panic!("no bucket MinIOJob"));
+    let commands: Vec<Value> = job["spec"]["commands"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| c["command"].clone())
+        .collect();
+    let users = json!({
+        "rclone": policy_document(&docs, "miniogen-rclone.json"),
+        "buckets": policy_document(&docs, "miniogen-buckets.json"),
+        "admin": json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["s3:*"], "Resource": ["arn:aws:s3:::*"]}]}).to_string(),
+    });
+    // `setup` creates each bucket, then per user the user, its policy and an access key.
+    let unauthenticated = buckets.len() + 3 * users.as_object().map_or(0, serde_json::Map::len);
+    let server = serve_moto(&python, &timeout, unauthenticated);
+    let endpoint = format!("http://127.0.0.1:{}", server.port);
+    let keys = lock_py(
+        &python,
+        &timeout,
+        &["setup"],
+        &json!({"endpoint": endpoint, "buckets": buckets, "users": users}),
+    );
+    let applied = lock_py(
+        &python,
+        &timeout,
+        &["apply"],
+        &json!({"endpoint": endpoint, "keys": keys, "commands": commands}),
+    );
+    assert_eq!(applied.as_array().map(Vec::len), Some(commands.len()));
+
+    let dir = scratch_dir("li-lock");
+    let conf_path = dir.join("rclone.conf");
+    std::fs::write(&conf_path, pointed_at(&conf, &endpoint)).unwrap_or_else(|e| panic!("{e}"));
+    // The sync's keys are the ones moto made for the generated policy.
+    for (name, value) in &mut env {
+        if name.ends_with("_ACCESS_KEY_ID") {
+            *value = keys["rclone"][0].as_str().unwrap_or_default().to_string();
+        } else if name.ends_with("_SECRET_ACCESS_KEY") {
+            *value = keys["rclone"][1].as_str().unwrap_or_default().to_string();
+        }
+    }
+    env.insert(
+        "RCLONE_CONFIG".into(),
+        conf_path.to_string_lossy().into_owned(),
+    );
+    env.insert("HOME".into(), dir.to_string_lossy().into_owned());
+    let admin_keys = (
+        keys["admin"][0].as_str().unwrap_or_default().to_string(),
+        keys["admin"][1].as_str().unwrap_or_default().to_string(),
+    );
+    let admin_env = administrator(&dir, &endpoint, &admin_keys);
+    let admin = |args: &[&str]| client(&timeout, &rclone, args, &admin_env);
+    let source = dir.join("media");
+    let files = media(&source);
+    let put = || {
+        succeeded(
+            "putting objects into synapse-media",
+            &admin(&["sync", &source.to_string_lossy(), "admin:synapse-media"]),
+        )
+    };
+    put();
+    let args: Vec<&str> = command[1..].iter().map(String::as_str).collect();
+    let sync = |what: &str| succeeded(what, &client(&timeout, &rclone, &args, &env));
+    sync("the CronJob's rclone command");
+
+    // Synapse deletes one file and replaces another; the sync mirrors both.
+    let (deleted, replaced) = ("remote_content/matrix.org/xy/zz/über-file", "empty");
+    std::fs::remove_file(source.join(deleted)).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(source.join(replaced), b"replaced").unwrap_or_else(|e| panic!("{e}"));
+    put();
+    sync("the second run");
+    let listing = succeeded(
+        "listing the copy",
+        &admin(&["lsf", "-R", "--files-only", "admin:synapse-media-li"]),
+    );
+    assert!(
+        !listing.contains("über-file"),
+        "the deletion was not mirrored:\n{listing}"
+    );
+
+    let report = lock_py(
+        &python,
+        &timeout,
+        &["check"],
+        &json!({"endpoint": endpoint, "keys": keys, "bucket": "synapse-media-li",
+                "source": "synapse-media", "deleted": deleted, "replaced": replaced}),
+    );
+    assert_eq!(
+        report["default_retention"],
+        json!({"Mode": "GOVERNANCE", "Days": 90, "Years": 0})
+    );
+    assert_eq!(report["versioning"], "Enabled");
+    assert_eq!(
+        report["lifecycle"],
+        json!([{"NoncurrentVersionExpiration": {"NoncurrentDays": 90},
+                "Expiration": {"ExpiredObjectDeleteMarker": true}}]),
+        "{report}"
+    );
+    assert_eq!(report["delete_marker"], json!([deleted]));
+    for key in [deleted, replaced] {
+        let kept = &report["kept"][key];
+        let bytes = data_encoding::BASE64
+            .decode(kept["bytes"].as_str().unwrap_or_default().as_bytes())
+            .unwrap_or_default();
+        assert_eq!(
+            &bytes, &files[key],
+            "{key}: the old version is not the original"
+        );
+        assert_eq!(kept["lock"], "GOVERNANCE", "{key}");
+    }
+    for (what, answer) in report["sync"].as_object().into_iter().flatten() {
+        assert_eq!(
+            answer, "AccessDenied",
+            "the sync identity may {what}: {report}"
+        );
+    }
+    let admin_answers = &report["admin"];
+    assert_eq!(
+        admin_answers["delete locked version"], "AccessDenied",
+        "{report}"
+    );
+    assert_eq!(
+        admin_answers["put without Content-MD5 or checksum"],
+        "MissingUploadObjectWithObjectLockHeaders",
+        "{report}"
+    );
+    assert_eq!(
+        admin_answers["delete locked version bypassing governance"], "allowed",
+        "{report}"
+    );
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }

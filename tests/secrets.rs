@@ -307,7 +307,10 @@ fn derived_is_reproducible_and_a_new_key_or_rotation_changes_every_credential_on
         let job = |s: &str| {
             documents(s)
                 .iter()
-                .find(|d| d["kind"] == "MinIOJob")
+                .find(|d| {
+                    d["kind"] == "MinIOJob"
+                        && d["metadata"]["labels"]["app.kubernetes.io/component"] == "iam"
+                })
                 .map(|d| {
                     d["metadata"]["name"]
                         .as_str()

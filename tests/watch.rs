@@ -665,8 +665,13 @@ fn the_verification_expects_what_the_plan_says_for_every_tier() {
         assert_eq!(binding["spec"]["policies"], json!(["miniogen-verify"]));
         let iam = docs
             .iter()
-            .find(|d| d["kind"] == "MinIOJob")
-            .unwrap_or_else(|| panic!("no MinIOJob"));
+            .find(|d| {
+                d["kind"] == "MinIOJob"
+                    && d["metadata"]["name"]
+                        .as_str()
+                        .is_some_and(|n| n.contains("-iam-"))
+            })
+            .unwrap_or_else(|| panic!("no IAM MinIOJob"));
         assert!(
             iam["spec"]["commands"]
                 .as_array()
@@ -806,6 +811,14 @@ echo "fake mc: unexpected: $*" >&2; exit 2
                 "servers": [{"state": "online", "endpoint": "x:9000", "drives": [{"state": "ok"}]}],
             },
         });
+        // The buckets the plan creates locked answer `mc retention info` as locked.
+        for b in plan["buckets"].as_array().into_iter().flatten() {
+            if b["object_lock"] == true {
+                let name = b["name"].as_str().unwrap_or_default();
+                std::fs::write(fake.join("locked").join(name), "")
+                    .unwrap_or_else(|e| panic!("{e}"));
+            }
+        }
         let mut bucket_list = buckets.clone();
         let mut grants = consumers.clone();
         tamper(&mut info, &mut bucket_list, &mut grants);

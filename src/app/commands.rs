@@ -394,6 +394,11 @@ fn render_folder(
         // A downgrade, or a new pool with other changes: refused whatever the flags.
         errors.extend(report::blocked_diagnostics(&folder_label(&target), verdict));
     }
+    match guard_buckets(env, &target, &compiled.plan) {
+        Ok(warnings) => notes.extend(warnings),
+        Err(Failure::Invalid(problems)) => errors.extend(problems),
+        Err(other) => return Err(other),
+    }
     if !errors.is_empty() {
         return Err(Failure::Invalid(errors));
     }
@@ -786,6 +791,11 @@ fn check_folder(
     if let Some(verdict) = &verdict {
         refused.extend(report::blocked_diagnostics(&folder_label(target), verdict));
     }
+    match guard_buckets(env, target, &compiled.plan) {
+        Ok(warnings) => notes.extend(warnings),
+        Err(Failure::Invalid(problems)) => refused.extend(problems),
+        Err(other) => return Err(other),
+    }
     let files = folder::files(&generated.manifests, &generated.fragments, &compiled.header)?;
     let mode = compiled.plan.secrets.mode;
     let mut findings = Vec::new();
@@ -1012,6 +1022,35 @@ fn guard_pools(
         growth.as_ref(),
         &grow_command(inputs, env, dir),
         &room,
+    );
+    if verdict.errors.is_empty() {
+        Ok(verdict.warnings)
+    } else {
+        Err(Failure::Invalid(verdict.errors))
+    }
+}
+
+/// Refuses bucket settings that MinIO cannot apply to the buckets the folder's Tenant already
+/// holds (a lock added or removed, a compliance retention weakened), with the migration; warns
+/// about settings that change or stay behind.
+fn guard_buckets(
+    env: Option<&str>,
+    dir: &std::path::Path,
+    plan: &crate::plan::Plan,
+) -> Result<Vec<Diagnostic>, Failure> {
+    let Some(old) = folder_tenant(dir, plan)? else {
+        return Ok(Vec::new());
+    };
+    let objects = folder::read_objects(dir);
+    let recorded = daytwo::recorded_buckets(objects.iter().map(|m| &m.value));
+    let verdict = daytwo::judge_buckets(
+        daytwo::Scope {
+            env,
+            dir: Some(dir),
+        },
+        &old,
+        &recorded,
+        plan,
     );
     if verdict.errors.is_empty() {
         Ok(verdict.warnings)

@@ -35,6 +35,7 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("tenant.ca.name", "\"minio-ca-issuer\""),
     ("tenant.ca.key", "\"ca.crt\""),
     ("buckets.region", "\"us-east-1\""),
+    ("buckets.quota", "\"1Ti\""),
     ("users.synapse.access_key", "\"synapse\""),
     ("users.synapse.secret", "\"minio-user\""),
     ("users.synapse.bucket", "\"synapse-media\""),
@@ -130,6 +131,9 @@ const KEY_NOTES: &[(&str, &str)] = &[(
 const INLINE: &[&str] = &["sizing.resources"];
 
 /// The example entry of each map of tables, and what the entry shows.
+/// Bucket keys shown only on the entries whose role sets them.
+const ONLY_WHERE_SET: [&str; 2] = ["retention", "noncurrent_days"];
+
 const MAP_EXAMPLES: &[(&str, &str)] = &[("consumers", "loki"), ("environments", "staging")];
 
 /// An extra example entry after a list's defaults: a bucket of the site's own (the consumer
@@ -425,6 +429,26 @@ impl Writer {
                  `[consumers.loki]` example below uses."
             ));
             entries.push(serde_json::json!({"name": EXTRA_BUCKET}));
+            // A bucket's settings default by its role: show each entry's own.
+            let mut site = crate::model::spec::Site::default();
+            site.buckets
+                .push(crate::model::spec::Bucket::named(EXTRA_BUCKET));
+            for (entry, b) in entries.iter_mut().zip(crate::plan::buckets::buckets(&site)) {
+                if let Some(map) = entry.as_object_mut() {
+                    map.insert("object_lock".into(), b.object_lock.into());
+                    map.insert("versioning".into(), b.versioning.into());
+                    if let Some(r) = b.retention {
+                        map.insert(
+                            "retention".into(),
+                            serde_json::json!({"mode": r.mode.name(), "days": r.days}),
+                        );
+                    }
+                    if let Some(days) = b.noncurrent_days {
+                        map.insert("noncurrent_days".into(), days.into());
+                    }
+                    map.insert("churn_percent".into(), b.churn_percent.into());
+                }
+            }
         }
         if name == "pools" {
             self.paragraph(
@@ -447,6 +471,14 @@ impl Writer {
                 if i == 0 {
                     let inner = self.resolve(node).clone();
                     self.doc(node, &inner);
+                }
+                // A bucket's retention and lifecycle hold only for a locked or versioned one:
+                // shown where the bucket's role gives them, not as an example elsewhere.
+                if name == "buckets"
+                    && ONLY_WHERE_SET.contains(&key.as_str())
+                    && entry.get(key).is_none()
+                {
+                    continue;
                 }
                 let value = entry
                     .get(key)

@@ -170,11 +170,7 @@ impl Default for Site {
             pools: Vec::new(),
             buckets: ["synapse-media", "synapse-media-li", "postgresql-backups"]
                 .into_iter()
-                .map(|name| Bucket {
-                    name: name.into(),
-                    region: None,
-                    object_lock: false,
-                })
+                .map(Bucket::named)
                 .collect(),
             users: Users::default(),
             consumers: BTreeMap::new(),
@@ -459,7 +455,10 @@ pub struct ExtraPool {
     pub planned: bool,
 }
 
-/// A bucket the operator creates when the tenant starts.
+/// A bucket the operator creates when the tenant starts, and the settings a MinIOJob applies
+/// to it. Unset settings take the defaults of the bucket's role: the lawful-intercept copy
+/// (`rclone.destination.bucket`) is locked and versioned, with a retention of 90 days in
+/// governance mode and noncurrent versions expired after as long; every other bucket is plain.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Bucket {
@@ -472,9 +471,96 @@ pub struct Bucket {
     #[schemars(length(max = 64))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-    /// Create the bucket with object locking (it cannot be turned off later).
-    #[serde(default)]
-    pub object_lock: bool,
+    /// Create the bucket with object lock, which also makes it versioned. MinIO allows it only
+    /// when the bucket is created: it can neither be added to a bucket that exists nor removed.
+    /// On for the lawful-intercept copy, off for other buckets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_lock: Option<bool>,
+    /// Keep every version of an object: a delete or an overwrite leaves the old version,
+    /// noncurrent, until the lifecycle expires it. On for the lawful-intercept copy and every
+    /// locked bucket (which cannot turn it off), off for other buckets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub versioning: Option<bool>,
+    /// The default retention of a locked bucket: every object version written is locked for
+    /// `days` from its write, such as `{ mode = "governance", days = 90 }`. 90 days in
+    /// governance mode for the lawful-intercept copy; none for other buckets.
+    #[schemars(with = "Retention")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention: Option<Retention>,
+    /// Lifecycle: days after which a noncurrent version (deleted or replaced) is removed, with
+    /// any delete marker left without versions; `0` keeps noncurrent versions for ever. For a
+    /// versioned bucket, its retention's days (or 30 without one); none for other buckets.
+    #[schemars(range(max = 36_500))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noncurrent_days: Option<u32>,
+    /// A hard quota on the bucket's size, such as `2Ti`: MinIO refuses writes beyond it. None
+    /// unless set.
+    #[schemars(extend("format" = "k8s-size"))]
+    #[schemars(length(min = 1, max = 64))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota: Option<String>,
+    /// For `miniogen plan`'s estimate of what versions cost: the percentage of the bucket's
+    /// data deleted or replaced in 30 days, a whole number. 5 unless set.
+    #[schemars(range(max = 100))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub churn_percent: Option<u32>,
+}
+
+impl Bucket {
+    /// A bucket with only a name: every setting takes its role's default.
+    #[must_use]
+    pub fn named(name: &str) -> Self {
+        Self {
+            name: name.into(),
+            region: None,
+            object_lock: None,
+            versioning: None,
+            retention: None,
+            noncurrent_days: None,
+            quota: None,
+            churn_percent: None,
+        }
+    }
+}
+
+/// A locked bucket's default retention.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Retention {
+    /// `governance`: no one may remove or overwrite a locked version, or shorten its lock,
+    /// except an identity granted `s3:BypassGovernanceRetention` (the administrators) asking to
+    /// bypass it. `compliance`: no one at all, root included, until the lock ends.
+    pub mode: RetentionMode,
+    /// How long each version stays locked after it is written, in days.
+    #[schemars(range(min = 1, max = 36_500))]
+    pub days: u32,
+    /// For a compliance retention that really must become shorter (the obligation behind it
+    /// changed): the days it had, as an acknowledgement that `check` and `gen --out` ask for.
+    #[schemars(range(min = 1, max = 36_500))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lowered_from: Option<u32>,
+}
+
+/// How strictly a retention holds: `governance` or `compliance`.
+// Variants carry no doc comments on purpose, as for `MetricsAuth`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RetentionMode {
+    #[allow(missing_docs)]
+    Governance,
+    #[allow(missing_docs)]
+    Compliance,
+}
+
+impl RetentionMode {
+    /// The name users and `mc` write, such as `governance`.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Governance => "governance",
+            Self::Compliance => "compliance",
+        }
+    }
 }
 
 /// One MinIO identity per built-in consumer, so that each can be scoped and rotated on its own.

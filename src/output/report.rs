@@ -135,6 +135,7 @@ pub fn plan_table_with(plan: &Plan, changes: &str) -> String {
         let _ = writeln!(out, "  quorum-safe sets     cost {cost}");
     }
     out.push_str(changes);
+    buckets(&mut out, plan);
     consumers(&mut out, plan);
     watched(&mut out, plan);
     wrap(&out, PLAN_WIDTH)
@@ -367,6 +368,90 @@ fn api_requests(plan: &Plan) -> String {
     }
 }
 
+/// Each bucket with its settings and what they cost, the media the tenant holds beside its
+/// lawful-intercept copy, and the job that applies the settings.
+fn buckets(out: &mut String, plan: &Plan) {
+    use crate::plan::buckets::{self, Role};
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "buckets (the operator creates each one that is missing, with its object lock; it never \
+         changes one that exists)"
+    );
+    for b in &plan.buckets {
+        let (head, lines) = buckets::describe(b);
+        let _ = writeln!(out, "  {:<20} {head}", b.name);
+        for (label, text) in lines {
+            let _ = writeln!(out, "    {label:<18} {text}");
+        }
+    }
+    let li = plan
+        .buckets
+        .iter()
+        .find(|b| b.role == Role::LawfulIntercept);
+    let media = plan.buckets.iter().find(|b| b.name == media_bucket(plan));
+    if let (Some(li), Some(media)) = (li, media) {
+        let line = match buckets::media_ceiling(plan.capacity.usable_bytes, li) {
+            Some(ceiling) => format!(
+                "`{}` and its copy `{}` share the usable {}: with the copy's noncurrent versions \
+                 (+{}), Synapse's media fills the tenant at about {}, backups not counted",
+                media.name,
+                li.name,
+                size(plan.capacity.usable_bytes),
+                buckets::percent(li.overhead_basis_points().unwrap_or_default()),
+                size(ceiling >> 30 << 30)
+            ),
+            None => format!(
+                "`{}` keeps noncurrent versions for ever: the copy outgrows `{}` without bound",
+                li.name, media.name
+            ),
+        };
+        let _ = writeln!(out, "  {:<20} {line}", "media ceiling");
+    }
+    if let Some(job) = &plan.bucket_job {
+        let grants: Vec<String> = job
+            .policy
+            .grants
+            .iter()
+            .map(|(bucket, actions)| format!("{} on `{bucket}`", actions.join(", ")))
+            .chain(
+                job.policy
+                    .admin_actions
+                    .iter()
+                    .map(|a| format!("{a} on any bucket")),
+            )
+            .collect();
+        let _ = writeln!(
+            out,
+            "  {:<20} MinIOJob `{}` as ServiceAccount `{}`, granted only `{}` by PolicyBinding \
+             `{}`: {}",
+            "applied by",
+            job.job,
+            job.service_account,
+            job.policy.name,
+            job.policy_binding,
+            grants.join("; ")
+        );
+        let _ = writeln!(
+            out,
+            "  {:<20} a command fails until the IAM job has created `{}` and the operator the \
+             buckets, restarting in place (up to 6 times, about 10 minutes); a version written \
+             before `retention set` ran carries no lock (`mc retention set --recursive` covers \
+             it); bump `iam.run` to run both jobs again",
+            "first run", job.policy.name
+        );
+    }
+}
+
+/// The bucket the LI sync copies from.
+fn media_bucket(plan: &Plan) -> &str {
+    plan.rclone
+        .as_ref()
+        .and_then(|r| r.args.get(1))
+        .and_then(|source| source.split_once(':'))
+        .map_or("synapse-media", |(_, bucket)| bucket)
+}
+
 /// Each consumer with its identity, its buckets and the actions it may take in each; then the
 /// administrator and the job that applies it all.
 fn consumers(out: &mut String, plan: &Plan) {
@@ -382,9 +467,14 @@ fn consumers(out: &mut String, plan: &Plan) {
             c.name, c.description, c.access_key, c.secret, c.policy.name
         );
         for g in &c.policy.grants {
+            let denied = if g.denied.is_empty() {
+                String::new()
+            } else {
+                format!("; never {}", g.denied.join(", "))
+            };
             let _ = writeln!(
                 out,
-                "    {:<18} {}: {} on the bucket; {} on its objects",
+                "    {:<18} {}: {} on the bucket; {} on its objects{denied}",
                 g.bucket,
                 g.access.name(),
                 g.bucket_actions.join(", "),

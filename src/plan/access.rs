@@ -7,13 +7,14 @@
 //! Tenant's `spec.users`: the operator gives every user there `consoleAdmin`, and sets it again
 //! (replacing every other policy) whenever it provisions users. No IO.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 use serde_json::json;
 
 use crate::model::digest;
 use crate::model::spec::{Access, BuiltIn, Holder, Identity, RemoteKey, Site};
+use crate::plan::buckets;
 
 /// MinIO's built-in administrator policy: every right over the tenant.
 pub const CONSOLE_ADMIN: &str = "consoleAdmin";
@@ -71,16 +72,26 @@ pub struct Grant {
     pub bucket_actions: Vec<&'static str>,
     /// Actions on its objects (`arn:aws:s3:::<bucket>/*`).
     pub object_actions: Vec<&'static str>,
+    /// Actions denied outright, on the bucket and its objects: in a versioned bucket, a
+    /// consumer that writes may never remove a version, lift or shorten a lock, or change the
+    /// bucket's versioning, lock or lifecycle (`buckets::PROTECTED_ACTIONS`).
+    pub denied: Vec<&'static str>,
 }
 
 impl Grant {
-    fn new(bucket: &str, access: Access) -> Self {
+    fn new(bucket: &str, access: Access, versioned: &BTreeSet<String>) -> Self {
         let (bucket_actions, object_actions) = actions(access);
+        let denied = if access >= Access::ReadWrite && versioned.contains(bucket) {
+            buckets::PROTECTED_ACTIONS.to_vec()
+        } else {
+            Vec::new()
+        };
         Self {
             bucket: bucket.to_string(),
             access,
             bucket_actions,
             object_actions,
+            denied,
         }
     }
 }
@@ -134,6 +145,8 @@ pub struct Iam {
     pub job_policies: Vec<&'static str>,
     /// The ConfigMap holding every policy document.
     pub config_map: String,
+    /// Every policy document the job creates, by file: the consumers' and the bucket job's.
+    pub policies: Vec<(String, String)>,
     /// The MinIOJob, named after a hash of what it does: the operator runs a MinIOJob once, so
     /// a changed policy, user or rotation must come as a new job.
     pub job: String,
@@ -154,8 +167,6 @@ pub struct Iam {
     pub config_dir: &'static str,
     /// The CAs mounted there, one file each.
     pub cas: Vec<JobCa>,
-    /// Policies the job creates for no consumer, as (file, document): the verification Job's.
-    pub extra_policies: Vec<(String, String)>,
 }
 
 /// A CA certificate the job's `mc` trusts.
@@ -174,7 +185,7 @@ pub struct JobCa {
 /// The CAs the job's `mc` needs: the cluster's, for the operator's STS endpoint, which is
 /// always HTTPS (`MC_STS_ENDPOINT_myminio` in `createJob`) with a certificate signed through
 /// the operator's `CertificateSigningRequest`; and the tenant's trusted CA, with TLS on.
-fn job_cas(site: &Site) -> Vec<JobCa> {
+pub(crate) fn job_cas(site: &Site) -> Vec<JobCa> {
     let mut cas = vec![JobCa {
         kind: "ConfigMap",
         name: "kube-root-ca.crt".into(),
@@ -215,6 +226,12 @@ pub struct Command {
 #[must_use]
 pub fn consumers(site: &Site) -> Vec<Consumer> {
     let remote = &site.secrets.remote_keys;
+    let versioned: BTreeSet<String> = buckets::buckets(site)
+        .into_iter()
+        .filter(|b| b.versioning)
+        .map(|b| b.name)
+        .collect();
+    let grant = |bucket: &str, access| Grant::new(bucket, access, &versioned);
     let mut out = Vec::new();
     for id in site.identities() {
         let bucket = id.identity.bucket.as_deref().unwrap_or_default();
@@ -224,14 +241,14 @@ pub fn consumers(site: &Site) -> Vec<Consumer> {
                 "Synapse media store",
                 remote.synapse.clone(),
                 // The s3 storage provider uploads and downloads; it never deletes.
-                vec![Grant::new(bucket, Access::ReadWrite)],
+                vec![grant(bucket, Access::ReadWrite)],
             ),
             Holder::BuiltIn(BuiltIn::Cnpg) => (
                 "cnpg",
                 "CloudNativePG backups",
                 remote.cnpg.clone(),
                 // barman-cloud lists, reads and writes; its retention policy deletes.
-                vec![Grant::new(bucket, Access::ReadWriteDelete)],
+                vec![grant(bucket, Access::ReadWriteDelete)],
             ),
             Holder::BuiltIn(BuiltIn::Rclone) => (
                 "rclone",
@@ -240,8 +257,8 @@ pub fn consumers(site: &Site) -> Vec<Consumer> {
                 // `rclone sync` reads the source and makes the destination match it, deleting
                 // what the source no longer holds.
                 vec![
-                    Grant::new(&site.rclone.source.bucket, Access::Read),
-                    Grant::new(&site.rclone.destination.bucket, Access::ReadWriteDelete),
+                    grant(&site.rclone.source.bucket, Access::Read),
+                    grant(&site.rclone.destination.bucket, Access::ReadWriteDelete),
                 ],
             ),
             Holder::Added(name, c) => (
@@ -250,7 +267,7 @@ pub fn consumers(site: &Site) -> Vec<Consumer> {
                 c.remote_key.clone(),
                 c.buckets
                     .iter()
-                    .map(|(bucket, access)| Grant::new(bucket, *access))
+                    .map(|(bucket, access)| grant(bucket, *access))
                     .collect(),
             ),
             // The administrator is nobody's consumer: the operator gives it `consoleAdmin`.
@@ -297,23 +314,36 @@ pub fn policy_name(name: &str) -> String {
     format!("miniogen-{name}")
 }
 
-/// An IAM policy document: per bucket, one statement on the bucket and one on its objects.
+/// An IAM policy document: per bucket, one statement on the bucket and one on its objects, and
+/// in a versioned bucket one that denies what would undo its versions. MinIO evaluates an
+/// explicit Deny before any Allow of any policy the user holds (`Policy.IsAllowed`, minio/pkg
+/// `policy/policy.go`), so the Deny holds even beside a broader policy attached by hand.
 fn document(grants: &[Grant]) -> String {
     let statements: Vec<serde_json::Value> = grants
         .iter()
         .flat_map(|g| {
-            [
+            let bucket = format!("arn:aws:s3:::{}", g.bucket);
+            let objects = format!("{bucket}/*");
+            let mut out = vec![
                 json!({
                     "Effect": "Allow",
                     "Action": g.bucket_actions,
-                    "Resource": [format!("arn:aws:s3:::{}", g.bucket)],
+                    "Resource": [bucket],
                 }),
                 json!({
                     "Effect": "Allow",
                     "Action": g.object_actions,
-                    "Resource": [format!("arn:aws:s3:::{}/*", g.bucket)],
+                    "Resource": [objects],
                 }),
-            ]
+            ];
+            if !g.denied.is_empty() {
+                out.push(json!({
+                    "Effect": "Deny",
+                    "Action": g.denied,
+                    "Resource": [bucket, objects],
+                }));
+            }
+            out
         })
         .collect();
     let mut text = serde_json::to_string_pretty(&json!({
@@ -353,48 +383,53 @@ pub fn command_names(name: &str) -> [String; 3] {
     ]
 }
 
+/// The command that creates policy `name` from the mounted document `file`.
+fn create_policy(command: &str, name: &str, file: &str) -> Command {
+    Command {
+        name: command.into(),
+        op: "admin/policy/create",
+        args: BTreeMap::from([
+            ("name".to_string(), name.to_string()),
+            ("policy".to_string(), format!("{POLICY_DIR}/{file}")),
+        ]),
+        depends_on: Vec::new(),
+        secret_key_from: None,
+        policy_file: Some(file.to_string()),
+    }
+}
+
 /// The job that creates every consumer's user and policy. `rotation` is the site's credential
 /// rotation counter: bumping it must set the new secret keys in MinIO, so it is part of the
 /// job's name.
 #[must_use]
-pub fn iam(site: &Site, consumers: &[Consumer]) -> Iam {
+pub fn iam(site: &Site, consumers: &[Consumer], buckets: Option<&buckets::JobPolicy>) -> Iam {
     let base = job_name(&site.tenant.name, "");
     let base = base.trim_end_matches('-').to_string();
     let mut commands = Vec::new();
-    let mut extra_policies = Vec::new();
-    // The verification Job's identity: a PolicyBinding may name only a policy that exists, so
-    // this job creates it. `verify-policy` cannot be a consumer's command name (`policy-*`).
+    let mut policies: Vec<(String, String)> = consumers
+        .iter()
+        .map(|c| (c.policy.file.clone(), c.policy.document.clone()))
+        .collect();
+    // The verification Job's and the bucket job's identities: a PolicyBinding may name only a
+    // policy that exists, and only this job, as `consoleAdmin`, may create one. Their command
+    // names cannot be a consumer's (`policy-<consumer>`: `verify` and `buckets` are refused as
+    // consumer names).
     if site.verify.enabled {
         let file = format!("{}.json", crate::plan::verify::POLICY);
-        commands.push(Command {
-            name: "verify-policy".into(),
-            op: "admin/policy/create",
-            args: BTreeMap::from([
-                ("name".to_string(), crate::plan::verify::POLICY.to_string()),
-                ("policy".to_string(), format!("{POLICY_DIR}/{file}")),
-            ]),
-            depends_on: Vec::new(),
-            secret_key_from: None,
-            policy_file: Some(file.clone()),
-        });
-        extra_policies.push((file, crate::plan::verify::policy_document()));
+        commands.push(create_policy(
+            "verify-policy",
+            crate::plan::verify::POLICY,
+            &file,
+        ));
+        policies.push((file, crate::plan::verify::policy_document()));
+    }
+    if let Some(p) = buckets {
+        commands.push(create_policy("policy-buckets", p.name, &p.file));
+        policies.push((p.file.clone(), p.document.clone()));
     }
     for c in consumers {
         let [policy, user, attach] = command_names(&c.name);
-        commands.push(Command {
-            name: policy.clone(),
-            op: "admin/policy/create",
-            args: BTreeMap::from([
-                ("name".to_string(), c.policy.name.clone()),
-                (
-                    "policy".to_string(),
-                    format!("{POLICY_DIR}/{}", c.policy.file),
-                ),
-            ]),
-            depends_on: Vec::new(),
-            secret_key_from: None,
-            policy_file: Some(c.policy.file.clone()),
-        });
+        commands.push(create_policy(&policy, &c.policy.name, &c.policy.file));
         commands.push(Command {
             name: user.clone(),
             op: "admin/user/add",
@@ -422,13 +457,10 @@ pub fn iam(site: &Site, consumers: &[Consumer]) -> Iam {
     let mut fingerprint = json!({
         "cas": cas,
         "commands": commands,
-        "documents": consumers.iter().map(|c| (&c.policy.name, &c.policy.document)).collect::<Vec<_>>(),
+        "documents": policies,
         "image": site.iam.mc_image,
         "rotation": site.secrets.rotation,
     });
-    if !extra_policies.is_empty() {
-        fingerprint["extra"] = json!(extra_policies);
-    }
     // Only a bumped counter enters the hash, so that the counter's default names no job anew.
     if site.iam.run > 0 {
         fingerprint["run"] = json!(site.iam.run);
@@ -439,6 +471,7 @@ pub fn iam(site: &Site, consumers: &[Consumer]) -> Iam {
         policy_binding: base.clone(),
         job_policies: vec![JOB_POLICY],
         config_map: format!("{base}-policies"),
+        policies,
         job: job_name(&site.tenant.name, &hash[..8]),
         mc_image: site.iam.mc_image.clone(),
         policy_dir: POLICY_DIR,
@@ -447,7 +480,6 @@ pub fn iam(site: &Site, consumers: &[Consumer]) -> Iam {
         ca_dir: "/.mc/certs/CAs",
         config_dir: "/.mc",
         cas,
-        extra_policies,
     }
 }
 
@@ -472,15 +504,15 @@ mod tests {
         for c in consumers(&site) {
             let doc: serde_json::Value =
                 serde_json::from_str(&c.policy.document).unwrap_or_default();
-            let mut resources: Vec<String> = doc["Statement"]
+            // A set: the Deny of a versioned bucket names the bucket and its objects again.
+            let resources: BTreeSet<String> = doc["Statement"]
                 .as_array()
                 .into_iter()
                 .flatten()
                 .flat_map(|s| s["Resource"].as_array().cloned().unwrap_or_default())
                 .filter_map(|r| r.as_str().map(str::to_string))
                 .collect();
-            resources.sort();
-            let mut expected: Vec<String> = c
+            let expected: BTreeSet<String> = c
                 .policy
                 .grants
                 .iter()
@@ -491,15 +523,113 @@ mod tests {
                     ]
                 })
                 .collect();
-            expected.sort();
             assert_eq!(resources, expected, "{}", c.name);
         }
+    }
+
+    /// MinIO's evaluation of an identity policy (minio/pkg `policy/policy.go` `IsAllowed`): an
+    /// explicit Deny of the action on the resource wins; otherwise any Allow grants it.
+    fn evaluate(doc: &serde_json::Value, action: &str, resource: &str) -> Option<bool> {
+        let matches = |st: &serde_json::Value| {
+            let listed = |key: &str, value: &str| {
+                st[key].as_array().into_iter().flatten().any(|v| {
+                    v.as_str().is_some_and(|p| {
+                        p == value
+                            || p.strip_suffix('*')
+                                .is_some_and(|pre| value.starts_with(pre))
+                    })
+                })
+            };
+            listed("Action", action) && listed("Resource", resource)
+        };
+        let statements = doc["Statement"].as_array().cloned().unwrap_or_default();
+        if statements
+            .iter()
+            .any(|s| s["Effect"] == "Deny" && matches(s))
+        {
+            return Some(false);
+        }
+        statements
+            .iter()
+            .any(|s| s["Effect"] == "Allow" && matches(s))
+            .then_some(true)
+    }
+
+    /// What MinIO lets the rclone identity do in the LI copy, proven against its policy as MinIO
+    /// reads it. A DELETE with a `versionId` is checked against `s3:DeleteObject`, with
+    /// `s3:DeleteObjectVersion` consulted only for an explicit Deny
+    /// (`checkRequestAuthTypeCredential`, `cmd/auth-handler.go`): without the Deny, the
+    /// identity that may place delete markers could also remove every version.
+    #[test]
+    fn the_li_sync_may_delete_but_never_remove_a_version_or_lift_a_lock() {
+        let site = Site::default();
+        let rclone = consumers(&site)
+            .into_iter()
+            .find(|c| c.name == "rclone")
+            .unwrap_or_else(|| unreachable!());
+        let doc: serde_json::Value =
+            serde_json::from_str(&rclone.policy.document).unwrap_or_default();
+        let object = "arn:aws:s3:::synapse-media-li/local_content/ab/cd/x";
+        let bucket = "arn:aws:s3:::synapse-media-li";
+        let minio_allows = |doc: &serde_json::Value, action: &str, resource: &str| {
+            evaluate(doc, action, resource) == Some(true)
+        };
+        // A version delete as MinIO checks it.
+        let removes_version = |doc: &serde_json::Value| {
+            evaluate(doc, "s3:DeleteObjectVersion", object) != Some(false)
+                && minio_allows(doc, "s3:DeleteObject", object)
+        };
+        assert!(minio_allows(&doc, "s3:PutObject", object));
+        assert!(
+            minio_allows(&doc, "s3:DeleteObject", object),
+            "no delete markers"
+        );
+        assert!(!removes_version(&doc), "the sync could remove a version");
+        for action in [
+            "s3:PutObjectRetention",
+            "s3:BypassGovernanceRetention",
+            "s3:PutObjectLegalHold",
+        ] {
+            assert!(!minio_allows(&doc, action, object), "{action}");
+        }
+        for action in [
+            "s3:PutBucketVersioning",
+            "s3:PutBucketObjectLockConfiguration",
+            "s3:PutLifecycleConfiguration",
+        ] {
+            assert!(!minio_allows(&doc, action, bucket), "{action}");
+        }
+        // The Deny holds beside `consoleAdmin` attached by hand (the runbook's users keep it).
+        let mut with_admin = doc.clone();
+        if let Some(list) = with_admin["Statement"].as_array_mut() {
+            list.push(serde_json::json!({"Effect": "Allow", "Action": ["s3:*"], "Resource": ["arn:aws:s3:::*"]}));
+        }
+        assert!(!removes_version(&with_admin));
+        assert!(!minio_allows(
+            &with_admin,
+            "s3:BypassGovernanceRetention",
+            object
+        ));
+        // Without the Deny, MinIO's rule would let it remove versions.
+        let mut allow_only = doc.clone();
+        if let Some(list) = allow_only["Statement"].as_array_mut() {
+            list.retain(|s| s["Effect"] != "Deny");
+        }
+        assert!(removes_version(&allow_only));
+        // Synapse's media bucket is not versioned: nothing to deny there.
+        assert!(
+            rclone
+                .policy
+                .grants
+                .iter()
+                .all(|g| g.denied.is_empty() == (g.bucket == "synapse-media"))
+        );
     }
 
     #[test]
     fn the_job_is_renamed_when_what_it_does_changes() {
         let site = Site::default();
-        let name = |s: &Site| iam(s, &consumers(s)).job;
+        let name = |s: &Site| iam(s, &consumers(s), None).job;
         let mut renamed = site.clone();
         renamed.users.cnpg.bucket = Some("pg-backups".into());
         let mut rotated = site.clone();

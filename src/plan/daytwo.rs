@@ -9,6 +9,7 @@
 //! stays against the pool's and the tier's. Every message names the environment and the
 //! folder. No IO: `commands` reads the folder, `output::site` writes the site file.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -17,8 +18,9 @@ use toml_edit::{DocumentMut, InlineTable, Item, Table, TableLike};
 
 use crate::model::diag::Diagnostic;
 use crate::model::quantity;
-use crate::model::spec::{ExtraPool, ResourceList, Resources, Sizing};
+use crate::model::spec::{ExtraPool, ResourceList, Resources, RetentionMode, Sizing};
 use crate::plan::Plan;
+use crate::plan::buckets;
 use crate::plan::erasure::Layout;
 use crate::plan::siteedit::Edit;
 use crate::plan::transition::{self, Change, Kind};
@@ -1020,6 +1022,236 @@ fn removed(
         }
     });
     verdict.errors.push(Diagnostic::error(message).help(help));
+}
+
+/// The settings the folder's bucket MinIOJob recorded (`buckets::RECORD_ANNOTATION`), from
+/// the folder's objects; empty for a folder from before the job, or one whose record does not
+/// read (the folder is the user's: a record that does not parse is no record).
+#[must_use]
+pub fn recorded_buckets<'a>(
+    objects: impl IntoIterator<Item = &'a Value>,
+) -> BTreeMap<String, buckets::Recorded> {
+    let pointer = format!(
+        "/metadata/annotations/{}",
+        buckets::RECORD_ANNOTATION.replace('/', "~1")
+    );
+    objects
+        .into_iter()
+        .filter(|o| o["kind"] == "MinIOJob")
+        .find_map(|o| serde_json::from_str(o.pointer(&pointer)?.as_str()?).ok())
+        .unwrap_or_default()
+}
+
+/// What the render's bucket settings do to the buckets the folder's Tenant `old` holds, whose
+/// settings its bucket job recorded in `recorded`: a lock can be neither added nor removed, a
+/// compliance retention neither shortened nor weakened without the site saying so, and a
+/// setting the site drops stays in MinIO until someone removes it.
+#[must_use]
+#[allow(clippy::too_many_lines)]
+pub fn judge_buckets(
+    scope: Scope<'_>,
+    old: &Value,
+    recorded: &BTreeMap<String, buckets::Recorded>,
+    plan: &Plan,
+) -> Verdict {
+    use transition::BucketKind;
+    let mut verdict = Verdict::default();
+    for change in transition::bucket_changes(old, recorded, &plan.buckets) {
+        let name = &change.bucket;
+        let target = format!("{}/{name}", buckets::ALIAS);
+        let (was, will) = (&change.old, &change.new);
+        let bucket = plan.buckets.iter().find(|b| &b.name == name);
+        let retention = bucket.and_then(|b| b.retention);
+        let recorded_days = recorded.get(name).and_then(|r| r.retention).map(|r| r.days);
+        match change.kind {
+            BucketKind::LockAdded => verdict.errors.push(
+                Diagnostic::error(format!(
+                    "{scope}: bucket `{name}` exists without object lock, and no lock can be \
+                     added to a bucket that exists: MinIO refuses it \
+                     (`PutBucketObjectLockConfigHandler`, `ErrObjectLockConfigurationNotAllowed`) \
+                     and the operator only creates buckets that are missing (`CreateBuckets`), \
+                     so the render would claim a lock the bucket does not have"
+                ))
+                .help(lock_migration(plan, name)),
+            ),
+            BucketKind::LockRemoved => verdict.errors.push(
+                Diagnostic::error(format!(
+                    "{scope}: bucket `{name}` was created with object lock, which nothing can \
+                     remove: the render would claim an unlocked bucket"
+                ))
+                .help(format!(
+                    "remove `object_lock = false` from bucket `{name}`; a bucket without lock \
+                     needs a new name, created empty"
+                )),
+            ),
+            BucketKind::ModeWeakened => verdict.errors.push(
+                Diagnostic::error(format!(
+                    "{scope}: bucket `{name}`: its compliance retention ({was}) would become \
+                     {will}, which no one could undo for the versions written meanwhile; a \
+                     compliance retention exists so that no one can weaken it"
+                ))
+                .help(format!(
+                    "keep `mode = \"compliance\"`{}; versions already written keep their lock \
+                     either way",
+                    recorded_days.map_or(String::new(), |d| format!(" and at least {d} days"))
+                )),
+            ),
+            BucketKind::RetentionShorter => {
+                let compliance = retention.is_some_and(|r| r.mode == RetentionMode::Compliance);
+                let what = format!(
+                    "bucket `{name}`: the default retention would shorten from {was} to {will}; \
+                     versions already written keep the date they are locked until, versions \
+                     written from then on are locked for the shorter time"
+                );
+                if compliance && recorded_days != bucket.and_then(|b| b.lowered_from) {
+                    verdict.errors.push(
+                        Diagnostic::error(format!(
+                            "{scope}: {what}, which in compliance mode weakens what the mode \
+                             promises"
+                        ))
+                        .help(format!(
+                            "keep the days; if the obligation behind them really changed, say so \
+                             in the site file: `retention = {{ mode = \"compliance\", days = {}, \
+                             lowered_from = {} }}`",
+                            retention.map_or(0, |r| r.days),
+                            recorded_days.unwrap_or_default()
+                        )),
+                    );
+                } else {
+                    verdict
+                        .warnings
+                        .push(Diagnostic::warning(format!("{scope}: {what}")).help(
+                            if compliance {
+                                "acknowledged by `lowered_from`: the bucket job sets the shorter \
+                                 default"
+                                    .to_string()
+                            } else {
+                                format!(
+                                    "in governance mode an administrator may also shorten one \
+                                     version's lock, with the bypass: `mc retention set --bypass \
+                                     governance 1d {target}/OBJECT`; the bucket job changes only \
+                                     the default"
+                                )
+                            },
+                        ));
+                }
+            }
+            BucketKind::RetentionLonger => verdict.warnings.push(Diagnostic::note(format!(
+                "{scope}: bucket `{name}`: the default retention grows from {was} to {will} for \
+                 versions written from then on; versions already written keep theirs \
+                 (`mc retention set --recursive --versions` extends them)"
+            ))),
+            BucketKind::ModeStrengthened => verdict.warnings.push(
+                Diagnostic::warning(format!(
+                    "{scope}: bucket `{name}`: the default retention becomes {will} (was {was}): \
+                     every version written from then on is locked against everyone, root \
+                     included, until its date, and nothing can shorten it"
+                ))
+                .help("make sure the days are right before you apply it"),
+            ),
+            BucketKind::RetentionDropped => verdict.warnings.push(
+                Diagnostic::warning(format!(
+                    "{scope}: bucket `{name}` no longer declares its default retention ({was}), \
+                     but MinIO keeps it: the bucket job only sets what is declared"
+                ))
+                .help(format!(
+                    "to remove it, run `mc retention clear --default {target}` as an \
+                     administrator"
+                )),
+            ),
+            BucketKind::VersioningDropped => verdict.warnings.push(
+                Diagnostic::warning(format!(
+                    "{scope}: bucket `{name}` is no longer declared versioned, but MinIO keeps \
+                     versioning on: the bucket job only turns it on"
+                ))
+                .help(format!(
+                    "to stop keeping new versions, run `mc version suspend {target}` as an \
+                     administrator; versions already kept stay until the lifecycle or someone \
+                     removes them"
+                )),
+            ),
+            BucketKind::LifecycleDropped => verdict.warnings.push(
+                Diagnostic::warning(format!(
+                    "{scope}: bucket `{name}` no longer expires noncurrent versions ({was}), but \
+                     MinIO keeps the rule"
+                ))
+                .help(format!(
+                    "to keep noncurrent versions for ever, run `mc ilm rule rm --all --force \
+                     {target}` as an administrator"
+                )),
+            ),
+            BucketKind::QuotaDropped => verdict.warnings.push(
+                Diagnostic::warning(format!(
+                    "{scope}: bucket `{name}` no longer declares its quota ({was}), but MinIO \
+                     keeps it"
+                ))
+                .help(format!(
+                    "to remove it, run `mc quota clear {target}` as an administrator"
+                )),
+            ),
+        }
+    }
+    verdict
+}
+
+/// How to get a locked copy where a bucket without lock exists: keep it unlocked and say so,
+/// or move to a new, locked bucket and retire the old one.
+fn lock_migration(plan: &Plan, name: &str) -> String {
+    let li = plan
+        .buckets
+        .iter()
+        .any(|b| b.name == name && b.role == buckets::Role::LawfulIntercept);
+    let new_name = format!("{}-locked", &name[..name.len().min(56)]);
+    let list = |with_new: bool| {
+        let mut text = String::new();
+        for b in &plan.buckets {
+            let _ = writeln!(text, "[[buckets]]\nname = {}", toml_string(&b.name));
+            if b.name == name {
+                text.push_str("object_lock = false\n");
+            }
+        }
+        if with_new {
+            let _ = writeln!(text, "[[buckets]]\nname = {}", toml_string(&new_name));
+            if !li {
+                text.push_str("object_lock = true\n");
+            }
+        }
+        if with_new && li {
+            let remote = plan
+                .rclone
+                .as_ref()
+                .and_then(|r| r.remotes.get(1))
+                .map_or("minio-li", |r| r.name.as_str());
+            let _ = write!(
+                text,
+                "\n[rclone.destination]\nremote = {}\nbucket = {}\n",
+                toml_string(remote),
+                toml_string(&new_name)
+            );
+        }
+        text
+    };
+    format!(
+        "either keep `{name}` unlocked and say so in the site file (a `[[buckets]]` list \
+         replaces the defaults, so it names every bucket; keep the settings you gave them):\n\n\
+         {keep}\n\nor move to a new, locked bucket: (1) add it{sync}:\n\n{new}\n\n(2) `gen --out` \
+         and apply: the operator creates `{new_name}` with its lock, and the bucket MinIOJob sets \
+         its retention and lifecycle (`kubectl get miniojob` shows `Success`){reader}; (3) copy \
+         what only the old bucket holds, as an administrator: `mc mirror --preserve \
+         {alias}/{name} {alias}/{new_name}` (each copy is locked from the day it is copied); (4) \
+         retire `{name}`: once the copy is checked, remove its `[[buckets]]` entry (the operator \
+         never deletes a bucket), keep it as long as its contents must be kept, then `mc rb \
+         --force {alias}/{name}`",
+        keep = indent(&list(false)),
+        new = indent(&list(true)),
+        sync = if li { " and point the sync at it" } else { "" },
+        reader = if li {
+            "; point the lawful-intercept instance at the new bucket too"
+        } else {
+            ""
+        },
+        alias = buckets::ALIAS,
+    )
 }
 
 fn indent(text: &str) -> String {

@@ -12,6 +12,7 @@
 //! `schedule` for the LI sync's bound) and `verify` (the verification Job).
 
 pub mod access;
+pub mod buckets;
 pub mod daytwo;
 pub mod erasure;
 pub mod operator;
@@ -111,8 +112,10 @@ pub struct Plan {
     pub outputs: Outputs,
     /// Objects the outputs reference that miniogen does not generate, besides the Secrets.
     pub prerequisites: Vec<Prerequisite>,
-    /// Buckets the operator creates.
-    pub buckets: Vec<Bucket>,
+    /// Buckets the operator creates, each with its settings in effect.
+    pub buckets: Vec<buckets::Bucket>,
+    /// The MinIOJob that applies the bucket settings, when any bucket has one.
+    pub bucket_job: Option<buckets::Job>,
     /// The ServiceMonitor, when enabled.
     pub monitor: Option<Monitor>,
     /// The LI sync, when enabled.
@@ -388,17 +391,6 @@ pub struct Prerequisite {
     pub why: String,
 }
 
-/// A bucket.
-#[derive(Debug, Clone, Serialize)]
-pub struct Bucket {
-    /// Name.
-    pub name: String,
-    /// Region, if set.
-    pub region: Option<String>,
-    /// Object lock.
-    pub object_lock: bool,
-}
-
 /// How Prometheus scrapes the tenant: the cluster metrics once, through a `ScrapeConfig`, and
 /// each server's own metrics only when asked, through a `ServiceMonitor`.
 #[derive(Debug, Clone, Serialize)]
@@ -532,7 +524,9 @@ pub fn plan(spec: &Spec) -> Plan {
     let config_env = config_env(spec, set_drive_count);
     let consumers = access::consumers(site);
     let admin = access::admin(site);
-    let iam = access::iam(site, &consumers);
+    let bucket_settings = buckets::buckets(site);
+    let bucket_job = buckets::job(site, &bucket_settings, access::job_cas(site));
+    let iam = access::iam(site, &consumers, bucket_job.as_ref().map(|j| &j.policy));
     let outputs = outputs::outputs(site, &s3);
     let prerequisites = prerequisites(site, &outputs);
     let monitor = site.prometheus.enabled.then(|| monitor(site, &labels, &s3));
@@ -551,7 +545,6 @@ pub fn plan(spec: &Spec) -> Plan {
     // server at once, and a changed pod template would roll them one by one onto it, each
     // waiting in `verifyServerSystemConfig` until half its peers agree
     // (`operator::v6_0_2::changes`). `check` and `gen --out` class it `manual` instead.
-    let buckets = buckets(site);
     let watch = monitor.as_ref().and_then(|m| {
         watch::watch(&watch::Inputs {
             site,
@@ -563,7 +556,7 @@ pub fn plan(spec: &Spec) -> Plan {
             monitor_labels: &m.labels,
         })
     });
-    let verify = verify::verify(site, &pools, &buckets, &consumers, &s3, &iam.cas);
+    let verify = verify::verify(site, &pools, &bucket_settings, &consumers, &s3, &iam.cas);
     Plan {
         tier: Tier {
             ccu: spec.tier_ccu,
@@ -611,7 +604,8 @@ pub fn plan(spec: &Spec) -> Plan {
         iam,
         outputs,
         prerequisites,
-        buckets,
+        buckets: bucket_settings,
+        bucket_job,
         monitor,
         rclone,
         watch,
@@ -896,17 +890,6 @@ fn api_requests(spec: &Spec, pools: &[Pool]) -> ApiRequests {
         pools.iter().map(|p| p.layout.set_size).max().unwrap_or(1),
         quantity::bytes(&spec.sizing.resources.limits.memory).unwrap_or_default(),
     )
-}
-
-fn buckets(site: &Site) -> Vec<Bucket> {
-    site.buckets
-        .iter()
-        .map(|b| Bucket {
-            name: b.name.clone(),
-            region: b.region.clone(),
-            object_lock: b.object_lock,
-        })
-        .collect()
 }
 
 /// A hash of the normalized inputs: the effective configuration after layering and defaults, so

@@ -155,6 +155,18 @@ fn pool_refs(spec: &Spec) -> Vec<PoolRef<'_>> {
     pools
 }
 
+/// The job whose policy (`miniogen-<name>`) and IAM command (`policy-<name>`) a consumer of this
+/// name would take.
+fn reserved_consumer(name: &str) -> Option<&'static str> {
+    if name == crate::plan::verify::NAME {
+        Some("verification Job")
+    } else if format!("miniogen-{name}") == crate::plan::buckets::POLICY {
+        Some("bucket settings job")
+    } else {
+        None
+    }
+}
+
 fn pools(spec: &Spec, at: &Locator<'_>, out: &mut Vec<Diagnostic>) {
     if super::kept(spec, false).is_empty() {
         let first = &spec.site.tenant.pool_name;
@@ -258,6 +270,146 @@ fn buckets(spec: &Spec, at: &Locator<'_>, out: &mut Vec<Diagnostic>) {
                 .help("remove the second entry"),
             );
         }
+    }
+    bucket_settings(spec, at, out);
+}
+
+/// What MinIO allows of each bucket's settings, and what would quietly protect less than it
+/// seems to.
+#[allow(clippy::too_many_lines)]
+fn bucket_settings(spec: &Spec, at: &Locator<'_>, out: &mut Vec<Diagnostic>) {
+    use crate::model::spec::RetentionMode;
+    use crate::plan::buckets::{self, Role};
+    let effective = buckets::buckets(&spec.site);
+    for (i, (written, b)) in spec.site.buckets.iter().zip(&effective).enumerate() {
+        let name = &b.name;
+        let key = |k: &str| format!("/buckets/{i}/{k}");
+        if written.retention.is_some() && !b.object_lock {
+            out.push(
+                at.error(
+                    &key("retention"),
+                    format!("bucket `{name}` has a retention but no object lock"),
+                )
+                .help(
+                    "MinIO refuses a default retention on a bucket created without lock \
+                     (`PutBucketObjectLockConfigHandler`, `ErrObjectLockConfigurationNotAllowed`): \
+                     set `object_lock = true` on a bucket that does not exist yet, or remove \
+                     `retention`",
+                ),
+            );
+        }
+        if written.versioning == Some(false) && b.object_lock {
+            out.push(
+                at.error(
+                    &key("versioning"),
+                    format!("bucket `{name}` is locked, and a locked bucket is always versioned"),
+                )
+                .help(
+                    "MinIO refuses to suspend versioning while an object lock configuration is \
+                     present (`PutBucketVersioningHandler`: \"versioning cannot be suspended\"), \
+                     and a lock cannot be removed: remove `versioning = false`",
+                ),
+            );
+        }
+        if written.noncurrent_days.is_some_and(|d| d > 0) && !b.versioning {
+            out.push(
+                at.error(
+                    &key("noncurrent_days"),
+                    format!(
+                        "bucket `{name}` is not versioned, so it has no noncurrent versions to \
+                         expire"
+                    ),
+                )
+                .help("set `versioning = true`, or remove `noncurrent_days`"),
+            );
+        }
+        if let (Some(days), Some(r)) = (written.noncurrent_days, b.retention)
+            && days > 0
+            && days < r.days
+        {
+            out.push(
+                at.warning(
+                    &key("noncurrent_days"),
+                    format!(
+                        "bucket `{name}`: noncurrent versions expire after {days} days, but each \
+                         stays locked {} days after it was written, and the lifecycle cannot \
+                         remove a locked version",
+                        r.days
+                    ),
+                )
+                .help(format!(
+                    "set `noncurrent_days` to at least {} so that `plan` says what really happens",
+                    r.days
+                )),
+            );
+        }
+        if let Some(r) = &written.retention
+            && let Some(from) = r.lowered_from
+            && (r.mode != RetentionMode::Compliance || from <= r.days)
+        {
+            out.push(
+                at.error(
+                    &key("retention/lowered_from"),
+                    format!(
+                        "bucket `{name}`: `lowered_from = {from}` acknowledges a compliance \
+                         retention made shorter, but this one is {} for {} days",
+                        r.mode.name(),
+                        r.days
+                    ),
+                )
+                .help("remove `lowered_from`: only a shorter compliance retention needs it"),
+            );
+        }
+        if b.role == Role::LawfulIntercept && !b.versioning {
+            out.push(
+                at.warning(
+                    &key("versioning"),
+                    format!(
+                        "the lawful-intercept copy `{name}` is not versioned: media deleted from \
+                         Synapse disappears from it at the next sync, and the rclone identity can \
+                         overwrite what was copied"
+                    ),
+                )
+                .help(
+                    "remove `versioning = false` (and `object_lock = false`) to keep what is \
+                     deleted or replaced",
+                ),
+            );
+        } else if b.role == Role::LawfulIntercept && !b.object_lock {
+            out.push(
+                at.warning(
+                    &key("object_lock"),
+                    format!(
+                        "the lawful-intercept copy `{name}` is versioned but not locked: no \
+                         consumer can remove a version, but an administrator can, at any time"
+                    ),
+                )
+                .help(
+                    "a lock can only be set when a bucket is created: `miniogen check --out` \
+                     gives the migration to a new, locked bucket",
+                ),
+            );
+        }
+    }
+    if let Some(job) = buckets::job(&spec.site, &effective, Vec::new())
+        && job.policy.compact_len > buckets::MAX_STS_POLICY
+    {
+        out.push(
+            at.error(
+                "/buckets",
+                format!(
+                    "the bucket settings job's policy `{}` is {} characters, more than the {} \
+                     the operator's STS hands out (`pkg/controller/sts_handlers.go`)",
+                    job.policy.name,
+                    job.policy.compact_len,
+                    buckets::MAX_STS_POLICY
+                ),
+            )
+            .help(
+                "give fewer buckets settings of their own, or give buckets the same settings \
+                 (they then share one statement)",
+            ),
+        );
     }
 }
 
@@ -397,11 +549,11 @@ fn consumers(spec: &Spec, at: &Locator<'_>, out: &mut Vec<Diagnostic>) {
                 at.error(&pointer, format!("`{name}` is a built-in consumer"))
                     .help(format!("set its identity under `[users.{name}]`, or give this consumer another name")),
             );
-        } else if name == crate::plan::verify::NAME {
+        } else if let Some(job) = reserved_consumer(name) {
             out.push(
                 at.error(
                     &pointer,
-                    format!("`{name}` names the verification Job's policy `miniogen-{name}`"),
+                    format!("`{name}` names the {job}'s policy `miniogen-{name}`"),
                 )
                 .help("give this consumer another name"),
             );
@@ -432,9 +584,27 @@ fn consumers(spec: &Spec, at: &Locator<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// The MinIOJob's Job names fit Kubernetes' limit.
+/// The Job names of the IAM and bucket jobs fit Kubernetes' limit.
 fn job_names(spec: &Spec, at: &Locator<'_>, out: &mut Vec<Diagnostic>) {
     let site = &spec.site;
+    let buckets_job = crate::plan::buckets::job_name(&site.tenant.name, "00000000");
+    let longest = format!(
+        "{buckets_job}-{}",
+        crate::plan::buckets::longest_command(site.buckets.len().saturating_sub(1))
+    );
+    if longest.len() > access::MAX_JOB_NAME {
+        out.push(
+            at.error(
+                "/tenant/name",
+                format!(
+                    "the bucket settings MinIOJob's Jobs would be named up to `{longest}`, longer \
+                     than the {} characters Kubernetes allows",
+                    access::MAX_JOB_NAME
+                ),
+            )
+            .help("shorten the tenant's name"),
+        );
+    }
     let job = access::job_name(&site.tenant.name, "00000000");
     let mut tenant_reported = false;
     for id in identities(spec) {

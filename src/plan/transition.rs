@@ -280,6 +280,139 @@ pub fn pool_changes(old: &Value, new: &Value) -> Vec<Change> {
     out
 }
 
+/// What changes in one bucket that exists, between the settings the folder records and the
+/// render's. MinIO fixes object lock when it creates a bucket (`MakeBucket` with
+/// `LockEnabled`, `cmd/erasure-server-pool.go`) and refuses it afterwards
+/// (`PutBucketObjectLockConfigHandler`, `cmd/bucket-handlers.go`:
+/// `ErrObjectLockConfigurationNotAllowed`); a default retention may be changed at any time and
+/// applies to versions written afterwards, each version keeping the retain-until date it was
+/// written with (`checkPutObjectLockAllowed`, `cmd/bucket-object-lock.go`); the bucket job only
+/// sets what the site declares, so a setting the site drops stays in MinIO.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BucketKind {
+    /// The render asks for a lock on a bucket created without one.
+    LockAdded,
+    /// The render drops the lock of a bucket created with one.
+    LockRemoved,
+    /// The default retention gets shorter, in the same mode.
+    RetentionShorter,
+    /// The default retention gets longer, in the same mode.
+    RetentionLonger,
+    /// Compliance becomes governance, or the retention is dropped from a compliance bucket.
+    ModeWeakened,
+    /// Governance becomes compliance.
+    ModeStrengthened,
+    /// The governance retention is dropped from the site: MinIO keeps it.
+    RetentionDropped,
+    /// Versioning is turned off on a bucket that is not locked: MinIO keeps it on.
+    VersioningDropped,
+    /// The noncurrent lifecycle is dropped: MinIO keeps the rule.
+    LifecycleDropped,
+    /// The quota is dropped: MinIO keeps it.
+    QuotaDropped,
+}
+
+/// One change to a bucket's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BucketChange {
+    /// The bucket.
+    pub bucket: String,
+    /// What changes.
+    pub kind: BucketKind,
+    /// The setting before, for people.
+    pub old: String,
+    /// The setting after, for people.
+    pub new: String,
+}
+
+/// A retention for people: `governance 90 days`.
+fn retention_text(r: Option<crate::plan::buckets::Retention>) -> String {
+    r.map_or_else(
+        || "none".to_string(),
+        |r| format!("{} {} days", r.mode.name(), r.days),
+    )
+}
+
+/// The changes to buckets that exist in the folder's Tenant `old`, whose settings the folder's
+/// bucket job recorded in `recorded` (nothing for a folder from before the job), against the
+/// render's `new` buckets.
+#[must_use]
+pub fn bucket_changes(
+    old: &Value,
+    recorded: &std::collections::BTreeMap<String, crate::plan::buckets::Recorded>,
+    new: &[crate::plan::buckets::Bucket],
+) -> Vec<BucketChange> {
+    use crate::model::spec::RetentionMode::{Compliance, Governance};
+    let mut out = Vec::new();
+    let existing = old
+        .pointer("/spec/buckets")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for b in new {
+        let Some(was) = existing.iter().find(|e| e["name"] == b.name.as_str()) else {
+            continue;
+        };
+        let mut push = |kind, old: String, new: String| {
+            out.push(BucketChange {
+                bucket: b.name.clone(),
+                kind,
+                old,
+                new,
+            });
+        };
+        let locked = was
+            .get("objectLock")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        match (locked, b.object_lock) {
+            (false, true) => push(BucketKind::LockAdded, "no lock".into(), "lock".into()),
+            (true, false) => push(BucketKind::LockRemoved, "lock".into(), "no lock".into()),
+            _ => {}
+        }
+        let Some(r) = recorded.get(&b.name) else {
+            continue;
+        };
+        if locked && b.object_lock {
+            let (before, after) = (r.retention, b.retention);
+            let text = (retention_text(before), retention_text(after));
+            match (before, after) {
+                (Some(x), Some(y)) if x.mode == Compliance && y.mode == Governance => {
+                    push(BucketKind::ModeWeakened, text.0, text.1);
+                }
+                (Some(x), Some(y)) if x.mode == Governance && y.mode == Compliance => {
+                    push(BucketKind::ModeStrengthened, text.0, text.1);
+                }
+                (Some(x), Some(y)) if y.days < x.days => {
+                    push(BucketKind::RetentionShorter, text.0, text.1);
+                }
+                (Some(x), Some(y)) if y.days > x.days => {
+                    push(BucketKind::RetentionLonger, text.0, text.1);
+                }
+                (Some(x), None) if x.mode == Compliance => {
+                    push(BucketKind::ModeWeakened, text.0, text.1);
+                }
+                (Some(_), None) => push(BucketKind::RetentionDropped, text.0, text.1),
+                _ => {}
+            }
+        }
+        if r.versioning && !r.object_lock && !b.versioning {
+            push(BucketKind::VersioningDropped, "on".into(), "off".into());
+        }
+        if let (Some(days), None) = (r.noncurrent_days, b.noncurrent_days) {
+            push(
+                BucketKind::LifecycleDropped,
+                format!("{days} days"),
+                "none".into(),
+            );
+        }
+        if let (Some(q), None) = (&r.quota, &b.quota) {
+            push(BucketKind::QuotaDropped, q.clone(), "none".into());
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -27,7 +27,8 @@ use serde_json::json;
 use crate::model::digest;
 use crate::model::spec::Site;
 use crate::plan::access::{Consumer, JobCa};
-use crate::plan::{Bucket, Endpoint, Pool};
+use crate::plan::buckets::Bucket;
+use crate::plan::{Endpoint, Pool};
 
 /// The name the Job's objects and its policy are built from.
 pub const NAME: &str = "verify";

@@ -444,8 +444,9 @@ mod tests {
                 assert_eq!(m.namespace, text, "{} {}", m.kind, m.name);
             }
             // No PodDisruptionBudget: the operator writes the 4-server pool's own. The
-            // PrometheusRule, the dashboard and the verification Job's four objects are there.
-            assert_eq!(manifests.len(), 18, "{text:?} added or removed objects");
+            // PrometheusRule, the dashboard and the verification Job's four objects are there,
+            // and the bucket settings job brings its ServiceAccount, PolicyBinding and MinIOJob.
+            assert_eq!(manifests.len(), 21, "{text:?} added or removed objects");
             let stream = crate::output::sink::stream(&manifests).unwrap_or_else(|e| panic!("{e}"));
             let back: Vec<serde_json::Value> =
                 serde_saphyr::from_multiple(&stream).unwrap_or_else(|e| panic!("{text:?}: {e}"));
