@@ -139,3 +139,19 @@ pub(crate) fn scope<'a>(growth: &'a daytwo::Growth, dir: Option<&'a Path>) -> da
         dir,
     }
 }
+
+/// The Tenant object the output folder holds for `plan`'s tenant, if any; an error when it
+/// holds one that cannot be read back.
+pub(crate) fn folder_tenant(
+    dir: &std::path::Path,
+    plan: &crate::plan::Plan,
+) -> Result<Option<serde_json::Value>, Failure> {
+    let manifest = post::Manifest {
+        api_version: String::new(),
+        kind: "Tenant".into(),
+        name: plan.tenant.name.clone(),
+        namespace: String::new(),
+        value: serde_json::Value::Null,
+    };
+    Ok(folder::read_object(dir, &manifest)?)
+}

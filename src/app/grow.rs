@@ -1,0 +1,389 @@
+//! `miniogen grow`: the next step towards a larger tier written into the site file, per
+//! environment, without touching a pool that exists; each step proven to render exactly what
+//! it proposes and, over an output folder, to apply alone.
+
+use std::fmt::Write as _;
+
+use crate::app::applying::{self, folder_tenant};
+use crate::app::failure::{Bug, Failure, Usage};
+use crate::app::pipeline::{Shared, compile, generated, shared, targets};
+use crate::input::load::{self, Request};
+use crate::model::diag::Diagnostic;
+use crate::output::{sink, site};
+use crate::plan::daytwo;
+
+/// `miniogen grow`: writes into the site file, per environment, the change that reaches the
+/// asked tier without touching a pool that exists, after proving that the edited site file
+/// renders exactly that.
+pub(crate) fn grow(
+    inputs: &Request,
+    out: Option<&std::path::Path>,
+    dry_run: bool,
+) -> Result<Vec<Diagnostic>, Failure> {
+    let path = site_path(inputs);
+    // Held from before the site file is read until it is replaced, so that a second `grow`
+    // reads what this one wrote; a dry run writes nothing, but refuses what a write would.
+    let lock = if dry_run {
+        site::target(&path)?;
+        None
+    } else {
+        Some(site::lock(&path)?)
+    };
+    let shared = shared(inputs)?;
+    let original = site_text_of(&shared);
+    let mut doc: toml_edit::DocumentMut = original.parse().map_err(|source| Usage::EditToml {
+        path: path.clone(),
+        source,
+    })?;
+    let current = Request {
+        ccu: None,
+        ..inputs.clone()
+    };
+    let mut notes = Vec::new();
+    let mut grown = Vec::new();
+    let mut advanced = false;
+    for (env, dir) in grow_targets(inputs, shared.site.as_deref(), out) {
+        let scope = daytwo::Scope {
+            env: env.as_deref(),
+            dir: dir.as_deref(),
+        };
+        let target = compile(inputs, &shared, env.clone())?;
+        notes.extend(target.notes);
+        let plan = target.plan;
+        let folder = dir
+            .as_deref()
+            .map(|d| folder_tenant(d, &plan))
+            .transpose()?
+            .flatten();
+        if !plan.planned.is_empty() {
+            // The second step of a growth written before: the pool goes in once the folder
+            // holds the configuration it needed.
+            let (note, unplanned) = second_step(&mut doc, scope, &plan, &path)?;
+            notes.push(note);
+            advanced |= unplanned;
+            continue;
+        }
+        let existing = match &folder {
+            Some(tenant) => daytwo::Existing::from_tenant(tenant),
+            None if inputs.ccu.is_none() => {
+                return Err(Usage::GrowNeedsTier(scope.to_string()).into());
+            }
+            None => daytwo::Existing::from_plan(&compile(&current, &shared, env.clone())?.plan),
+        };
+        let site_pools = site_pools(&shared, env.as_deref());
+        if let Some(problem) = daytwo::unlisted(scope, &existing, &site_pools, &plan.first_pool) {
+            return Err(Failure::Invalid(vec![problem]));
+        }
+        if plan.retired.contains(&plan.first_pool) {
+            let refusal = daytwo::first_retired(scope, &plan.first_pool, &site_pools);
+            return Err(Failure::Invalid(vec![refusal]));
+        }
+        let tier =
+            tier_sizing(&shared, &plan).ok_or_else(|| Usage::TierProfile(scope.to_string()))?;
+        let Some(mut growth) =
+            daytwo::propose(&existing, &plan, &tier, &site_pools, env.as_deref())
+        else {
+            notes.push(Diagnostic::note(format!(
+                "{scope}: pool `{}` does not exist yet, so there is nothing to keep",
+                plan.pools[0].name
+            )));
+            continue;
+        };
+        let rendered_first = daytwo::Existing::from_plan(&plan).remove(0);
+        if rendered_first == growth.first && growth.added.is_none() {
+            notes.push(Diagnostic::note(format!(
+                "{scope}: the pools already serve the {} CCU tier as they are; nothing to grow",
+                plan.tier.ccu
+            )));
+            continue;
+        }
+        if let (Some(tenant), Some(d)) = (&folder, dir.as_deref()) {
+            first_step(&mut growth, inputs, &shared, &path, &doc, tenant, &plan, d)?;
+        }
+        growth
+            .write_into(&mut doc, inputs.ccu.as_ref().map(|c| c.value))
+            .map_err(|why| Usage::Edit(path.clone(), why))?;
+        for line in growth.summary(plan.pools[0].layout.parity) {
+            notes.push(Diagnostic::note(format!("{scope}: {line}")));
+        }
+        grown.push((growth, dir.clone()));
+    }
+    if grown.is_empty() && !advanced {
+        return Ok(notes);
+    }
+    let text = grown_text(&original, &doc, shared.site.is_none());
+    prove_growth(inputs, &shared, &path, &text, &grown)?;
+    let Some(lock) = lock else {
+        sink::print(&text)?;
+        return Ok(notes);
+    };
+    lock.replace(&text)?;
+    notes.push(written_note(inputs, &path, out));
+    Ok(notes)
+}
+
+/// The site file `grow` edits: `--config`, else `miniogen.toml`.
+pub(crate) fn site_path(inputs: &Request) -> std::path::PathBuf {
+    inputs
+        .config
+        .clone()
+        .unwrap_or_else(|| std::path::PathBuf::from(load::SITE_FILE))
+}
+
+/// The site file's text as read (empty when there is none yet).
+pub(crate) fn site_text_of(shared: &Shared) -> String {
+    shared
+        .site
+        .as_ref()
+        .map_or_else(String::new, |s| s.source.text.clone())
+}
+
+/// The edited site file: the line endings of the original, and a first comment when `grow`
+/// starts the file.
+fn grown_text(original: &str, doc: &toml_edit::DocumentMut, started: bool) -> String {
+    let mut text = crate::plan::siteedit::line_endings_like(original, &doc.to_string());
+    if started {
+        text.insert_str(
+            0,
+            "# miniogen site file, started by `miniogen grow`: the pools below are pinned as they\n\
+             # were created. Pools never change layout; grow by adding one.\n",
+        );
+    }
+    text
+}
+
+/// What `grow` says once it has written the site file: how to render it.
+fn written_note(
+    inputs: &Request,
+    path: &std::path::Path,
+    out: Option<&std::path::Path>,
+) -> Diagnostic {
+    let mut render = format!("miniogen gen --config {}", path.display());
+    if let Some(env) = &inputs.env {
+        let _ = write!(render, " --env {env}");
+    }
+    if let Some(dir) = out {
+        let _ = write!(render, " --out {}", dir.display());
+    }
+    Diagnostic::note(format!(
+        "wrote `{}`; render it with `{render}`",
+        path.display()
+    ))
+}
+
+/// The environments `grow` changes, each with its output folder when `--out` is given.
+fn grow_targets(
+    inputs: &Request,
+    site: Option<&crate::input::source::Document>,
+    out: Option<&std::path::Path>,
+) -> Vec<(Option<String>, Option<std::path::PathBuf>)> {
+    match out {
+        Some(dir) => targets(inputs, site, dir)
+            .into_iter()
+            .map(|(env, dir)| (env, Some(dir)))
+            .collect(),
+        None if inputs.env.is_some() => vec![(inputs.env.clone(), None)],
+        None => {
+            let names = site
+                .map(crate::check::decode::environments)
+                .unwrap_or_default();
+            if names.is_empty() {
+                vec![(None, None)]
+            } else {
+                names.into_iter().map(|n| (Some(n), None)).collect()
+            }
+        }
+    }
+}
+
+/// Proves an edited site file before it is written: it must pass the schema and render, for
+/// every environment grown, exactly the pools proposed (a planned one listed as planned), and
+/// over a folder, a first step that applies alone.
+fn prove_growth(
+    inputs: &Request,
+    shared: &Shared,
+    path: &std::path::Path,
+    text: &str,
+    grown: &[(daytwo::Growth, Option<std::path::PathBuf>)],
+) -> Result<(), Failure> {
+    let edited = applying::edited(shared, path, text)?;
+    let verify = applying::as_written(inputs, path);
+    for (growth, dir) in grown {
+        let plan = compile(&verify, &edited, growth.env.clone())?.plan;
+        let pools = daytwo::Existing::from_plan(&plan);
+        let added_ok = growth.added.as_ref().is_none_or(|a| {
+            if a.planned {
+                plan.planned.contains(&a.name)
+            } else {
+                pools
+                    .iter()
+                    .any(|p| p.name == a.name && p.volume_size == a.volume_size)
+            }
+        });
+        if pools.first() != Some(&growth.first) || !added_ok {
+            return Err(Bug::Grow {
+                scope: applying::scope(growth, None).to_string(),
+            }
+            .into());
+        }
+        if let Some(dir) = dir
+            && let Some(verdict) =
+                applying::folder_verdict(dir, &plan, &generated(&plan)?.manifests)?
+            && verdict.blocked().next().is_some()
+        {
+            let mut problems = applying::refused(dir, &verdict);
+            problems.push(Diagnostic::note(format!(
+                "{}: `miniogen grow` writes only a step that applies alone; apply the change \
+                 above first, or put it back as the folder has it",
+                applying::scope(growth, Some(dir))
+            )));
+            return Err(Failure::Invalid(problems));
+        }
+    }
+    Ok(())
+}
+
+/// Makes `growth` over the folder `dir` (whose Tenant is `tenant`) only the first step: the new
+/// pool on the image and resources the tenant runs, and only planned when it needs another
+/// configuration, which must reach every server first.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn first_step(
+    growth: &mut daytwo::Growth,
+    inputs: &Request,
+    shared: &Shared,
+    path: &std::path::Path,
+    doc: &toml_edit::DocumentMut,
+    tenant: &serde_json::Value,
+    plan: &crate::plan::Plan,
+    dir: &std::path::Path,
+) -> Result<(), Failure> {
+    growth.pin_running(tenant, plan, resources_asked(shared, growth.env.as_deref()));
+    let mut trial = doc.clone();
+    growth
+        .write_into(&mut trial, inputs.ccu.as_ref().map(|c| c.value))
+        .map_err(|why| Usage::Edit(path.to_path_buf(), why))?;
+    let verdict = applying::step_verdict(
+        inputs,
+        shared,
+        path,
+        &trial.to_string(),
+        growth.env.clone(),
+        dir,
+    )?;
+    if verdict
+        .as_ref()
+        .is_some_and(applying::needs_configuration_first)
+    {
+        growth.plan_only();
+    }
+    Ok(())
+}
+
+/// Whether the site file sets the first pool's resources for `env`: then `grow` keeps them.
+fn resources_asked(shared: &Shared, env: Option<&str>) -> bool {
+    shared.site.as_deref().is_some_and(|site| {
+        crate::check::decode::effective_site(Some(site), env)
+            .is_ok_and(|s| s.pointer("/sizing/resources").is_some())
+    })
+}
+
+/// `grow` over a site file that plans a pool: the second step, which adds it, once the folder
+/// holds the configuration the first step brought. Without a folder to tell, the user decides.
+fn second_step(
+    doc: &mut toml_edit::DocumentMut,
+    scope: daytwo::Scope<'_>,
+    plan: &crate::plan::Plan,
+    path: &std::path::Path,
+) -> Result<(Diagnostic, bool), Failure> {
+    let names = plan
+        .planned
+        .iter()
+        .map(|p| format!("`{p}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let Some(dir) = scope.dir else {
+        return Ok((
+            Diagnostic::note(format!(
+                "{scope}: pool {names} is planned: once the configuration it needs is applied \
+                 and every server restarted, remove `planned = true` from it, or run `miniogen \
+                 grow --out DIR`, which checks the folder first"
+            )),
+            false,
+        ));
+    };
+    let verdict = applying::folder_verdict(dir, plan, &generated(plan)?.manifests)?;
+    if verdict
+        .as_ref()
+        .is_some_and(|v| !applying::configuration_applied(v))
+    {
+        return Err(Failure::Invalid(vec![
+            Diagnostic::error(format!(
+                "{scope}: pool {names} is planned, but the folder does not hold the \
+                 configuration it needs yet"
+            ))
+            .help(format!(
+                "render and apply the first step (`miniogen gen --config {} --out ...`), restart \
+                 every server as `miniogen check` says, then run `miniogen grow` again",
+                path.display()
+            )),
+        ]));
+    }
+    let done = daytwo::unplan(doc, scope.env, &plan.planned)
+        .map_err(|why| Usage::Edit(path.to_path_buf(), why))?;
+    let note = Diagnostic::note(format!(
+        "{scope}: pool {} no longer planned: the folder holds the configuration it needs (once \
+         applied with every server restarted, as the first step said), so the next render adds \
+         it; every MinIO process restarts then, as `miniogen check` says",
+        done.iter()
+            .map(|p| format!("`{p}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    Ok((note, !done.is_empty()))
+}
+
+/// The sizing of the tier a plan was made from: the custom profile, or the built-in tier.
+pub(crate) fn tier_sizing(
+    shared: &Shared,
+    plan: &crate::plan::Plan,
+) -> Option<crate::model::spec::Sizing> {
+    let value = if let Some(profile) = &shared.profile {
+        profile.value.clone()
+    } else {
+        let builtin = load::BUILTINS.iter().find(|b| b.ccu == plan.tier.ccu)?;
+        load::builtin_document(*builtin).ok()?.value
+    };
+    serde_json::from_value::<crate::model::spec::Profile>(value)
+        .ok()
+        .map(|p| p.sizing)
+}
+
+/// The pool names the site file takes for an environment (decommissioned ones included), and
+/// the shared pools an environment would have to copy to add one of its own.
+pub(crate) fn site_pools(shared: &Shared, env: Option<&str>) -> daytwo::SitePools {
+    let Some(site) = shared.site.as_deref() else {
+        return daytwo::SitePools::default();
+    };
+    let pools = |value: Option<&serde_json::Value>| -> Vec<crate::model::spec::ExtraPool> {
+        value
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+            .unwrap_or_default()
+    };
+    let effective = crate::check::decode::effective_site(Some(site), env).unwrap_or_default();
+    let names = pools(effective.get("pools"))
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    let own = env.and_then(|e| {
+        site.value.pointer(&format!(
+            "/environments/{}/pools",
+            crate::input::source::escape_pointer(e)
+        ))
+    });
+    let inherited = if env.is_some() && own.is_none() {
+        pools(site.value.get("pools"))
+    } else {
+        Vec::new()
+    };
+    daytwo::SitePools { names, inherited }
+}
