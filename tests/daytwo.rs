@@ -182,6 +182,28 @@ fn every_tier_grows_to_every_larger_one_by_a_pool() {
             }
             let tier = usable_bytes(&dir, &tier_args);
             let now = usable_bytes(&dir, &[]);
+            // What `grow` claimed is what `plan` renders: before, the folder's pool in the sets
+            // the previous release formatted (MinIO's own); after, the written file's; the tier
+            // alone, as `miniogen profiles` shows it.
+            let from_flag = from.to_string();
+            let formatted = [
+                "--ccu",
+                &from_flag,
+                "--config",
+                "empty.toml",
+                "--set",
+                "tenant.erasure_sets=largest",
+            ];
+            assert_eq!(
+                claims(&grown.stderr),
+                (
+                    usable_shown(&dir, &formatted),
+                    usable_shown(&dir, &[]),
+                    usable_shown(&dir, &tier_args)
+                ),
+                "{from} -> {to}: {}",
+                grown.stderr
+            );
             assert!(
                 now >= tier,
                 "{from} -> {to}: usable {now} below the tier's {tier}"
@@ -541,6 +563,8 @@ fn retiring_a_pool_compares_what_stays_with_the_pool_and_the_tier() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Without a folder, what the site file renders as it is runs in the cluster: `grow` keeps its
+/// pool and the resources its pods run (the 5000 tier asks for more, which would roll them).
 #[test]
 fn grow_without_a_folder_keeps_what_the_site_file_renders() {
     let dir = scratch_dir("grow-site");
@@ -549,7 +573,8 @@ fn grow_without_a_folder_keeps_what_the_site_file_renders() {
     let dry = ok_in(&dir, &["grow", "--ccu", "5000", "--dry-run"]);
     assert_eq!(
         dry.stdout,
-        "ccu = 5000 # one pool so far\n\n[sizing]\nservers = 4\nvolumes_per_server = 2\nvolume_size = \"250Gi\"\n\n\
+        "ccu = 5000 # one pool so far\n\n[sizing]\nservers = 4\nvolumes_per_server = 2\nvolume_size = \"250Gi\"\n\
+         resources = { requests = { cpu = \"1\", memory = \"4Gi\" }, limits = { cpu = \"2\", memory = \"8Gi\" } }\n\n\
          [[pools]]\nname = \"pool-1\"\nservers = 4\nvolumes_per_server = 2\nvolume_size = \"250Gi\"\n"
     );
     assert_eq!(
@@ -566,6 +591,122 @@ fn grow_without_a_folder_keeps_what_the_site_file_renders() {
     assert_eq!(needs.code, 2);
     assert!(needs.stderr.contains("`grow` needs the tier to grow to"));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The classes of the changes `check --format json` names for the folder `out` in `dir`.
+fn classes(dir: &Path) -> Vec<(String, String)> {
+    let run = run_in(dir, &["check", "--out", "out", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", run.stdout, run.stderr));
+    report["folders"][0]["verdict"]["changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            (
+                c["kind"].as_str().unwrap_or_default().to_string(),
+                c["disruption"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Argo CD users render with `argocd generate` and have no output folder. `grow` then compares
+/// the grown render with the site file's as it is (what the cluster runs under GitOps) and takes
+/// the same steps as over a folder: the pool only planned while it needs another `config.env`
+/// (`MINIO_ERASURE_SET_DRIVE_COUNT`, which every server must take first), the resources the
+/// pods run pinned. A folder written from the starter file stands in for the cluster.
+#[test]
+fn grow_without_a_folder_takes_the_same_steps() {
+    let dir = scratch_dir("grow-gitops");
+    ok_in(&dir, &["init", "--ccu", "5000"]);
+    ok_in(&dir, &["gen", "--out", "out"]);
+    let first = ok_in(&dir, &["grow", "--ccu", "10000"]);
+    let site = read(&dir.join("miniogen.toml"));
+    assert!(
+        site.contains("volume_size = \"250Gi\"\nplanned = true\n")
+            && site.contains("resources = { requests = { cpu = \"2\", memory = \"8Gi\" }"),
+        "{site}\n{}",
+        first.stderr
+    );
+    assert_eq!(classes(&dir), [("configuration".into(), "manual".into())]);
+    // Step 1 synced and every server restarted: the pool alone.
+    ok_in(&dir, &["gen", "--out", "out"]);
+    let second = ok_in(&dir, &["grow"]);
+    assert!(
+        second
+            .stderr
+            .contains("`miniogen grow` cannot see the cluster"),
+        "{}",
+        second.stderr
+    );
+    assert!(!read(&dir.join("miniogen.toml")).contains("planned = true"));
+    assert_eq!(
+        classes(&dir),
+        [("pool-added".into(), "simultaneous".into())]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// What `grow` claims: `usable BEFORE before, AFTER after; the N CCU tier has TIER`.
+fn claims(stderr: &str) -> (String, String, String) {
+    let line = stderr
+        .lines()
+        .find(|l| l.contains(" before, ") && l.contains(" CCU tier has "))
+        .unwrap_or_else(|| panic!("no capacity line in\n{stderr}"));
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let at = |w: &str| {
+        words
+            .iter()
+            .position(|x| *x == w)
+            .unwrap_or_else(|| panic!("{line}"))
+    };
+    (
+        words[at("before,") - 1].to_string(),
+        words[at("after;") - 1].to_string(),
+        words[words.len() - 1].to_string(),
+    )
+}
+
+/// `plan --format json`'s usable capacity, as `grow` prints capacities.
+fn usable_shown(dir: &Path, args: &[&str]) -> String {
+    let mut all = vec!["plan", "--format", "json"];
+    all.extend_from_slice(args);
+    let plan: serde_json::Value =
+        serde_json::from_str(&ok_in(dir, &all).stdout).unwrap_or_else(|e| panic!("{e}"));
+    plan["capacity"]["usable"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{plan}"))
+        .to_string()
+}
+
+/// For every pair of tiers, `grow` from the starter file (no folder) claims what `plan` then
+/// renders: the capacity after growing (once the second step takes the planned pool in) is the
+/// written file's, and the tier's is the tier's alone, as `miniogen profiles` shows it. The set
+/// size must be the one the grown render forces, the new pool's shape included.
+#[test]
+fn grow_claims_what_plan_renders_for_every_tier_pair() {
+    for (i, from) in TIERS.iter().enumerate().take(TIERS.len() - 1) {
+        for to in &TIERS[i + 1..] {
+            let dir = scratch_dir(&format!("claims-{from}-{to}"));
+            ok_in(&dir, &["init", "--ccu", &from.to_string()]);
+            let before = usable_shown(&dir, &[]);
+            let grown = ok_in(&dir, &["grow", "--ccu", &to.to_string()]);
+            let (was, after, tier) = claims(&grown.stderr);
+            if read(&dir.join("miniogen.toml")).contains("planned = true") {
+                ok_in(&dir, &["grow"]);
+            }
+            std::fs::write(dir.join("empty.toml"), "").unwrap_or_else(|e| panic!("{e}"));
+            let alone = usable_shown(&dir, &["--ccu", &to.to_string(), "--config", "empty.toml"]);
+            assert_eq!(
+                (was, after, tier),
+                (before, usable_shown(&dir, &[]), alone),
+                "{from} -> {to}: {}",
+                grown.stderr
+            );
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
 }
 
 /// Every real key of the table that starts at `header`, each with no commented-out line of
@@ -675,17 +816,7 @@ fn growing_the_previous_5000_to_20000_goes_in_steps() {
     let report: serde_json::Value =
         serde_json::from_str(&json.stdout).unwrap_or_else(|e| panic!("{e}: {}", json.stdout));
     let verdict = &report["folders"][0]["verdict"];
-    let classes: Vec<(String, String)> = verdict["changes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|c| {
-            (
-                c["kind"].as_str().unwrap_or_default().to_string(),
-                c["disruption"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect();
+    let classes = classes(&dir);
     let words = ["none", "rolling", "simultaneous", "manual", "blocked"];
     assert!(
         classes

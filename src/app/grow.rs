@@ -4,13 +4,14 @@
 
 use std::fmt::Write as _;
 
-use crate::app::applying::{self, folder_tenant};
+use crate::app::applying::{self, Baseline, folder_tenant};
 use crate::app::failure::{Bug, Failure, Usage};
 use crate::app::pipeline::{Shared, compile, generated, shared, targets};
 use crate::input::load::{self, Request};
 use crate::model::diag::Diagnostic;
 use crate::output::{sink, site};
 use crate::plan::daytwo;
+use crate::post;
 
 /// `miniogen grow`: writes into the site file, per environment, the change that reaches the
 /// asked tier without touching a pool that exists, after proving that the edited site file
@@ -63,50 +64,42 @@ pub(crate) fn grow(
             advanced |= unplanned;
             continue;
         }
-        let existing = match &folder {
-            Some(tenant) => daytwo::Existing::from_tenant(tenant),
-            None if inputs.ccu.is_none() => {
+        // What the step is compared with: the folder's objects, or without a folder the site
+        // file as it is, which is what the cluster runs under GitOps.
+        let base = match (&folder, &dir) {
+            (Some(_), Some(d)) => Base::Folder(d.clone()),
+            _ if inputs.ccu.is_none() => {
                 return Err(Usage::GrowNeedsTier(scope.to_string()).into());
             }
-            None => daytwo::Existing::from_plan(&compile(&current, &shared, env.clone())?.plan),
+            _ => Base::Render(generated(&compile(&current, &shared, env.clone())?.plan)?.manifests),
         };
-        let site_pools = site_pools(&shared, env.as_deref());
-        if let Some(problem) = daytwo::unlisted(scope, &existing, &site_pools, &plan.first_pool) {
-            return Err(Failure::Invalid(vec![problem]));
-        }
-        if plan.retired.contains(&plan.first_pool) {
-            let refusal = daytwo::first_retired(scope, &plan.first_pool, &site_pools);
-            return Err(Failure::Invalid(vec![refusal]));
-        }
-        let tier =
-            tier_sizing(&shared, &plan).ok_or_else(|| Usage::TierProfile(scope.to_string()))?;
-        let Some(mut growth) =
-            daytwo::propose(&existing, &plan, &tier, &site_pools, env.as_deref())
-        else {
-            notes.push(Diagnostic::note(format!(
-                "{scope}: pool `{}` does not exist yet, so there is nothing to keep",
-                plan.pools[0].name
-            )));
-            continue;
+        let Some(running) = base.tenant(&plan)? else {
+            return Err(Bug::Grow {
+                scope: scope.to_string(),
+            }
+            .into());
         };
-        let rendered_first = daytwo::Existing::from_plan(&plan).remove(0);
-        if rendered_first == growth.first && growth.added.is_none() {
-            notes.push(Diagnostic::note(format!(
-                "{scope}: the pools already serve the {} CCU tier as they are; nothing to grow",
-                plan.tier.ccu
-            )));
-            continue;
-        }
-        if let (Some(tenant), Some(d)) = (&folder, dir.as_deref()) {
-            first_step(&mut growth, inputs, &shared, &path, &doc, tenant, &plan, d)?;
-        }
+        let mut growth = match proposal(scope, &shared, &running, &plan)? {
+            Ok(growth) => growth,
+            Err(none) => {
+                notes.push(none);
+                continue;
+            }
+        };
+        first_step(
+            &mut growth,
+            (inputs, &shared),
+            (&path, &doc),
+            (&running, &plan),
+            base.baseline(),
+        )?;
         growth
             .write_into(&mut doc, inputs.ccu.as_ref().map(|c| c.value))
             .map_err(|why| Usage::Edit(path.clone(), why))?;
         for line in growth.summary(plan.pools[0].layout.parity) {
             notes.push(Diagnostic::note(format!("{scope}: {line}")));
         }
-        grown.push((growth, dir.clone()));
+        grown.push((growth, dir.clone(), base));
     }
     if grown.is_empty() && !advanced {
         return Ok(notes);
@@ -196,19 +189,74 @@ fn grow_targets(
     }
 }
 
+/// The growth `plan` asks for over the pools the running Tenant `running` holds, or the note
+/// that says why there is none.
+fn proposal(
+    scope: daytwo::Scope<'_>,
+    shared: &Shared,
+    running: &serde_json::Value,
+    plan: &crate::plan::Plan,
+) -> Result<Result<daytwo::Growth, Diagnostic>, Failure> {
+    let existing = daytwo::Existing::from_tenant(running);
+    let site_pools = site_pools(shared, scope.env);
+    if let Some(problem) = daytwo::unlisted(scope, &existing, &site_pools, &plan.first_pool) {
+        return Err(Failure::Invalid(vec![problem]));
+    }
+    if plan.retired.contains(&plan.first_pool) {
+        let refusal = daytwo::first_retired(scope, &plan.first_pool, &site_pools);
+        return Err(Failure::Invalid(vec![refusal]));
+    }
+    let tier = tier_sizing(shared, plan).ok_or_else(|| Usage::TierProfile(scope.to_string()))?;
+    let Some(growth) = daytwo::propose(&existing, plan, &tier, &site_pools, scope.env) else {
+        return Ok(Err(Diagnostic::note(format!(
+            "{scope}: pool `{}` does not exist yet, so there is nothing to keep",
+            plan.pools[0].name
+        ))));
+    };
+    let rendered_first = daytwo::Existing::from_plan(plan).remove(0);
+    if rendered_first == growth.first && growth.added.is_none() {
+        return Ok(Err(Diagnostic::note(format!(
+            "{scope}: the pools already serve the {} CCU tier as they are; nothing to grow",
+            plan.tier.ccu
+        ))));
+    }
+    Ok(Ok(growth))
+}
+
+/// What one environment's growth is compared with: the folder's objects, or without a folder
+/// the render of the site file as it is.
+enum Base {
+    Folder(std::path::PathBuf),
+    Render(Vec<post::Manifest>),
+}
+
+impl Base {
+    fn baseline(&self) -> Baseline<'_> {
+        match self {
+            Base::Folder(dir) => Baseline::Folder(dir),
+            Base::Render(manifests) => Baseline::Render(manifests),
+        }
+    }
+
+    /// The Tenant the baseline holds for `plan`'s tenant.
+    fn tenant(&self, plan: &crate::plan::Plan) -> Result<Option<serde_json::Value>, Failure> {
+        self.baseline().object("Tenant", &plan.tenant.name)
+    }
+}
+
 /// Proves an edited site file before it is written: it must pass the schema and render, for
 /// every environment grown, exactly the pools proposed (a planned one listed as planned), and
-/// over a folder, a first step that applies alone.
+/// a first step that applies alone over what the cluster runs.
 fn prove_growth(
     inputs: &Request,
     shared: &Shared,
     path: &std::path::Path,
     text: &str,
-    grown: &[(daytwo::Growth, Option<std::path::PathBuf>)],
+    grown: &[(daytwo::Growth, Option<std::path::PathBuf>, Base)],
 ) -> Result<(), Failure> {
     let edited = applying::edited(shared, path, text)?;
     let verify = applying::as_written(inputs, path);
-    for (growth, dir) in grown {
+    for (growth, dir, base) in grown {
         let plan = compile(&verify, &edited, growth.env.clone())?.plan;
         let pools = daytwo::Existing::from_plan(&plan);
         let added_ok = growth.added.as_ref().is_none_or(|a| {
@@ -226,16 +274,15 @@ fn prove_growth(
             }
             .into());
         }
-        if let Some(dir) = dir
-            && let Some(verdict) =
-                applying::folder_verdict(dir, &plan, &generated(&plan)?.manifests)?
-            && verdict.blocked().next().is_some()
+        if let Some(compared) =
+            applying::compare(base.baseline(), &plan, &generated(&plan)?.manifests)?
+            && compared.verdict.blocked().next().is_some()
         {
-            let mut problems = applying::refused(dir, &verdict);
+            let scope = applying::scope(growth, dir.as_deref());
+            let mut problems = applying::refused(scope, &compared.verdict);
             problems.push(Diagnostic::note(format!(
-                "{}: `miniogen grow` writes only a step that applies alone; apply the change \
-                 above first, or put it back as the folder has it",
-                applying::scope(growth, Some(dir))
+                "{scope}: `miniogen grow` writes only a step that applies alone; apply the change \
+                 above first, or put it back as the cluster has it",
             )));
             return Err(Failure::Invalid(problems));
         }
@@ -243,36 +290,35 @@ fn prove_growth(
     Ok(())
 }
 
-/// Makes `growth` over the folder `dir` (whose Tenant is `tenant`) only the first step: the new
-/// pool on the image and resources the tenant runs, and only planned when it needs another
-/// configuration, which must reach every server first.
-#[allow(clippy::too_many_arguments)]
+/// Makes `growth` over `base` (whose Tenant is `running`; `plan` is the render that asked for
+/// the growth) only the first step: the new pool on the image and resources the tenant runs,
+/// and only planned when it needs another configuration, which must reach every server first.
 pub(crate) fn first_step(
     growth: &mut daytwo::Growth,
-    inputs: &Request,
-    shared: &Shared,
-    path: &std::path::Path,
-    doc: &toml_edit::DocumentMut,
-    tenant: &serde_json::Value,
-    plan: &crate::plan::Plan,
-    dir: &std::path::Path,
+    (inputs, shared): (&Request, &Shared),
+    (path, doc): (&std::path::Path, &toml_edit::DocumentMut),
+    (running, plan): (&serde_json::Value, &crate::plan::Plan),
+    base: Baseline<'_>,
 ) -> Result<(), Failure> {
-    growth.pin_running(tenant, plan, resources_asked(shared, growth.env.as_deref()));
+    growth.pin_running(
+        running,
+        plan,
+        resources_asked(shared, growth.env.as_deref()),
+    );
     let mut trial = doc.clone();
     growth
         .write_into(&mut trial, inputs.ccu.as_ref().map(|c| c.value))
         .map_err(|why| Usage::Edit(path.to_path_buf(), why))?;
-    let verdict = applying::step_verdict(
+    let step = applying::step_verdict(
         inputs,
         shared,
-        path,
-        &trial.to_string(),
+        (path, &trial.to_string()),
         growth.env.clone(),
-        dir,
+        base,
     )?;
-    if verdict
+    if step
         .as_ref()
-        .is_some_and(applying::needs_configuration_first)
+        .is_some_and(|s| applying::needs_configuration_first(&s.verdict))
     {
         growth.plan_only();
     }
@@ -288,7 +334,9 @@ fn resources_asked(shared: &Shared, env: Option<&str>) -> bool {
 }
 
 /// `grow` over a site file that plans a pool: the second step, which adds it, once the folder
-/// holds the configuration the first step brought. Without a folder to tell, the user decides.
+/// holds the configuration the first step brought. Without a folder, the site file as it is
+/// (the first step) is what the cluster runs under GitOps, which `grow` cannot see: it says
+/// what must have happened first.
 fn second_step(
     doc: &mut toml_edit::DocumentMut,
     scope: daytwo::Scope<'_>,
@@ -301,20 +349,9 @@ fn second_step(
         .map(|p| format!("`{p}`"))
         .collect::<Vec<_>>()
         .join(", ");
-    let Some(dir) = scope.dir else {
-        return Ok((
-            Diagnostic::note(format!(
-                "{scope}: pool {names} is planned: once the configuration it needs is applied \
-                 and every server restarted, remove `planned = true` from it, or run `miniogen \
-                 grow --out DIR`, which checks the folder first"
-            )),
-            false,
-        ));
-    };
-    let verdict = applying::folder_verdict(dir, plan, &generated(plan)?.manifests)?;
-    if verdict
-        .as_ref()
-        .is_some_and(|v| !applying::configuration_applied(v))
+    if let Some(dir) = scope.dir
+        && applying::folder_verdict(dir, plan, &generated(plan)?.manifests)?
+            .is_some_and(|v| !applying::configuration_applied(&v))
     {
         return Err(Failure::Invalid(vec![
             Diagnostic::error(format!(
@@ -330,15 +367,29 @@ fn second_step(
     }
     let done = daytwo::unplan(doc, scope.env, &plan.planned)
         .map_err(|why| Usage::Edit(path.to_path_buf(), why))?;
-    let note = Diagnostic::note(format!(
-        "{scope}: pool {} no longer planned: the folder holds the configuration it needs (once \
-         applied with every server restarted, as the first step said), so the next render adds \
-         it; every MinIO process restarts then, as `miniogen check` says",
-        done.iter()
-            .map(|p| format!("`{p}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    ));
+    let done = done
+        .iter()
+        .map(|p| format!("`{p}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let note = if scope.dir.is_some() {
+        Diagnostic::note(format!(
+            "{scope}: pool {done} no longer planned: the folder holds the configuration it needs \
+             (once applied with every server restarted, as the first step said), so the next \
+             render adds it; every MinIO process restarts then, as `miniogen check` says"
+        ))
+    } else {
+        Diagnostic::warning(format!(
+            "{scope}: pool {done} no longer planned, so the next render adds it and every MinIO \
+             process restarts then"
+        ))
+        .help(
+            "`miniogen grow` cannot see the cluster: commit this only once the first step (the \
+             site file as it was) is synced and every server was restarted at once since, as \
+             its configuration change said (`mc admin info ALIAS` lists every server online); \
+             the new pool's drives are formatted with the configuration its servers start with",
+        )
+    };
     Ok((note, !done.is_empty()))
 }
 

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::app::applying::{folder_label, folder_tenant, folder_verdict};
+use crate::app::applying::{Baseline, folder_label, folder_tenant, folder_verdict};
 use crate::app::failure::Failure;
 use crate::app::grow::{first_step, site_path, site_pools, site_text_of, tier_sizing};
 use crate::app::pipeline::{Shared, checked_plan};
@@ -137,7 +137,13 @@ fn guard_pools(
         let path = site_path(inputs);
         let text = site_text_of(shared);
         if let Ok(doc) = text.parse::<toml_edit::DocumentMut>() {
-            first_step(g, inputs, shared, &path, &doc, &old, plan, dir)?;
+            first_step(
+                g,
+                (inputs, shared),
+                (&path, &doc),
+                (&old, plan),
+                Baseline::Folder(dir),
+            )?;
         }
     }
     // The tier's capacity is worth a render only when a pool leaves.

@@ -18,7 +18,7 @@ use toml_edit::{DocumentMut, InlineTable, Item, Table, TableLike};
 
 use crate::model::diag::Diagnostic;
 use crate::model::quantity;
-use crate::model::spec::{ExtraPool, ResourceList, Resources, RetentionMode, Sizing};
+use crate::model::spec::{ErasureSets, ExtraPool, ResourceList, Resources, RetentionMode, Sizing};
 use crate::plan::Plan;
 use crate::plan::buckets;
 use crate::plan::erasure::Layout;
@@ -223,27 +223,48 @@ pub fn propose(
     let first_name = &plan.pools.first()?.name;
     let first = existing.iter().find(|p| &p.name == first_name)?.clone();
     let parity = plan.pools[0].layout.parity;
-    // The render for the new tier chose the set size its pools need to stay quorum-safe under
-    // the operator's budgets; the tier's own pool decides it, and the pools kept accept it
-    // (every built-in layout divides into sets of 8).
+    // The site's other pools, as the render keeps them.
+    let others: Vec<Existing> = Existing::from_plan(plan).split_off(1);
+    // The set size the written render forces: the one its pools need to stay quorum-safe under
+    // the operator's budgets (`plan::quorum_safe_set_size`), the new pool's included, since
+    // MinIO applies one size to every pool.
+    let largest = plan.erasure.choice == ErasureSets::Largest;
+    let forced = |with_new: bool| {
+        let mut shapes: Vec<(u32, u32)> = std::iter::once(&first)
+            .chain(&others)
+            .map(|p| (p.servers, p.volumes_per_server))
+            .collect();
+        if with_new {
+            shapes.push((tier.servers, tier.volumes_per_server));
+        }
+        (!largest)
+            .then(|| crate::plan::quorum_safe_set_size(&shapes, parity))
+            .flatten()
+    };
     let own = crate::plan::erasure::set_size(first.servers, first.volumes_per_server).ok();
-    let keep_largest = plan
-        .erasure
-        .set_drive_count
+    let keep_largest = forced(true)
         .is_some_and(|forced| first.set_size.is_some_and(|formatted| formatted != forced))
         && first.set_size == own;
-    let set_size = if keep_largest {
-        None
-    } else {
-        plan.erasure.set_drive_count
+    let set_for = |with_new: bool| if keep_largest { None } else { forced(with_new) };
+    // The tier as `miniogen profiles` shows it: its pool alone, in the sets in force.
+    let target = tier_usable(
+        tier,
+        (!largest && !keep_largest)
+            .then(|| {
+                crate::plan::quorum_safe_set_size(
+                    &[(tier.servers, tier.volumes_per_server)],
+                    parity,
+                )
+            })
+            .flatten(),
+    );
+    let kept_with = |set: Option<u32>| {
+        first.usable(parity, set) + others.iter().map(|p| p.usable(parity, set)).sum::<u128>()
     };
-    let before: u128 = existing.iter().map(|p| p.usable(parity, set_size)).sum();
-    let kept = first.usable(parity, set_size)
-        + plan.pools[1..].iter().map(|p| p.usable_bytes).sum::<u128>();
-    let target = tier_usable(tier, set_size);
-    let added = (target > kept)
+    let with_pool = set_for(true);
+    let added = (target > kept_with(with_pool))
         .then(|| {
-            let layout = match set_size {
+            let layout = match with_pool {
                 Some(set) => {
                     Layout::with_set_size(tier.servers, tier.volumes_per_server, parity, set)
                 }
@@ -252,7 +273,9 @@ pub fn propose(
             .ok()?;
             let data_drives = u128::from(layout.sets * layout.data);
             let gib = 1u128 << 30;
-            let per_drive = (target - kept).div_ceil(data_drives).div_ceil(gib);
+            let per_drive = (target - kept_with(with_pool))
+                .div_ceil(data_drives)
+                .div_ceil(gib);
             let mut taken: Vec<&str> = existing.iter().map(|p| p.name.as_str()).collect();
             taken.extend(plan.pools.iter().map(|p| p.name.as_str()));
             taken.extend(site.names.iter().map(String::as_str));
@@ -267,7 +290,14 @@ pub fn propose(
             })
         })
         .flatten();
-    let after = kept
+    let set_size = if added.is_some() {
+        with_pool
+    } else {
+        set_for(false)
+    };
+    // What the pools hold now, each in the sets its drives are formatted with.
+    let before: u128 = existing.iter().map(|p| p.usable(parity, p.set_size)).sum();
+    let after = kept_with(set_size)
         + added.as_ref().map_or(0, |p| {
             usable(
                 p.servers,
@@ -1507,15 +1537,17 @@ mod tests {
     /// 2000Gi kept, 2000Gi missing, 8 data drives of the tier's 8 x 2 layout: 250Gi each.
     #[test]
     fn the_new_pool_makes_up_the_tiers_usable_capacity() {
-        let plan = plan_for(3, "");
-        let growth = propose(
-            &[pool0("500Gi")],
-            &plan,
-            &sizing(3),
-            &SitePools::default(),
-            None,
-        )
-        .unwrap_or_else(|| panic!("no growth"));
+        let grow = |plan: &Plan| {
+            propose(
+                &[pool0("500Gi")],
+                plan,
+                &sizing(3),
+                &SitePools::default(),
+                None,
+            )
+            .unwrap_or_else(|| panic!("no growth"))
+        };
+        let growth = grow(&plan_for(3, ""));
         let added = growth.added.clone().unwrap_or_else(|| panic!("no pool"));
         assert_eq!(
             (added.name.as_str(), added.servers, added.volumes_per_server),
@@ -1526,6 +1558,18 @@ mod tests {
         assert_eq!(growth.target, 4000 << 30);
         assert_eq!(growth.after, (2000 + 250 * 8) << 30);
         assert!(!growth.keep_largest);
+        // The first pool written down as `init` does: the render alone needs no forced set
+        // size, but the grown one does (8 x 2 would make sets of 16), and the sizes follow it.
+        let pinned = plan_for(
+            3,
+            "[sizing]\nservers = 4\nvolumes_per_server = 2\nvolume_size = \"500Gi\"\n",
+        );
+        assert_eq!(pinned.erasure.set_drive_count, None);
+        let same = grow(&pinned);
+        assert_eq!(
+            (same.set_size, same.target, same.after),
+            (Some(8), growth.target, growth.after)
+        );
     }
 
     /// A first pool written before miniogen made sets quorum-safe holds MinIO's own sets (16 for
