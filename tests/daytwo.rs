@@ -60,6 +60,11 @@ fn keep_li_unlocked(site: &Path) {
 /// The first pool's shape at 5000 CCU, written down as a site file must for `gen` to stdout.
 const SHAPE_5000: &str = "[sizing]\nservers = 4\nvolumes_per_server = 2\nvolume_size = \"500Gi\"\n";
 
+/// The previous release's `MINIO_API_REQUESTS_MAX` at 5000 CCU, which the current profiles leave
+/// unset: a render over its folder keeps it, since a configuration change must not come with
+/// the roll the render brings (the annotations that release wrote leave the Tenant).
+const API_5000: &str = "sizing.api_requests_max=6400";
+
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -98,6 +103,28 @@ fn second_step(dir: &Path) {
         assert!(!read(&site).contains("planned = true"), "{}", read(&site));
         ok_in(dir, &["gen", "--out", "out"]);
     }
+}
+
+/// `grow` as a user takes it over a folder of the previous release, whose Tenant carries
+/// annotations the render drops and whose `config.env` sets `MINIO_API_REQUESTS_MAX`: `grow`
+/// first writes the step that brings the folder current (restarts only, `config.env` kept as
+/// the folder has it), which is rendered before `grow` runs again and grows.
+fn grow_in_steps(dir: &Path, args: &[&str]) -> Run {
+    let mut all = vec!["grow"];
+    all.extend_from_slice(args);
+    let first = ok_in(dir, &all);
+    if !first.stderr.contains("only brings the folder current") {
+        return first;
+    }
+    let found = classes(dir);
+    assert!(
+        !found
+            .iter()
+            .any(|(kind, class)| kind == "configuration" || class == "blocked"),
+        "{found:?}"
+    );
+    ok_in(dir, &["gen", "--out", "out"]);
+    ok_in(dir, &all)
 }
 
 fn usable_bytes(dir: &Path, args: &[&str]) -> u128 {
@@ -151,7 +178,7 @@ fn every_tier_grows_to_every_larger_one_by_a_pool() {
             }
             assert_eq!(read(&tenant), before, "a refused render wrote");
 
-            let grown = ok_in(&dir, &["grow", "--ccu", &to_flag, "--out", "out"]);
+            let grown = grow_in_steps(&dir, &["--ccu", &to_flag, "--out", "out"]);
             assert!(
                 grown.stderr.contains("pool `pool-1` added")
                     && grown.stderr.contains("it starts empty"),
@@ -254,7 +281,7 @@ fn each_environment_is_reported_and_grown_with_its_name_and_folder() {
 
     let staging_tenant = read(&dir.join("out/staging/tenant-matrix-minio.yaml"));
     let production_tenant = read(&dir.join("out/production/tenant-matrix-minio.yaml"));
-    ok_in(&dir, &["grow", "--out", "out"]);
+    grow_in_steps(&dir, &["--out", "out"]);
     let grown = read(&site);
     // The user's comments and layout stay; each environment gets its own pins and pool.
     for line in original
@@ -320,6 +347,8 @@ fn volumes_grow_in_place_with_the_procedure_and_never_shrink() {
             "out",
             "--set",
             "sizing.volume_size=250Gi",
+            "--set",
+            API_5000,
         ],
     );
     assert_eq!(shrink.code, 1);
@@ -341,6 +370,8 @@ fn volumes_grow_in_place_with_the_procedure_and_never_shrink() {
             "out",
             "--set",
             "sizing.volume_size=1Ti",
+            "--set",
+            API_5000,
         ],
     );
     for needed in [
@@ -361,7 +392,7 @@ fn a_pool_leaves_only_once_decommissioned_and_its_name_is_never_reused() {
     let dir = scratch_dir("retire");
     copy_tree(&previous("tier-5000"), &dir.join("out"));
     keep_li_unlocked(&dir.join("miniogen.toml"));
-    ok_in(&dir, &["grow", "--ccu", "10000", "--out", "out"]);
+    grow_in_steps(&dir, &["--ccu", "10000", "--out", "out"]);
     ok_in(&dir, &["gen", "--out", "out"]);
     second_step(&dir);
     let site = dir.join("miniogen.toml");
@@ -429,7 +460,7 @@ fn the_first_pool_retires_like_any_other() {
     let dir = scratch_dir("retire-first");
     copy_tree(&previous("tier-5000"), &dir.join("out"));
     keep_li_unlocked(&dir.join("miniogen.toml"));
-    ok_in(&dir, &["grow", "--ccu", "10000", "--out", "out"]);
+    grow_in_steps(&dir, &["--ccu", "10000", "--out", "out"]);
     ok_in(&dir, &["gen", "--out", "out"]);
     second_step(&dir);
     let site = dir.join("miniogen.toml");
@@ -530,7 +561,7 @@ fn retiring_a_pool_compares_what_stays_with_the_pool_and_the_tier() {
     let dir = scratch_dir("retire-room");
     copy_tree(&previous("tier-5000"), &dir.join("out"));
     keep_li_unlocked(&dir.join("miniogen.toml"));
-    ok_in(&dir, &["grow", "--ccu", "20000", "--out", "out"]);
+    grow_in_steps(&dir, &["--ccu", "20000", "--out", "out"]);
     ok_in(&dir, &["gen", "--out", "out"]);
     second_step(&dir);
     let site = dir.join("miniogen.toml");
@@ -593,14 +624,17 @@ fn grow_without_a_folder_keeps_what_the_site_file_renders() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// The classes of the changes `check --format json` names for the folder `out` in `dir`.
+/// The classes of the changes `check --format json` names for the folder `out` in `dir` (its
+/// environments' folders one after the other).
 fn classes(dir: &Path) -> Vec<(String, String)> {
     let run = run_in(dir, &["check", "--out", "out", "--format", "json"]);
     let report: serde_json::Value = serde_json::from_str(&run.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}{}", run.stdout, run.stderr));
-    report["folders"][0]["verdict"]["changes"]
+    report["folders"]
         .as_array()
         .into_iter()
+        .flatten()
+        .filter_map(|f| f["verdict"]["changes"].as_array())
         .flatten()
         .map(|c| {
             (
@@ -788,90 +822,90 @@ fn the_readme_fixture_folder_is_current() {
 }
 
 /// Growing the previous release's 5000 folder to 20000 used to apply the new pool, a new image,
-/// a `config.env` change and pool-0's new resources at once. `grow` now writes only the first
-/// step: the image and resources the tenant runs pinned, and the pool only planned, since it
-/// needs `MINIO_ERASURE_SET_DRIVE_COUNT`, which every server must take first
-/// (`restartInitializedPool` restarts them the moment the pool's `StatefulSet` exists, and the
-/// new drives are formatted with what their servers read). `check --format json` names each
-/// change with its class; a configuration change is `manual`, never `rolling`.
+/// a `config.env` change and pool-0's new resources at once; then a first step whose
+/// configuration change (`MINIO_ERASURE_SET_DRIVE_COUNT` added, `MINIO_API_REQUESTS_MAX`
+/// removed) came with the roll of the annotations that release wrote, which brings servers up
+/// one at a time on the new configuration, each waiting in `verifyServerSystemConfig` for half
+/// of its peers. Now every step `grow` writes applies alone, and `check --format json` names
+/// each change with its class: the folder brought current (rolling only, `config.env` and the
+/// unlocked lawful-intercept copy kept), the configuration the pool needs (`manual` only, never
+/// `rolling`), then the pool (`simultaneous` only).
 #[test]
 fn growing_the_previous_5000_to_20000_goes_in_steps() {
     let dir = scratch_dir("steps-5000-20000");
     copy_tree(&previous("tier-5000"), &dir.join("out"));
-    keep_li_unlocked(&dir.join("miniogen.toml"));
+    let site = dir.join("miniogen.toml");
     // All at once is refused, with the order.
     let at_once = run_in(&dir, &["check", "--ccu", "20000", "--out", "out"]);
     assert_eq!(at_once.code, 1, "{}", at_once.stderr);
-    ok_in(&dir, &["grow", "--ccu", "20000", "--out", "out"]);
-    let site = read(&dir.join("miniogen.toml"));
+
+    // Step 1: the folder brought current, nothing else.
+    let first = ok_in(&dir, &["grow", "--ccu", "20000", "--out", "out"]);
+    assert!(
+        first
+            .stderr
+            .contains("the folder is not what the site file renders today")
+            && first
+                .stderr
+                .contains("then run `miniogen grow --ccu 20000 --out out` again"),
+        "{}",
+        first.stderr
+    );
+    let text = read(&site);
     for pinned in [
+        "ccu = 5000\n",
+        "api_requests_max = 6400\n",
         "image = \"quay.io/minio/minio:RELEASE.2024-10-13T13-34-11Z\"",
         "resources = { requests = { cpu = \"2\", memory = \"8Gi\" }, limits = { cpu = \"4\", memory = \"8Gi\" } }",
-        "name = \"pool-1\"\nservers = 8\nvolumes_per_server = 4\nvolume_size = \"375Gi\"\nplanned = true\n",
+        "name = \"synapse-media-li\"\n# `synapse-media-li` exists without object lock",
+        "render and gives the migration to a new, locked bucket.\nobject_lock = false\n",
     ] {
-        assert!(site.contains(pinned), "{pinned}:\n{site}");
+        assert!(text.contains(pinned), "{pinned}:\n{text}");
     }
-    let json = run_in(&dir, &["check", "--out", "out", "--format", "json"]);
-    assert_eq!(json.code, 1, "stale: {}", json.stderr);
-    let report: serde_json::Value =
-        serde_json::from_str(&json.stdout).unwrap_or_else(|e| panic!("{e}: {}", json.stdout));
-    let verdict = &report["folders"][0]["verdict"];
-    let classes = classes(&dir);
+    assert!(!text.contains("[[pools]]"), "{text}");
     let words = ["none", "rolling", "simultaneous", "manual", "blocked"];
+    let step = classes(&dir);
     assert!(
-        classes
-            .iter()
+        step.iter()
             .all(|(_, class)| words.contains(&class.as_str())),
-        "{classes:?}"
+        "{step:?}"
     );
-    // The configuration the pool needs (and the old release's `MINIO_API_REQUESTS_MAX` gone):
-    // `manual`; the annotations the old release wrote leave the pod template: `rolling`; no new
-    // pool, image or resources in this step, and nothing blocked.
-    assert!(
-        classes.contains(&("configuration".into(), "manual".into())),
-        "{classes:?}"
-    );
-    assert!(
-        classes.contains(&("pod-metadata".into(), "rolling".into())),
-        "{classes:?}"
-    );
-    assert!(
-        !classes.iter().any(|(kind, class)| kind == "pool-added"
-            || kind == "image"
-            || kind == "pod-template"
-            || class == "blocked"
-            || (kind == "configuration" && class != "manual")),
-        "{classes:?}"
-    );
-    let change = verdict["changes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|c| c["kind"] == "configuration")
-        .map(|c| c["change"].as_str().unwrap_or_default().to_string())
-        .unwrap_or_default();
     assert_eq!(
-        change,
-        "`config.env`: `MINIO_ERASURE_SET_DRIVE_COUNT` added; `MINIO_API_REQUESTS_MAX` removed"
+        step,
+        [
+            ("pod-metadata".into(), "rolling".into()),
+            ("pod-metadata".into(), "rolling".into())
+        ]
     );
-    // Step 2, once step 1 is rendered (and applied): the pool alone, every process restarted.
     ok_in(&dir, &["gen", "--out", "out"]);
-    ok_in(&dir, &["grow", "--out", "out"]);
-    let step_two = run_in(&dir, &["check", "--out", "out", "--format", "json"]);
-    let report: serde_json::Value =
-        serde_json::from_str(&step_two.stdout).unwrap_or_else(|e| panic!("{e}"));
-    let changes = report["folders"][0]["verdict"]["changes"].clone();
-    assert_eq!(
-        changes.as_array().map(|c| c
-            .iter()
-            .map(|c| (c["kind"].clone(), c["disruption"].clone()))
-            .collect::<Vec<_>>()),
-        Some(vec![(
-            serde_json::json!("pool-added"),
-            serde_json::json!("simultaneous")
-        )]),
-        "{changes}"
+
+    // Step 2: the configuration the new pool needs, alone: `manual`, never `rolling`.
+    ok_in(&dir, &["grow", "--ccu", "20000", "--out", "out"]);
+    let text = read(&site);
+    assert!(
+        text.contains(
+            "name = \"pool-1\"\nservers = 8\nvolumes_per_server = 4\nvolume_size = \"375Gi\"\nplanned = true\n"
+        ),
+        "{text}"
     );
+    assert_eq!(classes(&dir), [("configuration".into(), "manual".into())]);
+    let json = run_in(&dir, &["check", "--out", "out", "--format", "json"]);
+    assert!(
+        json.stdout
+            .contains("\"change\": \"`config.env`: `MINIO_ERASURE_SET_DRIVE_COUNT` added\""),
+        "{}",
+        json.stdout
+    );
+    ok_in(&dir, &["gen", "--out", "out"]);
+
+    // Step 3, once every server took it: the pool alone, every process restarted.
+    ok_in(&dir, &["grow", "--out", "out"]);
+    assert_eq!(
+        classes(&dir),
+        [("pool-added".into(), "simultaneous".into())]
+    );
+    ok_in(&dir, &["gen", "--out", "out"]);
+    ok_in(&dir, &["check", "--out", "out"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -958,14 +992,29 @@ fn a_previous_folder_gets_the_lock_migration_not_a_false_claim() {
         help = refused.stderr;
     }
     assert_eq!(read(&tenant), before, "a refused render wrote");
+    // The same render drops the previous release's `MINIO_API_REQUESTS_MAX` while the roll of
+    // its annotations restarts the servers: refused too, with the setting that keeps it.
     let blocks = toml_blocks(&help);
+    assert!(
+        blocks
+            .iter()
+            .any(|b| b.trim_end() == "[sizing]\napi_requests_max = 6400"),
+        "{help}"
+    );
+    let blocks: Vec<String> = blocks
+        .into_iter()
+        .filter(|b| b.contains("[[buckets]]"))
+        .collect();
     assert_eq!(blocks.len(), 2, "{help}");
 
     // Keep it unlocked, said in the site file: versioned (the rclone identity still cannot
     // remove a version), no retention claimed, and `plan` says it is not locked.
     std::fs::write(
         dir.join("miniogen.toml"),
-        format!("ccu = 5000\n{SHAPE_5000}{}", blocks[0]),
+        format!(
+            "ccu = 5000\n{SHAPE_5000}api_requests_max = 6400\n{}",
+            blocks[0]
+        ),
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let kept = ok_in(&dir, &["gen", "--out", "out"]);
@@ -994,7 +1043,10 @@ fn a_previous_folder_gets_the_lock_migration_not_a_false_claim() {
     // Or move to a new, locked bucket: the operator creates it, the sync points at it.
     std::fs::write(
         dir.join("miniogen.toml"),
-        format!("ccu = 5000\n{SHAPE_5000}{}", blocks[1]),
+        format!(
+            "ccu = 5000\n{SHAPE_5000}api_requests_max = 6400\n{}",
+            blocks[1]
+        ),
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let moved = ok_in(&dir, &["gen", "--out", "out"]);

@@ -13,7 +13,7 @@ use crate::app::pipeline::{Shared, compile, generated};
 use crate::check::schema;
 use crate::input::load::Request;
 use crate::output::folder;
-use crate::plan::operator::{Kind, Verdict};
+use crate::plan::operator::{ConfigEnv, Kind, Verdict};
 use crate::plan::{daytwo, transition};
 use crate::post;
 
@@ -50,9 +50,14 @@ impl Baseline<'_> {
     }
 }
 
-/// A render against its baseline.
+/// A render against its baseline: the `config.env` of each side (none in secrets mode
+/// `existing`), and what applying the render does.
 #[derive(Debug, Clone)]
 pub(crate) struct Compared {
+    /// The baseline's `config.env`.
+    pub(crate) old_config: Option<ConfigEnv>,
+    /// The render's `config.env`.
+    pub(crate) new_config: Option<ConfigEnv>,
     /// What applying the render over the baseline makes the operator and MinIO do.
     pub(crate) verdict: Verdict,
 }
@@ -91,7 +96,11 @@ pub(crate) fn compare(
         &tenant.value,
         new_config.as_ref(),
     );
-    Ok(Some(Compared { verdict }))
+    Ok(Some(Compared {
+        old_config,
+        new_config,
+        verdict,
+    }))
 }
 
 /// What applying `manifests` (the render of `plan`) over the folder `dir` makes the operator and
@@ -177,7 +186,7 @@ pub(crate) fn refused(
     scope: daytwo::Scope<'_>,
     verdict: &Verdict,
 ) -> Vec<crate::model::diag::Diagnostic> {
-    crate::output::report::blocked_diagnostics(&scope.to_string(), verdict)
+    crate::output::report::blocked_diagnostics(&scope.to_string(), verdict, None)
 }
 
 /// The scope of a growth's messages.

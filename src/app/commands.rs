@@ -377,7 +377,7 @@ fn render_folder(
     let generated = generated(&compiled.plan)?;
     let mut notes = compiled.notes;
     let (plan, manifests) = (&compiled.plan, &generated.manifests);
-    let found = guard(
+    let mut found = guard(
         inputs,
         shared,
         env,
@@ -386,10 +386,17 @@ fn render_folder(
         manifests,
         accept_pool_rebuild,
     )?;
-    notes.extend(found.warnings);
     if !found.refused.is_empty() {
+        // What the changes that do apply mean goes with the refusal, as `check` prints it.
+        found.refused.extend(
+            found
+                .warnings
+                .into_iter()
+                .filter(|d| d.severity == diag::Severity::Warning),
+        );
         return Err(Failure::Invalid(found.refused));
     }
+    notes.extend(found.warnings);
     let verdict = found.verdict;
     let files = folder::files(&generated.manifests, &generated.fragments, &compiled.header)?;
     Ok((target, files, plaintext, verdict, notes))

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use crate::app::applying::{self, Baseline, folder_tenant};
 use crate::app::failure::{Bug, Failure, Usage};
+use crate::app::guard;
 use crate::app::pipeline::{Shared, compile, generated, shared, targets};
 use crate::input::load::{self, Request};
 use crate::model::diag::Diagnostic;
@@ -93,6 +94,17 @@ pub(crate) fn grow(
             (&running, &plan),
             base.baseline(),
         )?;
+        if let Base::Folder(folder) = &base
+            && let Some(catch) = catch_up(&growth, (inputs, &shared), (&path, &doc), folder)?
+        {
+            catch
+                .growth
+                .write_into(&mut doc, catch.ccu)
+                .map_err(|why| Usage::Edit(path.clone(), why))?;
+            notes.extend(catch.notes(scope, &grow_command(inputs, env.as_deref(), folder)));
+            grown.push((catch.growth, dir.clone(), base));
+            continue;
+        }
         growth
             .write_into(&mut doc, inputs.ccu.as_ref().map(|c| c.value))
             .map_err(|why| Usage::Edit(path.clone(), why))?;
@@ -274,12 +286,19 @@ fn prove_growth(
             }
             .into());
         }
-        if let Some(compared) =
-            applying::compare(base.baseline(), &plan, &generated(&plan)?.manifests)?
-            && compared.verdict.blocked().next().is_some()
-        {
+        let manifests = generated(&plan)?.manifests;
+        let env = growth.env.as_deref();
+        // What `gen --out` would refuse over the folder, or applying over the site file's render.
+        let mut problems = match base {
+            Base::Folder(dir) => {
+                guard::guard(&verify, &edited, env, dir, &plan, &manifests, false)?.refused
+            }
+            Base::Render(_) => applying::compare(base.baseline(), &plan, &manifests)?
+                .map(|c| applying::refused(applying::scope(growth, None), &c.verdict))
+                .unwrap_or_default(),
+        };
+        if !problems.is_empty() {
             let scope = applying::scope(growth, dir.as_deref());
-            let mut problems = applying::refused(scope, &compared.verdict);
             problems.push(Diagnostic::note(format!(
                 "{scope}: `miniogen grow` writes only a step that applies alone; apply the change \
                  above first, or put it back as the cluster has it",
@@ -300,11 +319,7 @@ pub(crate) fn first_step(
     (running, plan): (&serde_json::Value, &crate::plan::Plan),
     base: Baseline<'_>,
 ) -> Result<(), Failure> {
-    growth.pin_running(
-        running,
-        plan,
-        resources_asked(shared, growth.env.as_deref()),
-    );
+    growth.pin_running(running, plan, &asked(shared, growth.env.as_deref()));
     let mut trial = doc.clone();
     growth
         .write_into(&mut trial, inputs.ccu.as_ref().map(|c| c.value))
@@ -325,12 +340,141 @@ pub(crate) fn first_step(
     Ok(())
 }
 
-/// Whether the site file sets the first pool's resources for `env`: then `grow` keeps them.
-fn resources_asked(shared: &Shared, env: Option<&str>) -> bool {
+/// The step that brings a folder current before a growth that would also apply what the folder
+/// lacks: its `ccu` (when the site file has none), the growth's pins, `config.env` kept.
+struct CatchUp {
+    growth: daytwo::Growth,
+    ccu: Option<u32>,
+    verdict: crate::plan::operator::Verdict,
+}
+
+impl CatchUp {
+    fn notes(&self, scope: daytwo::Scope<'_>, again: &str) -> Vec<Diagnostic> {
+        let changes: Vec<String> = self
+            .verdict
+            .changes
+            .iter()
+            .map(|c| format!("{}: {}", c.disruption, c.change))
+            .collect();
+        let mut notes = vec![
+            Diagnostic::warning(format!(
+                "{scope}: the folder is not what the site file renders today (it was written by \
+                 an older miniogen, or the inputs changed since), and growing now would apply \
+                 that in the same step as the growth: {}",
+                changes.join("; ")
+            ))
+            .help(format!(
+                "this step only brings the folder current, with `config.env` as it has it: \
+                 render and apply it (`miniogen check` names each change), then run `{again}` \
+                 again"
+            )),
+        ];
+        notes.extend(
+            self.growth
+                .steps_left()
+                .into_iter()
+                .map(|line| Diagnostic::note(format!("{scope}: {line}"))),
+        );
+        notes
+    }
+}
+
+/// When the step `growth` writes over the folder `dir` would not apply alone because the folder
+/// is not what the site file renders today (such as a folder of an older miniogen, whose
+/// Tenant carries annotations the render drops, with another `config.env`), the step to take
+/// first: the site file as it is with the growth's pins (image, resources, the first pool) and
+/// settings that keep `config.env` as the folder has it, without the new pool.
+fn catch_up(
+    growth: &daytwo::Growth,
+    (inputs, shared): (&Request, &Shared),
+    (path, doc): (&std::path::Path, &toml_edit::DocumentMut),
+    dir: &std::path::Path,
+) -> Result<Option<CatchUp>, Failure> {
+    let asked = inputs.ccu.as_ref().map(|c| c.value);
+    let judge = |g: &daytwo::Growth, ccu: Option<u32>| {
+        let mut trial = doc.clone();
+        g.write_into(&mut trial, ccu)
+            .map_err(|why| Usage::Edit(path.to_path_buf(), why))?;
+        applying::step_verdict(
+            inputs,
+            shared,
+            (path, &trial.to_string()),
+            g.env.clone(),
+            Baseline::Folder(dir),
+        )
+    };
+    let blocked = |c: &Option<applying::Compared>| {
+        c.as_ref()
+            .is_some_and(|c| c.verdict.blocked().next().is_some())
+    };
+    if !blocked(&judge(growth, asked)?) {
+        return Ok(None);
+    }
+    // The tier the folder was written for, when the site file names none.
+    let ccu = if site_ccu(shared, growth.env.as_deref()) {
+        None
+    } else {
+        folder_tier(dir).or(asked)
+    };
+    let mut first = growth.catch_up(Vec::new());
+    let mut compared = judge(&first, ccu)?;
+    if blocked(&compared)
+        && let Some(c) = &compared
+        && let (Some(old), Some(new)) = (&c.old_config, &c.new_config)
+    {
+        first.config = daytwo::config_pins(old, new).0;
+        compared = judge(&first, ccu)?;
+    }
+    // A folder that is current: the growth itself does not apply alone, which `prove_growth`
+    // says.
+    Ok(compared
+        .filter(|c| !c.verdict.changes.is_empty())
+        .map(|c| CatchUp {
+            growth: first,
+            ccu,
+            verdict: c.verdict,
+        }))
+}
+
+/// Whether the site file gives `env` a tier (`ccu`).
+fn site_ccu(shared: &Shared, env: Option<&str>) -> bool {
     shared.site.as_deref().is_some_and(|site| {
-        crate::check::decode::effective_site(Some(site), env)
-            .is_ok_and(|s| s.pointer("/sizing/resources").is_some())
+        crate::check::decode::effective_site(Some(site), env).is_ok_and(|s| s.get("ccu").is_some())
     })
+}
+
+/// The tier a folder was written for, from the `miniogen.io/tier` annotation its objects carry.
+fn folder_tier(dir: &std::path::Path) -> Option<u32> {
+    let pointer = format!(
+        "/metadata/annotations/{}",
+        crate::plan::TIER_ANNOTATION.replace('/', "~1")
+    );
+    crate::output::folder::read_objects(dir)
+        .iter()
+        .find_map(|m| m.value.pointer(&pointer)?.as_str()?.parse().ok())
+}
+
+/// What the site file sets itself for `env` (the first pool's resources, buckets' locks), which
+/// `grow` keeps as it is.
+fn asked(shared: &Shared, env: Option<&str>) -> daytwo::Asked {
+    let Some(site) = shared
+        .site
+        .as_deref()
+        .and_then(|site| crate::check::decode::effective_site(Some(site), env).ok())
+    else {
+        return daytwo::Asked::default();
+    };
+    daytwo::Asked {
+        resources: site.pointer("/sizing/resources").is_some(),
+        locks: site
+            .get("buckets")
+            .and_then(serde_json::Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|b| b.get("object_lock").is_some())
+            .filter_map(|b| b.get("name")?.as_str().map(str::to_string))
+            .collect(),
+    }
 }
 
 /// `grow` over a site file that plans a pool: the second step, which adds it, once the folder
@@ -437,4 +581,20 @@ pub(crate) fn site_pools(shared: &Shared, env: Option<&str>) -> daytwo::SitePool
         Vec::new()
     };
     daytwo::SitePools { names, inherited }
+}
+
+/// The `miniogen grow` command line for one environment and its folder.
+pub(crate) fn grow_command(inputs: &Request, env: Option<&str>, dir: &std::path::Path) -> String {
+    let mut command = String::from("miniogen grow");
+    if let Some(ccu) = &inputs.ccu {
+        let _ = write!(command, " --ccu {}", ccu.value);
+    }
+    if let Some(config) = &inputs.config {
+        let _ = write!(command, " --config {}", config.display());
+    }
+    if let Some(env) = env {
+        let _ = write!(command, " --env {env}");
+    }
+    let _ = write!(command, " --out {}", dir.display());
+    command
 }

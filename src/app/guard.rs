@@ -2,18 +2,18 @@
 //! an output folder already holds: a pool the operator cannot change (with the pool `grow`
 //! would add instead), a pool leaving before it is drained, a bucket setting MinIO cannot apply.
 
-use std::fmt::Write as _;
-
-use crate::app::applying::{Baseline, folder_label, folder_tenant, folder_verdict};
+use crate::app::applying::{Baseline, Compared, compare, folder_label, folder_tenant};
 use crate::app::failure::Failure;
-use crate::app::grow::{first_step, site_path, site_pools, site_text_of, tier_sizing};
+use crate::app::grow::{
+    first_step, grow_command, site_path, site_pools, site_text_of, tier_sizing,
+};
 use crate::app::pipeline::{Shared, checked_plan};
 use crate::check::decode::Inputs;
 use crate::input::load::{self, Request};
 use crate::model::diag::Diagnostic;
 use crate::output::{folder, report};
 use crate::plan::daytwo;
-use crate::plan::operator::Verdict;
+use crate::plan::operator::{Kind, Verdict};
 use crate::post;
 
 /// The usable capacity of the tier a plan was made from, as `miniogen profiles` shows it: the
@@ -35,22 +35,6 @@ fn tier_capacity(shared: &Shared, plan: &crate::plan::Plan) -> Option<u128> {
     checked_plan(&inputs)
         .ok()
         .map(|(tier, _)| tier.capacity.usable_bytes)
-}
-
-/// The `miniogen grow` command line for one environment and its folder.
-fn grow_command(inputs: &Request, env: Option<&str>, dir: &std::path::Path) -> String {
-    let mut command = String::from("miniogen grow");
-    if let Some(ccu) = &inputs.ccu {
-        let _ = write!(command, " --ccu {}", ccu.value);
-    }
-    if let Some(config) = &inputs.config {
-        let _ = write!(command, " --config {}", config.display());
-    }
-    if let Some(env) = env {
-        let _ = write!(command, " --env {env}");
-    }
-    let _ = write!(command, " --out {}", dir.display());
-    command
 }
 
 /// What a render meets in an output folder that already holds the Tenant: what applying it
@@ -76,7 +60,8 @@ pub(crate) fn guard(
     manifests: &[post::Manifest],
     accept_pool_rebuild: bool,
 ) -> Result<Guarded, Failure> {
-    let verdict = folder_verdict(dir, plan, manifests)?;
+    let compared = compare(Baseline::Folder(dir), plan, manifests)?;
+    let verdict = compared.as_ref().map(|c| c.verdict.clone());
     let mut found = Guarded {
         verdict: None,
         warnings: Vec::new(),
@@ -85,11 +70,35 @@ pub(crate) fn guard(
     if !accept_pool_rebuild {
         found.sort(guard_pools((inputs, shared, env), dir, (plan, manifests)))?;
     }
-    if let Some(verdict) = &verdict {
+    // A pool rebuilt from scratch takes the configuration when its servers first start: the
+    // order of a configuration change and the restarts no longer matters for it.
+    let judged = verdict.clone().map(|mut v| {
+        if accept_pool_rebuild
+            && v.configuration_last()
+            && v.changes.iter().any(|c| c.kind == Kind::PoolReshaped)
+        {
+            v.changes.retain(|c| c.kind != Kind::Combined);
+            v.steps.clear();
+        }
+        v
+    });
+    if let Some(verdict) = &judged {
         // A downgrade, or a new pool with other changes: refused whatever the flags.
-        found
-            .refused
-            .extend(report::blocked_diagnostics(&folder_label(dir), verdict));
+        // A configuration change with a roll or restart goes second: how to keep `config.env`
+        // for the first step.
+        let first_step = match &compared {
+            Some(Compared {
+                old_config: Some(old),
+                new_config: Some(new),
+                ..
+            }) if verdict.configuration_last() => daytwo::keep_configuration(env, old, new),
+            _ => None,
+        };
+        found.refused.extend(report::blocked_diagnostics(
+            &folder_label(dir),
+            verdict,
+            first_step.as_deref(),
+        ));
     }
     found.sort(guard_buckets(env, dir, plan))?;
     found.verdict = verdict;

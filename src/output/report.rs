@@ -856,11 +856,16 @@ pub fn verdict_diagnostics(folder: &str, verdict: &operator::Verdict) -> Vec<Dia
     out
 }
 
-/// The changes nothing may apply, as errors, and the order to apply combined ones in. A pool
-/// reshaped is left out: `daytwo::judge` refuses it with the pool to add instead, and
-/// `--accept-pool-rebuild` overrides that.
+/// The changes nothing may apply, as errors, and the order to apply combined ones in, with
+/// `first_step` (how to take the first of them) after it when given. A pool reshaped is left
+/// out: `daytwo::judge` refuses it with the pool to add instead, and `--accept-pool-rebuild`
+/// overrides that.
 #[must_use]
-pub fn blocked_diagnostics(folder: &str, verdict: &operator::Verdict) -> Vec<Diagnostic> {
+pub fn blocked_diagnostics(
+    folder: &str,
+    verdict: &operator::Verdict,
+    first_step: Option<&str>,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for effect in verdict
         .blocked()
@@ -871,6 +876,9 @@ pub fn blocked_diagnostics(folder: &str, verdict: &operator::Verdict) -> Vec<Dia
             let mut steps = String::from("apply them in this order, one commit each:");
             for (i, step) in verdict.steps.iter().enumerate() {
                 let _ = write!(steps, "\n    {}. {step}", i + 1);
+            }
+            if let Some(first) = first_step {
+                let _ = write!(steps, "\n\n{first}");
             }
             d = d.help(steps);
         }

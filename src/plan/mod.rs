@@ -667,10 +667,23 @@ fn set_drive_count(spec: &Spec) -> Option<u32> {
         return None;
     }
     // A planned pool counts: the set size it needs goes into `config.env` before it exists.
-    let shapes: Vec<(u32, u32)> = kept(spec, true)
+    // A retired one too: the pools that stay were formatted under the size it needed, and
+    // dropping it would change `config.env` in the very step the operator restarts MinIO to let
+    // the pool go (`checkForPoolDecommission`), which a configuration change must not share.
+    let mut shapes: Vec<(u32, u32)> = kept(spec, true)
         .iter()
         .map(|k| (k.servers, k.volumes_per_server))
         .collect();
+    let site = &spec.site;
+    if site.sizing.decommissioned {
+        shapes.push((spec.sizing.servers, spec.sizing.volumes_per_server));
+    }
+    shapes.extend(
+        site.pools
+            .iter()
+            .filter(|p| p.decommissioned)
+            .map(|p| (p.servers, p.volumes_per_server)),
+    );
     quorum_safe_set_size(&shapes, spec.sizing.parity)
 }
 

@@ -316,6 +316,15 @@ impl Verdict {
             .unwrap_or(Disruption::None)
     }
 
+    /// Whether `steps` puts a configuration change last, after what restarts MinIO in place:
+    /// the first step then keeps `config.env` as the cluster has it.
+    #[must_use]
+    pub fn configuration_last(&self) -> bool {
+        !self.steps.is_empty()
+            && self.changes.iter().any(|c| c.kind == Kind::Configuration)
+            && !self.changes.iter().any(|c| c.kind == Kind::PoolAdded)
+    }
+
     /// The changes nothing may apply: the operator or MinIO refuses or loops on them.
     pub fn blocked(&self) -> impl Iterator<Item = &Effect> {
         self.changes

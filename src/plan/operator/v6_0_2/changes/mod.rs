@@ -39,7 +39,7 @@ use crate::plan::operator::{Disruption, Effect, Kind, Side, Verdict, Version, po
 use config::configuration;
 use image::image;
 use objects::{added, buckets_and_users, pool_changes, removed, services};
-use order::{combined, steps, warn_restarts_with_configuration};
+use order::{combined, steps};
 use template::tenant_template;
 
 pub use config::parse_config_env;
@@ -73,9 +73,7 @@ pub fn verdict(old: Side<'_>, new: Side<'_>) -> Verdict {
         }
     }
     let steps = steps(&changes, old.tenant);
-    if steps.is_empty() {
-        warn_restarts_with_configuration(&mut changes);
-    } else {
+    if !steps.is_empty() {
         changes.push(combined(&changes));
     }
     Verdict {

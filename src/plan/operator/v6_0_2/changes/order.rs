@@ -1,7 +1,6 @@
 //! Changes that must not be applied together, and the order to apply them in.
 
 use std::collections::BTreeSet;
-use std::fmt::Write as _;
 
 use serde_json::Value;
 
@@ -11,50 +10,53 @@ use crate::plan::operator::{Disruption, Effect, Kind};
 const INCONSISTENT: &str = "pkg/controller/main-controller.go syncHandler \
                             (StatusInconsistentMinIOVersions), pkg/controller/pools.go \
                             restartInitializedPool";
-
-/// A configuration change applied with changes that restart MinIO by themselves: a roll brings
-/// servers up on the new configuration one at a time, each waiting for half of its peers, and an
-/// in-place update may restart them before every sidecar has rewritten `config.env`. Allowed
-/// (every server ends on the new configuration once the restarts are through), but the user
-/// must know, and may split it.
-pub(super) fn warn_restarts_with_configuration(changes: &mut [Effect]) {
-    let restarting: Vec<String> = changes
-        .iter()
-        .filter(|c| {
-            c.kind != Kind::Configuration
-                && matches!(c.disruption, Disruption::Rolling | Disruption::Simultaneous)
-        })
-        .map(|c| c.change.clone())
-        .collect();
-    if restarting.is_empty() {
-        return;
-    }
-    if let Some(config) = changes.iter_mut().find(|c| c.kind == Kind::Configuration) {
-        let _ = write!(
-            config.todo,
-            ". This render also restarts MinIO ({}): servers restarted one at a time come up on \
-             the new configuration and wait for half of their peers, so apply the configuration \
-             alone first, or restart every server as soon as the sidecars have rewritten the file",
-            restarting.join("; ")
-        );
-    }
-}
+const MIXED_CONFIGURATION: &str = "minio cmd/bootstrap-peer-server.go verifyServerSystemConfig, \
+                                   ServerSystemConfig.Diff, sidecar/pkg/sidecar/sidecar_utils.go \
+                                   regenCfgWithSecret";
 
 /// Whether a change touches the pools that exist (not only a new one).
 fn on_existing(change: &Effect, added: &BTreeSet<&str>) -> bool {
     change.pool.as_deref().is_none_or(|p| !added.contains(p))
 }
 
-/// The order to apply the changes in when a new pool comes with changes to the configuration,
-/// the image or the existing pools' pods; empty when they may go together.
-pub(super) fn steps(changes: &[Effect], old: &Value) -> Vec<String> {
-    let added: BTreeSet<&str> = changes
+/// The pools a render adds.
+fn added(changes: &[Effect]) -> BTreeSet<&str> {
+    changes
         .iter()
         .filter(|c| c.kind == Kind::PoolAdded)
         .filter_map(|c| c.pool.as_deref())
-        .collect();
+        .collect()
+}
+
+/// The changes that restart MinIO processes in place, by the operator's doing: a roll of a
+/// pool's pods, the in-place update of the image, a pool leaving.
+fn restarting(changes: &[Effect]) -> Vec<&Effect> {
+    changes
+        .iter()
+        .filter(|c| {
+            c.kind != Kind::Configuration
+                && matches!(c.disruption, Disruption::Rolling | Disruption::Simultaneous)
+        })
+        .collect()
+}
+
+fn list(effects: &[&Effect]) -> String {
+    effects
+        .iter()
+        .map(|e| e.change.as_str())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The order to apply the changes in when they must not go together, one commit each; empty
+/// when they may. A new pool goes alone, after the configuration it needs and before an image
+/// or pod change of the existing pools. A configuration change goes alone too, after what
+/// restarts MinIO in place: each server those restarts bring up must find its peers on the
+/// configuration it has.
+pub(super) fn steps(changes: &[Effect], old: &Value) -> Vec<String> {
+    let added = added(changes);
     if added.is_empty() {
-        return Vec::new();
+        return configuration_steps(changes);
     }
     let find = |kinds: &[Kind]| -> Vec<&Effect> {
         changes
@@ -68,13 +70,6 @@ pub(super) fn steps(changes: &[Effect], old: &Value) -> Vec<String> {
     if config.is_empty() && image.is_empty() && pods.is_empty() {
         return Vec::new();
     }
-    let list = |effects: &[&Effect]| {
-        effects
-            .iter()
-            .map(|e| e.change.as_str())
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
     let mut out = Vec::new();
     if !config.is_empty() {
         out.push(format!(
@@ -98,13 +93,37 @@ pub(super) fn steps(changes: &[Effect], old: &Value) -> Vec<String> {
     out
 }
 
-/// The changes a new pool must not come with, as one `blocked` entry.
-pub(super) fn combined(changes: &[Effect]) -> Effect {
-    let added: BTreeSet<&str> = changes
+/// A configuration change together with changes that restart MinIO in place: those first, with
+/// `config.env` as the cluster has it, then the configuration alone.
+fn configuration_steps(changes: &[Effect]) -> Vec<String> {
+    let config: Vec<&Effect> = changes
         .iter()
-        .filter(|c| c.kind == Kind::PoolAdded)
-        .filter_map(|c| c.pool.as_deref())
+        .filter(|c| c.kind == Kind::Configuration)
         .collect();
+    let restarts = restarting(changes);
+    if config.is_empty() || restarts.is_empty() {
+        return Vec::new();
+    }
+    vec![
+        format!(
+            "what restarts MinIO alone ({}), with `config.env` as the cluster has it, so that \
+             every server it restarts finds its peers on the same configuration",
+            list(&restarts)
+        ),
+        format!(
+            "the configuration alone ({}), then every server restarted at once as its change \
+             says",
+            list(&config)
+        ),
+    ]
+}
+
+/// The changes that must not go together, as one `blocked` entry.
+pub(super) fn combined(changes: &[Effect]) -> Effect {
+    let added = added(changes);
+    if added.is_empty() {
+        return configuration_combined(changes);
+    }
     let has = |kind: Kind| {
         changes
             .iter()
@@ -154,36 +173,110 @@ pub(super) fn combined(changes: &[Effect]) -> Effect {
     )
 }
 
+/// A configuration change applied with a roll or a restart, as one `blocked` entry.
+fn configuration_combined(changes: &[Effect]) -> Effect {
+    let rolls = restarting(changes)
+        .iter()
+        .any(|c| c.disruption == Disruption::Rolling);
+    let mut why = Vec::new();
+    if rolls {
+        why.push(
+            "the roll restarts the servers one at a time onto the new `config.env`, and a \
+             server that starts waits until at least half of its peers report the same \
+             `MINIO_*` values (`verifyServerSystemConfig`, `ServerSystemConfig.Diff`); the \
+             StatefulSet goes on to the next pod meanwhile, so about half the servers are down \
+             at once before any of them serves again: on a 4-server pool writes stop at the \
+             second pod",
+        );
+    }
+    if restarting(changes)
+        .iter()
+        .any(|c| c.disruption == Disruption::Simultaneous)
+    {
+        why.push(
+            "the operator restarts every MinIO process at once whether or not each pod's \
+             sidecar has rewritten `config.env` yet (`regenCfgWithSecret` restarts nothing), \
+             and servers that start on different `MINIO_*` values wait for each other \
+             (`ServerSystemConfig.Diff`)",
+        );
+    }
+    with(
+        effect(
+            Kind::Combined,
+            None,
+            "`config.env` changed together with what restarts MinIO in place".to_string(),
+            Disruption::Blocked,
+        ),
+        MIXED_CONFIGURATION,
+        why.join("; "),
+        "apply them in the steps listed, one commit each".to_string(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::plan::operator::v6_0_2::changes::testing::*;
     use serde_json::json;
 
-    /// A configuration change with a roll: still `manual`, never `rolling`, and it says why to
-    /// split them.
+    /// A configuration change with a roll: the roll would bring servers up one at a time on
+    /// the new configuration, each waiting in `verifyServerSystemConfig` for half of its peers,
+    /// so the two are `blocked` together, with the roll first (on the configuration the cluster
+    /// has) and the configuration alone after. The configuration itself stays `manual`.
     #[test]
-    fn configuration_with_a_roll_says_to_split_them() {
+    fn configuration_with_a_roll_goes_in_two_steps() {
+        let (a, b) = ("export MINIO_X=\"1\"\n", "export MINIO_X=\"2\"\n");
         let mut raised = tenant();
         raised["spec"]["pools"][0]["resources"] = json!({"requests": {"cpu": "4"}});
-        let verdict = judge_configured(
-            (&tenant(), Some("export MINIO_X=\"1\"\n")),
-            (&raised, Some("export MINIO_X=\"2\"\n")),
-        );
+        let verdict = judge_configured((&tenant(), Some(a)), (&raised, Some(b)));
         assert_eq!(
             classes(&verdict),
             [
                 (Kind::Configuration, None, Disruption::Manual),
-                (Kind::PodTemplate, Some("pool-0"), Disruption::Rolling)
+                (Kind::PodTemplate, Some("pool-0"), Disruption::Rolling),
+                (Kind::Combined, None, Disruption::Blocked),
             ]
         );
+        let combined = &verdict.changes[2];
         assert!(
-            verdict.changes[0]
-                .todo
-                .contains("apply the configuration alone first"),
-            "{}",
-            verdict.changes[0].todo
+            combined
+                .cause
+                .contains("on a 4-server pool writes stop at the second pod")
+                && combined.source.contains("verifyServerSystemConfig"),
+            "{combined:#?}"
         );
+        assert_eq!(verdict.steps.len(), 2, "{:#?}", verdict.steps);
+        assert!(
+            verdict.steps[0]
+                .starts_with("what restarts MinIO alone (`spec.pools[pool-0].resources`")
+                && verdict.steps[0].contains("with `config.env` as the cluster has it")
+                && verdict.steps[1]
+                    .starts_with("the configuration alone (`config.env`: `MINIO_X` changed)"),
+            "{:#?}",
+            verdict.steps
+        );
+        // The operator's in-place update of the image restarts every process at once, maybe
+        // before every sidecar has rewritten the file: blocked too.
+        let mut upgraded = tenant();
+        upgraded["spec"]["image"] = json!(NEW);
+        let verdict = judge_configured((&tenant(), Some(a)), (&upgraded, Some(b)));
+        assert_eq!(verdict.worst(), Disruption::Blocked);
+        assert!(
+            verdict.changes[2]
+                .cause
+                .contains("`regenCfgWithSecret` restarts nothing")
+        );
+        // A pool that leaves restarts MinIO through a pool that stays: blocked too.
+        let two = with_pool(tenant(), "pool-1");
+        let verdict = judge_configured((&two, Some(a)), (&tenant(), Some(b)));
+        assert_eq!(verdict.worst(), Disruption::Blocked, "{verdict:#?}");
+        // What restarts nothing goes with it: users to provision, a bucket.
+        let mut users = tenant();
+        users["spec"]["users"] = json!([{"name": "admin"}]);
+        users["spec"]["buckets"] = json!([{"name": "a"}, {"name": "b"}]);
+        let verdict = judge_configured((&tenant(), Some(a)), (&users, Some(b)));
+        assert!(verdict.steps.is_empty(), "{verdict:#?}");
+        assert_eq!(verdict.worst(), Disruption::Manual);
     }
 
     /// A new pool with another image, configuration or pod change: `blocked`, with the order.
