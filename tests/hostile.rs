@@ -635,11 +635,7 @@ fn devices_fifos_and_links_to_them_are_refused_unread() {
     use std::os::unix::fs::symlink;
     let dir = crate::support::scratch_dir("not-regular");
     let fifo = dir.join("site.fifo");
-    let made = std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap_or_else(|e| panic!("cannot run mkfifo: {e}"));
-    assert!(made.success());
+    crate::support::mkfifo(&fifo);
     symlink("/dev/zero", dir.join("zero.toml")).unwrap_or_else(|e| panic!("{e}"));
     // `check` reports a missing folder before it reads any input: give it one.
     std::fs::create_dir_all(dir.join("o")).unwrap_or_else(|e| panic!("{e}"));

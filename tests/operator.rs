@@ -111,8 +111,14 @@ fn gen_with(dir: &Path, site: &str) -> Value {
     serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout))
 }
 
+/// The Tenant file of `dir/out`; a missing one fails the test, so that "unchanged" never
+/// compares nothing with nothing.
 fn tenant_file(dir: &Path) -> String {
-    std::fs::read_to_string(dir.join("out/tenant-matrix-minio.yaml")).unwrap_or_default()
+    let path = dir.join("out/tenant-matrix-minio.yaml");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    assert!(text.contains("kind: Tenant"), "{}: {text}", path.display());
+    text
 }
 
 const BASE: &str = "[rclone]\nschedule = \"*/15 * * * *\"\n";

@@ -230,16 +230,19 @@ mod tests {
                     "{name} was read"
                 );
             }
-            let fifo = std::process::Command::new("mkfifo")
-                .arg(dir.join("fifo.yaml"))
-                .status()
-                .is_ok_and(|s| s.success());
-            if fifo {
-                assert_eq!(
-                    read(&dir, "fifo.yaml").ok(),
-                    Some(Entry::Refused("a device, FIFO or socket".into()))
-                );
-            }
+            // Made without the `mkfifo` tool, so that this case never goes missing.
+            rustix::fs::mknodat(
+                rustix::fs::CWD,
+                dir.join("fifo.yaml").as_path(),
+                rustix::fs::FileType::Fifo,
+                rustix::fs::Mode::RUSR | rustix::fs::Mode::WUSR,
+                0,
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(
+                read(&dir, "fifo.yaml").ok(),
+                Some(Entry::Refused("a device, FIFO or socket".into()))
+            );
         }
         let big = vec![b'x'; usize::try_from(MAX_BYTES).unwrap_or(0) + 1];
         std::fs::write(dir.join("big.yaml"), big).unwrap_or_else(|e| panic!("{e}"));
