@@ -522,3 +522,94 @@ fn folder_modes_are_kept_and_derived_folders_are_the_owners_only() {
     }
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// What a case runs (arguments, environment) and the file whose diff it shows.
+type Shown<'a> = (&'a str, Vec<&'a str>, &'a [(&'a str, &'a str)], &'a str);
+
+/// The diff of a file that holds a Secret on one side only masks it as well, whichever side it
+/// is on: a generated file a user replaced by a Secret (the Secret is in the folder), and a
+/// generated Secret a user replaced by something else (the Secret is in the render). `check`
+/// shows the diff on stdout, the refusal of `gen` on stderr; neither shows a value.
+#[test]
+fn a_secret_on_one_side_of_a_diff_is_masked_in_check_and_gen() {
+    let root = scratch_dir("one-sided");
+    let key = [("MINIOGEN_MASTER_KEY", TEST_KEY)];
+    let pasted = "hunter2hunter2";
+    // In the folder only: a ServiceAccount file (no `Secret` in its text) replaced by a Secret.
+    let first = run(&root, &["gen", "--ccu", "100", "--out", "out"], &[]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let account = root.join("out/serviceaccount-matrix-minio-iam.yaml");
+    let rendered = std::fs::read_to_string(&account).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!rendered.contains("Secret") && !rendered.contains('\\'));
+    std::fs::write(
+        &account,
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: pasted\nstringData:\n  \
+             CONSOLE_SECRET_KEY: {pasted}\n"
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    // In the render only: a derived-mode Secret replaced by a ConfigMap.
+    let derived = [
+        "--ccu",
+        "100",
+        "--secrets-mode",
+        "derived",
+        "--out",
+        "derived",
+    ];
+    let written = run(
+        &root,
+        &[&["gen"][..], &derived, &["--write-plaintext-credentials"]].concat(),
+        &key,
+    );
+    assert_eq!(written.code, 0, "{}", written.stderr);
+    let mut secrets = credentials(&root.join("derived"));
+    secrets.push(pasted.into());
+    std::fs::write(
+        root.join("derived/secret-minio-user.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: minio-user\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+
+    let cases: [Shown; 4] = [
+        (
+            "check, Secret in the folder",
+            vec!["check", "--ccu", "100", "--out", "out"],
+            &[],
+            "serviceaccount-matrix-minio-iam.yaml",
+        ),
+        (
+            "gen, Secret in the folder",
+            vec!["gen", "--ccu", "100", "--out", "out"],
+            &[],
+            "serviceaccount-matrix-minio-iam.yaml",
+        ),
+        (
+            "check, Secret in the render",
+            [&["check"][..], &derived].concat(),
+            &key,
+            "secret-minio-user.yaml",
+        ),
+        (
+            "gen, Secret in the render",
+            [&["gen"][..], &derived, &["--write-plaintext-credentials"]].concat(),
+            &key,
+            "secret-minio-user.yaml",
+        ),
+    ];
+    for (what, args, env, file) in cases {
+        let shown = run(&root, &args, env);
+        let all = format!("{}{}", shown.stdout, shown.stderr);
+        assert_eq!(shown.code, 1, "{what}: {all}");
+        assert!(all.contains(file), "{what}: {all}");
+        if let Some(secret) = secrets.iter().find(|s| all.contains(s.as_str())) {
+            panic!("{what}: `{secret}` was printed:\n{all}");
+        }
+        assert!(
+            all.contains("CONSOLE_SECRET_KEY: <hidden>"),
+            "{what}: the diff is not shown, masked:\n{all}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&root);
+}

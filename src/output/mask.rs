@@ -267,6 +267,24 @@ mod tests {
         );
     }
 
+    /// A Secret on one side only (a file replaced by a Secret, or a Secret replaced by something
+    /// else) is masked as when both sides hold one, whichever side it is on; the rest of the
+    /// diff still shows.
+    #[test]
+    fn a_secret_on_one_side_only_is_masked() {
+        let other = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  a: plain\n";
+        for (old, new) in [(SECRET, other), (other, SECRET)] {
+            let shown = diff(old, new, "old", "new");
+            for secret in ["hunter2", "swordfish", "synapse"] {
+                assert!(!shown.contains(secret), "{secret} shown:\n{shown}");
+            }
+            assert!(
+                shown.contains("CONSOLE_SECRET_KEY: <hidden>") && shown.contains("name: cm"),
+                "{shown}"
+            );
+        }
+    }
+
     #[test]
     fn other_files_diff_as_they_are() {
         let old = "kind: ConfigMap\ndata:\n  a: one\n";
