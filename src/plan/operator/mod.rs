@@ -356,3 +356,142 @@ pub(crate) fn changed_keys(
 pub(crate) fn dotted(pointer: &str) -> String {
     pointer.trim_start_matches('/').replace('/', ".")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn tenant(image: &str, annotations: &Value) -> Value {
+        json!({
+            "metadata": {"name": "t", "namespace": "ns"},
+            "spec": {
+                "image": image,
+                "requestAutoCert": true,
+                "pools": [{"name": "pool-0", "servers": 4, "volumesPerServer": 2,
+                           "annotations": annotations}]
+            }
+        })
+    }
+
+    /// Each question about the operator reaches the pinned release's rules.
+    #[test]
+    fn the_pinned_release_answers_through_its_rules() {
+        assert_eq!(PINNED.name(), "v6.0.2");
+        assert_eq!(
+            PINNED.minio_service(true),
+            ServicePort {
+                scheme: "https",
+                port: 443,
+                port_name: "https-minio"
+            }
+        );
+        assert_eq!(PINNED.minio_service(false).port, 80);
+        assert_eq!(
+            PINNED.minio_hosts("chat", "example.org"),
+            ["minio.chat.svc.example.org", "minio.chat.svc", "minio.chat"]
+        );
+        let budget = PINNED.disruption_budget("t", "pool-0", 8);
+        assert_eq!(
+            budget.map(|b| (b.name, b.min_available)),
+            Some(("t-pool-0".into(), 5))
+        );
+        assert_eq!(PINNED.template_fields(), v6_0_2::TEMPLATE_FIELDS);
+        let t = tenant("a", &json!({"x": "1"}));
+        let owned = PINNED.owned_objects(&t);
+        assert!(
+            owned
+                .iter()
+                .any(|o| o.kind == "StatefulSet" && o.name == "t-pool-0")
+        );
+        let meta = PINNED.pod_metadata(&t, &t["spec"]["pools"][0]);
+        assert_eq!(meta.annotations.get("x").map(String::as_str), Some("1"));
+        assert_eq!(
+            meta.labels.get("v1.min.io/pool").map(String::as_str),
+            Some("pool-0")
+        );
+    }
+
+    /// A verdict restarts when any pool's template changes, and names the release it is for.
+    #[test]
+    fn a_verdict_says_whether_anything_restarts() {
+        let old = tenant("a", &json!({"x": "1"}));
+        let same = PINNED.verdict(&old, &old);
+        assert!(!same.restarts());
+        assert_eq!(same.operator_name(), "v6.0.2");
+        let changed = PINNED.verdict(&old, &tenant("b", &json!({"x": "2"})));
+        assert!(changed.restarts());
+        let fields: Vec<&str> = changed.pools[0]
+            .causes
+            .iter()
+            .map(|c| c.field.as_str())
+            .collect();
+        assert_eq!(fields, ["pod annotation `x`", "spec.image"]);
+    }
+
+    #[test]
+    fn maps_pointers_and_keys() {
+        let value = json!({"m": {"a": "1", "b": 2}});
+        let map = string_map(&value, "/m");
+        assert_eq!(
+            map,
+            BTreeMap::from([("a".to_string(), "1".to_string()), ("b".into(), "2".into())])
+        );
+        let mut other = map.clone();
+        other.insert("b".into(), "3".into());
+        other.insert("c".into(), "4".into());
+        other.remove("a");
+        assert_eq!(changed_keys(&map, &other), ["a", "b", "c"]);
+        assert!(changed_keys(&map, &map).is_empty());
+        assert_eq!(dotted("/spec/pools"), "spec.pools");
+        assert_eq!(
+            pools(&json!({"spec": {"pools": [{"name": "p"}, {}]}}))
+                .iter()
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>(),
+            ["p", ""]
+        );
+    }
+
+    /// What `check` and `gen --out` print for each action.
+    #[test]
+    fn actions_read_as_sentences() {
+        let two = vec!["a".to_string(), "b".to_string()];
+        let said: Vec<String> = [
+            Action::CreateBuckets {
+                buckets: two.clone(),
+            },
+            Action::BucketsKept {
+                buckets: two.clone(),
+            },
+            Action::UsersOnlyOnFirstProvisioning { users: two },
+            Action::ExpandVolumes {
+                pool: "p".into(),
+                from: "1Ti".into(),
+                to: "2Ti".into(),
+            },
+            Action::AddPool { pool: "p".into() },
+            Action::RemovePool { pool: "p".into() },
+            Action::UpdateServices {
+                field: "spec.features".into(),
+            },
+        ]
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+        assert_eq!(
+            said,
+            [
+                "creates bucket(s) `a`, `b` (it never changes or deletes an existing bucket)",
+                "leaves bucket(s) `a`, `b` and their objects in MinIO: it never deletes a bucket",
+                "does not create user(s) `a`, `b` on a tenant that already provisioned its users \
+                 (`status.provisionedUsers`)",
+                "grows the volume claims of pool `p` from 1Ti to 2Ti in place",
+                "creates pool `p`, then restarts MinIO in the existing pools through the admin \
+                 API (the server processes, not the pods)",
+                "decommissions pool `p` and deletes the tenant's PodDisruptionBudgets",
+                "updates its Services for the change to `spec.features`",
+            ]
+        );
+    }
+}
