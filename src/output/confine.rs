@@ -224,12 +224,26 @@ mod tests {
             std::os::unix::fs::symlink(root.join("victim.txt"), dir.join("link.yaml"))
                 .unwrap_or_else(|e| panic!("{e}"));
             std::os::unix::fs::symlink(&root, dir.join("up")).unwrap_or_else(|e| panic!("{e}"));
-            for name in ["link.yaml", "up/victim.txt", "sub"] {
-                assert!(
-                    matches!(read(&dir, name), Ok(Entry::Refused(_))),
-                    "{name} was read"
+            // Each refusal says what stands there, as the user's message quotes it.
+            for (name, what) in [
+                ("link.yaml", "a symbolic link"),
+                (
+                    "up/victim.txt",
+                    "a path through `up`, which is a link or a file, not a folder",
+                ),
+                ("sub", "a folder"),
+                (
+                    "a.yaml/x",
+                    "a path through `a.yaml`, which is a link or a file, not a folder",
+                ),
+            ] {
+                assert_eq!(
+                    read(&dir, name).ok(),
+                    Some(Entry::Refused(what.to_string())),
+                    "{name}"
                 );
             }
+            assert_eq!(read(&dir, "none/a.yaml").ok(), Some(Entry::Absent));
             // Made without the `mkfifo` tool, so that this case never goes missing.
             rustix::fs::mknodat(
                 rustix::fs::CWD,
@@ -244,9 +258,29 @@ mod tests {
                 Some(Entry::Refused("a device, FIFO or socket".into()))
             );
         }
-        let big = vec![b'x'; usize::try_from(MAX_BYTES).unwrap_or(0) + 1];
+        // Up to `MAX_BYTES` is read whole, one byte more is refused; an empty file is text.
+        let mut big = vec![b'x'; usize::try_from(MAX_BYTES).unwrap_or(0)];
+        std::fs::write(dir.join("full.yaml"), &big).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            matches!(read(&dir, "full.yaml"), Ok(Entry::Text(t)) if t.len() == big.len()),
+            "a file of exactly the bound is not read whole"
+        );
+        big.push(b'x');
         std::fs::write(dir.join("big.yaml"), big).unwrap_or_else(|e| panic!("{e}"));
-        assert!(matches!(read(&dir, "big.yaml"), Ok(Entry::Refused(_))));
+        assert_eq!(
+            read(&dir, "big.yaml").ok(),
+            Some(Entry::Refused("a file larger than 4 MiB".into()))
+        );
+        std::fs::write(dir.join("empty.yaml"), "").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            read(&dir, "empty.yaml").ok(),
+            Some(Entry::Text(String::new()))
+        );
+        std::fs::write(dir.join("latin1.yaml"), b"caf\xe9\n").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            read(&dir, "latin1.yaml").ok(),
+            Some(Entry::Refused("a file that is not UTF-8 text".into()))
+        );
         let _ = std::fs::remove_dir_all(&root);
     }
 }
