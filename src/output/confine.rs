@@ -79,6 +79,15 @@ mod platform {
     const FOLDER: OFlags = OFlags::RDONLY
         .union(OFlags::DIRECTORY)
         .union(OFlags::CLOEXEC);
+    /// How the file itself is opened, after `statat` found a regular file there: without
+    /// following a link and without waiting should a FIFO have been swapped in since, and never
+    /// as the controlling terminal. Only such a swap, between the look and the open, meets these
+    /// flags, which no test can time; `fstat` then judges what was opened.
+    pub(super) const FILE: OFlags = OFlags::RDONLY
+        .union(OFlags::NOFOLLOW)
+        .union(OFlags::NONBLOCK)
+        .union(OFlags::NOCTTY)
+        .union(OFlags::CLOEXEC);
 
     /// Walks down from `dir` one folder at a time with `openat`, each refusing a link, so that
     /// no link anywhere below `dir` is followed, even one swapped in while reading.
@@ -110,10 +119,7 @@ mod platform {
         if let Some(refused) = kind(FileType::from_raw_mode(stat.st_mode)) {
             return Ok(refused);
         }
-        // Without following a link, and without waiting should it have become a FIFO since.
-        let flags =
-            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
-        let fd = match rustix::fs::openat(&at, last, flags, Mode::empty()) {
+        let fd = match rustix::fs::openat(&at, last, FILE, Mode::empty()) {
             Ok(fd) => fd,
             Err(Errno::NOENT) => return Ok(Entry::Absent),
             Err(Errno::LOOP) => return Ok(Entry::Refused("a symbolic link".to_string())),
@@ -282,5 +288,15 @@ mod tests {
             Some(Entry::Refused("a file that is not UTF-8 text".into()))
         );
         let _ = std::fs::remove_dir_all(&root);
+    }
+
+    /// The flags a file is opened with hold every defence against a swap after the look.
+    #[cfg(unix)]
+    #[test]
+    fn files_are_opened_without_following_waiting_or_a_terminal() {
+        use rustix::fs::OFlags;
+        let wanted = OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
+        assert!(platform::FILE.contains(wanted), "{:?}", platform::FILE);
+        assert!(!platform::FILE.intersects(OFlags::WRONLY | OFlags::RDWR | OFlags::CREATE));
     }
 }

@@ -292,6 +292,22 @@ mod tests {
         assert!(diff(old, new, "o", "n").contains("-  a: one\n+  a: two"));
     }
 
+    /// A value on the key's own line (a flow mapping) is masked whole, as one value, and the
+    /// rest of the diff still shows.
+    #[test]
+    fn a_flow_mapping_is_masked_as_one_value() {
+        let old = "kind: Secret\nmetadata:\n  name: a\nstringData: {a: hunter2}\n";
+        let new = "kind: Secret\nmetadata:\n  name: b\nstringData: {a: swordfish}\n";
+        let shown = diff(old, new, "o", "n");
+        assert!(
+            shown.contains("\n-stringData: <hidden>\n")
+                && shown.contains("\n+stringData: <hidden, changed>\n")
+                && shown.contains("\n+  name: b\n"),
+            "{shown}"
+        );
+        assert!(!shown.contains("hunter2") && !shown.contains("swordfish"));
+    }
+
     #[test]
     fn unusual_layouts_show_nothing() {
         let flow_nested = [
