@@ -313,6 +313,7 @@ mod tests {
         let flow_nested = [
             "kind: Secret\nstringData: {a: hunter2}\n",
             "kind: List\nitems:\n- kind: Secret\n  stringData:\n    a: hunter2\n",
+            "- kind: Secret\n  stringData:\n    a: hunter2\n",
             "kind: Secret\nstringData:\n  a: hunter2\n  b: [unclosed\n",
             "kind: Secret\n\"stringData\":\n  a: hunter2\n",
             "kind: \"\\u0053ecret\"\nstringData:\n  a: hunter2\n",
