@@ -115,34 +115,69 @@ pub fn tier_shape(ccu: u32) -> Vec<String> {
 }
 
 /// A directory the tests need from outside the repository: `../shared` by default. When it is
-/// missing the test is skipped with a printed reason, or fails when `CI` is set.
+/// missing the test is skipped (`skip`).
 pub fn required_dir(path: PathBuf, why: &str) -> Option<PathBuf> {
     if path.is_dir() {
         return Some(path);
     }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "{} is missing, and CI is set: {why}",
-        path.display()
-    );
-    skipped(&format!("{} is missing ({why})", path.display()));
+    skip(&format!("{} is missing ({why})", path.display()));
     None
 }
 
-/// Records that the running test skips itself, and why: on stderr (shown under `--nocapture`)
-/// and as a line `reason<TAB>test` in the file `MINIOGEN_SKIP_LOG` names, which `.ci/test` sums
-/// up in its last line, so that a skip is never mistaken for a pass.
-pub fn skipped(reason: &str) {
+/// Whether a skip stops the whole test or one case of it.
+#[derive(Clone, Copy)]
+enum Skipped {
+    /// The test returns: it checked nothing.
+    Test,
+    /// The test leaves out one case and checks the others.
+    Case,
+}
+
+/// The one way a test skips itself when something it needs is missing here; the test returns
+/// right after, having checked nothing. Fails the test instead when `CI` is set, where everything
+/// a test needs must be there. Otherwise the skip is printed where plain `cargo test` shows it,
+/// and recorded for `.ci/test`, which counts the test as skipped, not passed.
+pub fn skip(reason: &str) {
+    record(Skipped::Test, reason);
+}
+
+/// Like `skip`, for one case of a test that goes on with its other cases: `.ci/test` names the
+/// test and the reason, and counts the test as run.
+pub fn skip_case(reason: &str) {
+    record(Skipped::Case, reason);
+}
+
+/// Prints and records a skip: on stderr, written past the test harness's capture so that plain
+/// `cargo test` shows it beside the `ok` it prints for the test, and as a line
+/// `kind<TAB>reason<TAB>test` in the file `MINIOGEN_SKIP_LOG` names, which `.ci/test` sums up in
+/// its closing lines.
+fn record(kind: Skipped, reason: &str) {
     use std::io::Write as _;
-    eprintln!("skipped: {reason}");
-    let Some(log) = std::env::var_os("MINIOGEN_SKIP_LOG") else {
-        return;
-    };
     let test = std::thread::current()
         .name()
         .unwrap_or("a test")
         .to_string();
-    let line = format!("{}\t{test}\n", reason.replace(['\t', '\n'], " "));
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{test} cannot run here, and CI is set: {reason}"
+    );
+    let (word, what) = match kind {
+        Skipped::Test => ("test", "checked nothing"),
+        Skipped::Case => ("case", "left a case out"),
+    };
+    let log = std::env::var_os("MINIOGEN_SKIP_LOG");
+    let counted = if log.is_some() {
+        ""
+    } else {
+        " (plain `cargo test` still prints `ok` for it; `./.ci/test` counts it)"
+    };
+    // Not `eprintln!`: the harness captures that and shows it only when the test fails.
+    let _ = std::io::stderr()
+        .write_all(format!("skipped: `{test}` {what}: {reason}{counted}\n").as_bytes());
+    let Some(log) = log else {
+        return;
+    };
+    let line = format!("{word}\t{}\t{test}\n", reason.replace(['\t', '\n'], " "));
     // One short append per line: lines from tests running at once do not interleave.
     let written = std::fs::OpenOptions::new()
         .create(true)
@@ -150,7 +185,7 @@ pub fn skipped(reason: &str) {
         .open(&log)
         .and_then(|mut f| f.write_all(line.as_bytes()));
     if let Err(e) = written {
-        eprintln!("cannot record the skip in {}: {e}", log.to_string_lossy());
+        panic!("cannot record the skip in {}: {e}", log.to_string_lossy());
     }
 }
 
@@ -164,8 +199,8 @@ pub fn shared_schemas() -> Option<PathBuf> {
     )
 }
 
-/// A tool installed by the test command (`.ci/test`) into `.venv`. Missing: skipped with a printed
-/// reason, or a failure when `CI` is set.
+/// A tool installed by the test command (`.ci/test`) into `.venv`. Missing: the test is skipped
+/// (`skip`).
 pub fn venv_tool(name: &str) -> Option<PathBuf> {
     venv_tool_in(".venv", name)
 }
@@ -177,12 +212,7 @@ pub fn venv_tool_in(venv: &str, name: &str) -> Option<PathBuf> {
     if path.is_file() {
         return Some(path);
     }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "{} is missing, and CI is set: run the test command `.ci/test`, which installs it",
-        path.display()
-    );
-    skipped(&format!(
+    skip(&format!(
         "{} is missing; `.ci/test` installs it",
         path.display()
     ));
@@ -202,7 +232,7 @@ pub fn scratch_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// A program on `PATH`. Missing: skipped with a printed reason, or a failure when `CI` is set.
+/// A program on `PATH`. Missing: the test is skipped (`skip`).
 pub fn which(tool: &str) -> Option<PathBuf> {
     let found = std::env::var_os("PATH")
         .map(|p| {
@@ -212,31 +242,45 @@ pub fn which(tool: &str) -> Option<PathBuf> {
         })
         .unwrap_or_default();
     if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{tool} is missing, and CI is set"
-        );
-        skipped(&format!("{tool} is not on PATH"));
+        skip(&format!("{tool} is not on PATH"));
     }
     found
 }
 
-/// Every file under `dir` with its bytes; a symbolic link with its target, never followed.
+/// Makes a FIFO at `path`, or fails the test: no tool is needed, so no case is left out for
+/// want of one.
+pub fn mkfifo(path: &Path) {
+    use rustix::fs::{CWD, FileType, Mode, mknodat};
+    mknodat(CWD, path, FileType::Fifo, Mode::RUSR | Mode::WUSR, 0)
+        .unwrap_or_else(|e| panic!("cannot make a FIFO at {}: {e}", path.display()));
+}
+
+/// Every file under `dir` with its bytes; a symbolic link with its target, never followed; a
+/// FIFO, socket or device by its kind, never opened. Anything that cannot be read fails the
+/// test: a snapshot that turned errors into empty content would compare equal to another.
 pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    fn failed(path: &Path, e: &std::io::Error) -> ! {
+        panic!("cannot take a snapshot of {}: {e}", path.display())
+    }
     let mut out = std::collections::BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+        for entry in std::fs::read_dir(&d).unwrap_or_else(|e| failed(&d, &e)) {
+            let entry = entry.unwrap_or_else(|e| failed(&d, &e));
             let path = entry.path();
-            let kind = entry.file_type().ok();
-            if kind.is_some_and(|k| k.is_symlink()) {
-                let target = std::fs::read_link(&path).unwrap_or_default();
-                out.insert(path, target.to_string_lossy().as_bytes().to_vec());
-            } else if kind.is_some_and(|k| k.is_dir()) {
+            let kind = entry.file_type().unwrap_or_else(|e| failed(&path, &e));
+            let content = if kind.is_symlink() {
+                let target = std::fs::read_link(&path).unwrap_or_else(|e| failed(&path, &e));
+                target.to_string_lossy().as_bytes().to_vec()
+            } else if kind.is_dir() {
                 stack.push(path);
+                continue;
+            } else if kind.is_file() {
+                std::fs::read(&path).unwrap_or_else(|e| failed(&path, &e))
             } else {
-                out.insert(path.clone(), std::fs::read(&path).unwrap_or_default());
-            }
+                format!("<{kind:?}>").into_bytes()
+            };
+            out.insert(path, content);
         }
     }
     out

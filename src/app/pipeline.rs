@@ -583,7 +583,22 @@ fn unsafe_budgets(plan: &plan::Plan, at: &Locator<'_>) -> Vec<Diagnostic> {
 
 #[cfg(test)]
 mod tests {
-    use super::comment_text;
+    use super::{comment_text, set_key};
+
+    /// A `--set` key in the header comment: plain segments as written, any other as JSON.
+    #[test]
+    fn set_keys_are_plain_or_quoted() {
+        let key =
+            |parts: &[&str]| set_key(&parts.iter().map(ToString::to_string).collect::<Vec<_>>());
+        assert_eq!(
+            key(&["sizing", "volume_size", "a-b9"]),
+            "sizing.volume_size.a-b9"
+        );
+        assert_eq!(
+            key(&["prometheus", "labels", "a.b", "", "x\ny", "é"]),
+            "prometheus.labels.\"a.b\".\"\".\"x\\ny\".\"é\""
+        );
+    }
 
     #[test]
     fn comment_text_is_one_visible_line() {

@@ -301,5 +301,9 @@ mod tests {
             "prometheus.labels.\"a/b\""
         );
         assert_eq!(key_path(""), "");
+        // RFC 6901: `~` first, then `/`, so that an escape is never escaped again.
+        assert_eq!(escape_pointer("a/b~c"), "a~1b~0c");
+        assert_eq!(escape_pointer("~1"), "~01");
+        assert_eq!(escape_pointer("plain"), "plain");
     }
 }

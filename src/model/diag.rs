@@ -321,5 +321,19 @@ mod tests {
         let text = "x = \"\u{1b}[31m\"";
         let loc = Location::from_span("f", text, 0..1);
         assert!(!loc.source_line.contains('\u{1b}'));
+        // Each control character becomes one replacement character; a tab stays a tab, so
+        // that the underline keeps its column.
+        let loc = Location::from_span("f", "\ta\u{7}b\u{9b}c", 0..1);
+        assert_eq!(loc.source_line, "\ta\u{fffd}b\u{fffd}c");
+    }
+
+    /// A value in a message is in backticks; one that holds a backtick or a control character
+    /// is written escaped instead, so that it can neither end the quote nor drive a terminal.
+    #[test]
+    fn quoted_values_cannot_break_out() {
+        assert_eq!(quote("synapse-media"), "`synapse-media`");
+        assert_eq!(quote("a`b"), "\"a`b\"");
+        assert_eq!(quote("a\u{1b}[2Kb"), "\"a\\u{1b}[2Kb\"");
+        assert_eq!(quote("a\nb"), "\"a\\nb\"");
     }
 }

@@ -267,6 +267,24 @@ mod tests {
         );
     }
 
+    /// A Secret on one side only (a file replaced by a Secret, or a Secret replaced by something
+    /// else) is masked as when both sides hold one, whichever side it is on; the rest of the
+    /// diff still shows.
+    #[test]
+    fn a_secret_on_one_side_only_is_masked() {
+        let other = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  a: plain\n";
+        for (old, new) in [(SECRET, other), (other, SECRET)] {
+            let shown = diff(old, new, "old", "new");
+            for secret in ["hunter2", "swordfish", "synapse"] {
+                assert!(!shown.contains(secret), "{secret} shown:\n{shown}");
+            }
+            assert!(
+                shown.contains("CONSOLE_SECRET_KEY: <hidden>") && shown.contains("name: cm"),
+                "{shown}"
+            );
+        }
+    }
+
     #[test]
     fn other_files_diff_as_they_are() {
         let old = "kind: ConfigMap\ndata:\n  a: one\n";
@@ -274,11 +292,28 @@ mod tests {
         assert!(diff(old, new, "o", "n").contains("-  a: one\n+  a: two"));
     }
 
+    /// A value on the key's own line (a flow mapping) is masked whole, as one value, and the
+    /// rest of the diff still shows.
+    #[test]
+    fn a_flow_mapping_is_masked_as_one_value() {
+        let old = "kind: Secret\nmetadata:\n  name: a\nstringData: {a: hunter2}\n";
+        let new = "kind: Secret\nmetadata:\n  name: b\nstringData: {a: swordfish}\n";
+        let shown = diff(old, new, "o", "n");
+        assert!(
+            shown.contains("\n-stringData: <hidden>\n")
+                && shown.contains("\n+stringData: <hidden, changed>\n")
+                && shown.contains("\n+  name: b\n"),
+            "{shown}"
+        );
+        assert!(!shown.contains("hunter2") && !shown.contains("swordfish"));
+    }
+
     #[test]
     fn unusual_layouts_show_nothing() {
         let flow_nested = [
             "kind: Secret\nstringData: {a: hunter2}\n",
             "kind: List\nitems:\n- kind: Secret\n  stringData:\n    a: hunter2\n",
+            "- kind: Secret\n  stringData:\n    a: hunter2\n",
             "kind: Secret\nstringData:\n  a: hunter2\n  b: [unclosed\n",
             "kind: Secret\n\"stringData\":\n  a: hunter2\n",
             "kind: \"\\u0053ecret\"\nstringData:\n  a: hunter2\n",
