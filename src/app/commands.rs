@@ -86,7 +86,7 @@ pub(crate) fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
                     "no consumer fragment is selected: see `[synapse]` and `[cnpg]` in the site file",
                 )]);
             }
-            sink::print(&sink::fragments(&generated.fragments, &compiled.header)?)?;
+            sink::print(&sink::fragments(&generated.fragments)?)?;
             Ok(compiled.notes)
         }
         Command::Profiles { show } => profiles(show),
@@ -258,15 +258,24 @@ struct GenOptions {
     format: Format,
 }
 
-/// What applying `manifests` over the folder `dir` makes the operator do, when the folder
-/// already holds a Tenant.
-fn folder_verdict(
+/// The Tenant the folder `dir` holds, if any, and the one the render writes; `files` is the
+/// render's, so that a Tenant file that did not change is not parsed again.
+fn tenants<'a>(
     dir: &std::path::Path,
-    manifests: &[post::Manifest],
-) -> Option<crate::plan::operator::Verdict> {
+    manifests: &'a [post::Manifest],
+    files: &[folder::File],
+) -> Option<(serde_json::Value, &'a post::Manifest)> {
     let tenant = manifests.iter().find(|m| m.kind == "Tenant")?;
-    let old = folder::read_object(dir, tenant)?;
-    Some(transition::verdict(&old, &tenant.value))
+    let old = folder::read_object_against(dir, tenant, Some(files))?;
+    Some((old, tenant))
+}
+
+/// What applying the render over the folder makes the operator do, when the folder already
+/// holds a Tenant.
+fn folder_verdict(
+    tenants: Option<&(serde_json::Value, &post::Manifest)>,
+) -> Option<crate::plan::operator::Verdict> {
+    tenants.map(|(old, new)| transition::verdict(old, &new.value))
 }
 
 /// `miniogen gen`: the stream on stdout, or one folder per environment, recording `recorded`
@@ -331,11 +340,12 @@ fn generate(
                 }
                 other => fatal_write(other, &target),
             })
-            .map(|wrote| {
-                let mut notes = vec![Diagnostic::note(if wrote {
-                    format!("wrote {} files to `{}`", files.len(), target.display())
-                } else {
-                    format!("`{}` is current; nothing to write", target.display())
+            .map(|written| {
+                let wrote = written.is_some();
+                let mut notes = vec![Diagnostic::note(match written {
+                    Some(w) if w.fresh => format!("wrote {w} to `{}`", target.display()),
+                    Some(w) => format!("wrote `{}`: {w}", target.display()),
+                    None => format!("`{}` is current; nothing to write", target.display()),
                 })];
                 if wrote && let Some(verdict) = &verdict {
                     notes.extend(verdict_notes(&target, verdict));
@@ -371,8 +381,10 @@ fn generate(
         return Err(Failure::Changed {
             report: diag::render_all(&notes),
             summary: format!(
-                "`{}` was out of date and has been rewritten: review and commit it",
-                dir.display()
+                "`{}` was out of date and has been rewritten: review it, then stage it with \
+                 `git add {}`",
+                dir.display(),
+                crate::input::recorded::shell_quote(&dir.display().to_string())
             ),
         });
     }
@@ -409,6 +421,8 @@ fn render_folder(
         .into());
     }
     let generated = generated(&compiled.plan)?;
+    let files = folder::files(&generated.manifests, &generated.fragments)?;
+    let tenants = tenants(&target, &generated.manifests, &files);
     let mut notes = compiled.notes;
     if !accept_pool_rebuild {
         notes.extend(guard_pools(
@@ -417,11 +431,10 @@ fn render_folder(
             env,
             &target,
             &compiled.plan,
-            &generated.manifests,
+            tenants.as_ref(),
         )?);
     }
-    let verdict = folder_verdict(&target, &generated.manifests);
-    let files = folder::files(&generated.manifests, &generated.fragments, &compiled.header)?;
+    let verdict = folder_verdict(tenants.as_ref());
     Ok((target, files, plaintext, verdict, notes))
 }
 
@@ -723,6 +736,15 @@ fn check(runs: &[Run], out: &std::path::Path, format: Format) -> Result<Vec<Diag
             out.display(),
             commands(" --force")
         )
+    } else if load::under_pre_commit() {
+        let folder = crate::input::recorded::shell_quote(&out.display().to_string());
+        format!(
+            "the output folder `{}`, as staged, is not what the inputs give: pre-commit checks the \
+             staged files, so if you regenerated it already, stage it with `git add {folder}`; \
+             otherwise {}, then `git add {folder}`",
+            out.display(),
+            commands("")
+        )
     } else {
         format!(
             "the output folder `{}` is not what the inputs give: to regenerate it, {}",
@@ -759,23 +781,29 @@ fn check_folder(
         };
         return Ok((format!("{missing}\n"), false, notes, entry));
     }
+    let files = folder::files(&generated.manifests, &generated.fragments)?;
+    let tenants = tenants(target, &generated.manifests, &files);
     notes.extend(guard_pools(
         inputs,
         shared,
         env,
         target,
         &compiled.plan,
-        &generated.manifests,
+        tenants.as_ref(),
     )?);
-    let files = folder::files(&generated.manifests, &generated.fragments, &compiled.header)?;
     let mode = compiled.plan.secrets.mode;
     let mut findings = Vec::new();
-    for literal in crate::output::audit::literal_credentials(&folder::read_objects(target), mode) {
+    // What the folder really holds: the files that are not the render's, parsed, and the
+    // render's own objects for those that are.
+    let mut held = folder::read_objects(target, &files);
+    held.extend(generated.manifests.iter().cloned());
+    for literal in crate::output::audit::literal_credentials(&held, mode) {
         findings.push(format!(
-                "{literal} (in `{}`); secrets mode `{}` never writes one, so move it to your secret store",
-                target.display(),
-                compiled.plan.secrets.source
-            ));
+            "{literal} (in `{}`); secrets mode `{}` never writes one, so move it to your secret \
+             store",
+            target.display(),
+            compiled.plan.secrets.source
+        ));
     }
     let mut edited = false;
     for finding in folder::check_recorded(target, &files, recorded)? {
@@ -786,7 +814,7 @@ fn check_folder(
     for finding in &findings {
         let _ = writeln!(report, "{finding}");
     }
-    let verdict = folder_verdict(target, &generated.manifests);
+    let verdict = folder_verdict(tenants.as_ref());
     if !report.is_empty()
         && let Some(verdict) = &verdict
     {
@@ -911,18 +939,15 @@ fn guard_pools(
     env: Option<&str>,
     dir: &std::path::Path,
     plan: &crate::plan::Plan,
-    manifests: &[post::Manifest],
+    tenants: Option<&(serde_json::Value, &post::Manifest)>,
 ) -> Result<Vec<Diagnostic>, Failure> {
-    let Some(tenant) = manifests.iter().find(|m| m.kind == "Tenant") else {
-        return Ok(Vec::new());
-    };
-    let Some(old) = folder::read_object(dir, tenant) else {
+    let Some((old, tenant)) = tenants else {
         return Ok(Vec::new());
     };
     let Some(first) = plan.pools.first().map(|p| p.name.as_str()) else {
         return Ok(Vec::new());
     };
-    let existing = daytwo::Existing::from_tenant(&old);
+    let existing = daytwo::Existing::from_tenant(old);
     let growth = tier_sizing(shared, plan)
         .and_then(|tier| daytwo::propose(&existing, plan, &tier, &site_pools(shared, env), env));
     let verdict = daytwo::judge(
@@ -930,7 +955,7 @@ fn guard_pools(
             env,
             dir: Some(dir),
         },
-        &old,
+        old,
         &tenant.value,
         first,
         &plan.retired,

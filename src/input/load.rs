@@ -592,6 +592,15 @@ pub fn site_document(explicit: Option<&Path>) -> Result<Option<Document>, LoadEr
     }
 }
 
+/// Whether miniogen runs as a pre-commit hook: pre-commit sets `PRE_COMMIT=1` for every hook it
+/// runs (pre-commit 4.x, `pre_commit/commands/run.py`), and on a commit it runs them on the
+/// staged files alone, unstaged changes stashed away. A folder regenerated but not staged is
+/// then stale to the hook, and the fix is `git add`, not another `gen`.
+#[must_use]
+pub fn under_pre_commit() -> bool {
+    std::env::var_os("PRE_COMMIT").is_some_and(|v| v == "1")
+}
+
 /// The master key of `derived` mode, from the file named by `MINIOGEN_MASTER_KEY_FILE` or from
 /// `MINIOGEN_MASTER_KEY`. There is no flag: a key on the command line lands in shell history
 /// and process lists.

@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 use crate::model::credentials::{CredentialKind, CredentialRef};
 use crate::model::quantity;
 use crate::model::spec::{SecretsMode, StoreKind};
-use crate::plan::operator;
 use crate::plan::{KeyValue, Plan, Pool, SET_DRIVE_COUNT_ENV};
+use crate::plan::{needs, operator};
 
 /// An exact size, with an approximation in the largest unit when they differ.
 fn size(bytes: u128) -> String {
@@ -135,7 +135,79 @@ pub fn plan_table_with(plan: &Plan, changes: &str) -> String {
     }
     out.push_str(changes);
     consumers(&mut out, plan);
+    cluster_needs(&mut out, plan);
     wrap(&out, PLAN_WIDTH)
+}
+
+/// Commands to copy, each on a line of its own under what needs them, indented less than the
+/// value column so that one fits a line whole (`wrap` never splits a span in backticks).
+fn commands(out: &mut String, commands: &[String]) {
+    for command in commands {
+        let _ = writeln!(out, "    `{command}`");
+    }
+}
+
+/// What the cluster must hold, with the site's own names (`plan::needs`).
+fn cluster_needs(out: &mut String, plan: &Plan) {
+    let needs = &plan.needs;
+    let _ = writeln!(out);
+    let _ = writeln!(out, "cluster needs");
+    let nodes = &needs.nodes;
+    let _ = writeln!(
+        out,
+        "  {:<20} {} schedulable nodes with room for one MinIO server each (requests {} CPU, {} \
+         memory): a pool's servers must run on different nodes (a required pod anti-affinity on \
+         `{}`), and pool `{}` has {}; a server without a node stays Pending, and the tenant does \
+         not start",
+        "nodes",
+        nodes.count,
+        nodes.requests.cpu,
+        nodes.requests.memory,
+        needs::NODE_TOPOLOGY_KEY,
+        nodes.pool,
+        plural(nodes.count, "server", "servers"),
+    );
+    let _ = writeln!(
+        out,
+        "  {:<20} `{}`, which miniogen does not create:",
+        "namespace", plan.namespace
+    );
+    commands(out, std::slice::from_ref(&needs.namespace_command));
+    if let Some(p) = &needs.prometheus {
+        let monitor = p.service_monitor.as_ref().map_or_else(String::new, |m| {
+            format!(" (and whose `serviceMonitorSelector` matches ServiceMonitor `{m}`'s)")
+        });
+        let chart = match &p.release {
+            Some(release) => format!(
+                "kube-prometheus-stack's Prometheus (chart {}) selects them by default when its \
+                 Helm release is named `{release}`",
+                needs::KUBE_PROMETHEUS_STACK
+            ),
+            None => format!(
+                "kube-prometheus-stack's Prometheus (chart {}) selects only `{}: <its Helm \
+                 release>` by default, which they lack: add it with `prometheus.labels = {{ {} = \
+                 \"<release>\" }}`",
+                needs::KUBE_PROMETHEUS_STACK,
+                needs::RELEASE_LABEL,
+                needs::RELEASE_LABEL
+            ),
+        };
+        let _ = writeln!(
+            out,
+            "  {:<20} the Prometheus Operator (v0.67 or later) and a Prometheus whose \
+             `scrapeConfigSelector` matches the labels of ScrapeConfig `{}`{monitor}: its \
+             `app.kubernetes.io/*` labels and `prometheus.labels`; {chart}",
+            "Prometheus", p.scrape_config,
+        );
+    }
+    if let Some(module) = needs.synapse_module {
+        let _ = writeln!(
+            out,
+            "  {:<20} the `{module}` module in Synapse's image, which the media store names \
+             (`s3_storage_provider.S3StorageProviderBackend`)",
+            "Synapse"
+        );
+    }
 }
 
 /// The widest line `plan` prints: terminals and review tools show 100 columns.
@@ -363,6 +435,7 @@ fn consumers(out: &mut String, plan: &Plan) {
             "  {:<20} {} `{}` key `{}`: {}",
             "needs", p.kind, p.name, p.key, p.why
         );
+        commands(out, &p.commands);
     }
     match &plan.admin {
         Some(a) => {
@@ -533,6 +606,7 @@ fn prerequisites(out: &mut String, plan: &Plan) {
             "\n{} `{}` in namespace `{}`, not a credential\n  {:<20} {}",
             p.kind, p.name, plan.namespace, p.key, p.why
         );
+        commands(out, &p.commands);
     }
 }
 
@@ -685,25 +759,6 @@ pub fn folders_json(folders: &[FolderReport]) -> String {
     text
 }
 
-/// A cause of a pod restart, with what it means where miniogen knows.
-fn cause(field: &str) -> String {
-    let shown = if field.starts_with("pod ") {
-        field.to_string()
-    } else {
-        format!("`{field}`")
-    };
-    let why = if field.contains(crate::plan::CONFIG_CHECKSUM) {
-        " (the configuration MinIO reads at start-up changed)"
-    } else if field.contains(crate::plan::SET_SIZE_ANNOTATION) {
-        " (the erasure-set size)"
-    } else if field.contains("kubectl.kubernetes.io/last-applied-configuration") {
-        " (client-side `kubectl apply`: use server-side apply)"
-    } else {
-        ""
-    };
-    format!("{shown}{why}")
-}
-
 /// The verdict as sentences: one per existing pool, then one per other action.
 #[must_use]
 pub fn verdict_lines(verdict: &operator::Verdict) -> Vec<String> {
@@ -711,7 +766,7 @@ pub fn verdict_lines(verdict: &operator::Verdict) -> Vec<String> {
     let mut lines = Vec::new();
     for pool in verdict.pools.iter().filter(|p| !p.new) {
         if pool.restart {
-            let causes: Vec<String> = pool.causes.iter().map(|c| cause(&c.field)).collect();
+            let causes: Vec<String> = pool.causes.iter().map(operator::Cause::describe).collect();
             lines.push(format!(
                 "applying this restarts the MinIO pods of pool `{}`: {operator} rolls them because \
                  their pod template changes ({})",

@@ -796,8 +796,11 @@ pub fn plan_changes(
                 let restart = verdict
                     .and_then(|v| v.pools.iter().find(|p| p.pool == pool.name && p.restart))
                     .map_or_else(String::new, |p| {
-                        let fields: Vec<String> =
-                            p.causes.iter().map(|c| format!("`{}`", c.field)).collect();
+                        let fields: Vec<String> = p
+                            .causes
+                            .iter()
+                            .map(crate::plan::operator::Cause::describe)
+                            .collect();
                         format!("; its pods restart ({})", fields.join(", "))
                     });
                 format!("kept: {}{restart}", now.layout())

@@ -212,6 +212,30 @@ pub struct Cause {
     pub source: &'static str,
 }
 
+impl Cause {
+    /// The field as a person reads it, with what it means where miniogen knows: a Tenant path
+    /// in backticks, a pod label or annotation as it is (its key is in backticks already).
+    #[must_use]
+    pub fn describe(&self) -> String {
+        let field = &self.field;
+        let shown = if field.starts_with("pod ") {
+            field.clone()
+        } else {
+            format!("`{field}`")
+        };
+        let why = if field.contains(crate::plan::CONFIG_CHECKSUM) {
+            " (the configuration MinIO reads at start-up changed)"
+        } else if field.contains(crate::plan::SET_SIZE_ANNOTATION) {
+            " (the erasure-set size)"
+        } else if field.contains("kubectl.kubernetes.io/last-applied-configuration") {
+            " (client-side `kubectl apply`: use server-side apply)"
+        } else {
+            ""
+        };
+        format!("{shown}{why}")
+    }
+}
+
 /// Something besides pod restarts that the operator does with a changed Tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "action", rename_all = "kebab-case")]
