@@ -878,7 +878,7 @@ fn tier_sizing(shared: &Shared, plan: &crate::plan::Plan) -> Option<crate::model
         profile.value.clone()
     } else {
         let builtin = load::BUILTINS.iter().find(|b| b.ccu == plan.tier.ccu)?;
-        load::builtin_document(*builtin).ok()?.value
+        load::builtin_shared(*builtin).ok()?.value.clone()
     };
     serde_json::from_value::<crate::model::spec::Profile>(value)
         .ok()

@@ -279,7 +279,7 @@ pub(crate) fn compile(
         (None, Some(ccu)) => {
             let (tier, note) = load::select_tier(ccu).map_err(|d| Failure::Invalid(vec![d]))?;
             notes.extend(note);
-            load::builtin_document(tier)?.into()
+            load::builtin_shared(tier)?
         }
         (None, None) => {
             return Err(Usage::NoCcu(args.surface).into());

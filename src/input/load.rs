@@ -531,6 +531,24 @@ pub fn builtin_name(ccu: u32) -> String {
     format!("built-in profile profiles/{ccu}.toml")
 }
 
+/// A built-in profile, parsed once per process: the environments of a fleet share their tier's.
+pub fn builtin_shared(tier: Builtin) -> Result<std::sync::Arc<Document>, LoadError> {
+    static PARSED: [std::sync::OnceLock<std::sync::Arc<Document>>; BUILTINS.len()] =
+        [const { std::sync::OnceLock::new() }; BUILTINS.len()];
+    let Some(cell) = BUILTINS
+        .iter()
+        .position(|b| b.ccu == tier.ccu)
+        .and_then(|i| PARSED.get(i))
+    else {
+        return builtin_document(tier).map(std::sync::Arc::new);
+    };
+    if let Some(doc) = cell.get() {
+        return Ok(std::sync::Arc::clone(doc));
+    }
+    let doc = std::sync::Arc::new(builtin_document(tier)?);
+    Ok(std::sync::Arc::clone(cell.get_or_init(|| doc)))
+}
+
 /// Parses the text of a built-in profile.
 pub fn builtin_document(tier: Builtin) -> Result<Document, LoadError> {
     Document::parse(Source {
