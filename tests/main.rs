@@ -20,6 +20,7 @@ mod precommit;
 mod properties;
 mod races;
 mod readme;
+mod schemas;
 mod secrets;
 mod site;
 mod stages;

@@ -435,6 +435,65 @@ fn the_larger_sets_warn_at_gen_plan_and_check() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `plan` says how many schedulable nodes the tenant needs, and that number is what the render
+/// makes necessary: every pool's pods repel one another on `kubernetes.io/hostname` (a required
+/// anti-affinity over that pool's pods only, which MinIO Operator v6.0.2 copies into the
+/// `StatefulSet` as it is: `NewPool`, `Affinity: pool.Affinity`), so the largest pool sets the
+/// count: 4 for the 5000 tier, 8 once a pool of 8 servers joins it.
+#[test]
+fn plan_counts_the_nodes_the_anti_affinity_needs() {
+    let grown = root().join("tests/fixtures/daytwo/grown.toml");
+    let grown = grown.display().to_string();
+    let cases: Vec<(Vec<String>, u64)> = TIERS
+        .iter()
+        .map(|t| {
+            (
+                vec!["--ccu".to_string(), t.to_string()],
+                if *t >= 10000 { 8 } else { 4 },
+            )
+        })
+        .chain(std::iter::once((vec!["--config".to_string(), grown], 8)))
+        .collect();
+    for (args, expected) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut plan_args = vec!["plan", "--format", "json"];
+        plan_args.extend(&args);
+        let plan: Value = serde_json::from_str(&ok(&plan_args)).unwrap_or_else(|e| panic!("{e}"));
+        let mut gen_args = vec!["gen"];
+        gen_args.extend(&args);
+        let tenant = documents(&ok(&gen_args))
+            .into_iter()
+            .find(|d| d["kind"] == "Tenant")
+            .unwrap_or_default();
+        let mut largest = 0;
+        for pool in tenant["spec"]["pools"].as_array().into_iter().flatten() {
+            let terms = &pool["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"];
+            assert_eq!(terms.as_array().map(Vec::len), Some(1), "{args:?}: {terms}");
+            assert_eq!(terms[0]["topologyKey"], "kubernetes.io/hostname");
+            assert_eq!(
+                terms[0]["labelSelector"]["matchLabels"],
+                serde_json::json!({
+                    "v1.min.io/pool": pool["name"],
+                    "v1.min.io/tenant": tenant["metadata"]["name"],
+                }),
+                "{args:?}: the anti-affinity must select this pool's pods only"
+            );
+            largest = largest.max(pool["servers"].as_u64().unwrap_or_default());
+        }
+        assert_eq!(largest, expected, "{args:?}");
+        assert_eq!(plan["needs"]["nodes"]["count"], largest, "{args:?}");
+        let text = ok(&plan_args[..1]
+            .iter()
+            .chain(&args)
+            .copied()
+            .collect::<Vec<_>>());
+        assert!(
+            text.contains(&format!("{largest} schedulable nodes")),
+            "{args:?}: {text}"
+        );
+    }
+}
+
 /// Rotating the root password (secrets mode `derived`, `secrets.rotation` bumped) changes only
 /// the configuration: `manual`, never a roll, with every server restarted at once (with the old
 /// credentials, which the servers hold until then). A server with another root credential than

@@ -189,15 +189,25 @@ fn record(kind: Skipped, reason: &str) {
     }
 }
 
-/// `../shared/schemas`, holding the upstream CRD schemas.
+/// The upstream CRD schemas: `../shared/schemas` (as CI has it), else `tests/schemas/fetched`,
+/// where `tests/schemas/fetch` puts them on a clone with network access.
 pub fn shared_schemas() -> Option<PathBuf> {
     let shared =
         std::env::var_os("MINIOGEN_SHARED").map_or_else(|| root().join("../shared"), PathBuf::from);
+    let shared = shared.join("schemas");
+    let fetched = root().join(FETCHED_SCHEMAS);
+    if !shared.is_dir() && fetched.is_dir() {
+        return Some(fetched);
+    }
     required_dir(
-        shared.join("schemas"),
-        "the upstream CRD schemas live there",
+        shared,
+        "the upstream CRD schemas live there; `tests/schemas/fetch` downloads them into \
+         tests/schemas/fetched instead",
     )
 }
+
+/// Where `tests/schemas/fetch` writes the schemas it builds (git-ignored).
+pub const FETCHED_SCHEMAS: &str = "tests/schemas/fetched";
 
 /// A tool installed by the test command (`.ci/test`) into `.venv`. Missing: the test is skipped
 /// (`skip`).

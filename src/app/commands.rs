@@ -88,7 +88,7 @@ pub(crate) fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
                     "no consumer fragment is selected: see `[synapse]` and `[cnpg]` in the site file",
                 )]);
             }
-            sink::print(&sink::fragments(&generated.fragments, &compiled.header)?)?;
+            sink::print(&sink::fragments(&generated.fragments)?)?;
             Ok(compiled.notes)
         }
         Command::Profiles { show } => profiles(show),
@@ -295,11 +295,12 @@ fn generate(
                 }
                 other => fatal_write(other, &target),
             })
-            .map(|wrote| {
-                let mut notes = vec![Diagnostic::note(if wrote {
-                    format!("wrote {} files to `{}`", files.len(), target.display())
-                } else {
-                    format!("`{}` is current; nothing to write", target.display())
+            .map(|written| {
+                let wrote = written.is_some();
+                let mut notes = vec![Diagnostic::note(match written {
+                    Some(w) if w.fresh => format!("wrote {w} to `{}`", target.display()),
+                    Some(w) => format!("wrote `{}`: {w}", target.display()),
+                    None => format!("`{}` is current; nothing to write", target.display()),
                 })];
                 if wrote && let Some(verdict) = &verdict {
                     notes.extend(verdict_notes(&target, verdict));
@@ -335,8 +336,10 @@ fn generate(
         return Err(Failure::Changed {
             report: diag::render_all(&notes),
             summary: format!(
-                "`{}` was out of date and has been rewritten: review and commit it",
-                dir.display()
+                "`{}` was out of date and has been rewritten: review it, then stage it with \
+                 `git add {}`",
+                dir.display(),
+                crate::input::recorded::shell_quote(&dir.display().to_string())
             ),
         });
     }
@@ -402,7 +405,7 @@ fn render_folder(
     if !errors.is_empty() {
         return Err(Failure::Invalid(errors));
     }
-    let files = folder::files(&generated.manifests, &generated.fragments, &compiled.header)?;
+    let files = folder::files(&generated.manifests, &generated.fragments)?;
     Ok((target, files, plaintext, verdict, notes))
 }
 
@@ -716,6 +719,15 @@ fn check(runs: &[Run], out: &std::path::Path, format: Format) -> Result<Vec<Diag
             out.display(),
             commands(" --force")
         )
+    } else if load::under_pre_commit() {
+        let folder = crate::input::recorded::shell_quote(&out.display().to_string());
+        format!(
+            "the output folder `{}`, as staged, is not what the inputs give: pre-commit checks the \
+             staged files, so if you regenerated it already, stage it with `git add {folder}`; \
+             otherwise {}, then `git add {folder}`",
+            out.display(),
+            commands("")
+        )
     } else {
         format!(
             "the output folder `{}` is not what the inputs give: to regenerate it, {}",
@@ -796,15 +808,20 @@ fn check_folder(
         Err(Failure::Invalid(problems)) => refused.extend(problems),
         Err(other) => return Err(other),
     }
-    let files = folder::files(&generated.manifests, &generated.fragments, &compiled.header)?;
+    let files = folder::files(&generated.manifests, &generated.fragments)?;
     let mode = compiled.plan.secrets.mode;
     let mut findings = Vec::new();
-    for literal in crate::output::audit::literal_credentials(&folder::read_objects(target), mode) {
+    // What the folder really holds: the files that are not the render's, parsed, and the
+    // render's own objects for those that are.
+    let mut held = folder::read_objects(target, &files);
+    held.extend(generated.manifests.iter().cloned());
+    for literal in crate::output::audit::literal_credentials(&held, mode) {
         findings.push(format!(
-                "{literal} (in `{}`); secrets mode `{}` never writes one, so move it to your secret store",
-                target.display(),
-                compiled.plan.secrets.source
-            ));
+            "{literal} (in `{}`); secrets mode `{}` never writes one, so move it to your secret \
+             store",
+            target.display(),
+            compiled.plan.secrets.source
+        ));
     }
     let mut edited = false;
     for finding in folder::check_recorded(target, &files, recorded)? {
@@ -889,7 +906,7 @@ fn tier_sizing(shared: &Shared, plan: &crate::plan::Plan) -> Option<crate::model
         profile.value.clone()
     } else {
         let builtin = load::BUILTINS.iter().find(|b| b.ccu == plan.tier.ccu)?;
-        load::builtin_document(*builtin).ok()?.value
+        load::builtin_shared(*builtin).ok()?.value.clone()
     };
     serde_json::from_value::<crate::model::spec::Profile>(value)
         .ok()
@@ -1041,7 +1058,7 @@ fn guard_buckets(
     let Some(old) = folder_tenant(dir, plan)? else {
         return Ok(Vec::new());
     };
-    let objects = folder::read_objects(dir);
+    let objects = folder::read_objects(dir, &[]);
     let recorded = daytwo::recorded_buckets(objects.iter().map(|m| &m.value));
     let verdict = daytwo::judge_buckets(
         daytwo::Scope {

@@ -533,6 +533,24 @@ pub fn builtin_name(ccu: u32) -> String {
     format!("built-in profile profiles/{ccu}.toml")
 }
 
+/// A built-in profile, parsed once per process: the environments of a fleet share their tier's.
+pub fn builtin_shared(tier: Builtin) -> Result<std::sync::Arc<Document>, LoadError> {
+    static PARSED: [std::sync::OnceLock<std::sync::Arc<Document>>; BUILTINS.len()] =
+        [const { std::sync::OnceLock::new() }; BUILTINS.len()];
+    let Some(cell) = BUILTINS
+        .iter()
+        .position(|b| b.ccu == tier.ccu)
+        .and_then(|i| PARSED.get(i))
+    else {
+        return builtin_document(tier).map(std::sync::Arc::new);
+    };
+    if let Some(doc) = cell.get() {
+        return Ok(std::sync::Arc::clone(doc));
+    }
+    let doc = std::sync::Arc::new(builtin_document(tier)?);
+    Ok(std::sync::Arc::clone(cell.get_or_init(|| doc)))
+}
+
 /// Parses the text of a built-in profile.
 pub fn builtin_document(tier: Builtin) -> Result<Document, LoadError> {
     Document::parse(Source {
@@ -592,6 +610,15 @@ pub fn site_document(explicit: Option<&Path>) -> Result<Option<Document>, LoadEr
     } else {
         Ok(None)
     }
+}
+
+/// Whether miniogen runs as a pre-commit hook: pre-commit sets `PRE_COMMIT=1` for every hook it
+/// runs (pre-commit 4.x, `pre_commit/commands/run.py`), and on a commit it runs them on the
+/// staged files alone, unstaged changes stashed away. A folder regenerated but not staged is
+/// then stale to the hook, and the fix is `git add`, not another `gen`.
+#[must_use]
+pub fn under_pre_commit() -> bool {
+    std::env::var_os("PRE_COMMIT").is_some_and(|v| v == "1")
 }
 
 /// The master key of `derived` mode, from the file named by `MINIOGEN_MASTER_KEY_FILE` or from

@@ -8,7 +8,7 @@
 
 pub mod crosscheck;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use serde_json::Value;
 use thiserror::Error;
@@ -73,12 +73,8 @@ pub struct PostError {
     pub message: String,
 }
 
-/// Parses, checks and orders the rendered documents, adding `annotations` to every object but
-/// the Tenant.
-pub fn assemble(
-    rendered: &[Rendered],
-    annotations: &BTreeMap<String, String>,
-) -> Result<Vec<Manifest>, PostError> {
+/// Parses, checks and orders the rendered documents.
+pub fn assemble(rendered: &[Rendered]) -> Result<Vec<Manifest>, PostError> {
     let mut manifests = Vec::new();
     let mut seen = BTreeSet::new();
     for r in rendered {
@@ -87,11 +83,10 @@ pub fn assemble(
             message,
         };
         let docs = readback::documents(&r.text).map_err(fail)?;
-        for mut value in docs {
+        for value in docs {
             if value.is_null() {
                 continue;
             }
-            annotate(&mut value, annotations);
             let field = |pointer: &str| {
                 value
                     .pointer(pointer)
@@ -164,25 +159,6 @@ pub fn fragments(rendered: &[RenderedFragment]) -> Result<Vec<Fragment>, PostErr
         .collect()
 }
 
-fn annotate(object: &mut Value, annotations: &BTreeMap<String, String>) {
-    // MinIO Operator copies every Tenant annotation into every MinIO pod template
-    // (`operator::v6_0_2::pod_metadata`): one there would restart MinIO whenever it changed.
-    if annotations.is_empty() || object.get("kind").and_then(Value::as_str) == Some("Tenant") {
-        return;
-    }
-    let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) else {
-        return;
-    };
-    let entry = metadata
-        .entry("annotations")
-        .or_insert_with(|| Value::Object(serde_json::Map::new()));
-    if let Some(map) = entry.as_object_mut() {
-        for (key, value) in annotations {
-            map.insert(key.clone(), Value::String(value.clone()));
-        }
-    }
-}
-
 fn sort_key(m: &Manifest) -> (usize, String, String, String) {
     let rank = ORDER_FIRST
         .iter()
@@ -211,7 +187,7 @@ mod tests {
     use super::*;
 
     fn assemble_plain(rendered: &[Rendered]) -> Result<Vec<Manifest>, PostError> {
-        assemble(rendered, &BTreeMap::new())
+        assemble(rendered)
     }
 
     fn rendered(text: &str) -> Vec<Rendered> {
@@ -238,7 +214,7 @@ mod tests {
             doc("CronJob", "batch/v1", "j"),
         ]
         .concat();
-        let kinds: Vec<String> = assemble(&rendered(&text), &BTreeMap::new())
+        let kinds: Vec<String> = assemble(&rendered(&text))
             .unwrap_or_else(|e| panic!("{e}"))
             .iter()
             .map(|m| format!("{}/{}", m.kind, m.name))
