@@ -15,6 +15,7 @@ mod hostile;
 mod hostile_folder;
 mod init;
 mod li_sync;
+mod limits;
 mod operator;
 mod precommit;
 mod properties;

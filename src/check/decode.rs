@@ -4,6 +4,7 @@
 //! overrides (which apply to the site document). The `Locator` remembers which layer wrote each
 //! key so that later stages can point a diagnostic at the line the user must change.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -32,13 +33,33 @@ pub struct Inputs {
 /// Points a JSON Pointer of the effective configuration at the layer that wrote it.
 pub struct Locator<'a> {
     inputs: &'a Inputs,
+    /// The last `--set` that writes each pointer, by its index in `inputs.sets`.
+    set_at: HashMap<String, usize>,
+    /// The last `--set` that writes inside each pointer (a key below it).
+    set_below: HashMap<String, usize>,
 }
 
 impl<'a> Locator<'a> {
-    /// A locator over these inputs.
+    /// A locator over these inputs. It indexes the overrides once, so that locating a problem
+    /// costs the depth of its pointer, not the number of overrides: thousands of bad `--set`s
+    /// are reported in linear time.
     #[must_use]
     pub fn new(inputs: &'a Inputs) -> Self {
-        Self { inputs }
+        let mut set_at = HashMap::new();
+        let mut set_below = HashMap::new();
+        for (i, set) in inputs.sets.iter().enumerate() {
+            let pointer = set.pointer();
+            for (cut, _) in pointer.match_indices('/').skip(1) {
+                set_below.insert(pointer[..cut].to_string(), i);
+            }
+            set_below.insert(String::new(), i);
+            set_at.insert(pointer, i);
+        }
+        Self {
+            inputs,
+            set_at,
+            set_below,
+        }
     }
 
     /// The location of the highest layer that writes `pointer`, if any writes it.
@@ -64,13 +85,18 @@ impl<'a> Locator<'a> {
         None
     }
 
+    /// The last override that writes `pointer`, a key above it or a key below it.
     fn set_for(&self, pointer: &str) -> Option<&SetArg> {
-        self.inputs.sets.iter().rev().find(|s| {
-            let p = s.pointer();
-            p == pointer
-                || pointer.starts_with(&format!("{p}/"))
-                || p.starts_with(&format!("{pointer}/"))
-        })
+        let above = pointer
+            .match_indices('/')
+            .map(|(cut, _)| &pointer[..cut])
+            .chain(std::iter::once(pointer))
+            .filter_map(|p| self.set_at.get(p));
+        let below = self.set_below.get(pointer);
+        above
+            .chain(below)
+            .max()
+            .and_then(|&i| self.inputs.sets.get(i))
     }
 
     /// The pointer in the site document where an environment overrides `pointer`, if it does.

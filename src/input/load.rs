@@ -9,9 +9,13 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use thiserror::Error;
 
-use crate::input::source::{Document, Source, escape_pointer};
+use crate::input::source::{Document, MAX_DEPTH, Source, escape_pointer};
 use crate::model::credentials::{MASTER_KEY_ENV, MASTER_KEY_FILE_ENV, MasterKey};
-use crate::model::diag::{Diagnostic, Location};
+use crate::model::diag::{Diagnostic, Location, excerpt};
+
+/// How many characters of an argument or variable a message quotes: enough to recognise it,
+/// and a value of a megabyte is not repeated in every message about it.
+pub const SHOWN_CHARS: usize = 100;
 
 /// Inputs larger than this are refused before parsing: a real profile or site file is a few
 /// kilobytes, and the bound keeps a stray log or image from costing seconds and memory.
@@ -196,10 +200,11 @@ impl SetArg {
     /// Parses `key.path=value` from the command line; keys may be quoted
     /// (`labels."app.kubernetes.io/part-of"=x`).
     pub fn parse(text: &str) -> Result<Self, Diagnostic> {
+        let shown = excerpt(text, SHOWN_CHARS);
         Self::parse_from(
             text,
-            &format!("--set {text}"),
-            &format!("command line `--set {text}`"),
+            &format!("--set {shown}"),
+            &format!("command line `--set {shown}`"),
             "write `--set key.path=value`, such as `--set sizing.servers=8`",
         )
     }
@@ -231,7 +236,15 @@ impl SetArg {
                         current.push(next);
                     }
                 }
-                '.' if !quoted => path.push(std::mem::take(&mut current)),
+                '.' if !quoted => {
+                    path.push(std::mem::take(&mut current));
+                    if path.len() >= MAX_DEPTH {
+                        return Err(bad(&format!(
+                            "the key has more than {MAX_DEPTH} segments, deeper than any key \
+                             of the site file"
+                        )));
+                    }
+                }
                 '=' if !quoted => {
                     path.push(std::mem::take(&mut current));
                     value_start = Some(i + 1);
@@ -291,7 +304,7 @@ impl SetArg {
         let mut node = doc;
         for (depth, segment) in self.path.iter().enumerate() {
             let last = depth + 1 == self.path.len();
-            let here = self.path[..depth].join(".");
+            let here = || self.path[..depth].join(".");
             node = match node {
                 Value::Object(map) => {
                     if last {
@@ -303,8 +316,10 @@ impl SetArg {
                 }
                 Value::Array(items) => {
                     let index: usize = segment.parse().map_err(|_| {
+                        let here = here();
                         Diagnostic::error(format!(
-                            "`{here}` is an array: `{segment}` is not an index"
+                            "`{here}` is an array: `{}` is not an index",
+                            excerpt(segment, SHOWN_CHARS)
                         ))
                         .at(Some(self.location()))
                         .help(format!("write `{here}.0` for its first entry"))
@@ -312,7 +327,8 @@ impl SetArg {
                     let len = items.len();
                     let Some(item) = items.get_mut(index) else {
                         return Err(Diagnostic::error(format!(
-                            "`{here}` has {len} entries, so `{index}` is out of range"
+                            "`{}` has {len} entries, so `{index}` is out of range",
+                            here()
                         ))
                         .at(Some(self.location()))
                         .help("add the entry in the site file first"));
@@ -325,8 +341,9 @@ impl SetArg {
                 }
                 _ => {
                     return Err(Diagnostic::error(format!(
-                        "`{here}` is a value, so `{}` cannot be set inside it",
-                        self.path.join(".")
+                        "`{}` is a value, so `{}` cannot be set inside it",
+                        here(),
+                        excerpt(&self.path.join("."), SHOWN_CHARS)
                     ))
                     .at(Some(self.location())));
                 }
@@ -390,7 +407,10 @@ impl Request {
                     path,
                     value,
                     &format!("{}={value}", path.join(".")),
-                    &format!("command line `{flag} {}`", shell_word(value)),
+                    &format!(
+                        "command line `{flag} {}`",
+                        excerpt(&shell_word(value), SHOWN_CHARS)
+                    ),
                 ));
             }
         }
@@ -477,7 +497,7 @@ impl CcuArg {
             return Ok(Self::flag(value));
         }
         let largest = BUILTINS[BUILTINS.len() - 1].ccu;
-        let shown = shell_word(text);
+        let shown = shell_word(&excerpt(text, SHOWN_CHARS));
         let why = if trimmed.parse::<i64>().is_ok_and(|n| n < 0) {
             "a tenant needs at least one user".to_string()
         } else {

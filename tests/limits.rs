@@ -1,0 +1,154 @@
+//! Inputs that would make miniogen's own output or work explode (issue 23): thousands of
+//! problems in one line, thousands of bad `--set`s.
+//! No test here times anything: each counts what was printed, which grows with the input when
+//! a bound is missing.
+
+use std::ffi::OsString;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use crate::support::scratch_dir;
+
+/// The most a refusal may print, however many problems the input holds: the first 50
+/// diagnostics, each with a cut source line, and the count of the rest.
+const MAX_STDERR: usize = 64 << 10;
+
+struct Printed {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(dir: &Path, args: &[OsString], env: &[(String, String)]) -> Printed {
+    let output = Command::new(env!("CARGO_BIN_EXE_miniogen"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("MINIOGEN_MASTER_KEY")
+        .env_remove("MINIOGEN_MASTER_KEY_FILE")
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run miniogen: {e}"));
+    Printed {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn args(words: &[&str]) -> Vec<OsString> {
+    words.iter().map(OsString::from).collect()
+}
+
+/// A refusal of `problems` problems (at least), bounded: at most 50 diagnostics, each source line
+/// cut, a note counting the rest, and the total.
+fn bounded(what: &str, printed: &Printed, problems: usize) {
+    assert_eq!(
+        printed.code,
+        1,
+        "{what}: {}",
+        &printed.stderr[..printed.stderr.len().min(2000)]
+    );
+    assert!(
+        printed.stdout.is_empty(),
+        "{what}: a refusal printed to stdout"
+    );
+    assert!(
+        printed.stderr.len() <= MAX_STDERR,
+        "{what}: {} bytes on stderr",
+        printed.stderr.len()
+    );
+    let shown = printed
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error: ") && !l.contains("in the input; nothing"))
+        .count();
+    assert!(shown <= 50, "{what}: {shown} diagnostics shown");
+    assert!(
+        printed
+            .stderr
+            .contains("more errors not shown; the first 50 are above"),
+        "{what}: no count of the rest:\n{}",
+        &printed.stderr[printed.stderr.len().saturating_sub(500)..]
+    );
+    let total: usize = printed
+        .stderr
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("error: ")?.split(' ').next()?.parse().ok())
+        .unwrap_or_default();
+    assert!(total >= problems, "{what}: {total} problems counted");
+    let longest = printed.stderr.lines().map(|l| l.chars().count()).max();
+    assert!(
+        longest.unwrap_or(0) <= 300,
+        "{what}: a line of {longest:?} characters"
+    );
+}
+
+/// Issue 23, item 1: every diagnostic used to reprint its whole source line, for every problem
+/// (a 39 KB site file gave 291 MB of stderr), and every item of an over-long list was checked.
+#[test]
+fn thousands_of_problems_print_a_bounded_report() {
+    let dir = scratch_dir("limits-diagnostics");
+    let advisories = |n: usize| -> String {
+        let items: Vec<String> = (0..n).map(|i| format!("\"x{i}\"")).collect();
+        format!("[{}]", items.join(","))
+    };
+    // One long line: a list over its limit, then a table of unknown keys.
+    let keys: Vec<String> = (0..2000).map(|i| format!("k{i} = 1")).collect();
+    std::fs::write(
+        dir.join("long.toml"),
+        format!(
+            "[warnings]\naccepted_advisories = {}\n[tenant]\nx = {{ {} }}\n",
+            advisories(5000),
+            keys.join(", ")
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let printed = run(
+        &dir,
+        &args(&["gen", "--ccu", "100", "--config", "long.toml"]),
+        &[],
+    );
+    bounded("a long line", &printed, 60);
+    // Past `maxItems` nothing is checked: the 65th advisory is never named.
+    assert!(
+        !printed.stderr.contains("accepted_advisories[64]"),
+        "items past the limit were checked"
+    );
+    // The same through one `--set` and `PARAM_SET_0`.
+    let set = format!("warnings.accepted_advisories={}", advisories(5000));
+    let printed = run(&dir, &args(&["gen", "--ccu", "100", "--set", &set]), &[]);
+    bounded("one --set", &printed, 60);
+    let env = [
+        ("PARAM_CCU".to_string(), "100".to_string()),
+        ("PARAM_SET_0".to_string(), set.clone()),
+    ];
+    let printed = run(&dir, &args(&["argocd", "generate"]), &env);
+    bounded("PARAM_SET_0", &printed, 60);
+    // Thousands of bad `--set`s, and as many Argo CD parameters.
+    let mut many = args(&["gen", "--ccu", "100"]);
+    let mut env = vec![("PARAM_CCU".to_string(), "100".to_string())];
+    for i in 0..3000 {
+        many.push("--set".into());
+        many.push(format!("x{i}.a=1").into());
+        env.push((format!("PARAM_SET_{i}"), format!("x{i}.a=1")));
+    }
+    bounded("3000 --set", &run(&dir, &many, &[]), 3000);
+    bounded(
+        "3000 PARAM_SET_n",
+        &run(&dir, &args(&["argocd", "generate"]), &env),
+        3000,
+    );
+    // A key 50,000 segments deep is refused at once.
+    let deep = format!("{}=1", vec!["a"; 50_000].join("."));
+    let printed = run(&dir, &args(&["gen", "--ccu", "100", "--set", &deep]), &[]);
+    assert_eq!(printed.code, 1, "{}", printed.stderr);
+    assert!(
+        printed.stderr.contains("more than 32 segments"),
+        "{}",
+        printed.stderr
+    );
+    assert!(printed.stderr.len() < 2000, "{}", printed.stderr.len());
+    let _ = std::fs::remove_dir_all(&dir);
+}
