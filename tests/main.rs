@@ -24,3 +24,4 @@ mod readme;
 mod secrets;
 mod stages;
 mod support;
+mod terminal;

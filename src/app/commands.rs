@@ -104,7 +104,7 @@ pub(crate) fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
                         path: path.clone(),
                         source,
                     })?;
-                    eprintln!("wrote {}", path.display());
+                    crate::output::terminal::eprint(&format!("wrote {}\n", path.display()));
                 }
                 return Ok(Vec::new());
             }
@@ -556,9 +556,8 @@ fn argocd_parameters() -> Result<Vec<Diagnostic>, Failure> {
         w.severity = diag::Severity::Warning;
     }
     let announcement = argocd::announce(site.as_ref(), env.as_deref());
-    let mut text = serde_json::to_string_pretty(&announcement).map_err(Usage::Announcement)?;
-    text.push('\n');
-    sink::print_all(&text)?;
+    let value = serde_json::to_value(&announcement).map_err(Usage::Announcement)?;
+    sink::print_all(&report::json_text(&value))?;
     Ok(warnings)
 }
 

@@ -375,7 +375,7 @@ pub(crate) fn comment_text(text: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() || invisible(c) => {
+            c if c.is_control() || invisible(c) || crate::model::diag::unsafe_in_terminal(c) => {
                 let _ = write!(out, "\\u{:04x}", u32::from(c));
             }
             c => out.push(c),

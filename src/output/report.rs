@@ -448,9 +448,15 @@ fn wiring(plan: &Plan, consumer: &str) -> String {
 /// The plan as JSON, for scripts.
 #[must_use]
 pub fn plan_json(plan: &Plan) -> String {
-    let mut text = serde_json::to_string_pretty(plan).unwrap_or_default();
+    json_text(&serde_json::to_value(plan).unwrap_or_default())
+}
+
+/// A value as pretty JSON with a closing line break, escaped for the terminal the JSON way.
+#[must_use]
+pub fn json_text(value: &serde_json::Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
     text.push('\n');
-    text
+    crate::output::terminal::json(&text).into_owned()
 }
 
 /// The Secrets the manifests reference, each with its keys and where every credential comes
@@ -580,9 +586,7 @@ pub fn secrets_json(plan: &Plan) -> String {
         "secrets": plan.secrets.objects,
         "prerequisites": plan.prerequisites,
     });
-    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
-    text.push('\n');
-    text
+    json_text(&value)
 }
 
 /// The scaling table: one row per plan, with the runbook's figure beside ours.
@@ -679,10 +683,7 @@ pub struct FolderReport {
 /// The folders' reports as JSON.
 #[must_use]
 pub fn folders_json(folders: &[FolderReport]) -> String {
-    let mut text = serde_json::to_string_pretty(&serde_json::json!({ "folders": folders }))
-        .unwrap_or_default();
-    text.push('\n');
-    text
+    json_text(&serde_json::json!({ "folders": folders }))
 }
 
 /// A cause of a pod restart, with what it means where miniogen knows.
