@@ -693,8 +693,11 @@ fn devices_fifos_and_links_to_them_are_refused_unread() {
     for (args, env, named) in cases {
         let run = run_bounded(&dir, args, env);
         assert_eq!(run.code, 2, "{args:?} {env:?}: {}", run.stderr);
+        // A link out of the working directory is refused before what it leads to is looked at.
         assert!(
-            run.stderr.contains(named) && (run.stderr.contains("not a regular file")),
+            run.stderr.contains(named)
+                && (run.stderr.contains("not a regular file")
+                    || run.stderr.contains("outside the working directory")),
             "{args:?} {env:?}: {}",
             run.stderr
         );
@@ -707,7 +710,12 @@ fn devices_fifos_and_links_to_them_are_refused_unread() {
     symlink("/dev/zero", found.join("miniogen.toml")).unwrap_or_else(|e| panic!("{e}"));
     let run = run_bounded(&found, &["gen", "--ccu", "100"], &[]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("miniogen.toml") && run.stderr.contains("not a regular file"));
+    assert!(
+        run.stderr.contains("miniogen.toml")
+            && run.stderr.contains("outside the working directory"),
+        "{}",
+        run.stderr
+    );
 
     let folder = dir.join("folder");
     std::fs::create_dir_all(&folder).unwrap_or_else(|e| panic!("{e}"));
@@ -838,4 +846,106 @@ fn vault_placeholders_in_user_values_are_refused() {
         placeholder,
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+/// Issue 23, item 2: a site file that is a link out of the working directory used to be read and
+/// echoed (`ln -s /proc/self/environ miniogen.toml` printed the environment, the master key
+/// included). Every command that reads the site file refuses it unread, with its name, and never
+/// prints what it leads to; a file that is not TOML is quoted only in short excerpts.
+#[test]
+fn a_site_file_linked_out_of_the_working_directory_is_never_read() {
+    use std::os::unix::fs::symlink;
+    let dir = crate::support::scratch_dir("site-link");
+    let repo = dir.join("repo");
+    std::fs::create_dir_all(repo.join("out")).unwrap_or_else(|e| panic!("{e}"));
+    // What CI keeps next to the checkout, and the process's own environment.
+    let secret = "hunter2-token-do-not-print";
+    std::fs::write(
+        dir.join("credentials"),
+        format!("token = \"{secret}\"\nTOKEN={secret}\n"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let commands: [&[&str]; 7] = [
+        &["gen", "--ccu", "100"],
+        &["check", "--out", "out"],
+        &["plan", "--ccu", "100"],
+        &["grow", "--ccu", "10000", "--dry-run"],
+        &["argocd", "generate"],
+        &["argocd", "parameters"],
+        &["gen", "--ccu", "100", "--config", "miniogen.toml"],
+    ];
+    let env = [
+        ("MINIOGEN_MASTER_KEY", secret),
+        ("TOKEN", secret),
+        ("PARAM_CCU", "100"),
+    ];
+    for target in ["/proc/self/environ", "../credentials"] {
+        let link = repo.join("miniogen.toml");
+        let _ = std::fs::remove_file(&link);
+        symlink(target, &link).unwrap_or_else(|e| panic!("{e}"));
+        for args in commands {
+            let run = run_bounded(&repo, args, &env);
+            let printed = format!("{}{}", run.stdout, run.stderr);
+            assert!(
+                !printed.contains(secret) && !printed.contains("hunter2"),
+                "{args:?} with miniogen.toml -> {target} printed it:\n{printed}"
+            );
+            assert!(
+                run.stderr.contains("miniogen.toml")
+                    && run.stderr.contains("outside the working directory"),
+                "{args:?} with miniogen.toml -> {target}:\n{}",
+                run.stderr
+            );
+            // The announcement still goes out, without the site file's defaults.
+            let expected = if args[..2] == ["argocd", "parameters"] {
+                0
+            } else {
+                2
+            };
+            assert_eq!(run.code, expected, "{args:?}: {}", run.stderr);
+        }
+    }
+    // A link to nothing is no absent site file.
+    let link = repo.join("miniogen.toml");
+    std::fs::remove_file(&link).unwrap_or_else(|e| panic!("{e}"));
+    symlink("../nothing.toml", &link).unwrap_or_else(|e| panic!("{e}"));
+    let run = run_bounded(&repo, &["gen", "--ccu", "100"], &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    // A link inside the working directory is a site file like any other.
+    std::fs::remove_file(&link).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(repo.join("deploy")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(repo.join("deploy/site.toml"), "namespace = \"chat\"\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    symlink("deploy/site.toml", &link).unwrap_or_else(|e| panic!("{e}"));
+    let run = run_bounded(&repo, &["gen", "--ccu", "100"], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("namespace: chat"));
+    // ... and what it leads to must be a regular file.
+    let made = std::process::Command::new("mkfifo")
+        .arg(repo.join("site.fifo"))
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run mkfifo: {e}"));
+    assert!(made.success());
+    std::fs::remove_file(&link).unwrap_or_else(|e| panic!("{e}"));
+    symlink("site.fifo", &link).unwrap_or_else(|e| panic!("{e}"));
+    let run = run_bounded(&repo, &["gen", "--ccu", "100"], &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
+
+    // A file given that is not TOML is quoted only around where it fails, escaped.
+    let long = format!(
+        "{}\u{1b}]0;x\u{7} {secret}\n{}\n",
+        "not toml ".repeat(20),
+        "still not".repeat(5)
+    );
+    std::fs::write(dir.join("notes.txt"), long).unwrap_or_else(|e| panic!("{e}"));
+    let run = run_bounded(
+        &repo,
+        &["gen", "--ccu", "100", "--config", "../notes.txt"],
+        &[],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(!run.stderr.contains(secret), "{}", run.stderr);
+    assert!(!run.stderr.contains('\u{1b}'), "{}", run.stderr);
+    let _ = std::fs::remove_dir_all(&dir);
 }

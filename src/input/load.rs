@@ -562,12 +562,17 @@ pub fn builtin_document(tier: Builtin) -> Result<Document, LoadError> {
 
 /// Reads and parses a TOML file, refusing oversized or non-UTF-8 input with a located message.
 pub fn read_document(path: &Path) -> Result<Document, LoadError> {
+    read_named(path, path)
+}
+
+/// `read_document` of the file at `real`, which messages call `path`.
+fn read_named(path: &Path, real: &Path) -> Result<Document, LoadError> {
     let io = |source| LoadError::Io {
         path: path.to_path_buf(),
         source,
     };
     let name = path.display().to_string();
-    let bytes = match read_bounded(path, MAX_INPUT_BYTES) {
+    let bytes = match read_bounded(real, MAX_INPUT_BYTES) {
         Ok(bytes) => bytes,
         Err(ReadError::TooLarge { size, limit }) => {
             let size = size.map_or_else(|| format!("more than {limit}"), |s| s.to_string());
@@ -600,15 +605,60 @@ pub fn read_document(path: &Path) -> Result<Document, LoadError> {
 }
 
 /// Finds the site file: the one given, else `miniogen.toml` in the working directory, else none.
+///
+/// A repository may hold `miniogen.toml` as a symbolic link to anything its checkout can read
+/// (`/proc/self/environ`, a credentials file CI wrote beside it): a site file inside the working
+/// directory that leads outside it through a link is refused unread, as is a link to nothing.
+/// A path outside the working directory that the user typed is read as given.
 pub fn site_document(explicit: Option<&Path>) -> Result<Option<Document>, LoadError> {
-    if let Some(path) = explicit {
-        return read_document(path).map(Some);
+    let path = explicit.unwrap_or(Path::new(SITE_FILE));
+    // A link to nothing is no absent file: `symlink_metadata`, unlike `exists`, sees the link.
+    if explicit.is_none()
+        && std::fs::symlink_metadata(path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+    {
+        return Ok(None);
     }
-    let path = Path::new(SITE_FILE);
-    if path.exists() {
-        read_document(path).map(Some)
-    } else {
-        Ok(None)
+    let real = confined(path).map_err(|source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    read_named(path, &real).map(Some)
+}
+
+/// The path to read for `path`: its real path when it lies inside the working directory, else
+/// why it may not be read. A path that lies outside as written (`../site.toml`, an absolute one)
+/// is the user's choice and is returned as it is.
+fn confined(path: &Path) -> std::io::Result<PathBuf> {
+    use std::path::Component;
+    let cwd = std::env::current_dir().and_then(std::fs::canonicalize)?;
+    // The path as written, made absolute without following anything.
+    let mut written = cwd.clone();
+    for component in path.components() {
+        match component {
+            Component::ParentDir => {
+                written.pop();
+            }
+            Component::CurDir => {}
+            other => written.push(other),
+        }
+    }
+    if !written.starts_with(&cwd) {
+        return Ok(path.to_path_buf());
+    }
+    match std::fs::canonicalize(path) {
+        Ok(real) if real.starts_with(&cwd) => Ok(real),
+        Ok(_) => Err(std::io::Error::other(
+            "it leads outside the working directory through a symbolic link, so it is not read",
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            match std::fs::symlink_metadata(path) {
+                Ok(meta) if meta.file_type().is_symlink() => {
+                    Err(std::io::Error::other("it is a symbolic link to nothing"))
+                }
+                _ => Err(e),
+            }
+        }
+        Err(e) => Err(e),
     }
 }
 
