@@ -1,9 +1,10 @@
 //! Inputs that would make miniogen's own output or work explode (issue 23): thousands of
-//! problems in one line, thousands of bad `--set`s.
+//! problems in one line, thousands of bad `--set`s, a file replaced by thousands of new lines.
 //! No test here times anything: each counts what was printed, which grows with the input when
 //! a bound is missing.
 
 use std::ffi::OsString;
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -150,5 +151,70 @@ fn thousands_of_problems_print_a_bounded_report() {
         printed.stderr
     );
     assert!(printed.stderr.len() < 2000, "{}", printed.stderr.len());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Writes a folder with `gen --out`, then replaces its Tenant file with `lines` unique lines.
+fn replaced_folder(name: &str, lines: usize, record: bool) -> std::path::PathBuf {
+    let dir = scratch_dir(name);
+    let made = run(&dir, &args(&["gen", "--ccu", "100", "--out", "out"]), &[]);
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let file = dir.join("out/tenant-matrix-minio.yaml");
+    let text = (0..lines).fold(String::new(), |mut text, i| {
+        let _ = writeln!(text, "line-{i}: {i}");
+        text
+    });
+    std::fs::write(&file, &text).unwrap_or_else(|e| panic!("{e}"));
+    if record {
+        // As if miniogen had written it: `check` diffs it as a stale file, not a hand edit.
+        let state_path = dir.join("out/.miniogen-state.json");
+        let state = std::fs::read_to_string(&state_path).unwrap_or_else(|e| panic!("{e}"));
+        let mut state: serde_json::Value =
+            serde_json::from_str(&state).unwrap_or_else(|e| panic!("{e}"));
+        state["files"]["tenant-matrix-minio.yaml"] =
+            serde_json::json!(miniogen::model::digest::sha256(&text));
+        std::fs::write(&state_path, state.to_string()).unwrap_or_else(|e| panic!("{e}"));
+    }
+    dir
+}
+
+/// Issue 23, item 5: the diff of a file replaced by N unique lines was quadratic (1 MiB took
+/// 33 s) and printed every line. Past a budget of work it says the file was replaced instead.
+#[test]
+fn a_replaced_file_is_reported_not_diffed_line_by_line() {
+    let lines = 30_000;
+    let dir = replaced_folder("limits-diff-check", lines, true);
+    let printed = run(&dir, &args(&["check", "--ccu", "100", "--out", "out"]), &[]);
+    assert_eq!(printed.code, 1, "{}", printed.stderr);
+    assert!(
+        printed
+            .stdout
+            .contains(&format!("(replaced: {lines} lines here,")),
+        "{}",
+        &printed.stdout[..printed.stdout.len().min(2000)]
+    );
+    assert!(
+        printed.stdout.len() < 4096,
+        "{} bytes on stdout",
+        printed.stdout.len()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // The hand-edit refusal of `gen --out` goes through the same diff.
+    let dir = replaced_folder("limits-diff-gen", lines, false);
+    let printed = run(&dir, &args(&["gen", "--ccu", "100", "--out", "out"]), &[]);
+    assert_eq!(printed.code, 1, "{}", printed.stderr);
+    assert!(
+        printed
+            .stderr
+            .contains(&format!("(replaced: {lines} lines here,")),
+        "{}",
+        &printed.stderr[..printed.stderr.len().min(2000)]
+    );
+    assert!(
+        printed.stderr.len() < 4096,
+        "{} bytes on stderr",
+        printed.stderr.len()
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
