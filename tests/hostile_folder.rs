@@ -526,3 +526,39 @@ fn folder_modes_are_kept_and_derived_folders_are_the_owners_only() {
     }
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// Issue 23, item 9: a state file chose secrets mode `derived` through a TOML escape,
+/// `secrets.mode="deriv\u0065d"`, which the check on the text missed; `check` then rendered and
+/// diffed derived credentials. The record is judged on the value miniogen reads.
+#[test]
+fn a_state_file_cannot_choose_derived_mode_through_an_escape() {
+    let (root, work) = prepared("escaped-derived");
+    let path = work.join("out/.miniogen-state.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+    let state: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+    for set in [
+        r#"secrets.mode="deriv\u0065d""#,
+        r#"environments={ x = { secrets = { mode = "\u0064erived" } } }"#,
+    ] {
+        let mut edited = state.clone();
+        edited["inputs"]["set"] = serde_json::json!([set]);
+        std::fs::write(&path, edited.to_string()).unwrap_or_else(|e| panic!("{e}"));
+        let checked = run(
+            &work,
+            &["check", "--out", "out"],
+            &[("MINIOGEN_MASTER_KEY", crate::support::TEST_KEY)],
+        );
+        assert_eq!(checked.code, 1, "{set}: {}", checked.stderr);
+        assert!(
+            checked.stderr.contains("records secrets mode `derived`"),
+            "{set}: {}",
+            checked.stderr
+        );
+        assert!(
+            !checked.stdout.contains("kind: Secret"),
+            "{set}: {}",
+            checked.stdout
+        );
+    }
+    let _ = std::fs::remove_dir_all(&root);
+}
