@@ -541,3 +541,81 @@ fn plan_lines_fit_in_100_columns() {
         }
     }
 }
+
+/// Issue 23, item 15: `--set environments.NAME.key=value` (and `PARAM_SET_n`) was accepted and
+/// ignored. It applies to environment `NAME`, after its own keys; one naming an environment the
+/// site file does not describe is refused.
+#[test]
+fn a_set_of_an_environment_applies_to_it_or_is_refused() {
+    let dir = scratch_dir("env-set");
+    std::fs::write(
+        dir.join("miniogen.toml"),
+        "ccu = 100\n[environments.staging]\nnamespace = \"stage\"\n[environments.production]\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let namespace = |stream: &str| -> Vec<String> {
+        documents(stream)
+            .iter()
+            .filter_map(|d| {
+                d.pointer("/metadata/namespace")?
+                    .as_str()
+                    .map(str::to_string)
+            })
+            .collect()
+    };
+    for set in [
+        "environments.staging.namespace=chat",
+        "environments.staging={ namespace = \"chat\" }",
+    ] {
+        let run = miniogen_in(Some(&dir), &["gen", "--env", "staging", "--set", set]);
+        assert_eq!(run.code, 0, "{set}: {}", run.stderr);
+        let found = namespace(&run.stdout);
+        assert!(
+            !found.is_empty() && found.iter().all(|n| n == "chat"),
+            "{set}: {found:?}"
+        );
+    }
+    // Another environment's override leaves this one as it is.
+    let run = miniogen_in(
+        Some(&dir),
+        &[
+            "gen",
+            "--env",
+            "production",
+            "--set",
+            "environments.staging.namespace=chat",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(namespace(&run.stdout).iter().all(|n| n == "matrix"));
+    // Through Argo CD's parameters too.
+    let run = crate::support::miniogen_env(
+        Some(&dir),
+        &["argocd", "generate"],
+        &[
+            ("PARAM_ENV", "staging"),
+            ("PARAM_SET_0", "environments.staging.namespace=chat"),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(namespace(&run.stdout).iter().all(|n| n == "chat"));
+    // An environment the site file does not describe, or all of them at once: refused.
+    for (set, says) in [
+        (
+            "environments.stagign.namespace=chat",
+            "did you mean `staging`?",
+        ),
+        ("environments={}", "every environment at once"),
+        ("environments.staging=chat", "needs a table of keys"),
+    ] {
+        let run = miniogen_in(Some(&dir), &["gen", "--env", "staging", "--set", set]);
+        assert_eq!(run.code, 1, "{set}: {}", run.stderr);
+        assert!(run.stderr.contains(says), "{set}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("--> command line `--set"),
+            "{set}: {}",
+            run.stderr
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

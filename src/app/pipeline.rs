@@ -288,10 +288,12 @@ pub(crate) fn compile(
             return Err(Usage::NoCcu(args.surface).into());
         }
     };
+    let sets = decode::environment_sets(&args.sets, site.as_deref(), environment.as_deref())
+        .map_err(Failure::Invalid)?;
     let inputs = Inputs {
         profile,
         site,
-        sets: args.sets.clone(),
+        sets,
         requested_ccu: ccu.as_ref().map(|c| c.value),
         environment,
     };
@@ -310,11 +312,15 @@ pub(crate) fn compile(
             .iter()
             .map(|e| format!("environment {e}")),
     );
-    // The keys only: with a value, every file would change whenever one `--set` value did.
+    // The keys only: with a value, every file would change whenever one `--set` value did. As
+    // typed, of the overrides that apply to this environment.
     sources.extend(
-        inputs
-            .sets
+        args.sets
             .iter()
+            .filter(|s| {
+                s.path.first().map(String::as_str) != Some("environments")
+                    || s.path.get(1).map(String::as_str) == inputs.environment.as_deref()
+            })
             .map(|s| format!("--set {}", set_key(&s.path))),
     );
     let header = format!(

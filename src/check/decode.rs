@@ -198,6 +198,90 @@ pub fn decode(inputs: &Inputs) -> Result<Spec, Vec<Diagnostic>> {
     })
 }
 
+/// The overrides that apply to `environment`, each as it applies to the effective site file:
+/// `--set environments.NAME.key=value` becomes `key=value` for environment `NAME` (after its own
+/// keys, in the order given, like every `--set`) and is left out for the others. One that names
+/// an environment the site file does not describe, or sets `environments` whole, is refused:
+/// it could only be ignored.
+pub fn environment_sets(
+    sets: &[SetArg],
+    site: Option<&Document>,
+    environment: Option<&str>,
+) -> Result<Vec<SetArg>, Vec<Diagnostic>> {
+    let names = site.map(environments).unwrap_or_default();
+    let mut out = Vec::with_capacity(sets.len());
+    let mut problems = Vec::new();
+    for set in sets {
+        if set.path.first().map(String::as_str) != Some("environments") {
+            out.push(set.clone());
+            continue;
+        }
+        let Some(name) = set.path.get(1) else {
+            problems.push(
+                Diagnostic::error(
+                    "`--set environments=...` would replace every environment at once",
+                )
+                .at(Some(set.location()))
+                .help("set one environment's key, such as `environments.NAME.namespace=...`"),
+            );
+            continue;
+        };
+        if !names.contains(name) {
+            let mut d = Diagnostic::error(format!(
+                "the site file describes no environment {}",
+                crate::model::diag::quote(&crate::model::diag::excerpt(name, 64))
+            ))
+            .at(Some(set.location()));
+            d = match crate::model::diag::did_you_mean(name, names.iter().map(String::as_str)) {
+                Some(near) => d.help(format!("did you mean `{near}`?")),
+                None => d.help(format!(
+                    "describe it in the site file first, under `[environments.{}]`",
+                    if names.is_empty() {
+                        "NAME"
+                    } else {
+                        names[0].as_str()
+                    }
+                )),
+            };
+            problems.push(d);
+            continue;
+        }
+        if environment != Some(name.as_str()) {
+            continue;
+        }
+        let rest = &set.path[2..];
+        if !rest.is_empty() {
+            out.push(SetArg {
+                path: rest.to_vec(),
+                ..set.clone()
+            });
+            continue;
+        }
+        // `environments.NAME={...}`: each key of the table, as `--set key=value` would set it.
+        match &set.value {
+            Value::Object(table) => out.extend(table.iter().map(|(key, value)| SetArg {
+                path: vec![key.clone()],
+                value: value.clone(),
+                ..set.clone()
+            })),
+            _ => problems.push(
+                Diagnostic::error(format!(
+                    "`--set environments.{name}=...` needs a table of keys"
+                ))
+                .at(Some(set.location()))
+                .help(format!(
+                    "write `environments.{name}.KEY=VALUE`, or `environments.{name}={{ KEY = VALUE }}`"
+                )),
+            ),
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
+
 /// The names of the environments a site document describes, sorted.
 #[must_use]
 pub fn environments(site: &Document) -> Vec<String> {
