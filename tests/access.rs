@@ -344,3 +344,26 @@ fn consumers_sharing_an_identity_are_refused_where_written() {
         read(&miniogen(&["gen", "--ccu", "100"]).stdout).job
     );
 }
+
+/// Issue 23, item 14: MinIO Operator v6.0.2 joins a MinIOJob command's arguments with spaces
+/// and splits them again into `mc`'s (`pkg/utils/miniojob/types.go`), so an access key such as
+/// `--help` became an `mc` flag and the user-add step "succeeded" without a user. Every access
+/// key that reaches a MinIOJob is refused with a leading `-`, where it was written.
+#[test]
+fn access_keys_that_mc_would_read_as_flags_are_refused() {
+    for key in [
+        "users.synapse.access_key=--help",
+        "users.rclone.access_key=--insecure",
+        "consumers.loki={access_key=\"-loki\", secret=\"loki\", buckets={synapse-media=\"read\"}}",
+        "admin={access_key=\"--debug\", secret=\"minio-admin-user\"}",
+        "tenant.root_user=-root",
+    ] {
+        let run = miniogen(&["gen", "--ccu", "100", "--set", key]);
+        assert_eq!(run.code, 1, "{key}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("starts with `-`") && run.stderr.contains("--> command line"),
+            "{key}: {}",
+            run.stderr
+        );
+    }
+}

@@ -59,7 +59,7 @@ pub const FORMATS: [(&str, &str, Check); 20] = [
     ("label-value", "a Kubernetes label value", label_value),
     (
         "access-key",
-        "letters, digits, `-`, `_`, `.` or `@`",
+        "letters, digits, `-`, `_`, `.` or `@`, not starting with `-`",
         access_key,
     ),
     (
@@ -194,7 +194,12 @@ pub fn check_format(format: &str, value: &str) -> Option<(&'static str, String)>
     check(value).err().map(|why| (*expected, why))
 }
 
-/// A MinIO access key: no characters that need quoting anywhere it is written.
+/// A MinIO access key: no characters that need quoting anywhere it is written, and no leading
+/// `-`. MinIO Operator v6.0.2 builds a MinIOJob command by joining its arguments with spaces and
+/// splitting the line again into `mc`'s arguments (`pkg/utils/miniojob/types.go`,
+/// `GenerateMinIOIntervalJobCommand` and `createJob`), so `--insecure` or `--help` as an access
+/// key would reach `mc admin user add` as a flag: with `--help` the step "succeeds" without
+/// creating the user.
 pub fn access_key(key: &str) -> Result<(), String> {
     match key
         .chars()
@@ -202,6 +207,9 @@ pub fn access_key(key: &str) -> Result<(), String> {
     {
         Some(c) => Err(format!("contains {c:?}")),
         None if key.len() < 3 => Err("is shorter than the 3 characters MinIO needs".into()),
+        None if key.starts_with('-') => Err(
+            "starts with `-`, which `mc` would read as a flag in the IAM MinIOJob's command".into(),
+        ),
         None => Ok(()),
     }
 }
@@ -813,6 +821,16 @@ mod tests {
         let case = time_zone("europe/berlin").err().unwrap_or_default();
         assert!(case.contains("`Europe/Berlin`"), "{case}");
         assert!(time_zone(&"A".repeat(100_000)).is_err());
+    }
+
+    #[test]
+    fn access_keys_never_read_as_flags() {
+        for ok in ["synapse", "rclone-li-sync", "a-b", "user@example", "a.-"] {
+            assert!(access_key(ok).is_ok(), "{ok}");
+        }
+        for bad in ["--help", "--insecure", "-ab", "ab", "a b", "a=b"] {
+            assert!(access_key(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]
