@@ -619,3 +619,47 @@ fn a_set_of_an_environment_applies_to_it_or_is_refused() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 23, item 17: `prometheus.labels` replaced miniogen's own labels on the `ScrapeConfig` and
+/// `ServiceMonitor`, and `cluster_domain` took DNS labels longer than DNS allows.
+#[test]
+fn prometheus_labels_add_and_cluster_domains_are_dns() {
+    for (set, says) in [
+        (
+            "prometheus.labels.\"app.kubernetes.io/name\"=other",
+            "label `app.kubernetes.io/name` is one miniogen sets on every object",
+        ),
+        (
+            "prometheus.labels.\"app.kubernetes.io/component\"=x",
+            "label `app.kubernetes.io/component` is one miniogen sets",
+        ),
+        (
+            &format!("cluster_domain={}.local", "a".repeat(64)) as &str,
+            "a DNS label has at most 63",
+        ),
+    ] {
+        let run = miniogen(&["gen", "--ccu", "100", "--set", set]);
+        assert_eq!(run.code, 1, "{set}: {}", run.stderr);
+        assert!(run.stderr.contains(says), "{set}: {}", run.stderr);
+    }
+    let stream = ok(&[
+        "gen",
+        "--ccu",
+        "100",
+        "--set",
+        "prometheus.labels.release=kube-prometheus-stack",
+        "--set",
+        "prometheus.node_metrics=true",
+    ]);
+    let monitors: Vec<serde_json::Value> = documents(&stream)
+        .into_iter()
+        .filter(|d| d["kind"] == "ScrapeConfig" || d["kind"] == "ServiceMonitor")
+        .collect();
+    assert_eq!(monitors.len(), 2);
+    for m in monitors {
+        let labels = &m["metadata"]["labels"];
+        assert_eq!(labels["release"], "kube-prometheus-stack");
+        assert_eq!(labels["app.kubernetes.io/managed-by"], "miniogen");
+        assert_eq!(labels["app.kubernetes.io/component"], "monitoring");
+    }
+}

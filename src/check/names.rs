@@ -11,7 +11,7 @@ use crate::model::quantity;
 pub type Check = fn(&str) -> Result<(), String>;
 
 /// The custom formats the schemas use: name, what a valid value looks like, and its check.
-pub const FORMATS: [(&str, &str, Check); 20] = [
+pub const FORMATS: [(&str, &str, Check); 21] = [
     (
         "dns-label",
         "a DNS-1123 label such as `matrix-minio`",
@@ -23,6 +23,12 @@ pub const FORMATS: [(&str, &str, Check); 20] = [
         // example that fits one misleads for the others.
         "a DNS-1123 name: lowercase letters, digits, `-` and `.`",
         dns_subdomain,
+    ),
+    (
+        "dns-domain",
+        "a DNS domain such as `cluster.local`: labels of at most 63 lowercase letters, digits \
+         and `-`",
+        dns_domain,
     ),
     (
         "s3-bucket",
@@ -290,6 +296,21 @@ pub fn dns_subdomain(name: &str) -> Result<(), String> {
         label_chars(part)?;
     }
     Ok(())
+}
+
+/// A DNS domain, such as the cluster's: a DNS-1123 subdomain whose every label has at most 63
+/// characters, as DNS allows (RFC 1035, section 2.3.4). A Kubernetes object's name may have
+/// longer parts; a domain the cluster's resolver answers for may not.
+pub fn dns_domain(name: &str) -> Result<(), String> {
+    dns_subdomain(name)?;
+    match name.split('.').find(|label| label.len() > 63) {
+        Some(label) => Err(format!(
+            "has the label `{}…` of {} characters; a DNS label has at most 63",
+            &label[..20],
+            label.len()
+        )),
+        None => Ok(()),
+    }
 }
 
 fn label_chars(part: &str) -> Result<(), String> {
@@ -771,6 +792,11 @@ mod tests {
         assert!(dns_label(&"a".repeat(64)).is_err());
         assert!(dns_subdomain("kube-root-ca.crt").is_ok());
         assert!(dns_subdomain("a..b").is_err());
+        let long = format!("{}.local", "a".repeat(64));
+        assert!(dns_subdomain(&long).is_ok());
+        assert!(dns_domain(&long).is_err());
+        assert!(dns_domain(&format!("{}.local", "a".repeat(63))).is_ok());
+        assert!(dns_domain("cluster.local").is_ok());
     }
 
     #[test]

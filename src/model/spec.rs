@@ -92,7 +92,7 @@ pub struct Site {
     /// The cluster's DNS domain, which the MinIO Operator reads from its `CLUSTER_DOMAIN`
     /// variable (default `cluster.local`) to name the S3 service and its certificate. Set both
     /// to the same value: every endpoint, `serverName` and consumer output uses it.
-    #[schemars(extend("format" = "dns-subdomain"))]
+    #[schemars(extend("format" = "dns-domain"))]
     #[schemars(length(max = 253))]
     pub cluster_domain: String,
     /// The MinIO tenant itself.

@@ -445,10 +445,24 @@ fn prometheus(spec: &Spec, at: &Locator<'_>, out: &mut Vec<Diagnostic>) {
     if !p.enabled {
         return;
     }
+    let own = crate::plan::common_labels(&spec.site.tenant.name);
     for key in p.labels.keys() {
+        let pointer = format!("/prometheus/labels/{}", escape_pointer(key));
         if let Err(why) = names::label_key(key) {
-            let pointer = format!("/prometheus/labels/{}", escape_pointer(key));
             out.push(at.error(&pointer, format!("label key `{key}` {why}")));
+        } else if own.contains_key(key) || key == crate::plan::COMPONENT_LABEL {
+            // The ScrapeConfig and ServiceMonitor carry miniogen's labels like every object;
+            // replacing one would hide them from `kubectl get -l` and from Argo CD's view.
+            out.push(
+                at.error(
+                    &pointer,
+                    format!("label `{key}` is one miniogen sets on every object it writes"),
+                )
+                .help(
+                    "`prometheus.labels` adds the labels your Prometheus selects on; choose \
+                     another key, such as `release`",
+                ),
+            );
         }
     }
     let interval = names::duration_ms(&p.interval).ok();
