@@ -949,3 +949,42 @@ fn a_site_file_linked_out_of_the_working_directory_is_never_read() {
     assert!(!run.stderr.contains('\u{1b}'), "{}", run.stderr);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 23, item 16: `schema --write` wrote through a symbolic link in `schema/`. A link there
+/// is replaced by the schema file; a `schema` folder that is itself a link is refused.
+#[test]
+fn schema_write_never_writes_through_a_link() {
+    use std::os::unix::fs::symlink;
+    let dir = crate::support::scratch_dir("schema-links");
+    let work = dir.join("work");
+    std::fs::create_dir_all(work.join("schema")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("victim"), "mine\n").unwrap_or_else(|e| panic!("{e}"));
+    symlink("../../victim", work.join("schema/site.schema.json")).unwrap_or_else(|e| panic!("{e}"));
+    let run = run_bounded(&work, &["schema", "--write"], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("victim")).ok().as_deref(),
+        Some("mine\n")
+    );
+    let written = std::fs::symlink_metadata(work.join("schema/site.schema.json"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(written.is_file(), "the link was kept");
+    let site = std::fs::read_to_string(work.join("schema/site.schema.json"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(site.contains("\"title\": \"miniogen site file\""));
+
+    let linked = dir.join("linked");
+    std::fs::create_dir_all(dir.join("elsewhere")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(&linked).unwrap_or_else(|e| panic!("{e}"));
+    symlink("../elsewhere", linked.join("schema")).unwrap_or_else(|e| panic!("{e}"));
+    let run = run_bounded(&linked, &["schema", "--write"], &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("symbolic link"), "{}", run.stderr);
+    assert_eq!(
+        std::fs::read_dir(dir.join("elsewhere"))
+            .map(Iterator::count)
+            .ok(),
+        Some(0)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

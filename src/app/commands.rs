@@ -97,9 +97,16 @@ pub(crate) fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
         },
         Command::Schema { kind, write } => {
             if write {
+                let dir = std::path::Path::new("schema");
                 for kind in [schema::Kind::Profile, schema::Kind::Site] {
-                    let path = std::path::Path::new("schema").join(kind.file_name());
-                    std::fs::write(&path, schema::generate(kind)).map_err(|source| Usage::Io {
+                    let path = dir.join(kind.file_name());
+                    // A link in `schema/` is replaced, never written through.
+                    crate::output::staging::replace_file(
+                        dir,
+                        kind.file_name(),
+                        &schema::generate(kind),
+                    )
+                    .map_err(|source| Usage::Io {
                         action: "write",
                         path: path.clone(),
                         source,

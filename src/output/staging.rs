@@ -355,6 +355,28 @@ pub fn create_file(path: &Path, content: &str, owner_only: bool) -> std::io::Res
     file.flush()
 }
 
+/// Replaces the file `name` in the folder `dir` with `content`, through a new file renamed over
+/// it: a symbolic link at `name` is replaced, never written through, and `dir` itself must be a
+/// folder, not a link to one.
+pub fn replace_file(dir: &Path, name: &str, content: &str) -> std::io::Result<()> {
+    let meta = fs::symlink_metadata(dir)?;
+    if !meta.is_dir() {
+        return Err(std::io::Error::other(format!(
+            "`{}` is not a folder but {}",
+            dir.display(),
+            if meta.file_type().is_symlink() {
+                "a symbolic link"
+            } else {
+                "a file"
+            }
+        )));
+    }
+    let staging = dir.join(format!(".{name}.miniogen-new-{}", std::process::id()));
+    remove(&staging);
+    create_file(&staging, content, false)?;
+    fs::rename(&staging, dir.join(name)).inspect_err(|_| remove(&staging))
+}
+
 /// The permission bits of a folder, to give a rebuilt folder the mode its previous one had.
 #[cfg(unix)]
 #[must_use]
