@@ -44,9 +44,10 @@ fn generated_with(
     let rendered = render::render(plan, key)?;
     let manifests = post::assemble(&rendered, &plan.provenance)?;
     let fragments = post::fragments(&render::fragments(plan)?)?;
-    let collisions = operator_collisions(plan, &manifests);
-    if !collisions.is_empty() {
-        return Err(Failure::Invalid(collisions));
+    let mut refused = operator_collisions(plan, &manifests);
+    refused.extend(too_large(plan, &manifests));
+    if !refused.is_empty() {
+        return Err(Failure::Invalid(refused));
     }
     let mismatches = crosscheck::check(plan, &manifests, &fragments);
     if !mismatches.is_empty() {
@@ -56,6 +57,40 @@ fn generated_with(
         manifests,
         fragments,
     })
+}
+
+/// An error for each object Kubernetes would refuse for its size.
+fn too_large(plan: &plan::Plan, manifests: &[post::Manifest]) -> Vec<Diagnostic> {
+    let mib = |bytes: usize| format!("{}.{} MiB", bytes >> 20, ((bytes & 0xf_ffff) * 10) >> 20);
+    post::oversized(manifests)
+        .into_iter()
+        .map(|o| {
+            let limit = if o.what == "data" {
+                format!(
+                    "Kubernetes refuses more than {} of data in one {} (`ValidateConfigMap`, `ValidateSecret`)",
+                    mib(o.limit),
+                    o.kind
+                )
+            } else {
+                format!("etcd refuses an object over {} by default", mib(o.limit))
+            };
+            let d = Diagnostic::error(format!(
+                "{} `{}` would hold {} of {}; {limit}",
+                o.kind,
+                o.name,
+                mib(o.bytes),
+                o.what
+            ));
+            if o.kind == "ConfigMap" && o.name == plan.iam.config_map {
+                d.key("consumers").help(
+                    "it holds each consumer's IAM policy, two statements per bucket granted: \
+                     grant the consumers fewer buckets, or split them over tenants",
+                )
+            } else {
+                d.help("give the site file fewer entries of what this object lists")
+            }
+        })
+        .collect()
 }
 
 /// An error for each object miniogen would write, or each Secret it references, that MinIO
@@ -121,6 +156,7 @@ pub fn compile_site(
     if !problems.is_empty() {
         return Err(Failure::Invalid(problems));
     }
+    decode::fleet_size(Some(&site), &[]).map_err(|d| Failure::Invalid(vec![d]))?;
     let names = decode::environments(&site);
     let environments: Vec<Option<String>> = if names.is_empty() {
         vec![None]
@@ -192,6 +228,11 @@ pub(crate) fn shared(args: &Request) -> Result<Shared, Failure> {
     }
     if let Some(site) = &site {
         problems.extend(decode::check_document(schema::Kind::Site, site));
+    }
+    if problems.is_empty()
+        && let Err(too_large) = decode::fleet_size(site.as_ref(), &args.sets)
+    {
+        problems.push(too_large);
     }
     if !problems.is_empty() {
         return Err(Failure::Invalid(problems));

@@ -678,7 +678,9 @@ pub struct ExtraConsumer {
     #[schemars(length(max = 253))]
     pub secret: String,
     /// What it may do in each bucket of the tenant: `read`, `read-write` (no deletes) or
-    /// `read-write-delete`. Its policy names these buckets and no other.
+    /// `read-write-delete`. Its policy names these buckets and no other. At most 32: MinIO
+    /// refuses a policy document over 20 KiB.
+    #[schemars(extend("maxProperties" = 32))]
     pub buckets: BTreeMap<String, Access>,
     /// Where its secret key lives in the secret store; by default the key
     /// `minio/<tenant>/<secret>`, property `CONSOLE_SECRET_KEY`.

@@ -288,6 +288,12 @@ fn consumer(
     }
 }
 
+/// The largest policy document MinIO accepts: `mc admin policy create` sends the file as it is,
+/// and `AddCannedPolicy` (minio/minio `cmd/admin-handlers-users.go`) refuses a body over
+/// `maxBucketPolicySize`, 20 KiB (`cmd/bucket-policy-handlers.go`). The site schema's limit of 32
+/// buckets per consumer keeps every document under it (a test below proves it).
+pub const MAX_POLICY_BYTES: usize = 20 * 1024;
+
 /// The policy name of consumer `name`: derived from the consumer, not its buckets, so that a
 /// renamed bucket changes the policy's content and not which policy the user holds.
 #[must_use]
@@ -430,6 +436,28 @@ pub fn iam(site: &Site, consumers: &[Consumer]) -> Iam {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The schema's 32 buckets per consumer, each with the longest name S3 allows and the
+    /// largest access, give a policy MinIO still accepts.
+    #[test]
+    fn the_largest_policy_the_schema_allows_fits_minio() {
+        let grants: Vec<Grant> = (0..32)
+            .map(|i| {
+                Grant::new(
+                    &format!("{i:02}{}", "b".repeat(61)),
+                    Access::ReadWriteDelete,
+                )
+            })
+            .collect();
+        let size = document(&grants).len();
+        assert!(size <= MAX_POLICY_BYTES, "{size} bytes");
+        let schema: serde_json::Value =
+            serde_json::from_str(crate::check::schema::Kind::Site.committed()).unwrap_or_default();
+        assert_eq!(
+            schema.pointer("/$defs/ExtraConsumer/properties/buckets/maxProperties"),
+            Some(&serde_json::json!(32))
+        );
+    }
 
     #[test]
     fn access_levels_only_add_actions() {
