@@ -685,12 +685,14 @@ fn check(runs: &[Run], out: &std::path::Path, format: Format) -> Result<Vec<Diag
     } in runs
     {
         let shared = shared(inputs)?;
-        let checked = parallel::map(
-            targets(inputs, shared.site.as_deref(), run_out),
-            |(env, target)| {
-                check_folder(inputs, &shared, env.as_deref(), &target, recorded.as_ref())
-            },
-        );
+        let to_check = targets(inputs, shared.site.as_deref(), run_out);
+        // Held until every folder is read: a `gen --out` swapping one meanwhile would make this
+        // run read some files from the old folder and some from the new.
+        let paths: Vec<&std::path::Path> = to_check.iter().map(|(_, t)| t.as_path()).collect();
+        let _locks = folder::lock_shared(&paths)?;
+        let checked = parallel::map(to_check.clone(), |(env, target)| {
+            check_folder(inputs, &shared, env.as_deref(), &target, recorded.as_ref())
+        });
         let mut stale = false;
         for (env_report, env_edited, env_notes, entry) in all_environments(checked, |r| &r.2)? {
             stale |= !env_report.is_empty();

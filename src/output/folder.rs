@@ -519,6 +519,34 @@ pub fn lock_all(dirs: &[&Path]) -> Result<(BTreeMap<PathBuf, Lock>, Vec<String>)
     Ok((locks, notes))
 }
 
+/// Takes the locks of the folders `dirs` shared, in sorted order, for reading them whole: no
+/// `gen --out` swaps one while they are held.
+pub fn lock_shared(dirs: &[&Path]) -> Result<Vec<staging::SharedLock>, FolderError> {
+    let mut sorted = dirs.to_vec();
+    sorted.sort();
+    sorted.dedup();
+    sorted
+        .into_iter()
+        .map(|dir| {
+            staging::SharedLock::take(dir).map_err(|e| match e {
+                LockError::Busy(waited) => FolderError::Busy {
+                    waited,
+                    lock: staging::Beside::of(dir).lock_file(),
+                    path: dir.to_path_buf(),
+                },
+                LockError::Io(path, source) => FolderError::Io {
+                    action: "lock",
+                    path: dir.to_path_buf(),
+                    source: std::io::Error::new(
+                        source.kind(),
+                        format!("cannot create `{}`: {source}", path.display()),
+                    ),
+                },
+            })
+        })
+        .collect()
+}
+
 /// Writes `files` as the folder `dir`, atomically: assembled beside it, then swapped in. `lock`
 /// is the folder's, taken before it was read. Returns whether anything was written: a folder
 /// that already holds exactly these files is left alone.
