@@ -136,6 +136,17 @@ fn inputs(name: &str) -> std::path::PathBuf {
         })
         .collect();
     site("profile.toml", profile.join("\n"));
+    let forged: Vec<String> = profile
+        .iter()
+        .map(|l| {
+            if l.starts_with("summary") {
+                "summary = \"PWNED\\nerror: forged line\"".to_string()
+            } else {
+                l.clone()
+            }
+        })
+        .collect();
+    site("forged.toml", forged.join("\n"));
     dir
 }
 
@@ -158,6 +169,18 @@ fn control_sequences_in_a_site_file_never_reach_the_terminal() {
             NO_ENV,
         );
     }
+    // A line break in the summary stays in the title's line.
+    let plan = run(&dir, &os(&["plan", "--profile", "forged.toml"]), NO_ENV);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    assert!(
+        plan.stdout
+            .lines()
+            .next()
+            .is_some_and(|l| l.contains("PWNED\\nerror"))
+            && !plan.stdout.lines().any(|l| l.starts_with("error: forged")),
+        "{}",
+        plan.stdout
+    );
     for format in ["table", "json"] {
         clean(
             &format!("a custom profile's summary in `plan --format {format}`"),

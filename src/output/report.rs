@@ -254,20 +254,20 @@ fn budget(pool: &Pool) -> String {
 /// The profile's summary when it describes what runs, one pool laid out as the summary says;
 /// otherwise who the tier is for, then the pools that will actually run.
 fn title(plan: &Plan) -> String {
+    // A custom profile's summary is the user's text: kept on the title's line.
+    let summary = crate::output::terminal::line(&plan.tier.summary);
     if let [pool] = plan.pools.as_slice() {
         let layout = format!(
             "{} servers x {} drives of {}",
             pool.servers, pool.volumes_per_server, pool.volume_size
         );
-        if plan.tier.summary.ends_with(&layout) {
-            return plan.tier.summary.clone();
+        if summary.ends_with(&layout) {
+            return summary.into_owned();
         }
     }
-    let who = plan
-        .tier
-        .summary
+    let who = summary
         .split_once(": ")
-        .map_or(plan.tier.summary.as_str(), |(who, _)| who);
+        .map_or(summary.as_ref(), |(who, _)| who);
     let pools: Vec<String> = plan
         .pools
         .iter()
