@@ -147,6 +147,20 @@ pub fn compile_site(
     ccu: u32,
     key: Option<&credentials::MasterKey>,
 ) -> Result<Vec<String>, Failure> {
+    compile_site_with(name, text, ccu, &[], None, key)
+}
+
+/// `compile_site` with overrides (`--set`s and the flags that stand for one) and, when `env` is
+/// given, only that environment: what a command line, Argo CD's variables or the inputs an
+/// output folder records make of a site file. The entry point of the recorded-inputs fuzz target.
+pub fn compile_site_with(
+    name: &str,
+    text: &str,
+    ccu: u32,
+    sets: &[load::SetArg],
+    env: Option<&str>,
+    key: Option<&credentials::MasterKey>,
+) -> Result<Vec<String>, Failure> {
     let site = source::Document::parse(source::Source {
         name: name.into(),
         text: text.into(),
@@ -156,21 +170,23 @@ pub fn compile_site(
     if !problems.is_empty() {
         return Err(Failure::Invalid(problems));
     }
-    decode::fleet_size(Some(&site), &[]).map_err(|d| Failure::Invalid(vec![d]))?;
+    decode::fleet_size(Some(&site), sets).map_err(|d| Failure::Invalid(vec![d]))?;
     let names = decode::environments(&site);
-    let environments: Vec<Option<String>> = if names.is_empty() {
-        vec![None]
-    } else {
-        names.into_iter().map(Some).collect()
+    let environments: Vec<Option<String>> = match env {
+        Some(env) => vec![Some(env.to_string())],
+        None if names.is_empty() => vec![None],
+        None => names.into_iter().map(Some).collect(),
     };
     let (tier, _) = load::select_tier(&CcuArg::flag(ccu)).map_err(|d| Failure::Invalid(vec![d]))?;
     let site = Arc::new(site);
     let mut streams = Vec::new();
     for environment in environments {
+        let sets = decode::environment_sets(sets, Some(&site), environment.as_deref())
+            .map_err(Failure::Invalid)?;
         let inputs = Inputs {
             profile: load::builtin_document(tier)?.into(),
             site: Some(Arc::clone(&site)),
-            sets: Vec::new(),
+            sets,
             requested_ccu: Some(ccu),
             environment,
         };
