@@ -6,35 +6,15 @@
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
-use crate::support::scratch_dir;
+use crate::support::{Run, scratch_dir};
 
 /// The most a refusal may print, however many problems the input holds: the first 50
 /// diagnostics, each with a cut source line, and the count of the rest.
 const MAX_STDERR: usize = 64 << 10;
 
-struct Printed {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(dir: &Path, args: &[OsString], env: &[(String, String)]) -> Printed {
-    let output = Command::new(env!("CARGO_BIN_EXE_miniogen"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("MINIOGEN_MASTER_KEY")
-        .env_remove("MINIOGEN_MASTER_KEY_FILE")
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run miniogen: {e}"));
-    Printed {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+fn run(dir: &Path, args: &[OsString], env: &[(String, String)]) -> Run {
+    crate::support::miniogen_os(dir, args, env)
 }
 
 fn args(words: &[&str]) -> Vec<OsString> {
@@ -43,7 +23,7 @@ fn args(words: &[&str]) -> Vec<OsString> {
 
 /// A refusal of `problems` problems (at least), bounded: at most 50 diagnostics, each source line
 /// cut, a note counting the rest, and the total.
-fn bounded(what: &str, printed: &Printed, problems: usize) {
+fn bounded(what: &str, printed: &Run, problems: usize) {
     assert_eq!(
         printed.code,
         1,

@@ -26,12 +26,23 @@ pub const TEST_KEY: &str = "miniogen-test-key-0123456789abcdefghij";
 /// Runs `miniogen` with `args` in `dir` (the repository root when `None`), with no master key
 /// in the environment but those `env` sets.
 pub fn miniogen_env(dir: Option<&Path>, args: &[&str], env: &[(&str, &str)]) -> Run {
+    miniogen_os(&dir.map_or_else(root, Path::to_path_buf), args, env)
+}
+
+/// `miniogen_env` for arguments and variables of any string type: generated lists, control
+/// characters.
+pub fn miniogen_os<A, K, V>(dir: &Path, args: &[A], env: &[(K, V)]) -> Run
+where
+    A: AsRef<std::ffi::OsStr>,
+    K: AsRef<std::ffi::OsStr>,
+    V: AsRef<std::ffi::OsStr>,
+{
     let output = Command::new(env!("CARGO_BIN_EXE_miniogen"))
         .args(args)
-        .current_dir(dir.map_or_else(root, Path::to_path_buf))
+        .current_dir(dir)
         .env_remove("MINIOGEN_MASTER_KEY")
         .env_remove("MINIOGEN_MASTER_KEY_FILE")
-        .envs(env.iter().copied())
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .output()
         .unwrap_or_else(|e| panic!("cannot run miniogen: {e}"));

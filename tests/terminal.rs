@@ -8,9 +8,8 @@
 
 use std::ffi::OsString;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
-use crate::support::scratch_dir;
+use crate::support::{Run, scratch_dir};
 
 /// The payload: an OSC title, cursor up, erase line, a C1 CSI, DEL, a right-to-left override.
 const PAYLOAD: &str = "\u{1b}]0;PWNED\u{7}\u{1b}[1A\u{1b}[2K\u{9b}2K\u{7f}\u{202e}";
@@ -25,27 +24,8 @@ fn unsafe_char(c: char) -> bool {
         )
 }
 
-struct Printed {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(dir: &Path, args: &[OsString], env: &[(OsString, OsString)]) -> Printed {
-    let output = Command::new(env!("CARGO_BIN_EXE_miniogen"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("MINIOGEN_MASTER_KEY")
-        .env_remove("MINIOGEN_MASTER_KEY_FILE")
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run miniogen: {e}"));
-    Printed {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+fn run(dir: &Path, args: &[OsString], env: &[(OsString, OsString)]) -> Run {
+    crate::support::miniogen_os(dir, args, env)
 }
 
 fn os(words: &[&str]) -> Vec<OsString> {

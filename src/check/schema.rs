@@ -273,15 +273,41 @@ fn over_limit(
     pointer: &mut String,
     out: &mut Vec<(String, u64)>,
 ) {
+    let (len, key) = match value {
+        Value::Object(map) => (map.len(), "maxProperties"),
+        Value::Array(items) => (items.len(), "maxItems"),
+        _ => return,
+    };
+    let max = node.get(key).and_then(Value::as_u64);
+    if let Some(max) = max.filter(|&m| len as u64 > m) {
+        out.push((pointer.clone(), max));
+    }
+    let keep = usize::try_from(max.unwrap_or(u64::MAX)).unwrap_or(usize::MAX);
+    children(
+        root,
+        node,
+        value,
+        keep,
+        pointer,
+        &mut |child, inner, pointer| {
+            over_limit(root, child, inner, pointer, out);
+        },
+    );
+}
+
+/// Calls `visit` with the schema, the value and the pointer of each of the first `keep` entries
+/// of `value` (a table or a list) that the schema `node` describes.
+fn children(
+    root: &Value,
+    node: &Value,
+    value: &Value,
+    keep: usize,
+    pointer: &mut String,
+    visit: &mut dyn FnMut(&Value, &Value, &mut String),
+) {
     let len = pointer.len();
-    let limit = |key: &str| node.get(key).and_then(Value::as_u64);
     match value {
         Value::Object(map) => {
-            let max = limit("maxProperties");
-            if let Some(max) = max.filter(|&m| map.len() as u64 > m) {
-                out.push((pointer.clone(), max));
-            }
-            let keep = usize::try_from(max.unwrap_or(u64::MAX)).unwrap_or(usize::MAX);
             for (key, inner) in map.iter().take(keep) {
                 let child = node
                     .get("properties")
@@ -290,22 +316,17 @@ fn over_limit(
                 if let Some(child) = child {
                     pointer.push('/');
                     pointer.push_str(&escape_pointer(key));
-                    over_limit(root, resolve(root, child), inner, pointer, out);
+                    visit(resolve(root, child), inner, pointer);
                     pointer.truncate(len);
                 }
             }
         }
         Value::Array(items) => {
-            let max = limit("maxItems");
-            if let Some(max) = max.filter(|&m| items.len() as u64 > m) {
-                out.push((pointer.clone(), max));
-            }
-            let keep = usize::try_from(max.unwrap_or(u64::MAX)).unwrap_or(usize::MAX);
             if let Some(child) = node.get("items") {
                 for (i, inner) in items.iter().enumerate().take(keep) {
                     pointer.push('/');
                     pointer.push_str(&i.to_string());
-                    over_limit(root, resolve(root, child), inner, pointer, out);
+                    visit(resolve(root, child), inner, pointer);
                     pointer.truncate(len);
                 }
             }
@@ -345,46 +366,29 @@ fn whole_floats(
     pointer: &mut String,
     out: &mut Vec<String>,
 ) {
-    let len = pointer.len();
-    match value {
-        Value::Number(n) if n.is_f64() => {
-            let wants_integer = match &node["type"] {
-                Value::String(t) => t == "integer",
-                Value::Array(ts) => {
-                    ts.iter().any(|t| t == "integer") && !ts.iter().any(|t| t == "number")
-                }
-                _ => false,
-            };
-            if wants_integer {
-                out.push(pointer.clone());
+    if let Value::Number(n) = value {
+        let wants_integer = match &node["type"] {
+            Value::String(t) => t == "integer",
+            Value::Array(ts) => {
+                ts.iter().any(|t| t == "integer") && !ts.iter().any(|t| t == "number")
             }
+            _ => false,
+        };
+        if n.is_f64() && wants_integer {
+            out.push(pointer.clone());
         }
-        Value::Object(map) => {
-            for (key, inner) in map {
-                let child = node
-                    .get("properties")
-                    .and_then(|p| p.get(key))
-                    .or_else(|| node.get("additionalProperties").filter(|a| a.is_object()));
-                if let Some(child) = child {
-                    pointer.push('/');
-                    pointer.push_str(&escape_pointer(key));
-                    whole_floats(root, resolve(root, child), inner, pointer, out);
-                    pointer.truncate(len);
-                }
-            }
-        }
-        Value::Array(items) => {
-            if let Some(child) = node.get("items") {
-                for (i, inner) in items.iter().enumerate() {
-                    pointer.push('/');
-                    pointer.push_str(&i.to_string());
-                    whole_floats(root, resolve(root, child), inner, pointer, out);
-                    pointer.truncate(len);
-                }
-            }
-        }
-        _ => {}
+        return;
     }
+    children(
+        root,
+        node,
+        value,
+        usize::MAX,
+        pointer,
+        &mut |child, inner, pointer| {
+            whole_floats(root, child, inner, pointer, out);
+        },
+    );
 }
 
 fn unknown_key(
