@@ -103,6 +103,11 @@ fn inputs(name: &str) -> std::path::PathBuf {
         "envs.toml",
         "[environments.production]\nccu = 100\n".to_string(),
     );
+    site(
+        "webhook.toml",
+        // Only a format character: a control character was always refused there.
+        "[audit]\nwebhook_endpoint = \"https://audit.example/PWNED\\u202Ex\"\n".to_string(),
+    );
     let profile = std::fs::read_to_string(crate::support::root().join("profiles/100.toml"))
         .unwrap_or_else(|e| panic!("{e}"));
     let profile: Vec<String> = profile
@@ -141,13 +146,15 @@ fn control_sequences_in_a_site_file_never_reach_the_terminal() {
         ("bucket-map keys", "bucket.toml"),
         ("label keys", "label.toml"),
         ("cron fields", "cron.toml"),
+        (
+            "a URL, which the render would write as it is",
+            "webhook.toml",
+        ),
     ] {
-        clean(
-            surface,
-            &dir,
-            &os(&["gen", "--ccu", "100", "--config", file]),
-            NO_ENV,
-        );
+        let args = os(&["gen", "--ccu", "100", "--config", file]);
+        clean(surface, &dir, &args, NO_ENV);
+        // Refused as the user's input, never as miniogen's failure to print it.
+        assert_eq!(run(&dir, &args, NO_ENV).code, 1, "{surface}");
     }
     // A line break in the summary stays in the title's line.
     let plan = run(&dir, &os(&["plan", "--profile", "forged.toml"]), NO_ENV);

@@ -771,10 +771,14 @@ pub fn http_url(url: &str) -> Result<(), String> {
     if rest.is_empty() || rest.starts_with('/') {
         return Err("has no host".into());
     }
-    if let Some(c) = url
-        .chars()
-        .find(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '`' | '\\' | '$'))
-    {
+    // Format characters (U+202E) too: the URL is written into `config.env` as it is, and would
+    // reorder what a reviewer reads there.
+    if let Some(c) = url.chars().find(|c| {
+        c.is_whitespace()
+            || c.is_control()
+            || crate::model::diag::unsafe_in_terminal(*c)
+            || matches!(c, '"' | '\'' | '`' | '\\' | '$')
+    }) {
         return Err(format!("contains {c:?}"));
     }
     Ok(())
@@ -975,5 +979,7 @@ mod tests {
         assert!(http_url("http://audit-service:8080/webhook").is_ok());
         assert!(http_url("ftp://x").is_err());
         assert!(http_url("http://x\" y").is_err());
+        assert!(http_url("https://audit.example/\u{202e}x").is_err());
+        assert!(http_url("https://audit.example/\u{200b}").is_err());
     }
 }
