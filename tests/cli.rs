@@ -599,6 +599,35 @@ fn a_set_of_an_environment_applies_to_it_or_is_refused() {
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(namespace(&run.stdout).iter().all(|n| n == "chat"));
+    // The tier too: a `ccu` override wins over the site file's, for all or for one environment.
+    let tier = |args: &[&str]| -> String {
+        let run = miniogen_in(Some(&dir), args);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        run.stdout.lines().next().unwrap_or_default().to_string()
+    };
+    assert!(
+        tier(&["plan", "--env", "staging", "--set", "ccu=20000"]).starts_with("tier 20000 CCU")
+    );
+    assert!(
+        tier(&[
+            "plan",
+            "--env",
+            "staging",
+            "--set",
+            "environments.staging.ccu=5000"
+        ])
+        .starts_with("tier 5000 CCU")
+    );
+    assert!(
+        tier(&[
+            "plan",
+            "--env",
+            "production",
+            "--set",
+            "environments.staging.ccu=5000"
+        ])
+        .starts_with("tier 100 CCU")
+    );
     // An environment the site file does not describe, or all of them at once: refused.
     for (set, says) in [
         (

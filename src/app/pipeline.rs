@@ -299,6 +299,19 @@ pub(crate) fn targets(
     }
 }
 
+/// The CCU the last `--set ccu=N` (or `environments.NAME.ccu=N` for this environment) asks for:
+/// it overrides the site file's like any `--set`. A value that is not a count is left to the
+/// schema check, which says so where it was given.
+fn set_ccu(sets: &[load::SetArg]) -> Option<CcuArg> {
+    let set = sets.iter().rev().find(|s| s.path == ["ccu"])?;
+    let value = u32::try_from(set.value.as_u64()?).ok()?;
+    Some(CcuArg {
+        value,
+        shown: crate::model::diag::excerpt(&set.text, load::SHOWN_CHARS).into_owned(),
+        location: set.location(),
+    })
+}
+
 /// The CCU the site file asks for when the request does not: the environment's `ccu`, else the
 /// shared one.
 fn site_ccu(site: Option<&Document>, env: Option<&str>) -> Option<CcuArg> {
@@ -330,9 +343,12 @@ pub(crate) fn compile(
 ) -> Result<Compiled, Failure> {
     let mut notes = Vec::new();
     let site = shared.site.clone();
+    let sets = decode::environment_sets(&args.sets, site.as_deref(), environment.as_deref())
+        .map_err(Failure::Invalid)?;
     let ccu = args
         .ccu
         .clone()
+        .or_else(|| set_ccu(&sets))
         .or_else(|| site_ccu(site.as_deref(), environment.as_deref()));
     let profile = match (&shared.profile, &ccu) {
         (Some(profile), _) => Arc::clone(profile),
@@ -345,8 +361,6 @@ pub(crate) fn compile(
             return Err(Usage::NoCcu(args.surface).into());
         }
     };
-    let sets = decode::environment_sets(&args.sets, site.as_deref(), environment.as_deref())
-        .map_err(Failure::Invalid)?;
     let inputs = Inputs {
         profile,
         site,
