@@ -642,3 +642,108 @@ fn each_consumer_may_do_exactly_what_its_client_needs() {
         assert_eq!(a.attached.len(), 3, "tier {ccu}");
     }
 }
+/// Issue 23, item 14: MinIO Operator v6.0.2 joins a MinIOJob command's arguments with spaces
+/// and splits them again into `mc`'s (`pkg/utils/miniojob/types.go`), so an access key such as
+/// `--help` became an `mc` flag and the user-add step "succeeded" without a user. Every access
+/// key that reaches a MinIOJob is refused with a leading `-`, where it was written.
+#[test]
+fn access_keys_that_mc_would_read_as_flags_are_refused() {
+    for key in [
+        "users.synapse.access_key=--help",
+        "users.rclone.access_key=--insecure",
+        "consumers.loki={access_key=\"-loki\", secret=\"loki\", buckets={synapse-media=\"read\"}}",
+        "admin={access_key=\"--debug\", secret=\"minio-admin-user\"}",
+        "tenant.root_user=-root",
+    ] {
+        let run = miniogen(&["gen", "--ccu", "100", "--set", key]);
+        assert_eq!(run.code, 1, "{key}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("starts with `-`") && run.stderr.contains("--> command line"),
+            "{key}: {}",
+            run.stderr
+        );
+    }
+}
+
+/// Issue 23, item 7: `tenant.ca` could name a Secret holding credentials (the root password in
+/// `config.env` was then mounted into every client), and a consumer's Secret could be the CA
+/// copy or the tenant's certificate (its ExternalSecret, `creationPolicy: Owner`, overwrote the
+/// certificate). Every Secret name has one owner: a collision is refused, naming both.
+#[test]
+fn every_secret_name_has_one_owner() {
+    let provided = [
+        "tenant.trust=\"provided\"",
+        "tenant.certificate_secret=minio-tls",
+    ];
+    let loki = |secret: &str| {
+        format!(
+            "consumers.loki={{access_key=\"loki\", secret=\"{secret}\", \
+             buckets={{synapse-media=\"read\"}}}}"
+        )
+    };
+    let cases: [(Vec<String>, &str); 4] = [
+        (
+            vec![
+                "tenant.trust=\"named-ca\"".into(),
+                "tenant.ca={kind=\"Secret\",name=\"minio-config\",key=\"config.env\"}".into(),
+            ],
+            "Secret `minio-config` of the CA clients trust (`tenant.ca`) already holds the keys \
+             of the configuration (`tenant.config_secret`)",
+        ),
+        (
+            vec![loki("minio-ca")],
+            "Secret `minio-ca` of consumer `loki` (`[consumers.loki]`) already holds \
+             CloudNativePG's copy of the CA (`cnpg.ca_secret`)",
+        ),
+        (
+            provided
+                .iter()
+                .map(ToString::to_string)
+                .chain([loki("minio-tls")])
+                .collect(),
+            "Secret `minio-tls` of consumer `loki` (`[consumers.loki]`) already holds the \
+             tenant's certificate and its private key",
+        ),
+        (
+            provided
+                .iter()
+                .map(ToString::to_string)
+                .chain(["tenant.ca={kind=\"Secret\",name=\"minio-tls\",key=\"tls.key\"}".into()])
+                .collect(),
+            "`tenant.ca` names the key `tls.key`, a private key",
+        ),
+    ];
+    for (sets, says) in cases {
+        let mut args = vec!["gen", "--ccu", "100"];
+        for set in &sets {
+            args.extend(["--set", set.as_str()]);
+        }
+        let run = miniogen(&args);
+        assert_eq!(run.code, 1, "{sets:?}: {}", run.stderr);
+        assert!(run.stderr.contains(says), "{sets:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("--> command line"),
+            "{sets:?}: {}",
+            run.stderr
+        );
+    }
+    // A CA may be read from the certificate's Secret, and shared by the CA's readers.
+    let mut args = vec!["gen", "--ccu", "100"];
+    for set in provided
+        .iter()
+        .copied()
+        .chain(["tenant.ca={kind=\"Secret\",name=\"minio-tls\",key=\"ca.crt\"}"])
+    {
+        args.extend(["--set", set]);
+    }
+    ok(&args);
+    ok(&[
+        "gen",
+        "--ccu",
+        "100",
+        "--set",
+        "tenant.trust=\"named-ca\"",
+        "--set",
+        "tenant.ca={kind=\"Secret\",name=\"minio-ca\"}",
+    ]);
+}

@@ -702,3 +702,155 @@ fn plan_names_the_scrape_config_selector_to_match() {
     let off = ok(&["plan", "--ccu", "5000", "--set", "prometheus.enabled=false"]);
     assert!(!off.contains("scrapeConfigSelector"), "{off}");
 }
+
+/// Issue 23, item 15: `--set environments.NAME.key=value` (and `PARAM_SET_n`) was accepted and
+/// ignored. It applies to environment `NAME`, after its own keys; one naming an environment the
+/// site file does not describe is refused.
+#[test]
+fn a_set_of_an_environment_applies_to_it_or_is_refused() {
+    let dir = scratch_dir("env-set");
+    std::fs::write(
+        dir.join("miniogen.toml"),
+        "ccu = 100\n[sizing]\nservers = 4\nvolumes_per_server = 2\nvolume_size = \"100Gi\"\n\
+         [environments.staging]\nnamespace = \"stage\"\n[environments.production]\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let namespace = |stream: &str| -> Vec<String> {
+        documents(stream)
+            .iter()
+            .filter_map(|d| {
+                d.pointer("/metadata/namespace")?
+                    .as_str()
+                    .map(str::to_string)
+            })
+            .collect()
+    };
+    for set in [
+        "environments.staging.namespace=chat",
+        "environments.staging={ namespace = \"chat\" }",
+    ] {
+        let run = miniogen_in(Some(&dir), &["gen", "--env", "staging", "--set", set]);
+        assert_eq!(run.code, 0, "{set}: {}", run.stderr);
+        let found = namespace(&run.stdout);
+        assert!(
+            !found.is_empty() && found.iter().all(|n| n == "chat"),
+            "{set}: {found:?}"
+        );
+    }
+    // Another environment's override leaves this one as it is.
+    let run = miniogen_in(
+        Some(&dir),
+        &[
+            "gen",
+            "--env",
+            "production",
+            "--set",
+            "environments.staging.namespace=chat",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(namespace(&run.stdout).iter().all(|n| n == "matrix"));
+    // Through Argo CD's parameters too.
+    let run = crate::support::miniogen_env(
+        Some(&dir),
+        &["argocd", "generate"],
+        &[
+            ("PARAM_ENV", "staging"),
+            ("PARAM_SET_0", "environments.staging.namespace=chat"),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(namespace(&run.stdout).iter().all(|n| n == "chat"));
+    // The tier too: a `ccu` override wins over the site file's, for all or for one environment.
+    let tier = |args: &[&str]| -> String {
+        let run = miniogen_in(Some(&dir), args);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        run.stdout.lines().next().unwrap_or_default().to_string()
+    };
+    assert!(
+        tier(&["plan", "--env", "staging", "--set", "ccu=20000"]).starts_with("tier 20000 CCU")
+    );
+    assert!(
+        tier(&[
+            "plan",
+            "--env",
+            "staging",
+            "--set",
+            "environments.staging.ccu=5000"
+        ])
+        .starts_with("tier 5000 CCU")
+    );
+    assert!(
+        tier(&[
+            "plan",
+            "--env",
+            "production",
+            "--set",
+            "environments.staging.ccu=5000"
+        ])
+        .starts_with("tier 100 CCU")
+    );
+    // An environment the site file does not describe, or all of them at once: refused.
+    for (set, says) in [
+        (
+            "environments.stagign.namespace=chat",
+            "did you mean `staging`?",
+        ),
+        ("environments={}", "every environment at once"),
+        ("environments.staging=chat", "needs a table of keys"),
+    ] {
+        let run = miniogen_in(Some(&dir), &["gen", "--env", "staging", "--set", set]);
+        assert_eq!(run.code, 1, "{set}: {}", run.stderr);
+        assert!(run.stderr.contains(says), "{set}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("--> command line `--set"),
+            "{set}: {}",
+            run.stderr
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Issue 23, item 17: `prometheus.labels` replaced miniogen's own labels on the `ScrapeConfig` and
+/// `ServiceMonitor`, and `cluster_domain` took DNS labels longer than DNS allows.
+#[test]
+fn prometheus_labels_add_and_cluster_domains_are_dns() {
+    for (set, says) in [
+        (
+            "prometheus.labels.\"app.kubernetes.io/name\"=other",
+            "label `app.kubernetes.io/name` is one miniogen sets on every object",
+        ),
+        (
+            "prometheus.labels.\"app.kubernetes.io/component\"=x",
+            "label `app.kubernetes.io/component` is one miniogen sets",
+        ),
+        (
+            &format!("cluster_domain={}.local", "a".repeat(64)) as &str,
+            "a DNS label has at most 63",
+        ),
+    ] {
+        let run = miniogen(&["gen", "--ccu", "100", "--set", set]);
+        assert_eq!(run.code, 1, "{set}: {}", run.stderr);
+        assert!(run.stderr.contains(says), "{set}: {}", run.stderr);
+    }
+    let stream = ok(&[
+        "gen",
+        "--ccu",
+        "100",
+        "--set",
+        "prometheus.labels.release=kube-prometheus-stack",
+        "--set",
+        "prometheus.node_metrics=true",
+    ]);
+    let monitors: Vec<serde_json::Value> = documents(&stream)
+        .into_iter()
+        .filter(|d| d["kind"] == "ScrapeConfig" || d["kind"] == "ServiceMonitor")
+        .collect();
+    assert_eq!(monitors.len(), 2);
+    for m in monitors {
+        let labels = &m["metadata"]["labels"];
+        assert_eq!(labels["release"], "kube-prometheus-stack");
+        assert_eq!(labels["app.kubernetes.io/managed-by"], "miniogen");
+        assert_eq!(labels["app.kubernetes.io/component"], "monitoring");
+    }
+}

@@ -712,8 +712,7 @@ fn paths_and_set_text_never_reach_a_comment() {
 
 /// Runs `miniogen` in `dir`, killing it and failing the test if it runs for more than 20 s.
 fn run_bounded(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> crate::support::Run {
-    use std::time::{Duration, Instant};
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_miniogen"))
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_miniogen"))
         .args(args)
         .current_dir(dir)
         .env_remove("MINIOGEN_MASTER_KEY")
@@ -724,16 +723,7 @@ fn run_bounded(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> cr
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot run miniogen: {e}"));
-    let start = Instant::now();
-    while child.try_wait().ok().flatten().is_none() {
-        if start.elapsed() > Duration::from_secs(20) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("miniogen {args:?} {env:?} ran for 20 s: it read without bound or blocked");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    crate::support::Run::from(child.wait_with_output().unwrap_or_else(|e| panic!("{e}")))
+    crate::support::bounded(child, &format!("miniogen {args:?} {env:?}"))
 }
 
 /// Arguments, environment, and the path the message must name.
@@ -802,8 +792,11 @@ fn devices_fifos_and_links_to_them_are_refused_unread() {
     for (args, env, named) in cases {
         let run = run_bounded(&dir, args, env);
         assert_eq!(run.code, 2, "{args:?} {env:?}: {}", run.stderr);
+        // A link out of the working directory is refused before what it leads to is looked at.
         assert!(
-            run.stderr.contains(named) && (run.stderr.contains("not a regular file")),
+            run.stderr.contains(named)
+                && (run.stderr.contains("not a regular file")
+                    || run.stderr.contains("outside the working directory")),
             "{args:?} {env:?}: {}",
             run.stderr
         );
@@ -816,7 +809,12 @@ fn devices_fifos_and_links_to_them_are_refused_unread() {
     symlink("/dev/zero", found.join("miniogen.toml")).unwrap_or_else(|e| panic!("{e}"));
     let run = run_bounded(&found, &["gen", "--ccu", "100"], &[]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("miniogen.toml") && run.stderr.contains("not a regular file"));
+    assert!(
+        run.stderr.contains("miniogen.toml")
+            && run.stderr.contains("outside the working directory"),
+        "{}",
+        run.stderr
+    );
 
     let folder = dir.join("folder");
     std::fs::create_dir_all(&folder).unwrap_or_else(|e| panic!("{e}"));
@@ -947,4 +945,148 @@ fn vault_placeholders_in_user_values_are_refused() {
         placeholder,
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+/// Issue 23, item 2: a site file that is a link out of the working directory used to be read and
+/// echoed (`ln -s /proc/self/environ miniogen.toml` printed the environment, the master key
+/// included). Every command that reads the site file refuses it unread, with its name, and never
+/// prints what it leads to; a file that is not TOML is quoted only in short excerpts.
+#[test]
+fn a_site_file_linked_out_of_the_working_directory_is_never_read() {
+    use std::os::unix::fs::symlink;
+    let dir = crate::support::scratch_dir("site-link");
+    let repo = dir.join("repo");
+    std::fs::create_dir_all(repo.join("out")).unwrap_or_else(|e| panic!("{e}"));
+    // What CI keeps next to the checkout, and the process's own environment.
+    let secret = "hunter2-token-do-not-print";
+    std::fs::write(
+        dir.join("credentials"),
+        format!("token = \"{secret}\"\nTOKEN={secret}\n"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let commands: [&[&str]; 7] = [
+        &["gen", "--ccu", "100"],
+        &["check", "--out", "out"],
+        &["plan", "--ccu", "100"],
+        &["grow", "--ccu", "10000", "--dry-run"],
+        &["argocd", "generate"],
+        &["argocd", "parameters"],
+        &["gen", "--ccu", "100", "--config", "miniogen.toml"],
+    ];
+    let env = [
+        ("MINIOGEN_MASTER_KEY", secret),
+        ("TOKEN", secret),
+        ("PARAM_CCU", "100"),
+    ];
+    for target in ["/proc/self/environ", "../credentials"] {
+        let link = repo.join("miniogen.toml");
+        let _ = std::fs::remove_file(&link);
+        symlink(target, &link).unwrap_or_else(|e| panic!("{e}"));
+        for args in commands {
+            let run = run_bounded(&repo, args, &env);
+            let printed = format!("{}{}", run.stdout, run.stderr);
+            assert!(
+                !printed.contains(secret) && !printed.contains("hunter2"),
+                "{args:?} with miniogen.toml -> {target} printed it:\n{printed}"
+            );
+            assert!(
+                run.stderr.contains("miniogen.toml")
+                    && run.stderr.contains("outside the working directory"),
+                "{args:?} with miniogen.toml -> {target}:\n{}",
+                run.stderr
+            );
+            // The announcement still goes out, without the site file's defaults.
+            let expected = if args[..2] == ["argocd", "parameters"] {
+                0
+            } else {
+                2
+            };
+            assert_eq!(run.code, expected, "{args:?}: {}", run.stderr);
+        }
+    }
+    // A link to nothing is no absent site file.
+    let link = repo.join("miniogen.toml");
+    std::fs::remove_file(&link).unwrap_or_else(|e| panic!("{e}"));
+    symlink("../nothing.toml", &link).unwrap_or_else(|e| panic!("{e}"));
+    let run = run_bounded(&repo, &["gen", "--ccu", "100"], &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    // A link inside the working directory is a site file like any other.
+    std::fs::remove_file(&link).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(repo.join("deploy")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        repo.join("deploy/site.toml"),
+        "namespace = \"chat\"\n[sizing]\nservers = 4\nvolumes_per_server = 2\nvolume_size = \"100Gi\"\n",
+    )
+        .unwrap_or_else(|e| panic!("{e}"));
+    symlink("deploy/site.toml", &link).unwrap_or_else(|e| panic!("{e}"));
+    let run = run_bounded(&repo, &["gen", "--ccu", "100"], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("namespace: chat"));
+    // ... and what it leads to must be a regular file.
+    let made = std::process::Command::new("mkfifo")
+        .arg(repo.join("site.fifo"))
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run mkfifo: {e}"));
+    assert!(made.success());
+    std::fs::remove_file(&link).unwrap_or_else(|e| panic!("{e}"));
+    symlink("site.fifo", &link).unwrap_or_else(|e| panic!("{e}"));
+    let run = run_bounded(&repo, &["gen", "--ccu", "100"], &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
+
+    // A file given that is not TOML is quoted only around where it fails, escaped.
+    let long = format!(
+        "{}\u{1b}]0;x\u{7} {secret}\n{}\n",
+        "not toml ".repeat(20),
+        "still not".repeat(5)
+    );
+    std::fs::write(dir.join("notes.txt"), long).unwrap_or_else(|e| panic!("{e}"));
+    let run = run_bounded(
+        &repo,
+        &["gen", "--ccu", "100", "--config", "../notes.txt"],
+        &[],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(!run.stderr.contains(secret), "{}", run.stderr);
+    assert!(!run.stderr.contains('\u{1b}'), "{}", run.stderr);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Issue 23, item 16: `schema --write` wrote through a symbolic link in `schema/`. A link there
+/// is replaced by the schema file; a `schema` folder that is itself a link is refused.
+#[test]
+fn schema_write_never_writes_through_a_link() {
+    use std::os::unix::fs::symlink;
+    let dir = crate::support::scratch_dir("schema-links");
+    let work = dir.join("work");
+    std::fs::create_dir_all(work.join("schema")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("victim"), "mine\n").unwrap_or_else(|e| panic!("{e}"));
+    symlink("../../victim", work.join("schema/site.schema.json")).unwrap_or_else(|e| panic!("{e}"));
+    let run = run_bounded(&work, &["schema", "--write"], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("victim")).ok().as_deref(),
+        Some("mine\n")
+    );
+    let written = std::fs::symlink_metadata(work.join("schema/site.schema.json"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(written.is_file(), "the link was kept");
+    let site = std::fs::read_to_string(work.join("schema/site.schema.json"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(site.contains("\"title\": \"miniogen site file\""));
+
+    let linked = dir.join("linked");
+    std::fs::create_dir_all(dir.join("elsewhere")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(&linked).unwrap_or_else(|e| panic!("{e}"));
+    symlink("../elsewhere", linked.join("schema")).unwrap_or_else(|e| panic!("{e}"));
+    let run = run_bounded(&linked, &["schema", "--write"], &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("symbolic link"), "{}", run.stderr);
+    assert_eq!(
+        std::fs::read_dir(dir.join("elsewhere"))
+            .map(Iterator::count)
+            .ok(),
+        Some(0)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

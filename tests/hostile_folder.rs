@@ -19,7 +19,7 @@ const VICTIM: &str = "victim-content-7d2b";
 /// Runs `miniogen` in `dir` with the marker in its environment, killed after 20 s: a FIFO read
 /// would otherwise block the test forever.
 fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_miniogen"))
+    let child = Command::new(env!("CARGO_BIN_EXE_miniogen"))
         .args(args)
         .current_dir(dir)
         .env_remove("MINIOGEN_MASTER_KEY")
@@ -31,16 +31,7 @@ fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot run miniogen: {e}"));
-    let started = Instant::now();
-    while child.try_wait().ok().flatten().is_none() {
-        if started.elapsed() > Duration::from_secs(20) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("miniogen {args:?} hung for 20 s (reading a FIFO?)");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    Run::from(child.wait_with_output().unwrap_or_else(|e| panic!("{e}")))
+    crate::support::bounded(child, &format!("miniogen {args:?} (reading a FIFO?)"))
 }
 
 /// A work folder holding `out`, written by `gen`, and beside it a file that must stay private.
@@ -699,6 +690,42 @@ fn a_secret_on_one_side_of_a_diff_is_masked_in_check_and_gen() {
         assert!(
             all.contains("CONSOLE_SECRET_KEY: <hidden>"),
             "{what}: the diff is not shown, masked:\n{all}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// Issue 23, item 9: a state file chose secrets mode `derived` through a TOML escape,
+/// `secrets.mode="deriv\u0065d"`, which the check on the text missed; `check` then rendered and
+/// diffed derived credentials. The record is judged on the value miniogen reads.
+#[test]
+fn a_state_file_cannot_choose_derived_mode_through_an_escape() {
+    let (root, work) = prepared("escaped-derived");
+    let path = work.join("out/.miniogen-state.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+    let state: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+    for set in [
+        r#"secrets.mode="deriv\u0065d""#,
+        r#"environments={ x = { secrets = { mode = "\u0064erived" } } }"#,
+    ] {
+        let mut edited = state.clone();
+        edited["inputs"]["set"] = serde_json::json!([set]);
+        std::fs::write(&path, edited.to_string()).unwrap_or_else(|e| panic!("{e}"));
+        let checked = run(
+            &work,
+            &["check", "--out", "out"],
+            &[("MINIOGEN_MASTER_KEY", crate::support::TEST_KEY)],
+        );
+        assert_eq!(checked.code, 1, "{set}: {}", checked.stderr);
+        assert!(
+            checked.stderr.contains("records secrets mode `derived`"),
+            "{set}: {}",
+            checked.stderr
+        );
+        assert!(
+            !checked.stdout.contains("kind: Secret"),
+            "{set}: {}",
+            checked.stdout
         );
     }
     let _ = std::fs::remove_dir_all(&root);

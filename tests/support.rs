@@ -26,12 +26,23 @@ pub const TEST_KEY: &str = "miniogen-test-key-0123456789abcdefghij";
 /// Runs `miniogen` with `args` in `dir` (the repository root when `None`), with no master key
 /// in the environment but those `env` sets.
 pub fn miniogen_env(dir: Option<&Path>, args: &[&str], env: &[(&str, &str)]) -> Run {
+    miniogen_os(&dir.map_or_else(root, Path::to_path_buf), args, env)
+}
+
+/// `miniogen_env` for arguments and variables of any string type: generated lists, control
+/// characters.
+pub fn miniogen_os<A, K, V>(dir: &Path, args: &[A], env: &[(K, V)]) -> Run
+where
+    A: AsRef<std::ffi::OsStr>,
+    K: AsRef<std::ffi::OsStr>,
+    V: AsRef<std::ffi::OsStr>,
+{
     let output = Command::new(env!("CARGO_BIN_EXE_miniogen"))
         .args(args)
-        .current_dir(dir.map_or_else(root, Path::to_path_buf))
+        .current_dir(dir)
         .env_remove("MINIOGEN_MASTER_KEY")
         .env_remove("MINIOGEN_MASTER_KEY_FILE")
-        .envs(env.iter().copied())
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .output()
         .unwrap_or_else(|e| panic!("cannot run miniogen: {e}"));
@@ -46,6 +57,53 @@ impl From<std::process::Output> for Run {
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         }
     }
+}
+
+/// Waits at most 20 seconds for `child`, whose stdout and stderr are piped, draining both while it
+/// runs (a stream larger than a pipe's buffer would otherwise block it, and the wait would blame
+/// the child); `what` names it in the failure.
+pub fn bounded(mut child: std::process::Child, what: &str) -> Run {
+    use std::io::Read as _;
+    use std::time::{Duration, Instant};
+    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut out = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut out);
+            }
+            out
+        })
+    };
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+    );
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().ok().flatten() {
+            break status;
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what} ran for 20 s: it read without bound or blocked");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let joined = |t: std::thread::JoinHandle<Vec<u8>>| t.join().unwrap_or_default();
+    Run::from(std::process::Output {
+        status,
+        stdout: joined(stdout),
+        stderr: joined(stderr),
+    })
 }
 
 /// Runs `command` with `input` on its stdin and its stdout and stderr captured.

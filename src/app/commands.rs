@@ -99,14 +99,21 @@ pub(crate) fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
         },
         Command::Schema { kind, write } => {
             if write {
+                let dir = std::path::Path::new("schema");
                 for kind in [schema::Kind::Profile, schema::Kind::Site] {
-                    let path = std::path::Path::new("schema").join(kind.file_name());
-                    std::fs::write(&path, schema::generate(kind)).map_err(|source| Usage::Io {
+                    let path = dir.join(kind.file_name());
+                    // A link in `schema/` is replaced, never written through.
+                    crate::output::staging::replace_file(
+                        dir,
+                        kind.file_name(),
+                        &schema::generate(kind),
+                    )
+                    .map_err(|source| Usage::Io {
                         action: "write",
                         path: path.clone(),
                         source,
                     })?;
-                    eprintln!("wrote {}", path.display());
+                    crate::output::terminal::eprint(&format!("wrote {}\n", path.display()));
                 }
                 return Ok(Vec::new());
             }
@@ -537,9 +544,8 @@ fn argocd_parameters() -> Result<Vec<Diagnostic>, Failure> {
         w.severity = diag::Severity::Warning;
     }
     let announcement = argocd::announce(site.as_ref(), env.as_deref());
-    let mut text = serde_json::to_string_pretty(&announcement).map_err(Usage::Announcement)?;
-    text.push('\n');
-    sink::print_all(&text)?;
+    let value = serde_json::to_value(&announcement).map_err(Usage::Announcement)?;
+    sink::print_all(&report::json_text(&value))?;
     Ok(warnings)
 }
 
@@ -661,12 +667,14 @@ fn check(runs: &[Run], out: &std::path::Path, format: Format) -> Result<Vec<Diag
     } in runs
     {
         let shared = shared(inputs)?;
-        let checked = parallel::map(
-            targets(inputs, shared.site.as_deref(), run_out),
-            |(env, target)| {
-                check_folder(inputs, &shared, env.as_deref(), &target, recorded.as_ref())
-            },
-        );
+        let to_check = targets(inputs, shared.site.as_deref(), run_out);
+        // Held until every folder is read: a `gen --out` swapping one meanwhile would make this
+        // run read some files from the old folder and some from the new.
+        let paths: Vec<&std::path::Path> = to_check.iter().map(|(_, t)| t.as_path()).collect();
+        let _locks = folder::lock_shared(&paths)?;
+        let checked = parallel::map(to_check.clone(), |(env, target)| {
+            check_folder(inputs, &shared, env.as_deref(), &target, recorded.as_ref())
+        });
         let mut stale = false;
         for env in all_environments(checked, |r| &r.notes)? {
             stale |= !env.report.is_empty();

@@ -44,9 +44,10 @@ fn generated_with(
     let rendered = render::render(plan, key)?;
     let manifests = post::assemble(&rendered)?;
     let fragments = post::fragments(&render::fragments(plan)?)?;
-    let collisions = operator_collisions(plan, &manifests);
-    if !collisions.is_empty() {
-        return Err(Failure::Invalid(collisions));
+    let mut refused = operator_collisions(plan, &manifests);
+    refused.extend(too_large(plan, &manifests));
+    if !refused.is_empty() {
+        return Err(Failure::Invalid(refused));
     }
     let mismatches = crosscheck::check(plan, &manifests, &fragments);
     if !mismatches.is_empty() {
@@ -56,6 +57,40 @@ fn generated_with(
         manifests,
         fragments,
     })
+}
+
+/// An error for each object Kubernetes would refuse for its size.
+fn too_large(plan: &plan::Plan, manifests: &[post::Manifest]) -> Vec<Diagnostic> {
+    let mib = |bytes: usize| format!("{}.{} MiB", bytes >> 20, ((bytes & 0xf_ffff) * 10) >> 20);
+    post::oversized(manifests)
+        .into_iter()
+        .map(|o| {
+            let limit = if o.what == "data" {
+                format!(
+                    "Kubernetes refuses more than {} of data in one {} (`ValidateConfigMap`, `ValidateSecret`)",
+                    mib(o.limit),
+                    o.kind
+                )
+            } else {
+                format!("etcd refuses an object over {} by default", mib(o.limit))
+            };
+            let d = Diagnostic::error(format!(
+                "{} `{}` would hold {} of {}; {limit}",
+                o.kind,
+                o.name,
+                mib(o.bytes),
+                o.what
+            ));
+            if o.kind == "ConfigMap" && o.name == plan.iam.config_map {
+                d.key("consumers").help(
+                    "it holds each consumer's IAM policy, two statements per bucket granted: \
+                     grant the consumers fewer buckets, or split them over tenants",
+                )
+            } else {
+                d.help("give the site file fewer entries of what this object lists")
+            }
+        })
+        .collect()
 }
 
 /// An error for each object miniogen would write, or each Secret it references, that MinIO
@@ -113,6 +148,20 @@ pub fn compile_site(
     ccu: u32,
     key: Option<&credentials::MasterKey>,
 ) -> Result<Vec<String>, Failure> {
+    compile_site_with(name, text, ccu, &[], None, key)
+}
+
+/// `compile_site` with overrides (`--set`s and the flags that stand for one) and, when `env` is
+/// given, only that environment: what a command line, Argo CD's variables or the inputs an
+/// output folder records make of a site file. The entry point of the recorded-inputs fuzz target.
+pub fn compile_site_with(
+    name: &str,
+    text: &str,
+    ccu: u32,
+    sets: &[load::SetArg],
+    env: Option<&str>,
+    key: Option<&credentials::MasterKey>,
+) -> Result<Vec<String>, Failure> {
     let site = source::Document::parse(source::Source {
         name: name.into(),
         text: text.into(),
@@ -122,20 +171,23 @@ pub fn compile_site(
     if !problems.is_empty() {
         return Err(Failure::Invalid(problems));
     }
+    decode::fleet_size(Some(&site), sets).map_err(|d| Failure::Invalid(vec![d]))?;
     let names = decode::environments(&site);
-    let environments: Vec<Option<String>> = if names.is_empty() {
-        vec![None]
-    } else {
-        names.into_iter().map(Some).collect()
+    let environments: Vec<Option<String>> = match env {
+        Some(env) => vec![Some(env.to_string())],
+        None if names.is_empty() => vec![None],
+        None => names.into_iter().map(Some).collect(),
     };
     let (tier, _) = load::select_tier(&CcuArg::flag(ccu)).map_err(|d| Failure::Invalid(vec![d]))?;
     let site = Arc::new(site);
     let mut streams = Vec::new();
     for environment in environments {
+        let sets = decode::environment_sets(sets, Some(&site), environment.as_deref())
+            .map_err(Failure::Invalid)?;
         let inputs = Inputs {
             profile: load::builtin_document(tier)?.into(),
             site: Some(Arc::clone(&site)),
-            sets: Vec::new(),
+            sets,
             requested_ccu: Some(ccu),
             environment,
         };
@@ -310,6 +362,11 @@ pub(crate) fn shared(args: &Request) -> Result<Shared, Failure> {
     if let Some(site) = &site {
         problems.extend(decode::check_document(schema::Kind::Site, site));
     }
+    if problems.is_empty()
+        && let Err(too_large) = decode::fleet_size(site.as_ref(), &args.sets)
+    {
+        problems.push(too_large);
+    }
     if !problems.is_empty() {
         return Err(Failure::Invalid(problems));
     }
@@ -359,6 +416,19 @@ pub(crate) fn targets(
     }
 }
 
+/// The CCU the last `--set ccu=N` (or `environments.NAME.ccu=N` for this environment) asks for:
+/// it overrides the site file's like any `--set`. A value that is not a count is left to the
+/// schema check, which says so where it was given.
+fn set_ccu(sets: &[load::SetArg]) -> Option<CcuArg> {
+    let set = sets.iter().rev().find(|s| s.path == ["ccu"])?;
+    let value = u32::try_from(set.value.as_u64()?).ok()?;
+    Some(CcuArg {
+        value,
+        shown: crate::model::diag::excerpt(&set.text, load::SHOWN_CHARS).into_owned(),
+        location: set.location(),
+    })
+}
+
 /// The CCU the site file asks for when the request does not: the environment's `ccu`, else the
 /// shared one.
 fn site_ccu(site: Option<&Document>, env: Option<&str>) -> Option<CcuArg> {
@@ -390,9 +460,12 @@ pub(crate) fn compile(
 ) -> Result<Compiled, Failure> {
     let mut notes = Vec::new();
     let site = shared.site.clone();
+    let sets = decode::environment_sets(&args.sets, site.as_deref(), environment.as_deref())
+        .map_err(Failure::Invalid)?;
     let ccu = args
         .ccu
         .clone()
+        .or_else(|| set_ccu(&sets))
         .or_else(|| site_ccu(site.as_deref(), environment.as_deref()));
     let profile = match (&shared.profile, &ccu) {
         (Some(profile), _) => Arc::clone(profile),
@@ -408,7 +481,7 @@ pub(crate) fn compile(
     let inputs = Inputs {
         profile,
         site,
-        sets: args.sets.clone(),
+        sets,
         requested_ccu: ccu.as_ref().map(|c| c.value),
         environment,
     };

@@ -190,7 +190,17 @@ pub fn read_object(
             }
         }
         Entry::Text(text) => match crate::input::yaml::document(&text) {
-            Some(value) if value.is_object() => Ok(Some(value)),
+            // Another kind (or none) in the file of this object: what it stands for in the
+            // cluster is unknown, and a verdict over it would be made up.
+            Some(value) if value.is_object() && value["kind"] == manifest.kind => Ok(Some(value)),
+            Some(value) if value.is_object() => Err(unreadable(format!(
+                "it holds {} instead of a {}",
+                value["kind"].as_str().map_or_else(
+                    || "no `kind`".to_string(),
+                    |k| format!("a `{}`", k.chars().take(63).collect::<String>())
+                ),
+                manifest.kind
+            ))),
             Some(_) => Err(unreadable("it holds no object".to_string())),
             // Where, not what: the reader's messages may quote the file.
             None => Err(unreadable(
@@ -630,6 +640,34 @@ fn count_changes(dir: &Path, files: &[File], state: &State, fresh: bool) -> Writ
         .filter(|name| !files.iter().any(|f| &f.name == *name) && present(dir, name))
         .count();
     written
+}
+
+/// Takes the locks of the folders `dirs` shared, in sorted order, for reading them whole: no
+/// `gen --out` swaps one while they are held.
+pub fn lock_shared(dirs: &[&Path]) -> Result<Vec<staging::SharedLock>, FolderError> {
+    let mut sorted = dirs.to_vec();
+    sorted.sort();
+    sorted.dedup();
+    sorted
+        .into_iter()
+        .map(|dir| {
+            staging::SharedLock::take(dir).map_err(|e| match e {
+                LockError::Busy(waited) => FolderError::Busy {
+                    waited,
+                    lock: staging::Beside::of(dir).lock_file(),
+                    path: dir.to_path_buf(),
+                },
+                LockError::Io(path, source) => FolderError::Io {
+                    action: "lock",
+                    path: dir.to_path_buf(),
+                    source: std::io::Error::new(
+                        source.kind(),
+                        format!("cannot create `{}`: {source}", path.display()),
+                    ),
+                },
+            })
+        })
+        .collect()
 }
 
 /// Writes `files` as the folder `dir`, atomically: assembled beside it, then swapped in. `lock`

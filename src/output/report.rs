@@ -376,20 +376,20 @@ fn budget(pool: &Pool) -> String {
 /// The profile's summary when it describes what runs, one pool laid out as the summary says;
 /// otherwise who the tier is for, then the pools that will actually run.
 fn title(plan: &Plan) -> String {
+    // A custom profile's summary is the user's text: kept on the title's line.
+    let summary = crate::output::terminal::line(&plan.tier.summary);
     if let [pool] = plan.pools.as_slice() {
         let layout = format!(
             "{} servers x {} drives of {}",
             pool.servers, pool.volumes_per_server, pool.volume_size
         );
-        if plan.tier.summary.ends_with(&layout) {
-            return plan.tier.summary.clone();
+        if summary.ends_with(&layout) {
+            return summary.into_owned();
         }
     }
-    let who = plan
-        .tier
-        .summary
+    let who = summary
         .split_once(": ")
-        .map_or(plan.tier.summary.as_str(), |(who, _)| who);
+        .map_or(summary.as_ref(), |(who, _)| who);
     let pools: Vec<String> = plan
         .pools
         .iter()
@@ -660,9 +660,15 @@ fn wiring(plan: &Plan, consumer: &str) -> String {
 /// The plan as JSON, for scripts.
 #[must_use]
 pub fn plan_json(plan: &Plan) -> String {
-    let mut text = serde_json::to_string_pretty(plan).unwrap_or_default();
+    json_text(&serde_json::to_value(plan).unwrap_or_default())
+}
+
+/// A value as pretty JSON with a closing line break, escaped for the terminal the JSON way.
+#[must_use]
+pub fn json_text(value: &serde_json::Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
     text.push('\n');
-    text
+    crate::output::terminal::json(&text).into_owned()
 }
 
 /// The Secrets the manifests reference, each with its keys and where every credential comes
@@ -793,9 +799,7 @@ pub fn secrets_json(plan: &Plan) -> String {
         "secrets": plan.secrets.objects,
         "prerequisites": plan.prerequisites,
     });
-    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
-    text.push('\n');
-    text
+    json_text(&value)
 }
 
 /// The scaling table: one row per plan, with the runbook's figure beside ours.
@@ -892,10 +896,7 @@ pub struct FolderReport {
 /// The folders' reports as JSON.
 #[must_use]
 pub fn folders_json(folders: &[FolderReport]) -> String {
-    let mut text = serde_json::to_string_pretty(&serde_json::json!({ "folders": folders }))
-        .unwrap_or_default();
-    text.push('\n');
-    text
+    json_text(&serde_json::json!({ "folders": folders }))
 }
 
 /// One change as a message: its class, what changes, why, and what to do (`help`).

@@ -7,6 +7,8 @@ use std::io::Write as _;
 
 use thiserror::Error;
 
+use crate::model::diag::unsafe_in_terminal;
+use crate::output::terminal;
 use crate::plan::outputs::FRAGMENT_DIR;
 use crate::post::{Fragment, Manifest};
 
@@ -39,13 +41,15 @@ fn yaml_options() -> serde_saphyr::SerializerOptions {
 /// One object as YAML. serde-saphyr quotes every string a YAML 1.1 reader such as kubectl would
 /// otherwise take for a boolean, number or timestamp (`on`, `no`, `12:30`).
 pub fn object_yaml(manifest: &Manifest) -> Result<String, SinkError> {
-    serde_saphyr::to_string_with_options(&manifest.value, yaml_options()).map_err(|e| {
-        SinkError::Yaml {
-            kind: manifest.kind.clone(),
-            name: manifest.name.clone(),
-            message: e.to_string(),
-        }
-    })
+    let yaml =
+        serde_saphyr::to_string_with_options(&manifest.value, yaml_options()).map_err(|e| {
+            SinkError::Yaml {
+                kind: manifest.kind.clone(),
+                name: manifest.name.clone(),
+                message: e.to_string(),
+            }
+        })?;
+    printable(yaml, &manifest.kind, &manifest.name)
 }
 
 /// The comment that opens every file miniogen writes. The same in every file, whatever the
@@ -65,10 +69,14 @@ pub fn fragment_file(fragment: &Fragment) -> Result<String, SinkError> {
                 message: e.to_string(),
             }
         })?;
-    Ok(format!(
-        "{HEADER}\n# For {}: merge it in. Not a Kubernetes object, so not in the manifests.\n{yaml}",
-        fragment.purpose
-    ))
+    printable(
+        format!(
+            "{HEADER}\n# For {}: merge it in. Not a Kubernetes object, so not in the manifests.\n{yaml}",
+            fragment.purpose
+        ),
+        "fragment",
+        fragment.file,
+    )
 }
 
 /// The path of a fragment inside an output folder.
@@ -103,26 +111,46 @@ pub fn stream(manifests: &[Manifest]) -> Result<String, SinkError> {
     Ok(out)
 }
 
-/// Writes `text` to stdout at once. A closed pipe is not an error: the reader has what it wanted.
+/// Writes `text` (a stream, a report, a diff) to stdout at once, escaped for the terminal
+/// (`terminal::text`; JSON comes escaped already, by `terminal::json`, so that it stays JSON). A
+/// closed pipe is not an error: the reader has what it wanted.
 pub fn print(text: &str) -> Result<(), SinkError> {
+    write_stdout(&terminal::text(text), false)
+}
+
+/// Writes `text` to stdout at once, escaped as `print` does; unlike `print`, a closed pipe is an
+/// error too, for readers that must never take a cut stream for a whole one.
+pub fn print_all(text: &str) -> Result<(), SinkError> {
+    write_stdout(&terminal::text(text), true)
+}
+
+fn write_stdout(text: &str, whole: bool) -> Result<(), SinkError> {
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
     {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(SinkError::Stdout(e)),
+        Err(e) if whole || e.kind() != std::io::ErrorKind::BrokenPipe => Err(SinkError::Stdout(e)),
         _ => Ok(()),
     }
 }
 
-/// Writes `text` to stdout at once; unlike `print`, a closed pipe is an error too, for readers
-/// that must never take a cut stream for a whole one.
-pub fn print_all(text: &str) -> Result<(), SinkError> {
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-        .map_err(SinkError::Stdout)
+/// Refuses YAML holding a character that could drive a terminal: the YAML writer escapes
+/// control characters in quoted strings, but writes format characters (U+202E) as they are, and
+/// escaping them afterwards would change the value. Every string a render holds passed a format
+/// that refuses them, so this is a bug when it happens, and the fuzz target looks for it.
+fn printable(yaml: String, kind: &str, name: &str) -> Result<String, SinkError> {
+    match yaml.chars().find(|c| unsafe_in_terminal(*c)) {
+        None => Ok(yaml),
+        Some(c) => Err(SinkError::Yaml {
+            kind: kind.into(),
+            name: name.into(),
+            message: format!(
+                "it would hold the character U+{:04X}, which could drive a terminal",
+                u32::from(c)
+            ),
+        }),
+    }
 }
 
 #[cfg(test)]

@@ -307,6 +307,12 @@ fn consumer(
     }
 }
 
+/// The largest policy document MinIO accepts: `mc admin policy create` sends the file as it is,
+/// and `AddCannedPolicy` (minio/minio `cmd/admin-handlers-users.go`) refuses a body over
+/// `maxBucketPolicySize`, 20 KiB (`cmd/bucket-policy-handlers.go`). The site schema's limit of 32
+/// buckets per consumer keeps every document under it (a test below proves it).
+pub const MAX_POLICY_BYTES: usize = 20 * 1024;
+
 /// The policy name of consumer `name`: derived from the consumer, not its buckets, so that a
 /// renamed bucket changes the policy's content and not which policy the user holds.
 #[must_use]
@@ -319,12 +325,12 @@ pub fn policy_name(name: &str) -> String {
 /// explicit Deny before any Allow of any policy the user holds (`Policy.IsAllowed`, minio/pkg
 /// `policy/policy.go`), so the Deny holds even beside a broader policy attached by hand.
 fn document(grants: &[Grant]) -> String {
-    let statements: Vec<serde_json::Value> = grants
+    let mut statements: Vec<serde_json::Value> = grants
         .iter()
         .flat_map(|g| {
             let bucket = format!("arn:aws:s3:::{}", g.bucket);
             let objects = format!("{bucket}/*");
-            let mut out = vec![
+            [
                 json!({
                     "Effect": "Allow",
                     "Action": g.bucket_actions,
@@ -335,17 +341,33 @@ fn document(grants: &[Grant]) -> String {
                     "Action": g.object_actions,
                     "Resource": [objects],
                 }),
-            ];
-            if !g.denied.is_empty() {
-                out.push(json!({
-                    "Effect": "Deny",
-                    "Action": g.denied,
-                    "Resource": [bucket, objects],
-                }));
-            }
-            out
+            ]
         })
         .collect();
+    // One Deny for every versioned bucket the consumer writes to: the same actions each time, and
+    // a statement per bucket would take a consumer of 32 such buckets past the 20 KiB MinIO
+    // accepts for a policy (`MAX_POLICY_BYTES`).
+    let denied: BTreeSet<&str> = grants
+        .iter()
+        .flat_map(|g| g.denied.iter().copied())
+        .collect();
+    if !denied.is_empty() {
+        let resources: Vec<String> = grants
+            .iter()
+            .filter(|g| !g.denied.is_empty())
+            .flat_map(|g| {
+                let bucket = format!("arn:aws:s3:::{}", g.bucket);
+                [format!("{bucket}/*"), bucket]
+            })
+            .collect();
+        let mut resources = resources;
+        resources.sort();
+        statements.push(json!({
+            "Effect": "Deny",
+            "Action": denied,
+            "Resource": resources,
+        }));
+    }
     let mut text = serde_json::to_string_pretty(&json!({
         "Version": "2012-10-17",
         "Statement": statements,
@@ -486,6 +508,29 @@ pub fn iam(site: &Site, consumers: &[Consumer], buckets: Option<&buckets::JobPol
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The schema's 24 buckets per consumer, each with the longest name S3 allows and the
+    /// largest access, give a policy MinIO still accepts.
+    #[test]
+    fn the_largest_policy_the_schema_allows_fits_minio() {
+        // Every bucket versioned: each grant then carries the Deny of a versioned bucket too.
+        let names: Vec<String> = (0..24)
+            .map(|i| format!("{i:02}{}", "b".repeat(61)))
+            .collect();
+        let versioned: BTreeSet<String> = names.iter().cloned().collect();
+        let grants: Vec<Grant> = names
+            .iter()
+            .map(|name| Grant::new(name, Access::ReadWriteDelete, &versioned))
+            .collect();
+        let size = document(&grants).len();
+        assert!(size <= MAX_POLICY_BYTES, "{size} bytes");
+        let schema: serde_json::Value =
+            serde_json::from_str(crate::check::schema::Kind::Site.committed()).unwrap_or_default();
+        assert_eq!(
+            schema.pointer("/$defs/ExtraConsumer/properties/buckets/maxProperties"),
+            Some(&serde_json::json!(24))
+        );
+    }
 
     #[test]
     fn access_levels_only_add_actions() {

@@ -789,6 +789,9 @@ fn image_advisories(site: &Site) -> Vec<advisories::Finding> {
     found
 }
 
+/// The label every object gets for its part of the tenant, beside `common_labels`.
+pub const COMPONENT_LABEL: &str = "app.kubernetes.io/component";
+
 /// The `app.kubernetes.io/*` labels of every object.
 fn common_labels(tenant_name: &str) -> BTreeMap<String, String> {
     BTreeMap::from([
@@ -1172,8 +1175,9 @@ fn secrets(
 }
 
 fn monitor(site: &Site, labels: &BTreeMap<String, String>, s3: &Endpoint) -> Monitor {
-    let mut monitor_labels = labels.clone();
-    monitor_labels.extend(site.prometheus.labels.clone());
+    // Prometheus's labels beside miniogen's own, never over them (`rules` refuses those keys).
+    let mut monitor_labels = site.prometheus.labels.clone();
+    monitor_labels.extend(labels.clone());
     let tls = site.tenant.tls;
     Monitor {
         name: site.tenant.name.clone(),

@@ -48,6 +48,74 @@ const ORDER_LAST: [&str; 2] = [
     "ValidatingWebhookConfiguration",
 ];
 
+/// The most data one ConfigMap or Secret may hold: `ValidateConfigMap` and `ValidateSecret`
+/// (kubernetes `pkg/apis/core/validation/validation.go`) refuse more than `MaxSecretSize`, 1 MiB,
+/// summed over the values (a Secret's `stringData` is merged into `data` first).
+pub const MAX_DATA_BYTES: usize = 1 << 20;
+
+/// The largest object the API server can store with etcd's default `--max-request-bytes`
+/// (1.5 MiB): a larger one is refused as "request is too large".
+pub const MAX_OBJECT_BYTES: usize = 3 << 19;
+
+/// An object Kubernetes would refuse for its size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Oversized {
+    /// Its kind.
+    pub kind: String,
+    /// Its name.
+    pub name: String,
+    /// What is too large: its data, or the whole object.
+    pub what: &'static str,
+    /// Its size in bytes.
+    pub bytes: usize,
+    /// The limit.
+    pub limit: usize,
+}
+
+/// The objects Kubernetes would refuse for their size: writing them would give a folder that
+/// neither the cluster nor the next `gen` takes.
+#[must_use]
+pub fn oversized(manifests: &[Manifest]) -> Vec<Oversized> {
+    let strings = |v: Option<&Value>| -> usize {
+        v.and_then(Value::as_object).map_or(0, |m| {
+            m.values().filter_map(Value::as_str).map(str::len).sum()
+        })
+    };
+    // Base64 values count as the bytes they decode to.
+    let decoded = |v: Option<&Value>| -> usize {
+        v.and_then(Value::as_object).map_or(0, |m| {
+            m.values()
+                .filter_map(Value::as_str)
+                .map(|s| s.trim_end_matches('=').len() * 3 / 4)
+                .sum()
+        })
+    };
+    let mut out = Vec::new();
+    for m in manifests {
+        let data = match m.kind.as_str() {
+            "ConfigMap" => strings(m.value.get("data")) + decoded(m.value.get("binaryData")),
+            "Secret" => decoded(m.value.get("data")) + strings(m.value.get("stringData")),
+            _ => 0,
+        };
+        let whole = serde_json::to_string(&m.value).map_or(0, |t| t.len());
+        let (what, bytes, limit) = if data > MAX_DATA_BYTES {
+            ("data", data, MAX_DATA_BYTES)
+        } else if whole > MAX_OBJECT_BYTES {
+            ("object", whole, MAX_OBJECT_BYTES)
+        } else {
+            continue;
+        };
+        out.push(Oversized {
+            kind: m.kind.clone(),
+            name: m.name.clone(),
+            what,
+            bytes,
+            limit,
+        });
+    }
+    out
+}
+
 /// One Kubernetes object, ready to write.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Manifest {
