@@ -12,8 +12,8 @@ use crate::support::{MODES, TIERS, documents, miniogen, ok, ok_env, root};
 struct Access {
     /// Secret names in the Tenant's `spec.users`.
     tenant_users: Vec<String>,
-    /// Policy name to the buckets its document names, from the policy ConfigMap.
-    policies: BTreeMap<String, BTreeSet<String>>,
+    /// Policy name to what its document allows, bucket by bucket, from the policy ConfigMap.
+    policies: BTreeMap<String, Grants>,
     /// User to the policies attached to it.
     attached: BTreeMap<String, Vec<String>>,
     /// User to the Secret its secret key comes from.
@@ -25,6 +25,10 @@ struct Access {
     /// The policy ConfigMap's documents, by file.
     documents: BTreeMap<String, String>,
 }
+
+/// Bucket to the actions allowed there, each as `bucket <action>` (on the bucket itself) or
+/// `object <action>` (on its objects).
+type Grants = BTreeMap<String, BTreeSet<String>>;
 
 fn s(v: &Value) -> String {
     v.as_str().unwrap_or_default().to_string()
@@ -75,21 +79,17 @@ fn read(stream: &str) -> Access {
         }
         let text = text.as_str().unwrap_or_default();
         let doc: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{file}: {e}"));
-        let mut buckets = BTreeSet::new();
+        let mut grants = Grants::new();
         for statement in doc["Statement"].as_array().into_iter().flatten() {
-            assert!(
-                statement["Effect"] == "Allow" || statement["Effect"] == "Deny",
-                "{file}"
-            );
-            for r in statement["Resource"].as_array().into_iter().flatten() {
-                let arn = s(r);
-                let bucket = arn
-                    .strip_prefix("arn:aws:s3:::")
-                    .unwrap_or_else(|| panic!("{file}: {arn}"));
-                buckets.insert(bucket.trim_end_matches("/*").to_string());
-            }
-            for action in statement["Action"].as_array().into_iter().flatten() {
-                let action = s(action);
+            let effect = s(&statement["Effect"]);
+            assert!(effect == "Allow" || effect == "Deny", "{file}");
+            let actions: Vec<String> = statement["Action"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(s)
+                .collect();
+            for action in &actions {
                 // The bucket job may set quotas, an admin action MinIO scopes to no bucket.
                 let quota = file == "miniogen-buckets.json" && action == "admin:SetBucketQuota";
                 assert!(
@@ -97,9 +97,33 @@ fn read(stream: &str) -> Access {
                     "{file}: `{action}` is not one exact S3 action"
                 );
             }
+            for r in statement["Resource"].as_array().into_iter().flatten() {
+                let arn = s(r);
+                let resource = arn
+                    .strip_prefix("arn:aws:s3:::")
+                    .unwrap_or_else(|| panic!("{file}: {arn}"));
+                let (bucket, on) = match resource.strip_suffix("/*") {
+                    Some(bucket) => (bucket, "object"),
+                    None => (resource, "bucket"),
+                };
+                assert!(
+                    !bucket.contains(['*', '/', '?']),
+                    "{file}: `{arn}` is not one bucket or all of its objects"
+                );
+                grants
+                    .entry(bucket.to_string())
+                    .or_default()
+                    .extend(actions.iter().map(|a| {
+                        if effect == "Deny" {
+                            format!("deny {on} {a}")
+                        } else {
+                            format!("{on} {a}")
+                        }
+                    }));
+            }
         }
         documents.insert(file.clone(), text.to_string());
-        by_file.insert(file.clone(), buckets);
+        by_file.insert(file.clone(), grants);
     }
     let mut policies = BTreeMap::new();
     let mut attached: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -209,7 +233,8 @@ fn assert_least_privilege(label: &str, a: &Access, expected: &BTreeMap<&str, BTr
             !policies.iter().any(|p| p == "consoleAdmin"),
             "{label}: {user} is an administrator"
         );
-        assert_eq!(&a.policies[&policies[0]], buckets, "{label}: {user}");
+        let named: BTreeSet<String> = a.policies[&policies[0]].keys().cloned().collect();
+        assert_eq!(&named, buckets, "{label}: {user}");
     }
     let policies: BTreeSet<&String> = a.attached.values().flatten().collect();
     assert_eq!(
@@ -378,7 +403,10 @@ fn the_bucket_job_holds_only_its_own_policy() {
     );
     let a = read(&ok(&["gen", "--ccu", "5000"]));
     // The IAM job creates it, and attaches it to no user.
-    assert_eq!(a.policies["miniogen-buckets"], set(&["synapse-media-li"]));
+    assert_eq!(
+        a.policies["miniogen-buckets"].keys().collect::<Vec<_>>(),
+        ["synapse-media-li"]
+    );
     assert!(
         !a.attached
             .values()
@@ -444,4 +472,278 @@ fn consumers_sharing_an_identity_are_refused_where_written() {
         read(&ok(&["gen", "--ccu", "100"])).job,
         read(&miniogen(&["gen", "--ccu", "100"]).stdout).job
     );
+}
+
+/// Reading: every S3 client asks for the bucket's location and lists it before it reads an
+/// object (`GetObject` also answers `HEAD`).
+const READ: [&str; 3] = [
+    "bucket s3:GetBucketLocation",
+    "bucket s3:ListBucket",
+    "object s3:GetObject",
+];
+/// Writing adds `PutObject` and what multipart uploads need: boto3 (Synapse's storage
+/// provider), barman-cloud and rclone all split large files, and abort or list the parts of an
+/// upload they resume or give up.
+const WRITE: [&str; 4] = [
+    "bucket s3:ListBucketMultipartUploads",
+    "object s3:AbortMultipartUpload",
+    "object s3:ListMultipartUploadParts",
+    "object s3:PutObject",
+];
+/// Deleting: only a consumer that must remove objects (barman-cloud's retention, `rclone sync`
+/// making the copy match its source).
+const DELETE: [&str; 1] = ["object s3:DeleteObject"];
+
+/// Denied outright in a versioned bucket, on the bucket and its objects, whatever else the
+/// identity holds: removing a version (MinIO checks `s3:DeleteObjectVersion` only as an explicit
+/// Deny when `s3:DeleteObject` is allowed, `checkRequestAuthTypeCredential` in
+/// `cmd/auth-handler.go`), shortening or lifting a lock, and turning versioning, lock or
+/// lifecycle off (issue 24, item 5).
+const PROTECTED: [&str; 7] = [
+    "s3:BypassGovernanceRetention",
+    "s3:DeleteObjectVersion",
+    "s3:PutBucketObjectLockConfiguration",
+    "s3:PutBucketVersioning",
+    "s3:PutLifecycleConfiguration",
+    "s3:PutObjectLegalHold",
+    "s3:PutObjectRetention",
+];
+
+fn denied() -> BTreeSet<String> {
+    ["bucket", "object"]
+        .iter()
+        .flat_map(|on| PROTECTED.iter().map(move |a| format!("deny {on} {a}")))
+        .collect()
+}
+
+fn level(parts: &[&[&str]]) -> BTreeSet<String> {
+    parts
+        .iter()
+        .flat_map(|p| p.iter())
+        .map(|a| (*a).to_string())
+        .collect()
+}
+
+/// What each consumer may do in each bucket, written from what each client does rather than from
+/// miniogen's code: Synapse's media store uploads and downloads and never deletes (media
+/// retention runs in Synapse, not in S3); CloudNativePG's barman-cloud writes backups and WAL and
+/// deletes what its retention policy expires; the LI sync reads the media bucket and never writes
+/// or deletes there, and makes the LI copy match it (writes and deletes); a consumer the site
+/// adds gets exactly the level written for each of its buckets.
+fn expected_actions() -> BTreeMap<&'static str, Grants> {
+    let read = || level(&[&READ]);
+    let write = || level(&[&READ, &WRITE]);
+    let delete = || level(&[&READ, &WRITE, &DELETE]);
+    BTreeMap::from([
+        (
+            "synapse",
+            Grants::from([("synapse-media".to_string(), write())]),
+        ),
+        (
+            "cnpg",
+            Grants::from([("postgresql-backups".to_string(), delete())]),
+        ),
+        (
+            "rclone-li-sync",
+            Grants::from([
+                ("synapse-media".to_string(), read()),
+                // The LI copy is versioned and locked: the sync places delete markers and never
+                // removes a version.
+                (
+                    "synapse-media-li".to_string(),
+                    delete().union(&denied()).cloned().collect(),
+                ),
+            ]),
+        ),
+        (
+            "loki",
+            Grants::from([("loki-chunks".to_string(), delete())]),
+        ),
+        (
+            "grafana",
+            Grants::from([
+                ("loki-chunks".to_string(), read()),
+                ("synapse-media".to_string(), read()),
+            ]),
+        ),
+        (
+            "uploader",
+            Grants::from([("loki-chunks".to_string(), write())]),
+        ),
+    ])
+}
+
+/// Each consumer's policy allows exactly the actions of the table above, bucket by bucket, in
+/// every secrets mode, for the built-in consumers and for added ones at every access level.
+/// Checked apart, because a wider grant there is the one that matters: Synapse can never delete
+/// media, and the LI sync can never change the bucket it copies.
+#[test]
+fn each_consumer_may_do_exactly_what_its_client_needs() {
+    let config = root().join("tests/fixtures/valid/consumers.toml");
+    let config = config.to_string_lossy();
+    let uploader = "consumers.uploader={access_key=\"uploader\",\
+                    secret=\"minio-uploader-credentials\",buckets={loki-chunks=\"read-write\"}}";
+    let expected = expected_actions();
+    for (mode, env) in MODES {
+        let stream = ok_env(
+            &[
+                "gen",
+                "--ccu",
+                "100",
+                "--config",
+                &config,
+                "--set",
+                uploader,
+                "--secrets-mode",
+                mode,
+            ],
+            env,
+        );
+        let a = read(&stream);
+        let granted: BTreeMap<&str, &Grants> = a
+            .attached
+            .iter()
+            .map(|(user, policies)| {
+                assert_eq!(policies.len(), 1, "{mode}: {user} holds {policies:?}");
+                (user.as_str(), &a.policies[&policies[0]])
+            })
+            .collect();
+        assert_eq!(
+            granted.keys().collect::<Vec<_>>(),
+            expected.keys().collect::<Vec<_>>(),
+            "{mode}"
+        );
+        for (user, want) in &expected {
+            assert_eq!(granted[user], want, "{mode}: what `{user}` may do");
+        }
+        let synapse = granted["synapse"].values().flatten();
+        assert!(
+            !synapse.into_iter().any(|a| a.contains("Delete")),
+            "{mode}: Synapse may delete"
+        );
+        let source = &granted["rclone-li-sync"]["synapse-media"];
+        assert!(
+            source
+                .iter()
+                .all(|a| a.contains(":Get") || a.contains(":List")),
+            "{mode}: the LI sync may change its source: {source:?}"
+        );
+    }
+    // The default site, in every tier: the built-in consumers alone, with the same actions.
+    for ccu in TIERS {
+        let a = read(&ok(&["gen", "--ccu", &ccu.to_string()]));
+        for (user, policies) in &a.attached {
+            assert_eq!(
+                &a.policies[&policies[0]],
+                &expected[user.as_str()],
+                "tier {ccu}: what `{user}` may do"
+            );
+        }
+        assert_eq!(a.attached.len(), 3, "tier {ccu}");
+    }
+}
+/// Issue 23, item 14: MinIO Operator v6.0.2 joins a MinIOJob command's arguments with spaces
+/// and splits them again into `mc`'s (`pkg/utils/miniojob/types.go`), so an access key such as
+/// `--help` became an `mc` flag and the user-add step "succeeded" without a user. Every access
+/// key that reaches a MinIOJob is refused with a leading `-`, where it was written.
+#[test]
+fn access_keys_that_mc_would_read_as_flags_are_refused() {
+    for key in [
+        "users.synapse.access_key=--help",
+        "users.rclone.access_key=--insecure",
+        "consumers.loki={access_key=\"-loki\", secret=\"loki\", buckets={synapse-media=\"read\"}}",
+        "admin={access_key=\"--debug\", secret=\"minio-admin-user\"}",
+        "tenant.root_user=-root",
+    ] {
+        let run = miniogen(&["gen", "--ccu", "100", "--set", key]);
+        assert_eq!(run.code, 1, "{key}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("starts with `-`") && run.stderr.contains("--> command line"),
+            "{key}: {}",
+            run.stderr
+        );
+    }
+}
+
+/// Issue 23, item 7: `tenant.ca` could name a Secret holding credentials (the root password in
+/// `config.env` was then mounted into every client), and a consumer's Secret could be the CA
+/// copy or the tenant's certificate (its ExternalSecret, `creationPolicy: Owner`, overwrote the
+/// certificate). Every Secret name has one owner: a collision is refused, naming both.
+#[test]
+fn every_secret_name_has_one_owner() {
+    let provided = [
+        "tenant.trust=\"provided\"",
+        "tenant.certificate_secret=minio-tls",
+    ];
+    let loki = |secret: &str| {
+        format!(
+            "consumers.loki={{access_key=\"loki\", secret=\"{secret}\", \
+             buckets={{synapse-media=\"read\"}}}}"
+        )
+    };
+    let cases: [(Vec<String>, &str); 4] = [
+        (
+            vec![
+                "tenant.trust=\"named-ca\"".into(),
+                "tenant.ca={kind=\"Secret\",name=\"minio-config\",key=\"config.env\"}".into(),
+            ],
+            "Secret `minio-config` of the CA clients trust (`tenant.ca`) already holds the keys \
+             of the configuration (`tenant.config_secret`)",
+        ),
+        (
+            vec![loki("minio-ca")],
+            "Secret `minio-ca` of consumer `loki` (`[consumers.loki]`) already holds \
+             CloudNativePG's copy of the CA (`cnpg.ca_secret`)",
+        ),
+        (
+            provided
+                .iter()
+                .map(ToString::to_string)
+                .chain([loki("minio-tls")])
+                .collect(),
+            "Secret `minio-tls` of consumer `loki` (`[consumers.loki]`) already holds the \
+             tenant's certificate and its private key",
+        ),
+        (
+            provided
+                .iter()
+                .map(ToString::to_string)
+                .chain(["tenant.ca={kind=\"Secret\",name=\"minio-tls\",key=\"tls.key\"}".into()])
+                .collect(),
+            "`tenant.ca` names the key `tls.key`, a private key",
+        ),
+    ];
+    for (sets, says) in cases {
+        let mut args = vec!["gen", "--ccu", "100"];
+        for set in &sets {
+            args.extend(["--set", set.as_str()]);
+        }
+        let run = miniogen(&args);
+        assert_eq!(run.code, 1, "{sets:?}: {}", run.stderr);
+        assert!(run.stderr.contains(says), "{sets:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("--> command line"),
+            "{sets:?}: {}",
+            run.stderr
+        );
+    }
+    // A CA may be read from the certificate's Secret, and shared by the CA's readers.
+    let mut args = vec!["gen", "--ccu", "100"];
+    for set in provided
+        .iter()
+        .copied()
+        .chain(["tenant.ca={kind=\"Secret\",name=\"minio-tls\",key=\"ca.crt\"}"])
+    {
+        args.extend(["--set", set]);
+    }
+    ok(&args);
+    ok(&[
+        "gen",
+        "--ccu",
+        "100",
+        "--set",
+        "tenant.trust=\"named-ca\"",
+        "--set",
+        "tenant.ca={kind=\"Secret\",name=\"minio-ca\"}",
+    ]);
 }

@@ -311,6 +311,54 @@ fn the_application_applies_server_side() {
     );
 }
 
+/// The quickstart's Argo CD Application, for a committed folder: it syncs server-side (so a
+/// Tenant change restarts no MinIO pod), and its source and destination are the folder of step
+/// 4 and the default site's namespace. The plugin's example Application's destination is that
+/// namespace too, and the README says to change it.
+#[test]
+fn the_quickstart_application_applies_the_folder_server_side() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap_or_default();
+    let quickstart = readme
+        .split("## Quickstart")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .unwrap_or_default();
+    let app: Value = quickstart
+        .split("```yaml\n")
+        .skip(1)
+        .filter_map(|s| s.split("```").next())
+        .map(|y| serde_saphyr::from_str::<Value>(y).unwrap_or_else(|e| panic!("{e}: {y}")))
+        .find(|v| v["kind"] == "Application")
+        .unwrap_or_else(|| panic!("the quickstart shows no Application"));
+    let options = &app["spec"]["syncPolicy"]["syncOptions"];
+    assert!(
+        options
+            .as_array()
+            .is_some_and(|o| o.contains(&json!("ServerSideApply=true"))),
+        "{options}"
+    );
+    assert!(
+        quickstart.contains("last-applied-configuration"),
+        "the quickstart must say why"
+    );
+    let folder = quickstart
+        .lines()
+        .find_map(|l| l.strip_prefix("$ miniogen gen --out "))
+        .unwrap_or_default();
+    assert_eq!(app["spec"]["source"]["path"], folder);
+    assert!(app["spec"]["source"]["plugin"].is_null());
+    let plan: Value = serde_json::from_str(&crate::support::ok(&[
+        "plan", "--ccu", "5000", "--format", "json",
+    ]))
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(app["spec"]["destination"]["namespace"], plan["namespace"]);
+    assert_eq!(
+        example_application()["spec"]["destination"]["namespace"],
+        plan["namespace"]
+    );
+    assert!(plugin_section().contains("`spec.destination.namespace`"));
+}
+
 #[test]
 fn generate_prints_what_gen_prints_with_the_same_parameters() {
     let sidecar = Sidecar::new("argocd-generate", &example_site());
@@ -646,6 +694,62 @@ fn plugin_yaml_is_a_sidecar_plugin_argo_cd_accepts() {
     assert!(dynamic.args.is_empty() && config.spec.generate.args.is_empty());
 }
 
+/// The README's section on the plugin, from its heading to the next.
+fn plugin_section() -> String {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap_or_default();
+    readme
+        .split("## Render in Argo CD")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// An Argo CD installation with the plugin, made as the README says: `deploy/argocd` copied by
+/// its `cp` command into a folder beside the installation's `kustomization.yaml`, and its YAML
+/// added to that file, over an `argocd-repo-server` base. A copy named otherwise than the
+/// component the snippet lists fails to build, as it would for a user.
+fn installation_as_the_readme_says(name: &str) -> PathBuf {
+    let section = plugin_section();
+    let copy = section
+        .lines()
+        .find(|l| l.starts_with("cp -R deploy/argocd "))
+        .unwrap_or_else(|| panic!("the README shows no `cp -R deploy/argocd` command"));
+    let target = copy.rsplit(' ').next().unwrap_or_default();
+    let install = target
+        .strip_prefix("path/to/argocd/")
+        .unwrap_or_else(|| panic!("{copy}: not into path/to/argocd/"));
+    let snippet = section
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .unwrap_or_default();
+    assert!(snippet.contains("components:"), "{snippet}");
+    let dir = scratch_dir(name);
+    let copy_tree = |from: &Path, to: &Path| {
+        std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("{e}"));
+        for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("{e}")) {
+            let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
+            std::fs::copy(&path, to.join(path.file_name().unwrap_or_default()))
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+    };
+    copy_tree(
+        &root().join("tests/fixtures/argocd/base"),
+        &dir.join("base"),
+    );
+    copy_tree(&root().join("deploy/argocd"), &dir.join(install));
+    std::fs::write(
+        dir.join("kustomization.yaml"),
+        format!(
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: \
+             argocd\nresources:\n  - base\n{snippet}"
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    dir
+}
+
 #[test]
 fn the_component_adds_the_sidecar_to_argocd_repo_server() {
     let Some(kubectl) = which("kubectl") else {
@@ -653,7 +757,9 @@ fn the_component_adds_the_sidecar_to_argocd_repo_server() {
     };
     let fixture = root().join("tests/fixtures/argocd");
     let base = kustomize(&kubectl, &fixture.join("base"));
-    let built = kustomize(&kubectl, &fixture.join("overlay"));
+    let installation = installation_as_the_readme_says("argocd-component");
+    let built = kustomize(&kubectl, &installation);
+    let _ = std::fs::remove_dir_all(&installation);
     let find = |docs: &[Value], kind: &str| {
         docs.iter()
             .find(|d| d["kind"] == kind)

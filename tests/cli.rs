@@ -565,3 +565,292 @@ fn plan_lines_fit_in_100_columns() {
         }
     }
 }
+
+/// Every span in backticks is a name or a command to copy: it opens and closes on one line and
+/// never holds another span, which would read as two spans with text between them (a field
+/// already in backticks wrapped in backticks again, as `plan --out` once printed causes).
+#[test]
+fn backtick_spans_are_never_nested() {
+    let previous = root().join("tests/fixtures/previous/tier-5000");
+    let grown = root().join("tests/fixtures/daytwo/grown.toml");
+    let previous = previous.display().to_string();
+    let grown = grown.display().to_string();
+    let runs: [&[&str]; 6] = [
+        &["plan", "--ccu", "5000", "--out", &previous],
+        &["plan", "--config", &grown, "--out", &previous],
+        &[
+            "plan",
+            "--ccu",
+            "20000",
+            "--set",
+            "tenant.erasure_sets=\"largest\"",
+        ],
+        &["secrets", "--ccu", "5000"],
+        &["secrets", "--ccu", "100", "--secrets-mode", "existing"],
+        &["check", "--ccu", "5000", "--out", &previous],
+    ];
+    for args in runs {
+        let run = miniogen(args);
+        for line in run.stdout.lines().chain(run.stderr.lines()) {
+            let parts: Vec<&str> = line.split('`').collect();
+            assert!(
+                parts.len() % 2 == 1,
+                "`miniogen {}`: an unclosed backtick in {line:?}",
+                args.join(" ")
+            );
+            for span in parts.iter().skip(1).step_by(2) {
+                assert!(
+                    !span.starts_with(' ') && !span.ends_with(' '),
+                    "`miniogen {}`: nested backticks in {line:?}",
+                    args.join(" ")
+                );
+            }
+        }
+    }
+}
+
+/// Every `kubectl` command miniogen prints for a namespaced object names the site's namespace:
+/// without `-n`, it would act on the current context's namespace. Cluster-scoped objects
+/// (namespaces, storage classes) are the exception.
+#[test]
+fn printed_commands_carry_the_sites_namespace() {
+    let dir = scratch_dir("namespace-in-commands");
+    std::fs::write(
+        dir.join("miniogen.toml"),
+        "ccu = 5000\nnamespace = \"chat\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let run = |args: &[&str]| {
+        let run = miniogen_in(Some(&dir), args);
+        format!("{}{}", run.stdout, run.stderr)
+    };
+    assert_eq!(miniogen_in(Some(&dir), &["gen", "--out", "out"]).code, 0);
+    let texts = [
+        run(&["plan"]),
+        run(&["secrets"]),
+        run(&["secrets", "--secrets-mode", "existing"]),
+        // Volumes grown in place: the warning says how to settle the StatefulSet.
+        run(&[
+            "check",
+            "--set",
+            "sizing.volume_size=\"1Ti\"",
+            "--out",
+            "out",
+        ]),
+        run(&["plan", "--set", "prometheus.labels.release=\"kps\""]),
+    ];
+    let mut commands = 0;
+    for text in &texts {
+        for span in text.split('`').skip(1).step_by(2) {
+            if !span.starts_with("kubectl ") {
+                continue;
+            }
+            commands += 1;
+            let cluster_scoped =
+                span.contains(" storageclass ") || span.starts_with("kubectl create namespace ");
+            assert!(
+                cluster_scoped || span.contains(" -n chat "),
+                "a printed command without the site's namespace: {span}\nin:\n{text}"
+            );
+            assert!(
+                !span.contains("-n matrix "),
+                "the default namespace: {span}"
+            );
+        }
+    }
+    // The CA Secret's two commands, the namespace, and the StatefulSet's two.
+    assert!(
+        commands >= 7,
+        "only {commands} commands printed:\n{texts:#?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// kube-prometheus-stack's Prometheus (chart 88.5.3, `templates/prometheus/prometheus.yaml`)
+/// selects `ScrapeConfig`s with `matchLabels: {release: <Helm release>}` unless told otherwise.
+/// The default `ScrapeConfig` has no such label, and `plan` says so and how to add it; with it,
+/// the rendered `ScrapeConfig` matches that selector and `plan` names the release.
+#[test]
+fn plan_names_the_scrape_config_selector_to_match() {
+    let matches = |stream: &str, release: &str| {
+        documents(stream)
+            .iter()
+            .filter(|d| d["kind"] == "ScrapeConfig")
+            .all(|d| d["metadata"]["labels"]["release"] == release)
+    };
+    // The plan's lines are wrapped: read it as one line.
+    let flat = |text: String| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let plan = flat(ok(&["plan", "--ccu", "5000"]));
+    assert!(
+        plan.contains("selects only `release: <its Helm release>` by default, which they lack")
+            && plan.contains("`prometheus.labels = { release = \"<release>\" }`"),
+        "{plan}"
+    );
+    assert!(!matches(&ok(&["gen", "--ccu", "5000"]), "kps"));
+    let set = [
+        "--ccu",
+        "5000",
+        "--set",
+        "prometheus.labels.release=\"kps\"",
+    ];
+    let plan = flat(ok(&[&["plan"][..], &set].concat()));
+    assert!(
+        plan.contains("selects them by default when its Helm release is named `kps`"),
+        "{plan}"
+    );
+    assert!(matches(&ok(&[&["gen"][..], &set].concat()), "kps"));
+    let off = ok(&["plan", "--ccu", "5000", "--set", "prometheus.enabled=false"]);
+    assert!(!off.contains("scrapeConfigSelector"), "{off}");
+}
+
+/// Issue 23, item 15: `--set environments.NAME.key=value` (and `PARAM_SET_n`) was accepted and
+/// ignored. It applies to environment `NAME`, after its own keys; one naming an environment the
+/// site file does not describe is refused.
+#[test]
+fn a_set_of_an_environment_applies_to_it_or_is_refused() {
+    let dir = scratch_dir("env-set");
+    std::fs::write(
+        dir.join("miniogen.toml"),
+        "ccu = 100\n[sizing]\nservers = 4\nvolumes_per_server = 2\nvolume_size = \"100Gi\"\n\
+         [environments.staging]\nnamespace = \"stage\"\n[environments.production]\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let namespace = |stream: &str| -> Vec<String> {
+        documents(stream)
+            .iter()
+            .filter_map(|d| {
+                d.pointer("/metadata/namespace")?
+                    .as_str()
+                    .map(str::to_string)
+            })
+            .collect()
+    };
+    for set in [
+        "environments.staging.namespace=chat",
+        "environments.staging={ namespace = \"chat\" }",
+    ] {
+        let run = miniogen_in(Some(&dir), &["gen", "--env", "staging", "--set", set]);
+        assert_eq!(run.code, 0, "{set}: {}", run.stderr);
+        let found = namespace(&run.stdout);
+        assert!(
+            !found.is_empty() && found.iter().all(|n| n == "chat"),
+            "{set}: {found:?}"
+        );
+    }
+    // Another environment's override leaves this one as it is.
+    let run = miniogen_in(
+        Some(&dir),
+        &[
+            "gen",
+            "--env",
+            "production",
+            "--set",
+            "environments.staging.namespace=chat",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(namespace(&run.stdout).iter().all(|n| n == "matrix"));
+    // Through Argo CD's parameters too.
+    let run = crate::support::miniogen_env(
+        Some(&dir),
+        &["argocd", "generate"],
+        &[
+            ("PARAM_ENV", "staging"),
+            ("PARAM_SET_0", "environments.staging.namespace=chat"),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(namespace(&run.stdout).iter().all(|n| n == "chat"));
+    // The tier too: a `ccu` override wins over the site file's, for all or for one environment.
+    let tier = |args: &[&str]| -> String {
+        let run = miniogen_in(Some(&dir), args);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        run.stdout.lines().next().unwrap_or_default().to_string()
+    };
+    assert!(
+        tier(&["plan", "--env", "staging", "--set", "ccu=20000"]).starts_with("tier 20000 CCU")
+    );
+    assert!(
+        tier(&[
+            "plan",
+            "--env",
+            "staging",
+            "--set",
+            "environments.staging.ccu=5000"
+        ])
+        .starts_with("tier 5000 CCU")
+    );
+    assert!(
+        tier(&[
+            "plan",
+            "--env",
+            "production",
+            "--set",
+            "environments.staging.ccu=5000"
+        ])
+        .starts_with("tier 100 CCU")
+    );
+    // An environment the site file does not describe, or all of them at once: refused.
+    for (set, says) in [
+        (
+            "environments.stagign.namespace=chat",
+            "did you mean `staging`?",
+        ),
+        ("environments={}", "every environment at once"),
+        ("environments.staging=chat", "needs a table of keys"),
+    ] {
+        let run = miniogen_in(Some(&dir), &["gen", "--env", "staging", "--set", set]);
+        assert_eq!(run.code, 1, "{set}: {}", run.stderr);
+        assert!(run.stderr.contains(says), "{set}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("--> command line `--set"),
+            "{set}: {}",
+            run.stderr
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Issue 23, item 17: `prometheus.labels` replaced miniogen's own labels on the `ScrapeConfig` and
+/// `ServiceMonitor`, and `cluster_domain` took DNS labels longer than DNS allows.
+#[test]
+fn prometheus_labels_add_and_cluster_domains_are_dns() {
+    for (set, says) in [
+        (
+            "prometheus.labels.\"app.kubernetes.io/name\"=other",
+            "label `app.kubernetes.io/name` is one miniogen sets on every object",
+        ),
+        (
+            "prometheus.labels.\"app.kubernetes.io/component\"=x",
+            "label `app.kubernetes.io/component` is one miniogen sets",
+        ),
+        (
+            &format!("cluster_domain={}.local", "a".repeat(64)) as &str,
+            "a DNS label has at most 63",
+        ),
+    ] {
+        let run = miniogen(&["gen", "--ccu", "100", "--set", set]);
+        assert_eq!(run.code, 1, "{set}: {}", run.stderr);
+        assert!(run.stderr.contains(says), "{set}: {}", run.stderr);
+    }
+    let stream = ok(&[
+        "gen",
+        "--ccu",
+        "100",
+        "--set",
+        "prometheus.labels.release=kube-prometheus-stack",
+        "--set",
+        "prometheus.node_metrics=true",
+    ]);
+    let monitors: Vec<serde_json::Value> = documents(&stream)
+        .into_iter()
+        .filter(|d| d["kind"] == "ScrapeConfig" || d["kind"] == "ServiceMonitor")
+        .collect();
+    assert_eq!(monitors.len(), 2);
+    for m in monitors {
+        let labels = &m["metadata"]["labels"];
+        assert_eq!(labels["release"], "kube-prometheus-stack");
+        assert_eq!(labels["app.kubernetes.io/managed-by"], "miniogen");
+        assert_eq!(labels["app.kubernetes.io/component"], "monitoring");
+    }
+}

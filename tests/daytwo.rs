@@ -1167,3 +1167,44 @@ fn retention_and_versioning_change_only_the_way_minio_allows() {
     assert_ne!(job_files(), job);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A pool's StorageClass is fixed with its volumes: a `PersistentVolumeClaim` keeps the class it
+/// was bound with (`storageClassName` is immutable), so a changed class would leave the
+/// `StatefulSet`'s claims and the Tenant disagreeing for good. `check` and `gen --out` refuse it,
+/// naming the pool and both classes, and write nothing; only `--accept-pool-rebuild` writes it.
+#[test]
+fn a_changed_storage_class_is_refused() {
+    let dir = scratch_dir("storage-class");
+    ok_in(&dir, &["gen", "--ccu", "5000", "--out", "out"]);
+    let before = crate::support::snapshot(&dir);
+    let changed = [
+        "--ccu",
+        "5000",
+        "--out",
+        "out",
+        "--set",
+        "tenant.storage_class=fast-ssd",
+    ];
+    let refusal = "pool `pool-0`: `storageClassName` would change from \"standard\" to \
+                   \"fast-ssd\", which an existing PersistentVolumeClaim cannot";
+    for command in ["check", "gen"] {
+        let run = run_in(&dir, &[&[command][..], &changed].concat());
+        assert_eq!(run.code, 1, "{command}: {}", run.stderr);
+        assert!(run.stderr.contains(refusal), "{command}: {}", run.stderr);
+        assert_eq!(
+            crate::support::snapshot(&dir),
+            before,
+            "{command} wrote a refused render"
+        );
+    }
+    ok_in(
+        &dir,
+        &[&["gen"][..], &changed, &["--accept-pool-rebuild"]].concat(),
+    );
+    let tenant = read(&dir.join("out/tenant-matrix-minio.yaml"));
+    assert!(
+        tenant.contains("storageClassName: fast-ssd"),
+        "the override did not write the class: {tenant}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -189,3 +189,84 @@ fn the_health_check_waits_for_an_initialized_tenant() {
         assert_eq!(results[2 * i + 1], *is_failed, "`failed` for {state:?}");
     }
 }
+
+/// Every scalar of `value` with its path (`spec.healthChecks[0].name`).
+fn scalars(value: &Value, path: &str, out: &mut Vec<(String, Value)>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                scalars(v, &p, out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                scalars(v, &format!("{path}[{i}]"), out);
+            }
+        }
+        other => out.push((path.to_string(), other.clone())),
+    }
+}
+
+/// The quickstart's step 7, where the README says what to change in the copies.
+fn deploy_step() -> String {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap_or_default();
+    readme
+        .split("**7. Deploy it**")
+        .nth(1)
+        .and_then(|s| s.split("**8. Verify**").next())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The Flux objects are examples a user copies, not output: the fields that come from the site
+/// file (the health check's Tenant) hold what the default site gives, and the quickstart names
+/// each of them, so that a site in another namespace knows to change it. A new field with a
+/// site value (the namespace, the tenant's name) that the README does not name fails here.
+#[test]
+fn the_example_follows_the_default_site_and_the_readme_names_each_field_to_change() {
+    let plan: Value = serde_json::from_str(&crate::support::ok(&[
+        "plan", "--ccu", "5000", "--format", "json",
+    ]))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let site_values = [
+        plan["namespace"].clone(),
+        plan["tenant"]["name"].clone(),
+        Value::String(format!(
+            "{}-verify",
+            plan["tenant"]["name"].as_str().unwrap_or_default()
+        )),
+    ];
+    let (_, ks) = objects();
+    let check = &ks["spec"]["healthChecks"][0];
+    assert_eq!(check["name"], plan["tenant"]["name"]);
+    assert_eq!(check["namespace"], plan["namespace"]);
+    let step = deploy_step();
+    let mut named = 0;
+    for file in ["deploy/flux/source.yaml", "deploy/flux/minio.yaml"] {
+        let mut found = Vec::new();
+        scalars(&yaml_file(file).remove(0), "", &mut found);
+        for (path, value) in found {
+            if site_values.contains(&value) {
+                assert!(
+                    step.contains(&format!("`{path}`")),
+                    "{file}: `{path}` holds {value}, from the site file, but the quickstart does \
+                     not say to change it"
+                );
+                named += 1;
+            }
+        }
+    }
+    assert_eq!(
+        named, 4,
+        "the health checks' names and namespaces: the Tenant's and the verification Job's"
+    );
+    // And what depends on the user's repository.
+    for field in ["`spec.url`", "`spec.path`"] {
+        assert!(step.contains(field), "the quickstart does not name {field}");
+    }
+}

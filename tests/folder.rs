@@ -318,9 +318,13 @@ fn environments_get_a_folder_each() {
         .into_iter()
         .find(|d| d["kind"] == "Tenant")
         .unwrap_or_default();
-    // The tier is on every object but the Tenant, whose annotations reach every MinIO pod.
+    // The Tenant carries no annotation: the operator copies them into every MinIO pod.
     assert_eq!(tenant["metadata"]["annotations"], serde_json::Value::Null);
-    assert!(staging.stdout.contains("miniogen.io/tier: \"100\""));
+    // The staging environment's own tier (100 CCU: 100Gi volumes).
+    assert_eq!(
+        tenant["spec"]["pools"][0]["volumeClaimTemplate"]["spec"]["resources"]["requests"]["storage"],
+        "100Gi"
+    );
     let typo = run_in(&dir, &["gen", "--config", &config, "--env", "prodution"]);
     assert_eq!(typo.code, 1);
     assert!(
@@ -563,6 +567,117 @@ fn check_of_a_missing_folder_says_so_in_one_line() {
             "{}",
             run.stderr
         );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The files of two folders rendered side by side: name to content, state file left out (it
+/// records the inputs, so it changes with them by design).
+fn folder_files(dir: &Path) -> std::collections::BTreeMap<String, String> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        for entry in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
+            let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path
+                .file_name()
+                .is_some_and(|n| n != ".miniogen-state.json")
+            {
+                let name = path
+                    .strip_prefix(dir)
+                    .unwrap_or(&path)
+                    .display()
+                    .to_string();
+                let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+                out.insert(name, text);
+            }
+        }
+    }
+    out
+}
+
+/// The first line where two texts differ, from each.
+fn first_difference(a: &str, b: &str) -> String {
+    a.lines()
+        .zip(b.lines())
+        .find(|(x, y)| x != y)
+        .map_or_else(String::new, |(x, y)| format!("- {x}\n+ {y}"))
+}
+
+/// A file changes only when what it holds changes: raising `ccu`, adding a `--set` key (even one
+/// that sets a default), or naming the site file by another path must leave every file whose
+/// object stays the same byte for byte as it was, so that a review and `check` show only what
+/// changed. A tier annotation on every object, or a header naming the inputs, would rewrite all
+/// of them.
+#[test]
+fn a_file_changes_only_when_its_object_does() {
+    let dir = scratch_dir("only-what-changes");
+    std::fs::write(dir.join("miniogen.toml"), "ccu = 1000\n").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(dir.join("sites")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("sites/other.toml"), "ccu = 1000\n").unwrap_or_else(|e| panic!("{e}"));
+    let render = |out: &str, extra: &[&str]| {
+        let mut args = vec!["gen", "--out", out];
+        args.extend(extra);
+        let run = run_in(&dir, &args);
+        assert_eq!(run.code, 0, "{extra:?}: {}", run.stderr);
+        folder_files(&dir.join(out))
+    };
+    let base = render("base", &[]);
+    let cases: [(&str, &[&str], usize); 4] = [
+        // Same objects: not one file may differ.
+        (
+            "set-default",
+            &["--set", "rclone.schedule=\"*/15 * * * *\""],
+            0,
+        ),
+        ("other-path", &["--config", "sites/other.toml"], 0),
+        // The CronJob alone.
+        (
+            "set-schedule",
+            &["--set", "rclone.schedule=\"0 * * * *\""],
+            1,
+        ),
+        // A larger tier changes the Tenant and what sizes with it, not every file.
+        ("tier-5000", &["--ccu", "5000"], 1),
+    ];
+    for (out, extra, at_least) in cases {
+        let other = render(out, extra);
+        assert_eq!(
+            base.keys().collect::<Vec<_>>(),
+            other.keys().collect::<Vec<_>>(),
+            "{extra:?}"
+        );
+        let mut changed = Vec::new();
+        for (name, text) in &base {
+            let new = &other[name];
+            let parsed = |t: &str| {
+                if Path::new(name).extension().is_some_and(|e| e == "yaml") {
+                    documents(t)
+                } else {
+                    vec![serde_json::Value::String(t.to_string())]
+                }
+            };
+            if text != new {
+                assert_ne!(
+                    parsed(text),
+                    parsed(new),
+                    "{extra:?}: `{name}` changed although its object did not:\n{}",
+                    first_difference(text, new)
+                );
+                changed.push(name.clone());
+            }
+        }
+        assert!(
+            changed.len() >= at_least && changed.len() < base.len() / 2,
+            "{extra:?}: {} of {} files changed: {changed:?}",
+            changed.len(),
+            base.len()
+        );
+        if at_least == 0 {
+            assert!(changed.is_empty(), "{extra:?}: {changed:?}");
+        }
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

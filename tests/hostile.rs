@@ -441,20 +441,129 @@ fn hostile_strings_in_every_field_are_refused_with_a_location_or_kept_exactly() 
             }
         }
     }
-    eprintln!(
-        "{} string fields; kept exactly: {kept:#?}; not in any output as a whole value (checked only for a located refusal or an unchanged set of objects): {unused:#?}",
-        fields.len()
+    eprintln!("{} string fields; kept exactly: {kept:#?}", fields.len());
+    // A field that stops reaching the output is checked less from then on: it must be named
+    // here, with the reason, or this fails.
+    let mut expected: Vec<String> = NEVER_WHOLE.iter().map(|(f, _)| (*f).to_string()).collect();
+    expected.push("environments.<key>".into());
+    for (field, _) in NEVER_WHOLE.iter().chain(NEVER_WHOLE_IN_AN_ENVIRONMENT) {
+        expected.push(format!("environments.benign-key.{field}"));
+    }
+    expected.sort();
+    unused.sort();
+    assert_eq!(
+        unused, expected,
+        "the string fields whose value never appears whole in the output changed: a field \
+         that no longer reaches the output, or one that now does; update `NEVER_WHOLE` with \
+         the reason"
     );
 }
+
+/// String fields whose value never appears whole in the rendered manifests, in the
+/// configurations the walk renders (the defaults, then `prometheus.auth = "bearer"`, then secrets
+/// mode `vault-placeholders`), and why. For these the walk checks only that a hostile value is
+/// refused where it was written or leaves the objects unchanged. The same fields inside an
+/// environment are expected too, and so is the environment's name (`environments.<key>`), which
+/// names an output folder and stream, not a value.
+const NEVER_WHOLE: &[(&str, &str)] = &[
+    (
+        "buckets[].quota",
+        "given to `mc quota set` in bytes, and recorded inside the bucket job's JSON annotation",
+    ),
+    (
+        "prometheus.alerts.fill_window",
+        "only ever part of a PromQL range (`[6h]`) and of an alert's description",
+    ),
+    (
+        "verify.operator_namespace",
+        "only ever part of the operator's STS URL (`https://sts.<ns>.svc.<domain>:4223/...`)",
+    ),
+    (
+        "cluster_domain",
+        "only ever part of a host name or URL (`minio.<ns>.svc.<domain>`)",
+    ),
+    (
+        "tenant.trust",
+        "a choice among CA sources, written as what it selects",
+    ),
+    (
+        "tenant.ca.name",
+        "read only with `tenant.trust` `named-ca` or `provided`, not the default",
+    ),
+    (
+        "tenant.ca.key",
+        "read only with `tenant.trust` `named-ca` or `provided`, not the default",
+    ),
+    (
+        "tenant.certificate_secret",
+        "read only with `tenant.trust = \"provided\"`",
+    ),
+    (
+        "tenant.erasure_sets",
+        "a choice of set sizes, written as numbers",
+    ),
+    (
+        "consumers.benign-key.buckets.synapse-media-li",
+        "an access level, written as the S3 actions it allows",
+    ),
+    ("synapse.output", "a choice of which objects to write"),
+    (
+        "synapse.region",
+        "written only into the Synapse fragment, beside the manifests",
+    ),
+    (
+        "synapse.config_map",
+        "read only with `synapse.output = \"config-map\"`",
+    ),
+    (
+        "cnpg.object_store_name",
+        "in the manifests only with `cnpg.object_store = true`",
+    ),
+    (
+        "cnpg.path",
+        "only ever part of the backup destination `s3://<bucket>/<path>/`",
+    ),
+    (
+        "cnpg.retention",
+        "in the manifests only with `cnpg.object_store = true`",
+    ),
+    (
+        "cnpg.ca_secret",
+        "in the manifests only with `cnpg.object_store = true`",
+    ),
+    (
+        "warnings.accepted_advisories[]",
+        "silences a warning; written nowhere",
+    ),
+    (
+        "secrets.vault_path_prefix",
+        "only ever part of a placeholder `<path:<prefix>/<key>#<property>>`",
+    ),
+    (
+        "secrets.remote_keys.admin.key",
+        "read only with an `[admin]`, which the walk has not",
+    ),
+    (
+        "secrets.remote_keys.admin.property",
+        "read only with an `[admin]`, which the walk has not",
+    ),
+];
+
+/// Fields that reach the output at the top level but not inside an environment, and why.
+const NEVER_WHOLE_IN_AN_ENVIRONMENT: &[(&str, &str)] = &[
+    (
+        "prometheus.bearer_token_secret",
+        "read only with `prometheus.auth = \"bearer\"`, which the walk sets at the top level only",
+    ),
+    (
+        "prometheus.bearer_token_key",
+        "read only with `prometheus.auth = \"bearer\"`, which the walk sets at the top level only",
+    ),
+];
 
 /// Line breaks as some YAML reader knows them: LF and CR (YAML 1.2), NEL, LS and PS (YAML 1.1,
 /// PyYAML), with the text an attacker would put after them.
 const BREAKS: [&str; 5] = ["\n", "\r", "\r\n", "\u{85}", "\u{2028}"];
-
-/// Everything in a header line that could end it or hide part of it.
-fn breaks_a_comment(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202e}' | '\u{feff}')
-}
 
 /// What one YAML file holds for PyYAML (a YAML 1.1 reader, like kubectl's), by file name.
 fn pyyaml_documents(python: &std::path::Path, files: &[std::path::PathBuf]) -> Vec<Vec<Value>> {
@@ -491,12 +600,12 @@ fn yaml_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     files
 }
 
-/// The `# Generated by miniogen from ...` line carries site-file and profile paths and `--set`
-/// text, all the user's. However they break lines, the comment stays one line: PyYAML and
-/// `kubectl kustomize` read exactly the objects of the stream, which carries no comment, and the
-/// `consumers` fragments read the same to PyYAML as to us.
+/// Site-file paths and `--set` text are the user's, and a line break in them would end a YAML
+/// comment and start YAML of their choosing. No comment miniogen writes holds them: every file
+/// opens with the same header, whatever the inputs, and PyYAML and `kubectl kustomize` read
+/// exactly the objects of the stream, and the `consumers` fragments the same as we do.
 #[test]
-fn paths_and_set_text_cannot_end_the_header_comment() {
+fn paths_and_set_text_never_reach_a_comment() {
     let (Some(python), Some(kubectl)) = (
         crate::support::venv_tool("python"),
         crate::support::which("kubectl"),
@@ -565,17 +674,12 @@ fn paths_and_set_text_cannot_end_the_header_comment() {
         let theirs = pyyaml_documents(&python, &files);
         for (path, theirs) in files.iter().zip(theirs) {
             let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{e}"));
-            let header = text
-                .lines()
-                .find(|l| l.starts_with("# Generated by miniogen from "))
-                .unwrap_or_else(|| panic!("{label}: {} has no header", path.display()));
-            // The header names `--set` keys, not values (issue 14), so only a site file name
-            // with a break in it must show up escaped.
-            let escaped = ["\\u", "\\n", "\\r"].iter().any(|e| header.contains(e));
+            let comments: Vec<&str> = text.lines().filter(|l| l.starts_with('#')).collect();
+            let theirs_in = |l: &&str| ["pwned", "s.toml", "region"].iter().any(|t| l.contains(t));
             assert!(
-                !header.chars().any(breaks_a_comment)
-                    && (escaped || !site.chars().any(breaks_a_comment)),
-                "{label}: {} has a header that is not one escaped line: {header:?}",
+                comments.contains(&"# Generated by miniogen. Change the inputs, not this file.")
+                    && !comments.iter().any(theirs_in),
+                "{label}: {}: {comments:?}",
                 path.display()
             );
             assert_eq!(
@@ -597,7 +701,7 @@ fn paths_and_set_text_cannot_end_the_header_comment() {
             "{label}: kubectl kustomize gives other objects than the stream"
         );
     }
-    // Every file name, and the `--set` text with NEL, LS and PS, went into a rendered header.
+    // Every file name, and the `--set` text with NEL, LS and PS, was rendered.
     assert_eq!(
         rendered,
         BREAKS.len() + 2 + 1,
@@ -608,8 +712,7 @@ fn paths_and_set_text_cannot_end_the_header_comment() {
 
 /// Runs `miniogen` in `dir`, killing it and failing the test if it runs for more than 20 s.
 fn run_bounded(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> crate::support::Run {
-    use std::time::{Duration, Instant};
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_miniogen"))
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_miniogen"))
         .args(args)
         .current_dir(dir)
         .env_remove("MINIOGEN_MASTER_KEY")
@@ -620,16 +723,7 @@ fn run_bounded(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> cr
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot run miniogen: {e}"));
-    let start = Instant::now();
-    while child.try_wait().ok().flatten().is_none() {
-        if start.elapsed() > Duration::from_secs(20) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("miniogen {args:?} {env:?} ran for 20 s: it read without bound or blocked");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    crate::support::Run::from(child.wait_with_output().unwrap_or_else(|e| panic!("{e}")))
+    crate::support::bounded(child, &format!("miniogen {args:?} {env:?}"))
 }
 
 /// Arguments, environment, and the path the message must name.
@@ -644,11 +738,7 @@ fn devices_fifos_and_links_to_them_are_refused_unread() {
     use std::os::unix::fs::symlink;
     let dir = crate::support::scratch_dir("not-regular");
     let fifo = dir.join("site.fifo");
-    let made = std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap_or_else(|e| panic!("cannot run mkfifo: {e}"));
-    assert!(made.success());
+    crate::support::mkfifo(&fifo);
     symlink("/dev/zero", dir.join("zero.toml")).unwrap_or_else(|e| panic!("{e}"));
     // `check` reports a missing folder before it reads any input: give it one.
     std::fs::create_dir_all(dir.join("o")).unwrap_or_else(|e| panic!("{e}"));
@@ -702,8 +792,11 @@ fn devices_fifos_and_links_to_them_are_refused_unread() {
     for (args, env, named) in cases {
         let run = run_bounded(&dir, args, env);
         assert_eq!(run.code, 2, "{args:?} {env:?}: {}", run.stderr);
+        // A link out of the working directory is refused before what it leads to is looked at.
         assert!(
-            run.stderr.contains(named) && (run.stderr.contains("not a regular file")),
+            run.stderr.contains(named)
+                && (run.stderr.contains("not a regular file")
+                    || run.stderr.contains("outside the working directory")),
             "{args:?} {env:?}: {}",
             run.stderr
         );
@@ -716,7 +809,12 @@ fn devices_fifos_and_links_to_them_are_refused_unread() {
     symlink("/dev/zero", found.join("miniogen.toml")).unwrap_or_else(|e| panic!("{e}"));
     let run = run_bounded(&found, &["gen", "--ccu", "100"], &[]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("miniogen.toml") && run.stderr.contains("not a regular file"));
+    assert!(
+        run.stderr.contains("miniogen.toml")
+            && run.stderr.contains("outside the working directory"),
+        "{}",
+        run.stderr
+    );
 
     let folder = dir.join("folder");
     std::fs::create_dir_all(&folder).unwrap_or_else(|e| panic!("{e}"));
@@ -847,4 +945,148 @@ fn vault_placeholders_in_user_values_are_refused() {
         placeholder,
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+/// Issue 23, item 2: a site file that is a link out of the working directory used to be read and
+/// echoed (`ln -s /proc/self/environ miniogen.toml` printed the environment, the master key
+/// included). Every command that reads the site file refuses it unread, with its name, and never
+/// prints what it leads to; a file that is not TOML is quoted only in short excerpts.
+#[test]
+fn a_site_file_linked_out_of_the_working_directory_is_never_read() {
+    use std::os::unix::fs::symlink;
+    let dir = crate::support::scratch_dir("site-link");
+    let repo = dir.join("repo");
+    std::fs::create_dir_all(repo.join("out")).unwrap_or_else(|e| panic!("{e}"));
+    // What CI keeps next to the checkout, and the process's own environment.
+    let secret = "hunter2-token-do-not-print";
+    std::fs::write(
+        dir.join("credentials"),
+        format!("token = \"{secret}\"\nTOKEN={secret}\n"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let commands: [&[&str]; 7] = [
+        &["gen", "--ccu", "100"],
+        &["check", "--out", "out"],
+        &["plan", "--ccu", "100"],
+        &["grow", "--ccu", "10000", "--dry-run"],
+        &["argocd", "generate"],
+        &["argocd", "parameters"],
+        &["gen", "--ccu", "100", "--config", "miniogen.toml"],
+    ];
+    let env = [
+        ("MINIOGEN_MASTER_KEY", secret),
+        ("TOKEN", secret),
+        ("PARAM_CCU", "100"),
+    ];
+    for target in ["/proc/self/environ", "../credentials"] {
+        let link = repo.join("miniogen.toml");
+        let _ = std::fs::remove_file(&link);
+        symlink(target, &link).unwrap_or_else(|e| panic!("{e}"));
+        for args in commands {
+            let run = run_bounded(&repo, args, &env);
+            let printed = format!("{}{}", run.stdout, run.stderr);
+            assert!(
+                !printed.contains(secret) && !printed.contains("hunter2"),
+                "{args:?} with miniogen.toml -> {target} printed it:\n{printed}"
+            );
+            assert!(
+                run.stderr.contains("miniogen.toml")
+                    && run.stderr.contains("outside the working directory"),
+                "{args:?} with miniogen.toml -> {target}:\n{}",
+                run.stderr
+            );
+            // The announcement still goes out, without the site file's defaults.
+            let expected = if args[..2] == ["argocd", "parameters"] {
+                0
+            } else {
+                2
+            };
+            assert_eq!(run.code, expected, "{args:?}: {}", run.stderr);
+        }
+    }
+    // A link to nothing is no absent site file.
+    let link = repo.join("miniogen.toml");
+    std::fs::remove_file(&link).unwrap_or_else(|e| panic!("{e}"));
+    symlink("../nothing.toml", &link).unwrap_or_else(|e| panic!("{e}"));
+    let run = run_bounded(&repo, &["gen", "--ccu", "100"], &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    // A link inside the working directory is a site file like any other.
+    std::fs::remove_file(&link).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(repo.join("deploy")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        repo.join("deploy/site.toml"),
+        "namespace = \"chat\"\n[sizing]\nservers = 4\nvolumes_per_server = 2\nvolume_size = \"100Gi\"\n",
+    )
+        .unwrap_or_else(|e| panic!("{e}"));
+    symlink("deploy/site.toml", &link).unwrap_or_else(|e| panic!("{e}"));
+    let run = run_bounded(&repo, &["gen", "--ccu", "100"], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("namespace: chat"));
+    // ... and what it leads to must be a regular file.
+    let made = std::process::Command::new("mkfifo")
+        .arg(repo.join("site.fifo"))
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run mkfifo: {e}"));
+    assert!(made.success());
+    std::fs::remove_file(&link).unwrap_or_else(|e| panic!("{e}"));
+    symlink("site.fifo", &link).unwrap_or_else(|e| panic!("{e}"));
+    let run = run_bounded(&repo, &["gen", "--ccu", "100"], &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
+
+    // A file given that is not TOML is quoted only around where it fails, escaped.
+    let long = format!(
+        "{}\u{1b}]0;x\u{7} {secret}\n{}\n",
+        "not toml ".repeat(20),
+        "still not".repeat(5)
+    );
+    std::fs::write(dir.join("notes.txt"), long).unwrap_or_else(|e| panic!("{e}"));
+    let run = run_bounded(
+        &repo,
+        &["gen", "--ccu", "100", "--config", "../notes.txt"],
+        &[],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(!run.stderr.contains(secret), "{}", run.stderr);
+    assert!(!run.stderr.contains('\u{1b}'), "{}", run.stderr);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Issue 23, item 16: `schema --write` wrote through a symbolic link in `schema/`. A link there
+/// is replaced by the schema file; a `schema` folder that is itself a link is refused.
+#[test]
+fn schema_write_never_writes_through_a_link() {
+    use std::os::unix::fs::symlink;
+    let dir = crate::support::scratch_dir("schema-links");
+    let work = dir.join("work");
+    std::fs::create_dir_all(work.join("schema")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("victim"), "mine\n").unwrap_or_else(|e| panic!("{e}"));
+    symlink("../../victim", work.join("schema/site.schema.json")).unwrap_or_else(|e| panic!("{e}"));
+    let run = run_bounded(&work, &["schema", "--write"], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("victim")).ok().as_deref(),
+        Some("mine\n")
+    );
+    let written = std::fs::symlink_metadata(work.join("schema/site.schema.json"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(written.is_file(), "the link was kept");
+    let site = std::fs::read_to_string(work.join("schema/site.schema.json"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(site.contains("\"title\": \"miniogen site file\""));
+
+    let linked = dir.join("linked");
+    std::fs::create_dir_all(dir.join("elsewhere")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(&linked).unwrap_or_else(|e| panic!("{e}"));
+    symlink("../elsewhere", linked.join("schema")).unwrap_or_else(|e| panic!("{e}"));
+    let run = run_bounded(&linked, &["schema", "--write"], &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("symbolic link"), "{}", run.stderr);
+    assert_eq!(
+        std::fs::read_dir(dir.join("elsewhere"))
+            .map(Iterator::count)
+            .ok(),
+        Some(0)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

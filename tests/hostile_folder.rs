@@ -19,7 +19,7 @@ const VICTIM: &str = "victim-content-7d2b";
 /// Runs `miniogen` in `dir` with the marker in its environment, killed after 20 s: a FIFO read
 /// would otherwise block the test forever.
 fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_miniogen"))
+    let child = Command::new(env!("CARGO_BIN_EXE_miniogen"))
         .args(args)
         .current_dir(dir)
         .env_remove("MINIOGEN_MASTER_KEY")
@@ -31,16 +31,7 @@ fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot run miniogen: {e}"));
-    let started = Instant::now();
-    while child.try_wait().ok().flatten().is_none() {
-        if started.elapsed() > Duration::from_secs(20) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("miniogen {args:?} hung for 20 s (reading a FIFO?)");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    Run::from(child.wait_with_output().unwrap_or_else(|e| panic!("{e}")))
+    crate::support::bounded(child, &format!("miniogen {args:?} (reading a FIFO?)"))
 }
 
 /// A work folder holding `out`, written by `gen`, and beside it a file that must stay private.
@@ -157,23 +148,15 @@ fn a_state_file_that_is_a_link_or_a_fifo_is_refused() {
         quoted.stderr
     );
     std::fs::remove_file(&state).unwrap_or_else(|e| panic!("{e}"));
-    if mkfifo(&state) {
-        let fifo = run(&work, &["gen", "--ccu", "100", "--out", "out"], &[]);
-        assert_eq!(fifo.code, 2, "{}", fifo.stderr);
-        assert!(
-            fifo.stderr.contains("it is a device, FIFO or socket"),
-            "{}",
-            fifo.stderr
-        );
-    }
+    crate::support::mkfifo(&state);
+    let fifo = run(&work, &["gen", "--ccu", "100", "--out", "out"], &[]);
+    assert_eq!(fifo.code, 2, "{}", fifo.stderr);
+    assert!(
+        fifo.stderr.contains("it is a device, FIFO or socket"),
+        "{}",
+        fifo.stderr
+    );
     let _ = std::fs::remove_dir_all(&root);
-}
-
-fn mkfifo(path: &Path) -> bool {
-    Command::new("mkfifo")
-        .arg(path)
-        .status()
-        .is_ok_and(|s| s.success())
 }
 
 fn is_root() -> bool {
@@ -184,7 +167,8 @@ fn is_root() -> bool {
 }
 
 /// What can stand where `tenant-matrix-minio.yaml` was written; each is made by `make`, which
-/// returns false when this system cannot make it.
+/// returns false when this system cannot make it (a device, unless running as root): that case
+/// is then skipped (`support::skip_case`).
 type Make = fn(&Path, &Path) -> bool;
 
 #[test]
@@ -200,7 +184,10 @@ fn links_devices_and_fifos_in_place_of_generated_files_are_never_read() {
             "tenant-matrix-minio.yaml",
             |path, _| std::os::unix::fs::symlink("/proc/self/environ", path).is_ok(),
         ),
-        ("a FIFO", "tenant-matrix-minio.yaml", |path, _| mkfifo(path)),
+        ("a FIFO", "tenant-matrix-minio.yaml", |path, _| {
+            crate::support::mkfifo(path);
+            true
+        }),
         (
             "a character device",
             "tenant-matrix-minio.yaml",
@@ -236,7 +223,7 @@ fn links_devices_and_fifos_in_place_of_generated_files_are_never_read() {
             std::fs::remove_file(&path).unwrap_or_else(|e| panic!("{e}"));
         }
         if !make(&path, &root) {
-            eprintln!("skipped {what}: cannot make one here");
+            crate::support::skip_case(&format!("cannot make {what} here (not root)"));
             let _ = std::fs::remove_dir_all(&root);
             continue;
         }
@@ -615,4 +602,131 @@ fn a_tenant_that_cannot_be_read_back_stops_every_command() {
         );
         let _ = std::fs::remove_dir_all(&dir);
     }
+}
+
+/// What a case runs (arguments, environment) and the file whose diff it shows.
+type Shown<'a> = (&'a str, Vec<&'a str>, &'a [(&'a str, &'a str)], &'a str);
+
+/// The diff of a file that holds a Secret on one side only masks it as well, whichever side it
+/// is on: a generated file a user replaced by a Secret (the Secret is in the folder), and a
+/// generated Secret a user replaced by something else (the Secret is in the render). `check`
+/// shows the diff on stdout, the refusal of `gen` on stderr; neither shows a value.
+#[test]
+fn a_secret_on_one_side_of_a_diff_is_masked_in_check_and_gen() {
+    let root = scratch_dir("one-sided");
+    let key = [("MINIOGEN_MASTER_KEY", TEST_KEY)];
+    let pasted = "hunter2hunter2";
+    // In the folder only: a ServiceAccount file (no `Secret` in its text) replaced by a Secret.
+    let first = run(&root, &["gen", "--ccu", "100", "--out", "out"], &[]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let account = root.join("out/serviceaccount-matrix-minio-iam.yaml");
+    let rendered = std::fs::read_to_string(&account).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!rendered.contains("Secret") && !rendered.contains('\\'));
+    std::fs::write(
+        &account,
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: pasted\nstringData:\n  \
+             CONSOLE_SECRET_KEY: {pasted}\n"
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    // In the render only: a derived-mode Secret replaced by a ConfigMap.
+    let derived = [
+        "--ccu",
+        "100",
+        "--secrets-mode",
+        "derived",
+        "--out",
+        "derived",
+    ];
+    let written = run(
+        &root,
+        &[&["gen"][..], &derived, &["--write-plaintext-credentials"]].concat(),
+        &key,
+    );
+    assert_eq!(written.code, 0, "{}", written.stderr);
+    let mut secrets = credentials(&root.join("derived"));
+    secrets.push(pasted.into());
+    std::fs::write(
+        root.join("derived/secret-minio-user.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: minio-user\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+
+    let cases: [Shown; 4] = [
+        (
+            "check, Secret in the folder",
+            vec!["check", "--ccu", "100", "--out", "out"],
+            &[],
+            "serviceaccount-matrix-minio-iam.yaml",
+        ),
+        (
+            "gen, Secret in the folder",
+            vec!["gen", "--ccu", "100", "--out", "out"],
+            &[],
+            "serviceaccount-matrix-minio-iam.yaml",
+        ),
+        (
+            "check, Secret in the render",
+            [&["check"][..], &derived].concat(),
+            &key,
+            "secret-minio-user.yaml",
+        ),
+        (
+            "gen, Secret in the render",
+            [&["gen"][..], &derived, &["--write-plaintext-credentials"]].concat(),
+            &key,
+            "secret-minio-user.yaml",
+        ),
+    ];
+    for (what, args, env, file) in cases {
+        let shown = run(&root, &args, env);
+        let all = format!("{}{}", shown.stdout, shown.stderr);
+        assert_eq!(shown.code, 1, "{what}: {all}");
+        assert!(all.contains(file), "{what}: {all}");
+        if let Some(secret) = secrets.iter().find(|s| all.contains(s.as_str())) {
+            panic!("{what}: `{secret}` was printed:\n{all}");
+        }
+        assert!(
+            all.contains("CONSOLE_SECRET_KEY: <hidden>"),
+            "{what}: the diff is not shown, masked:\n{all}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// Issue 23, item 9: a state file chose secrets mode `derived` through a TOML escape,
+/// `secrets.mode="deriv\u0065d"`, which the check on the text missed; `check` then rendered and
+/// diffed derived credentials. The record is judged on the value miniogen reads.
+#[test]
+fn a_state_file_cannot_choose_derived_mode_through_an_escape() {
+    let (root, work) = prepared("escaped-derived");
+    let path = work.join("out/.miniogen-state.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+    let state: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+    for set in [
+        r#"secrets.mode="deriv\u0065d""#,
+        r#"environments={ x = { secrets = { mode = "\u0064erived" } } }"#,
+    ] {
+        let mut edited = state.clone();
+        edited["inputs"]["set"] = serde_json::json!([set]);
+        std::fs::write(&path, edited.to_string()).unwrap_or_else(|e| panic!("{e}"));
+        let checked = run(
+            &work,
+            &["check", "--out", "out"],
+            &[("MINIOGEN_MASTER_KEY", crate::support::TEST_KEY)],
+        );
+        assert_eq!(checked.code, 1, "{set}: {}", checked.stderr);
+        assert!(
+            checked.stderr.contains("records secrets mode `derived`"),
+            "{set}: {}",
+            checked.stderr
+        );
+        assert!(
+            !checked.stdout.contains("kind: Secret"),
+            "{set}: {}",
+            checked.stdout
+        );
+    }
+    let _ = std::fs::remove_dir_all(&root);
 }

@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use miniogen::plan::operator::Scope::{Pool, Tenant};
 use miniogen::plan::operator::{self, Owned};
 use serde_json::Value;
 
@@ -115,8 +116,14 @@ fn gen_with(dir: &Path, site: &str) -> Value {
     serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout))
 }
 
+/// The Tenant file of `dir/out`; a missing one fails the test, so that "unchanged" never
+/// compares nothing with nothing.
 fn tenant_file(dir: &Path) -> String {
-    std::fs::read_to_string(dir.join("out/tenant-matrix-minio.yaml")).unwrap_or_default()
+    let path = dir.join("out/tenant-matrix-minio.yaml");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    assert!(text.contains("kind: Tenant"), "{}: {text}", path.display());
+    text
 }
 
 const BASE: &str = "[rclone]\nschedule = \"*/15 * * * *\"\n";
@@ -479,6 +486,65 @@ fn the_larger_sets_warn_at_gen_plan_and_check() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `plan` says how many schedulable nodes the tenant needs, and that number is what the render
+/// makes necessary: every pool's pods repel one another on `kubernetes.io/hostname` (a required
+/// anti-affinity over that pool's pods only, which MinIO Operator v6.0.2 copies into the
+/// `StatefulSet` as it is: `NewPool`, `Affinity: pool.Affinity`), so the largest pool sets the
+/// count: 4 for the 5000 tier, 8 once a pool of 8 servers joins it.
+#[test]
+fn plan_counts_the_nodes_the_anti_affinity_needs() {
+    let grown = root().join("tests/fixtures/daytwo/grown.toml");
+    let grown = grown.display().to_string();
+    let cases: Vec<(Vec<String>, u64)> = TIERS
+        .iter()
+        .map(|t| {
+            (
+                vec!["--ccu".to_string(), t.to_string()],
+                if *t >= 10000 { 8 } else { 4 },
+            )
+        })
+        .chain(std::iter::once((vec!["--config".to_string(), grown], 8)))
+        .collect();
+    for (args, expected) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut plan_args = vec!["plan", "--format", "json"];
+        plan_args.extend(&args);
+        let plan: Value = serde_json::from_str(&ok(&plan_args)).unwrap_or_else(|e| panic!("{e}"));
+        let mut gen_args = vec!["gen"];
+        gen_args.extend(&args);
+        let tenant = documents(&ok(&gen_args))
+            .into_iter()
+            .find(|d| d["kind"] == "Tenant")
+            .unwrap_or_default();
+        let mut largest = 0;
+        for pool in tenant["spec"]["pools"].as_array().into_iter().flatten() {
+            let terms = &pool["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"];
+            assert_eq!(terms.as_array().map(Vec::len), Some(1), "{args:?}: {terms}");
+            assert_eq!(terms[0]["topologyKey"], "kubernetes.io/hostname");
+            assert_eq!(
+                terms[0]["labelSelector"]["matchLabels"],
+                serde_json::json!({
+                    "v1.min.io/pool": pool["name"],
+                    "v1.min.io/tenant": tenant["metadata"]["name"],
+                }),
+                "{args:?}: the anti-affinity must select this pool's pods only"
+            );
+            largest = largest.max(pool["servers"].as_u64().unwrap_or_default());
+        }
+        assert_eq!(largest, expected, "{args:?}");
+        assert_eq!(plan["needs"]["nodes"]["count"], largest, "{args:?}");
+        let text = ok(&plan_args[..1]
+            .iter()
+            .chain(&args)
+            .copied()
+            .collect::<Vec<_>>());
+        assert!(
+            text.contains(&format!("{largest} schedulable nodes")),
+            "{args:?}: {text}"
+        );
+    }
+}
+
 /// Rotating the root password (secrets mode `derived`, `secrets.rotation` bumped) changes only
 /// the configuration: `manual`, never a roll, with every server restarted at once (with the old
 /// credentials, which the servers hold until then). A server with another root credential than
@@ -547,4 +613,344 @@ fn a_rotated_root_password_is_a_manual_restart_of_every_server() {
         run.stderr
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A probe, as the operator's probe fields hold one.
+const PROBE: &str = r#"{"httpGet": {"path": "/minio/health/live", "port": 9000}}"#;
+
+/// Every field of a Tenant that MinIO Operator v6.0.2 copies into a pool's pod template, read from
+/// its source at that tag (`pkg/resources/statefulsets/minio-statefulset.go`): where it is
+/// (`/spec/...` from the Tenant, or from the pool's entry of `spec.pools`), a value to change it
+/// to (JSON), and the name a verdict gives it. `poolSSMatchesSpec` (`pkg/controller/pools.go`)
+/// compares the `StatefulSet` `NewPool` builds with the existing one, and `syncHandler`
+/// (`pkg/controller/main-controller.go`) replaces a differing template, so changing any of
+/// these rolls the pool's pods. Written by hand, apart from the model in `src/plan/operator/`,
+/// so that a field the model drops or misspells fails here.
+const TEMPLATE_TABLE: &[(operator::Scope, &str, &str, &str)] = &[
+    // `poolMinioServerContainer`: `Image`, `ImagePullPolicy`, the console port and argument from
+    // `t.TLS()` (`AutoCert()`), `--sftp` from `Features.EnableSFTP`, `--json`, `--anonymous` and
+    // `--quiet` from `Logging`, the probes and `Lifecycle`.
+    (
+        Tenant,
+        "/spec/image",
+        r#""quay.io/minio/minio:RELEASE.2025-10-15T17-29-55Z""#,
+        "spec.image",
+    ),
+    (
+        Tenant,
+        "/spec/imagePullPolicy",
+        r#""Always""#,
+        "spec.imagePullPolicy",
+    ),
+    (
+        Tenant,
+        "/spec/requestAutoCert",
+        "false",
+        "spec.requestAutoCert",
+    ),
+    (
+        Tenant,
+        "/spec/features",
+        r#"{"enableSFTP": true}"#,
+        "spec.features",
+    ),
+    (Tenant, "/spec/logging", r#"{"json": true}"#, "spec.logging"),
+    (Tenant, "/spec/liveness", PROBE, "spec.liveness"),
+    (Tenant, "/spec/readiness", PROBE, "spec.readiness"),
+    (Tenant, "/spec/startup", PROBE, "spec.startup"),
+    (
+        Tenant,
+        "/spec/lifecycle",
+        r#"{"preStop": {"exec": {"command": ["sleep", "5"]}}}"#,
+        "spec.lifecycle",
+    ),
+    // `NewPool`: the certificate volumes from `ExternalCertSecret`, `ExternalClientCertSecrets`,
+    // `ExternalCaCertSecret`, and with KES from `ExternalClientCertSecret` and `KES`.
+    (
+        Tenant,
+        "/spec/externalCertSecret",
+        r#"[{"name": "tls", "type": "kubernetes.io/tls"}]"#,
+        "spec.externalCertSecret",
+    ),
+    (
+        Tenant,
+        "/spec/externalCaCertSecret",
+        r#"[{"name": "ca", "type": "kubernetes.io/tls"}]"#,
+        "spec.externalCaCertSecret",
+    ),
+    (
+        Tenant,
+        "/spec/externalClientCertSecrets",
+        r#"[{"name": "client", "type": "kubernetes.io/tls"}]"#,
+        "spec.externalClientCertSecrets",
+    ),
+    (
+        Tenant,
+        "/spec/externalClientCertSecret",
+        r#"{"name": "client", "type": "kubernetes.io/tls"}"#,
+        "spec.externalClientCertSecret",
+    ),
+    (
+        Tenant,
+        "/spec/kes",
+        r#"{"image": "quay.io/minio/kes:2024-11-25T13-44-31Z", "kesSecret": {"name": "kes"}}"#,
+        "spec.kes",
+    ),
+    // `NewPool`'s `configuration` volume and `getSideCarContainer`'s `--config-name`: the
+    // Secret's name (its content reaches MinIO through the sidecar, not the template).
+    (
+        Tenant,
+        "/spec/configuration",
+        r#"{"name": "minio-config-2"}"#,
+        "spec.configuration",
+    ),
+    // `volumeMounts`: `Mountpath` (and the pool's drive count and claim name, below).
+    (Tenant, "/spec/mountPath", r#""/data""#, "spec.mountPath"),
+    // `NewPool`: `SideCars` containers and volumes (and `getSideCarContainer`'s resources),
+    // `InitContainers`, `AdditionalVolumes` and `AdditionalVolumeMounts`, `ServiceAccountName`,
+    // `PriorityClassName`, `ImagePullSecret`, and `t.Scheduler.Name` from the Tenant's root.
+    (
+        Tenant,
+        "/spec/sideCars",
+        r#"{"containers": [{"name": "side", "image": "busybox:1.36"}]}"#,
+        "spec.sideCars",
+    ),
+    (
+        Tenant,
+        "/spec/initContainers",
+        r#"[{"name": "init", "image": "busybox:1.36"}]"#,
+        "spec.initContainers",
+    ),
+    (
+        Tenant,
+        "/spec/additionalVolumes",
+        r#"[{"name": "extra", "emptyDir": {}}]"#,
+        "spec.additionalVolumes",
+    ),
+    (
+        Tenant,
+        "/spec/additionalVolumeMounts",
+        r#"[{"name": "extra", "mountPath": "/extra"}]"#,
+        "spec.additionalVolumeMounts",
+    ),
+    (
+        Tenant,
+        "/spec/serviceAccountName",
+        r#""minio-sa""#,
+        "spec.serviceAccountName",
+    ),
+    (
+        Tenant,
+        "/spec/priorityClassName",
+        r#""storage-critical""#,
+        "spec.priorityClassName",
+    ),
+    (
+        Tenant,
+        "/spec/imagePullSecret",
+        r#"{"name": "registry"}"#,
+        "spec.imagePullSecret",
+    ),
+    (
+        Tenant,
+        "/scheduler",
+        r#"{"name": "storage-scheduler"}"#,
+        "scheduler",
+    ),
+    // The pool's own: `Resources` (`poolMinioServerContainer`), `Affinity`, `NodeSelector` and
+    // `RuntimeClassName` (`NewPool`), `poolTolerations`, `poolTopologySpreadConstraints`,
+    // `poolSecurityContext`, `poolContainerSecurityContext`, and in `volumeMounts` one mount per
+    // drive, named after the claim template.
+    (
+        Pool,
+        "/resources",
+        r#"{"requests": {"cpu": "3", "memory": "8Gi"}}"#,
+        "spec.pools[pool-0].resources",
+    ),
+    (
+        Pool,
+        "/affinity",
+        r#"{"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": []}}"#,
+        "spec.pools[pool-0].affinity",
+    ),
+    (
+        Pool,
+        "/nodeSelector",
+        r#"{"disktype": "ssd"}"#,
+        "spec.pools[pool-0].nodeSelector",
+    ),
+    (
+        Pool,
+        "/tolerations",
+        r#"[{"key": "dedicated", "operator": "Exists"}]"#,
+        "spec.pools[pool-0].tolerations",
+    ),
+    (
+        Pool,
+        "/topologySpreadConstraints",
+        r#"[{"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "DoNotSchedule"}]"#,
+        "spec.pools[pool-0].topologySpreadConstraints",
+    ),
+    (
+        Pool,
+        "/securityContext",
+        r#"{"runAsUser": 2000, "runAsGroup": 2000, "fsGroup": 2000}"#,
+        "spec.pools[pool-0].securityContext",
+    ),
+    (
+        Pool,
+        "/containerSecurityContext",
+        r#"{"runAsUser": 2000, "runAsGroup": 2000}"#,
+        "spec.pools[pool-0].containerSecurityContext",
+    ),
+    (
+        Pool,
+        "/runtimeClassName",
+        r#""gvisor""#,
+        "spec.pools[pool-0].runtimeClassName",
+    ),
+    (
+        Pool,
+        "/volumesPerServer",
+        "4",
+        "spec.pools[pool-0].volumesPerServer",
+    ),
+    (
+        Pool,
+        "/volumeClaimTemplate/metadata/name",
+        r#""disk""#,
+        "spec.pools[pool-0].volumeClaimTemplate.metadata.name",
+    ),
+];
+
+/// Sets `value` at `pointer` (plain segments) in `doc`, making the objects on the way.
+fn set_at(doc: &mut Value, pointer: &str, value: Value) {
+    let mut at = doc;
+    for segment in pointer.trim_start_matches('/').split('/') {
+        at = match at {
+            Value::Array(items) => {
+                let index: usize = segment.parse().unwrap_or_else(|e| panic!("{e}"));
+                &mut items[index]
+            }
+            other => {
+                if !other.is_object() {
+                    *other = Value::Object(serde_json::Map::new());
+                }
+                other.as_object_mut().map_or_else(
+                    || panic!("{pointer}"),
+                    |map| map.entry(segment).or_insert(Value::Null),
+                )
+            }
+        };
+    }
+    *at = value;
+}
+
+/// The fields a verdict names for its pools: every `field` under `pools`, however a verdict
+/// groups them.
+fn restart_fields(verdict: &operator::Verdict) -> std::collections::BTreeSet<String> {
+    let json = serde_json::to_value(verdict).unwrap_or_else(|e| panic!("{e}"));
+    let mut out = std::collections::BTreeSet::new();
+    for change in json["changes"].as_array().into_iter().flatten() {
+        let text = change["change"].as_str().unwrap_or_default();
+        // Backticked names alternate with the words around them.
+        let parts: Vec<&str> = text.split('`').collect();
+        for (i, name) in parts.iter().enumerate().skip(1).step_by(2) {
+            match change["kind"].as_str().unwrap_or_default() {
+                // A field opens the text or follows a comma; values follow `from` and `to`.
+                "image" | "pod-template"
+                    if parts[i - 1].is_empty() || parts[i - 1].ends_with(", ") =>
+                {
+                    out.insert((*name).to_string());
+                }
+                "pod-metadata" => {
+                    let kind = if parts[i - 1].trim_end().ends_with("label") {
+                        "label"
+                    } else {
+                        "annotation"
+                    };
+                    out.insert(format!("pod {kind} `{name}`"));
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// Changing any one field that reaches the pod template, in the Tenant `gen` writes, gives a
+/// verdict that names that field and no other; and the model holds exactly the fields of the
+/// table, so a field it loses or misspells fails here. The Tenant's and the pool's labels and
+/// annotations (`PodMetadata`) are named by their key.
+#[test]
+fn every_field_that_reaches_the_pod_template_is_named_when_it_changes() {
+    let docs = documents(&ok(&["gen", "--ccu", "5000"]));
+    let old = docs
+        .iter()
+        .find(|d| d["kind"] == "Tenant")
+        .cloned()
+        .unwrap_or_else(|| panic!("no Tenant"));
+    assert_eq!(old["spec"]["pools"][0]["name"], "pool-0");
+    let mut cases: Vec<(String, Value, String)> = Vec::new();
+    for (scope, pointer, value, field) in TEMPLATE_TABLE {
+        let value: Value = serde_json::from_str(value).unwrap_or_else(|e| panic!("{value}: {e}"));
+        let at = match scope {
+            Tenant => (*pointer).to_string(),
+            Pool => format!("/spec/pools/0{pointer}"),
+        };
+        assert_ne!(old.pointer(&at), Some(&value), "{at}: pick another value");
+        let mut new = old.clone();
+        set_at(&mut new, &at, value);
+        cases.push((at, new, (*field).to_string()));
+    }
+    // `PodMetadata`: the Tenant's labels and annotations, then the pool's over them.
+    for (at, key, kind) in [
+        ("/metadata/labels", "example.com/team", "label"),
+        ("/metadata/annotations", "example.com/owner", "annotation"),
+        ("/spec/pools/0/labels", "example.com/rack", "label"),
+        (
+            "/spec/pools/0/annotations",
+            "miniogen.io/config-checksum",
+            "annotation",
+        ),
+    ] {
+        let mut new = old.clone();
+        let mut map = new.pointer(at).cloned().unwrap_or_else(json_object);
+        map[key] = Value::String("changed".into());
+        set_at(&mut new, at, map);
+        cases.push((format!("{at}/{key}"), new, format!("pod {kind} `{key}`")));
+    }
+    for (at, new, field) in cases {
+        let side = |tenant| operator::Side {
+            tenant,
+            config: None,
+        };
+        let verdict = operator::PINNED.verdict(side(&old), side(&new));
+        assert_eq!(
+            restart_fields(&verdict),
+            std::collections::BTreeSet::from([field.clone()]),
+            "changing `{at}`: {verdict:?}"
+        );
+    }
+    // The model's own list holds exactly the table's fields.
+    let key = |scope: operator::Scope, pointer: &str| format!("{scope:?} {pointer}");
+    let mut modelled: Vec<String> = operator::PINNED
+        .template_fields()
+        .iter()
+        .map(|f| key(f.scope, f.pointer))
+        .collect();
+    let mut written: Vec<String> = TEMPLATE_TABLE
+        .iter()
+        .map(|(scope, pointer, _, _)| key(*scope, pointer))
+        .collect();
+    modelled.sort();
+    written.sort();
+    assert_eq!(
+        modelled, written,
+        "the model and the operator's source differ"
+    );
+}
+
+fn json_object() -> Value {
+    Value::Object(serde_json::Map::new())
 }

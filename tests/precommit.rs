@@ -26,14 +26,19 @@ fn git(dir: &Path, args: &[&str]) {
 }
 
 fn try_repo(pre_commit: &Path, dir: &Path, hook: &str) -> Output {
+    try_repo_on(pre_commit, dir, hook, true)
+}
+
+/// `try-repo` on every file, or, without `all_files`, as a commit runs it: on the staged files,
+/// with unstaged changes stashed away.
+fn try_repo_on(pre_commit: &Path, dir: &Path, hook: &str, all_files: bool) -> Output {
+    let repo = root().to_string_lossy().into_owned();
+    let mut args = vec!["try-repo", repo.as_str(), hook, "--verbose"];
+    if all_files {
+        args.push("--all-files");
+    }
     Command::new(pre_commit)
-        .args([
-            "try-repo",
-            &root().to_string_lossy(),
-            hook,
-            "--all-files",
-            "--verbose",
-        ])
+        .args(args)
         .current_dir(dir)
         .env("PRE_COMMIT_HOME", root().join("target/pre-commit-home"))
         // try-repo builds the hook afresh each time (`cargo install`); one shared target folder
@@ -117,6 +122,29 @@ fn hooks_fail_on_stale_output_and_pass_on_fresh_output() {
         log(&current)
     );
 
+    // Regenerated but not staged: a commit's hook sees the staged folder, stale, and must say
+    // to stage it rather than to run `gen` again.
+    std::fs::write(
+        dir.join("miniogen.toml"),
+        "ccu = 100\nnamespace = \"chat-two\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    git(&dir, &["add", "miniogen.toml"]);
+    assert_eq!(
+        miniogen_in(Some(&dir), &["gen", "--out", "manifests"]).code,
+        0
+    );
+    let unstaged = try_repo_on(&pre_commit, &dir, "miniogen-check", false);
+    assert!(
+        !unstaged.status.success() && log(&unstaged).contains("stage it with `git add manifests`"),
+        "{}",
+        log(&unstaged)
+    );
+    git(&dir, &["add", "manifests"]);
+    let staged = try_repo_on(&pre_commit, &dir, "miniogen-check", false);
+    assert!(staged.status.success(), "{}", log(&staged));
+    git(&dir, &["commit", "--quiet", "-m", "staged"]);
+
     // A folder the hook creates holds only untracked files, which pre-commit does not see as
     // changes: the hook itself must fail, or it would pass with the folder left uncommitted.
     std::fs::remove_dir_all(dir.join("manifests")).unwrap_or_else(|e| panic!("{e}"));
@@ -129,7 +157,10 @@ fn hooks_fail_on_stale_output_and_pass_on_fresh_output() {
         log(&created)
     );
     assert!(
-        log(&created).contains("`manifests` was out of date and has been rewritten"),
+        log(&created).contains(
+            "`manifests` was out of date and has been rewritten: review it, then stage it with \
+             `git add manifests`"
+        ),
         "{}",
         log(&created)
     );

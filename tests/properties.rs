@@ -230,3 +230,38 @@ fn any_valid_site_file_gives_valid_identical_output() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Pools MinIO accepts though no tier uses them are planned in the sets MinIO chooses: the
+/// largest size from 2 to 16 that divides the drives and divides, or is divided by, the servers
+/// (`possibleSetCountsWithSymmetry`, `commonSetDriveCount` in minio/minio
+/// `cmd/endpoint-ellipses.go`). 6 x 3 = 18 drives: 9 divides them but does not spread evenly
+/// over 6 servers, so MinIO takes 6.
+#[test]
+fn uneven_pools_get_the_sets_minio_chooses() {
+    for (servers, volumes, parity, set_size) in [(6, 3, 3, 6), (5, 4, 4, 10), (12, 3, 4, 12)] {
+        let run = crate::support::miniogen(&[
+            "plan",
+            "--ccu",
+            "5000",
+            "--format",
+            "json",
+            "--set",
+            &format!("sizing.servers={servers}"),
+            "--set",
+            &format!("sizing.volumes_per_server={volumes}"),
+            "--set",
+            &format!("sizing.parity={parity}"),
+            "--set",
+            "warnings.servers_multiple_of_4=false",
+            "--set",
+            "tenant.erasure_sets=\"largest\"",
+        ]);
+        assert_eq!(run.code, 0, "{servers}x{volumes}: {}", run.stderr);
+        let plan: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            plan["pools"][0]["own_set_size"], set_size,
+            "{servers}x{volumes}: {}",
+            plan["pools"][0]
+        );
+    }
+}

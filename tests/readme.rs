@@ -275,3 +275,23 @@ fn shell_words() {
         ["gen", "--set", "a=b c", "--x", "y z"]
     );
 }
+
+/// pre-commit clones a hook repository at `rev`. This one has no release tags, so the README's
+/// configuration pins a full commit hash, never a tag name it cannot clone.
+#[test]
+fn the_pre_commit_example_pins_a_commit() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap_or_default();
+    let config = readme
+        .split("```yaml\n")
+        .skip(1)
+        .filter_map(|s| s.split("```").next())
+        .find(|y| y.starts_with("repos:"))
+        .unwrap_or_else(|| panic!("the README shows no pre-commit configuration"));
+    let config: serde_json::Value =
+        serde_saphyr::from_str(config).unwrap_or_else(|e| panic!("{e}"));
+    let rev = config["repos"][0]["rev"].as_str().unwrap_or_default();
+    assert!(
+        rev.len() == 40 && rev.bytes().all(|b| b.is_ascii_hexdigit()),
+        "`rev: {rev}` is no full commit hash"
+    );
+}

@@ -10,7 +10,7 @@ use crate::app::guard::guard;
 use crate::app::parallel;
 use crate::app::pipeline::{Shared, all_environments, compile, generated, shared, targets};
 use crate::input::cli::{Format, Inputs as CliInputs};
-use crate::input::load::Request;
+use crate::input::load::{self, Request};
 use crate::input::recorded::Recorded;
 use crate::model::diag::{self, Diagnostic};
 use crate::output::{folder, report, sink};
@@ -143,12 +143,14 @@ pub(crate) fn check(
     } in runs
     {
         let shared = shared(inputs)?;
-        let checked = parallel::map(
-            targets(inputs, shared.site.as_deref(), run_out),
-            |(env, target)| {
-                check_folder(inputs, &shared, env.as_deref(), &target, recorded.as_ref())
-            },
-        );
+        let to_check = targets(inputs, shared.site.as_deref(), run_out);
+        // Held until every folder is read: a `gen --out` swapping one meanwhile would make this
+        // run read some files from the old folder and some from the new.
+        let paths: Vec<&std::path::Path> = to_check.iter().map(|(_, t)| t.as_path()).collect();
+        let _locks = folder::lock_shared(&paths)?;
+        let checked = parallel::map(to_check.clone(), |(env, target)| {
+            check_folder(inputs, &shared, env.as_deref(), &target, recorded.as_ref())
+        });
         let mut stale = false;
         for env in all_environments(checked, |r| &r.notes)? {
             stale |= !env.report.is_empty();
@@ -200,6 +202,15 @@ pub(crate) fn check(
              make it in the inputs (the site file or a `--set`) and regenerate; to discard it, {}",
             out.display(),
             commands(" --force")
+        )
+    } else if load::under_pre_commit() {
+        let folder = crate::input::recorded::shell_quote(&out.display().to_string());
+        format!(
+            "the output folder `{}`, as staged, is not what the inputs give: pre-commit checks the \
+             staged files, so if you regenerated it already, stage it with `git add {folder}`; \
+             otherwise {}, then `git add {folder}`",
+            out.display(),
+            commands("")
         )
     } else {
         format!(
@@ -271,15 +282,20 @@ fn check_folder(
     )?;
     notes.extend(found.warnings);
     let (verdict, refused) = (found.verdict, found.refused);
-    let files = folder::files(&generated.manifests, &generated.fragments, &compiled.header)?;
+    let files = folder::files(&generated.manifests, &generated.fragments)?;
     let mode = compiled.plan.secrets.mode;
     let mut findings = Vec::new();
-    for literal in crate::output::audit::literal_credentials(&folder::read_objects(target), mode) {
+    // What the folder really holds: the files that are not the render's, parsed, and the
+    // render's own objects for those that are.
+    let mut held = folder::read_objects(target, &files);
+    held.extend(generated.manifests.iter().cloned());
+    for literal in crate::output::audit::literal_credentials(&held, mode) {
         findings.push(format!(
-                "{literal} (in `{}`); secrets mode `{}` never writes one, so move it to your secret store",
-                target.display(),
-                compiled.plan.secrets.source
-            ));
+            "{literal} (in `{}`); secrets mode `{}` never writes one, so move it to your secret \
+             store",
+            target.display(),
+            compiled.plan.secrets.source
+        ));
     }
     let mut edited = false;
     for finding in folder::check_recorded(target, &files, recorded)? {

@@ -90,7 +90,7 @@ pub(crate) fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
                     "no consumer fragment is selected: see `[synapse]` and `[cnpg]` in the site file",
                 )]);
             }
-            sink::print(&sink::fragments(&generated.fragments, &compiled.header)?)?;
+            sink::print(&sink::fragments(&generated.fragments)?)?;
             Ok(compiled.notes)
         }
         Command::Profiles { show } => profiles(show),
@@ -101,14 +101,21 @@ pub(crate) fn execute(command: Command) -> Result<Vec<Diagnostic>, Failure> {
         },
         Command::Schema { kind, write } => {
             if write {
+                let dir = std::path::Path::new("schema");
                 for kind in [schema::Kind::Profile, schema::Kind::Site] {
-                    let path = std::path::Path::new("schema").join(kind.file_name());
-                    std::fs::write(&path, schema::generate(kind)).map_err(|source| Usage::Io {
+                    let path = dir.join(kind.file_name());
+                    // A link in `schema/` is replaced, never written through.
+                    crate::output::staging::replace_file(
+                        dir,
+                        kind.file_name(),
+                        &schema::generate(kind),
+                    )
+                    .map_err(|source| Usage::Io {
                         action: "write",
                         path: path.clone(),
                         source,
                     })?;
-                    eprintln!("wrote {}", path.display());
+                    crate::output::terminal::eprint(&format!("wrote {}\n", path.display()));
                 }
                 return Ok(Vec::new());
             }
@@ -297,11 +304,12 @@ fn generate(
                 }
                 other => fatal_write(other, &target),
             })
-            .map(|wrote| {
-                let mut notes = vec![Diagnostic::note(if wrote {
-                    format!("wrote {} files to `{}`", files.len(), target.display())
-                } else {
-                    format!("`{}` is current; nothing to write", target.display())
+            .map(|written| {
+                let wrote = written.is_some();
+                let mut notes = vec![Diagnostic::note(match written {
+                    Some(w) if w.fresh => format!("wrote {w} to `{}`", target.display()),
+                    Some(w) => format!("wrote `{}`: {w}", target.display()),
+                    None => format!("`{}` is current; nothing to write", target.display()),
                 })];
                 if wrote && let Some(verdict) = &verdict {
                     notes.extend(verdict_notes(&target, verdict));
@@ -337,8 +345,10 @@ fn generate(
         return Err(Failure::Changed {
             report: diag::render_all(&notes),
             summary: format!(
-                "`{}` was out of date and has been rewritten: review and commit it",
-                dir.display()
+                "`{}` was out of date and has been rewritten: review it, then stage it with \
+                 `git add {}`",
+                dir.display(),
+                crate::input::recorded::shell_quote(&dir.display().to_string())
             ),
         });
     }
@@ -398,7 +408,7 @@ fn render_folder(
     }
     notes.extend(found.warnings);
     let verdict = found.verdict;
-    let files = folder::files(&generated.manifests, &generated.fragments, &compiled.header)?;
+    let files = folder::files(&generated.manifests, &generated.fragments)?;
     Ok((target, files, plaintext, verdict, notes))
 }
 
@@ -519,8 +529,7 @@ fn argocd_parameters() -> Result<Vec<Diagnostic>, Failure> {
         w.severity = diag::Severity::Warning;
     }
     let announcement = argocd::announce(site.as_ref(), env.as_deref());
-    let mut text = serde_json::to_string_pretty(&announcement).map_err(Usage::Announcement)?;
-    text.push('\n');
-    sink::print_all(&text)?;
+    let value = serde_json::to_value(&announcement).map_err(Usage::Announcement)?;
+    sink::print_all(&report::json_text(&value))?;
     Ok(warnings)
 }

@@ -114,8 +114,13 @@ pub enum Usage {
         .0.display()
     )]
     NotRecorded(PathBuf),
-    /// The site file is not TOML that `grow` can edit.
-    #[error("cannot edit `{}` as TOML: {source}", .path.display())]
+    /// The site file is not TOML that `grow` can edit. The message only: the parser's whole
+    /// report would quote the file.
+    #[error(
+        "cannot edit `{}` as TOML: {}",
+        .path.display(),
+        crate::model::diag::excerpt(first_line(.source.message()), 200)
+    )]
     EditToml {
         /// The site file.
         path: PathBuf,
@@ -150,6 +155,10 @@ pub enum Usage {
     /// A stream Argo CD must not apply.
     #[error(transparent)]
     NoTenant(#[from] argocd::NoTenant),
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or_default()
 }
 
 fn no_ccu(surface: Surface) -> String {

@@ -443,15 +443,23 @@ fn site_ccu(shared: &Shared, env: Option<&str>) -> bool {
     })
 }
 
-/// The tier a folder was written for, from the `miniogen.io/tier` annotation its objects carry.
+/// The tier a folder was written for: the `--ccu` its state file records, or the
+/// `miniogen.io/tier` annotation miniogen wrote on its objects before issue 26.
 fn folder_tier(dir: &std::path::Path) -> Option<u32> {
-    let pointer = format!(
-        "/metadata/annotations/{}",
-        crate::plan::TIER_ANNOTATION.replace('/', "~1")
-    );
-    crate::output::folder::read_objects(dir)
+    if let Ok(Some(recorded)) = crate::output::folder::recorded_inputs(dir)
+        && recorded.ccu.is_some()
+    {
+        return recorded.ccu;
+    }
+    crate::output::folder::read_objects(dir, &[])
         .iter()
-        .find_map(|m| m.value.pointer(&pointer)?.as_str()?.parse().ok())
+        .find_map(|m| {
+            m.value
+                .pointer("/metadata/annotations/miniogen.io~1tier")?
+                .as_str()?
+                .parse()
+                .ok()
+        })
 }
 
 /// What the site file sets itself for `env` (the first pool's resources, buckets' locks), which
@@ -546,7 +554,7 @@ pub(crate) fn tier_sizing(
         profile.value.clone()
     } else {
         let builtin = load::BUILTINS.iter().find(|b| b.ccu == plan.tier.ccu)?;
-        load::builtin_document(*builtin).ok()?.value
+        load::builtin_shared(*builtin).ok()?.value.clone()
     };
     serde_json::from_value::<crate::model::spec::Profile>(value)
         .ok()

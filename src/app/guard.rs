@@ -198,7 +198,7 @@ fn guard_buckets(
     let Some(old) = folder_tenant(dir, plan)? else {
         return Ok(Vec::new());
     };
-    let objects = folder::read_objects(dir);
+    let objects = folder::read_objects(dir, &[]);
     let recorded = daytwo::recorded_buckets(objects.iter().map(|m| &m.value));
     let verdict = daytwo::judge_buckets(
         daytwo::Scope {

@@ -22,11 +22,10 @@ use std::process::ExitCode;
 use clap::Parser as _;
 
 use crate::input::cli::Cli;
-use crate::model::diag;
-use crate::output::sink;
+use crate::output::{sink, terminal};
 
 pub use self::failure::{Bug, Failure, Usage};
-pub use self::pipeline::compile_site;
+pub use self::pipeline::{compile_site, compile_site_with};
 
 /// Runs miniogen with the given arguments (the first is the program name) and returns the exit
 /// code. Results go to stdout, diagnostics to stderr.
@@ -38,17 +37,23 @@ where
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
+            // An error quotes the argument it refused, which may hold anything; help and the
+            // version hold only our text.
+            if e.use_stderr() {
+                terminal::eprint(&e.render().to_string());
+            } else {
+                let _ = e.print();
+            }
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
     match commands::execute(cli.command) {
         Ok(notes) => {
-            eprint!("{}", diag::render_all(&notes));
+            terminal::eprint(&terminal::diagnostics(&notes));
             ExitCode::SUCCESS
         }
         Err(Failure::Invalid(diagnostics)) => {
-            eprint!("{}", diag::render_all(&diagnostics));
+            terminal::eprint(&terminal::diagnostics(&diagnostics));
             ExitCode::from(1)
         }
         Err(Failure::Drift {
@@ -57,21 +62,21 @@ where
             notes,
         }) => {
             let _ = sink::print(&report);
-            eprint!("{}", diag::render_all(&notes));
-            eprintln!("error: {summary}");
+            terminal::eprint(&terminal::diagnostics(&notes));
+            terminal::eprint_error(&summary);
             ExitCode::from(1)
         }
         Err(Failure::Changed { report, summary }) => {
-            eprint!("{report}");
-            eprintln!("error: {summary}");
+            terminal::eprint(&report);
+            terminal::eprint_error(&summary);
             ExitCode::from(1)
         }
         Err(Failure::Usage(e)) => {
-            eprintln!("error: {e}");
+            terminal::eprint_error(&e.to_string());
             ExitCode::from(2)
         }
         Err(Failure::Bug(bug)) => {
-            eprint!("{}", bug.report());
+            terminal::eprint(&bug.report());
             ExitCode::from(2)
         }
     }

@@ -42,11 +42,12 @@ fn generated_with(
     key: Option<&credentials::MasterKey>,
 ) -> Result<Generated, Failure> {
     let rendered = render::render(plan, key)?;
-    let manifests = post::assemble(&rendered, &plan.provenance)?;
+    let manifests = post::assemble(&rendered)?;
     let fragments = post::fragments(&render::fragments(plan)?)?;
-    let collisions = operator_collisions(plan, &manifests);
-    if !collisions.is_empty() {
-        return Err(Failure::Invalid(collisions));
+    let mut refused = operator_collisions(plan, &manifests);
+    refused.extend(too_large(plan, &manifests));
+    if !refused.is_empty() {
+        return Err(Failure::Invalid(refused));
     }
     let mismatches = crosscheck::check(plan, &manifests, &fragments);
     if !mismatches.is_empty() {
@@ -56,6 +57,40 @@ fn generated_with(
         manifests,
         fragments,
     })
+}
+
+/// An error for each object Kubernetes would refuse for its size.
+fn too_large(plan: &plan::Plan, manifests: &[post::Manifest]) -> Vec<Diagnostic> {
+    let mib = |bytes: usize| format!("{}.{} MiB", bytes >> 20, ((bytes & 0xf_ffff) * 10) >> 20);
+    post::oversized(manifests)
+        .into_iter()
+        .map(|o| {
+            let limit = if o.what == "data" {
+                format!(
+                    "Kubernetes refuses more than {} of data in one {} (`ValidateConfigMap`, `ValidateSecret`)",
+                    mib(o.limit),
+                    o.kind
+                )
+            } else {
+                format!("etcd refuses an object over {} by default", mib(o.limit))
+            };
+            let d = Diagnostic::error(format!(
+                "{} `{}` would hold {} of {}; {limit}",
+                o.kind,
+                o.name,
+                mib(o.bytes),
+                o.what
+            ));
+            if o.kind == "ConfigMap" && o.name == plan.iam.config_map {
+                d.key("consumers").help(
+                    "it holds each consumer's IAM policy, two statements per bucket granted: \
+                     grant the consumers fewer buckets, or split them over tenants",
+                )
+            } else {
+                d.help("give the site file fewer entries of what this object lists")
+            }
+        })
+        .collect()
 }
 
 /// An error for each object miniogen would write, or each Secret it references, that MinIO
@@ -113,6 +148,20 @@ pub fn compile_site(
     ccu: u32,
     key: Option<&credentials::MasterKey>,
 ) -> Result<Vec<String>, Failure> {
+    compile_site_with(name, text, ccu, &[], None, key)
+}
+
+/// `compile_site` with overrides (`--set`s and the flags that stand for one) and, when `env` is
+/// given, only that environment: what a command line, Argo CD's variables or the inputs an
+/// output folder records make of a site file. The entry point of the recorded-inputs fuzz target.
+pub fn compile_site_with(
+    name: &str,
+    text: &str,
+    ccu: u32,
+    sets: &[load::SetArg],
+    env: Option<&str>,
+    key: Option<&credentials::MasterKey>,
+) -> Result<Vec<String>, Failure> {
     let site = source::Document::parse(source::Source {
         name: name.into(),
         text: text.into(),
@@ -122,20 +171,23 @@ pub fn compile_site(
     if !problems.is_empty() {
         return Err(Failure::Invalid(problems));
     }
+    decode::fleet_size(Some(&site), sets).map_err(|d| Failure::Invalid(vec![d]))?;
     let names = decode::environments(&site);
-    let environments: Vec<Option<String>> = if names.is_empty() {
-        vec![None]
-    } else {
-        names.into_iter().map(Some).collect()
+    let environments: Vec<Option<String>> = match env {
+        Some(env) => vec![Some(env.to_string())],
+        None if names.is_empty() => vec![None],
+        None => names.into_iter().map(Some).collect(),
     };
     let (tier, _) = load::select_tier(&CcuArg::flag(ccu)).map_err(|d| Failure::Invalid(vec![d]))?;
     let site = Arc::new(site);
     let mut streams = Vec::new();
     for environment in environments {
+        let sets = decode::environment_sets(sets, Some(&site), environment.as_deref())
+            .map_err(Failure::Invalid)?;
         let inputs = Inputs {
             profile: load::builtin_document(tier)?.into(),
             site: Some(Arc::clone(&site)),
-            sets: Vec::new(),
+            sets,
             requested_ccu: Some(ccu),
             environment,
         };
@@ -158,8 +210,6 @@ pub(crate) struct Compiled {
     pub(crate) plan: plan::Plan,
     /// Warnings and notes for stderr.
     pub(crate) notes: Vec<Diagnostic>,
-    /// The comment that opens every generated file: what it was generated from.
-    pub(crate) header: String,
 }
 
 /// Compiles the one environment that `gen` to stdout, `plan` and `secrets` render.
@@ -312,6 +362,11 @@ pub(crate) fn shared(args: &Request) -> Result<Shared, Failure> {
     if let Some(site) = &site {
         problems.extend(decode::check_document(schema::Kind::Site, site));
     }
+    if problems.is_empty()
+        && let Err(too_large) = decode::fleet_size(site.as_ref(), &args.sets)
+    {
+        problems.push(too_large);
+    }
     if !problems.is_empty() {
         return Err(Failure::Invalid(problems));
     }
@@ -361,6 +416,19 @@ pub(crate) fn targets(
     }
 }
 
+/// The CCU the last `--set ccu=N` (or `environments.NAME.ccu=N` for this environment) asks for:
+/// it overrides the site file's like any `--set`. A value that is not a count is left to the
+/// schema check, which says so where it was given.
+fn set_ccu(sets: &[load::SetArg]) -> Option<CcuArg> {
+    let set = sets.iter().rev().find(|s| s.path == ["ccu"])?;
+    let value = u32::try_from(set.value.as_u64()?).ok()?;
+    Some(CcuArg {
+        value,
+        shown: crate::model::diag::excerpt(&set.text, load::SHOWN_CHARS).into_owned(),
+        location: set.location(),
+    })
+}
+
 /// The CCU the site file asks for when the request does not: the environment's `ccu`, else the
 /// shared one.
 fn site_ccu(site: Option<&Document>, env: Option<&str>) -> Option<CcuArg> {
@@ -392,16 +460,19 @@ pub(crate) fn compile(
 ) -> Result<Compiled, Failure> {
     let mut notes = Vec::new();
     let site = shared.site.clone();
+    let sets = decode::environment_sets(&args.sets, site.as_deref(), environment.as_deref())
+        .map_err(Failure::Invalid)?;
     let ccu = args
         .ccu
         .clone()
+        .or_else(|| set_ccu(&sets))
         .or_else(|| site_ccu(site.as_deref(), environment.as_deref()));
     let profile = match (&shared.profile, &ccu) {
         (Some(profile), _) => Arc::clone(profile),
         (None, Some(ccu)) => {
             let (tier, note) = load::select_tier(ccu).map_err(|d| Failure::Invalid(vec![d]))?;
             notes.extend(note);
-            load::builtin_document(tier)?.into()
+            load::builtin_shared(tier)?
         }
         (None, None) => {
             return Err(Usage::NoCcu(args.surface).into());
@@ -410,36 +481,12 @@ pub(crate) fn compile(
     let inputs = Inputs {
         profile,
         site,
-        sets: args.sets.clone(),
+        sets,
         requested_ccu: ccu.as_ref().map(|c| c.value),
         environment,
     };
     let (plan, warnings) = checked_plan(&inputs)?;
     notes.extend(warnings);
-    let mut sources = vec![inputs.profile.source.name.clone()];
-    sources.extend(
-        inputs
-            .site
-            .iter()
-            .map(|s| format!("site file {}", s.source.name)),
-    );
-    sources.extend(
-        inputs
-            .environment
-            .iter()
-            .map(|e| format!("environment {e}")),
-    );
-    // The keys only: with a value, every file would change whenever one `--set` value did.
-    sources.extend(
-        inputs
-            .sets
-            .iter()
-            .map(|s| format!("--set {}", set_key(&s.path))),
-    );
-    let header = format!(
-        "Generated by miniogen from {}. Change the inputs, not this file.",
-        comment_text(&sources.join(", "))
-    );
     if let (Some(asked), true) = (args.ccu.as_ref().map(|c| c.value), args.profile.is_some())
         && asked > plan.tier.ccu
     {
@@ -453,68 +500,7 @@ pub(crate) fn compile(
             .help("raise `ccu` and the sizing in the profile, or leave out `--ccu`"),
         ]));
     }
-    Ok(Compiled {
-        plan,
-        notes,
-        header,
-    })
-}
-
-/// A `--set` key path for the header comment: plain segments as they are, any other quoted as
-/// JSON, so that no character of it can end the comment.
-fn set_key(path: &[String]) -> String {
-    path.iter()
-        .map(|segment| {
-            if !segment.is_empty()
-                && segment
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-            {
-                segment.clone()
-            } else {
-                serde_json::Value::String(segment.clone()).to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(".")
-}
-
-/// `text` made safe for the inside of a one-line YAML comment: paths and `--set` text are the
-/// user's, and a line break in them would end the comment and start YAML of their choosing.
-/// YAML 1.2 breaks lines at LF and CR (section 5.4); YAML 1.1 readers such as PyYAML also at NEL,
-/// LS and PS, and go-yaml refuses other control characters. Every one of those, the invisible
-/// format characters that reorder or hide text, and the backslash that introduces the escapes
-/// are written as JSON-style escapes (`\n`, `\u2028`), so the line stays one line and shows what
-/// the user typed.
-pub(crate) fn comment_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() || invisible(c) => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Line and paragraph separators, byte-order marks, non-characters and the format characters
-/// that hide or reorder text (zero-width, bidirectional controls).
-fn invisible(c: char) -> bool {
-    matches!(
-        c,
-        '\u{200b}'..='\u{200f}'
-            | '\u{2028}'..='\u{202e}'
-            | '\u{2060}'..='\u{206f}'
-            | '\u{fe00}'..='\u{fe0f}'
-            | '\u{feff}'
-            | '\u{fff9}'..='\u{ffff}'
-    )
+    Ok(Compiled { plan, notes })
 }
 
 /// Decodes, checks the rules and plans; warnings come back beside the plan.
@@ -610,27 +596,4 @@ pub(crate) fn all_environments<T>(
         );
     }
     Err(Failure::Invalid(invalid))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::comment_text;
-
-    #[test]
-    fn comment_text_is_one_visible_line() {
-        let all: String = (0..=0x10_ffff_u32).filter_map(char::from_u32).collect();
-        let escaped = comment_text(&all);
-        let breaking = escaped.chars().find(|c| {
-            c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{202e}')
-        });
-        assert_eq!(breaking, None);
-        assert_eq!(
-            comment_text("a\nb\r\u{85}\u{2028}\\n\t"),
-            "a\\nb\\r\\u0085\\u2028\\\\n\\t"
-        );
-        assert_eq!(
-            comment_text("profiles/5000.toml, --set a=b"),
-            "profiles/5000.toml, --set a=b"
-        );
-    }
 }

@@ -11,7 +11,7 @@ use crate::model::quantity;
 pub type Check = fn(&str) -> Result<(), String>;
 
 /// The custom formats the schemas use: name, what a valid value looks like, and its check.
-pub const FORMATS: [(&str, &str, Check); 20] = [
+pub const FORMATS: [(&str, &str, Check); 21] = [
     (
         "dns-label",
         "a DNS-1123 label such as `matrix-minio`",
@@ -23,6 +23,12 @@ pub const FORMATS: [(&str, &str, Check); 20] = [
         // example that fits one misleads for the others.
         "a DNS-1123 name: lowercase letters, digits, `-` and `.`",
         dns_subdomain,
+    ),
+    (
+        "dns-domain",
+        "a DNS domain such as `cluster.local`: labels of at most 63 lowercase letters, digits \
+         and `-`",
+        dns_domain,
     ),
     (
         "s3-bucket",
@@ -59,7 +65,7 @@ pub const FORMATS: [(&str, &str, Check); 20] = [
     ("label-value", "a Kubernetes label value", label_value),
     (
         "access-key",
-        "letters, digits, `-`, `_`, `.` or `@`",
+        "letters, digits, `-`, `_`, `.` or `@`, not starting with `-`",
         access_key,
     ),
     (
@@ -194,7 +200,12 @@ pub fn check_format(format: &str, value: &str) -> Option<(&'static str, String)>
     check(value).err().map(|why| (*expected, why))
 }
 
-/// A MinIO access key: no characters that need quoting anywhere it is written.
+/// A MinIO access key: no characters that need quoting anywhere it is written, and no leading
+/// `-`. MinIO Operator v6.0.2 builds a MinIOJob command by joining its arguments with spaces and
+/// splitting the line again into `mc`'s arguments (`pkg/utils/miniojob/types.go`,
+/// `GenerateMinIOIntervalJobCommand` and `createJob`), so `--insecure` or `--help` as an access
+/// key would reach `mc admin user add` as a flag: with `--help` the step "succeeds" without
+/// creating the user.
 pub fn access_key(key: &str) -> Result<(), String> {
     match key
         .chars()
@@ -202,6 +213,9 @@ pub fn access_key(key: &str) -> Result<(), String> {
     {
         Some(c) => Err(format!("contains {c:?}")),
         None if key.len() < 3 => Err("is shorter than the 3 characters MinIO needs".into()),
+        None if key.starts_with('-') => Err(
+            "starts with `-`, which `mc` would read as a flag in the IAM MinIOJob's command".into(),
+        ),
         None => Ok(()),
     }
 }
@@ -282,6 +296,21 @@ pub fn dns_subdomain(name: &str) -> Result<(), String> {
         label_chars(part)?;
     }
     Ok(())
+}
+
+/// A DNS domain, such as the cluster's: a DNS-1123 subdomain whose every label has at most 63
+/// characters, as DNS allows (RFC 1035, section 2.3.4). A Kubernetes object's name may have
+/// longer parts; a domain the cluster's resolver answers for may not.
+pub fn dns_domain(name: &str) -> Result<(), String> {
+    dns_subdomain(name)?;
+    match name.split('.').find(|label| label.len() > 63) {
+        Some(label) => Err(format!(
+            "has the label `{}…` of {} characters; a DNS label has at most 63",
+            &label[..20],
+            label.len()
+        )),
+        None => Ok(()),
+    }
 }
 
 fn label_chars(part: &str) -> Result<(), String> {
@@ -742,10 +771,14 @@ pub fn http_url(url: &str) -> Result<(), String> {
     if rest.is_empty() || rest.starts_with('/') {
         return Err("has no host".into());
     }
-    if let Some(c) = url
-        .chars()
-        .find(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '`' | '\\' | '$'))
-    {
+    // Format characters (U+202E) too: the URL is written into `config.env` as it is, and would
+    // reorder what a reviewer reads there.
+    if let Some(c) = url.chars().find(|c| {
+        c.is_whitespace()
+            || c.is_control()
+            || crate::model::diag::unsafe_in_terminal(*c)
+            || matches!(c, '"' | '\'' | '`' | '\\' | '$')
+    }) {
         return Err(format!("contains {c:?}"));
     }
     Ok(())
@@ -763,6 +796,11 @@ mod tests {
         assert!(dns_label(&"a".repeat(64)).is_err());
         assert!(dns_subdomain("kube-root-ca.crt").is_ok());
         assert!(dns_subdomain("a..b").is_err());
+        let long = format!("{}.local", "a".repeat(64));
+        assert!(dns_subdomain(&long).is_ok());
+        assert!(dns_domain(&long).is_err());
+        assert!(dns_domain(&format!("{}.local", "a".repeat(63))).is_ok());
+        assert!(dns_domain("cluster.local").is_ok());
     }
 
     #[test]
@@ -813,6 +851,16 @@ mod tests {
         let case = time_zone("europe/berlin").err().unwrap_or_default();
         assert!(case.contains("`Europe/Berlin`"), "{case}");
         assert!(time_zone(&"A".repeat(100_000)).is_err());
+    }
+
+    #[test]
+    fn access_keys_never_read_as_flags() {
+        for ok in ["synapse", "rclone-li-sync", "a-b", "user@example", "a.-"] {
+            assert!(access_key(ok).is_ok(), "{ok}");
+        }
+        for bad in ["--help", "--insecure", "-ab", "ab", "a b", "a=b"] {
+            assert!(access_key(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]
@@ -931,5 +979,7 @@ mod tests {
         assert!(http_url("http://audit-service:8080/webhook").is_ok());
         assert!(http_url("ftp://x").is_err());
         assert!(http_url("http://x\" y").is_err());
+        assert!(http_url("https://audit.example/\u{202e}x").is_err());
+        assert!(http_url("https://audit.example/\u{200b}").is_err());
     }
 }

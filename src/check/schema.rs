@@ -103,6 +103,18 @@ pub fn check(kind: Kind, value: &Value, locate: &Locate<'_>) -> Vec<Diagnostic> 
         Ok(compiled) => compiled,
         Err(message) => return vec![Diagnostic::error(message)],
     };
+    // Entries past a `maxItems` or `maxProperties` are not checked: one diagnostic says the
+    // list is too long, rather than one per entry of a list of thousands.
+    let mut limits = Vec::new();
+    over_limit(
+        schema,
+        resolve(schema, schema),
+        value,
+        &mut String::new(),
+        &mut limits,
+    );
+    let truncated = (!limits.is_empty()).then(|| within_limits(value, &limits));
+    let value = truncated.as_ref().unwrap_or(value);
     let mut floats = Vec::new();
     whole_floats(
         schema,
@@ -111,19 +123,21 @@ pub fn check(kind: Kind, value: &Value, locate: &Locate<'_>) -> Vec<Diagnostic> 
         &mut String::new(),
         &mut floats,
     );
-    let mut out: Vec<Diagnostic> = floats
+    let mut out: Vec<Diagnostic> = limits
         .iter()
-        .map(|pointer| {
-            Diagnostic::error(format!(
-                "wrong type for `{}`: expected an integer, found a float",
-                key_path(pointer)
-            ))
-            .at(Some(locate(pointer, false)))
-            .key(key_path(pointer))
-            .label("expected an integer")
-            .help("write it without a decimal point or exponent")
-        })
+        .map(|(pointer, limit)| too_many(locate, pointer, *limit))
         .collect();
+    out.extend(floats.iter().map(|pointer| {
+        Diagnostic::error(format!(
+            "wrong type for `{}`: expected an integer, found a float",
+            key_path(pointer)
+        ))
+        .at(Some(locate(pointer, false)))
+        .key(key_path(pointer))
+        .label("expected an integer")
+        .help("write it without a decimal point or exponent")
+    }));
+    let floats: std::collections::HashSet<String> = floats.into_iter().collect();
     for error in validator.iter_errors(value) {
         let pointer = error.instance_path().to_string();
         if floats.contains(&pointer) {
@@ -201,16 +215,8 @@ fn describe(
                 .at(here())
                 .label(format!("expected at most {limit} characters")))
         }
-        ValidationErrorKind::MaxProperties { limit } => {
-            one(Diagnostic::error(format!("`{path}` has too many entries"))
-                .at(here())
-                .label(format!("expected at most {limit}"))
-                .help("the limit keeps a run bounded; split the site file if you need more"))
-        }
-        ValidationErrorKind::MaxItems { limit } => {
-            one(Diagnostic::error(format!("`{path}` has too many entries"))
-                .at(here())
-                .label(format!("expected at most {limit}")))
+        ValidationErrorKind::MaxProperties { limit } | ValidationErrorKind::MaxItems { limit } => {
+            vec![too_many(locate, pointer, *limit)]
         }
         ValidationErrorKind::Enum { options } => {
             let choices: Vec<String> = options
@@ -245,6 +251,110 @@ fn describe(
     }
 }
 
+/// A list or table with more entries than its schema's `maxItems` or `maxProperties`.
+fn too_many(locate: &Locate<'_>, pointer: &str, limit: u64) -> Diagnostic {
+    let path = key_path(pointer);
+    Diagnostic::error(format!("`{path}` has too many entries"))
+        .at(Some(locate(pointer, false)))
+        .key(path)
+        .label(format!("expected at most {limit}"))
+        .help(
+            "the limit keeps a run bounded (split the site file if you need more); entries \
+             past it were not checked",
+        )
+}
+
+/// The pointers of lists and tables longer than their schema's `maxItems` or `maxProperties`,
+/// each with its limit. Entries past a limit are not looked into.
+fn over_limit(
+    root: &Value,
+    node: &Value,
+    value: &Value,
+    pointer: &mut String,
+    out: &mut Vec<(String, u64)>,
+) {
+    let (len, key) = match value {
+        Value::Object(map) => (map.len(), "maxProperties"),
+        Value::Array(items) => (items.len(), "maxItems"),
+        _ => return,
+    };
+    let max = node.get(key).and_then(Value::as_u64);
+    if let Some(max) = max.filter(|&m| len as u64 > m) {
+        out.push((pointer.clone(), max));
+    }
+    let keep = usize::try_from(max.unwrap_or(u64::MAX)).unwrap_or(usize::MAX);
+    children(
+        root,
+        node,
+        value,
+        keep,
+        pointer,
+        &mut |child, inner, pointer| {
+            over_limit(root, child, inner, pointer, out);
+        },
+    );
+}
+
+/// Calls `visit` with the schema, the value and the pointer of each of the first `keep` entries
+/// of `value` (a table or a list) that the schema `node` describes.
+fn children(
+    root: &Value,
+    node: &Value,
+    value: &Value,
+    keep: usize,
+    pointer: &mut String,
+    visit: &mut dyn FnMut(&Value, &Value, &mut String),
+) {
+    let len = pointer.len();
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map.iter().take(keep) {
+                let child = node
+                    .get("properties")
+                    .and_then(|p| p.get(key))
+                    .or_else(|| node.get("additionalProperties").filter(|a| a.is_object()));
+                if let Some(child) = child {
+                    pointer.push('/');
+                    pointer.push_str(&escape_pointer(key));
+                    visit(resolve(root, child), inner, pointer);
+                    pointer.truncate(len);
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(child) = node.get("items") {
+                for (i, inner) in items.iter().enumerate().take(keep) {
+                    pointer.push('/');
+                    pointer.push_str(&i.to_string());
+                    visit(resolve(root, child), inner, pointer);
+                    pointer.truncate(len);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `value` with every list and table of `limits` cut to its limit.
+fn within_limits(value: &Value, limits: &[(String, u64)]) -> Value {
+    let mut value = value.clone();
+    for (pointer, limit) in limits {
+        let keep = usize::try_from(*limit).unwrap_or(usize::MAX);
+        match value.pointer_mut(pointer) {
+            Some(Value::Array(items)) => items.truncate(keep),
+            Some(Value::Object(map)) => {
+                let mut seen = 0;
+                map.retain(|_, _| {
+                    seen += 1;
+                    seen <= keep
+                });
+            }
+            _ => {}
+        }
+    }
+    value
+}
+
 /// The pointers of floats where the schema wants an integer. JSON Schema's `integer` takes any
 /// number whose fraction is zero (2020-12 Validation, section 6.1.1), so `servers = 4.0` and
 /// `1e12` pass it; the types then refuse them, with no location. TOML tells floats from integers,
@@ -256,46 +366,29 @@ fn whole_floats(
     pointer: &mut String,
     out: &mut Vec<String>,
 ) {
-    let len = pointer.len();
-    match value {
-        Value::Number(n) if n.is_f64() => {
-            let wants_integer = match &node["type"] {
-                Value::String(t) => t == "integer",
-                Value::Array(ts) => {
-                    ts.iter().any(|t| t == "integer") && !ts.iter().any(|t| t == "number")
-                }
-                _ => false,
-            };
-            if wants_integer {
-                out.push(pointer.clone());
+    if let Value::Number(n) = value {
+        let wants_integer = match &node["type"] {
+            Value::String(t) => t == "integer",
+            Value::Array(ts) => {
+                ts.iter().any(|t| t == "integer") && !ts.iter().any(|t| t == "number")
             }
+            _ => false,
+        };
+        if n.is_f64() && wants_integer {
+            out.push(pointer.clone());
         }
-        Value::Object(map) => {
-            for (key, inner) in map {
-                let child = node
-                    .get("properties")
-                    .and_then(|p| p.get(key))
-                    .or_else(|| node.get("additionalProperties").filter(|a| a.is_object()));
-                if let Some(child) = child {
-                    pointer.push('/');
-                    pointer.push_str(&escape_pointer(key));
-                    whole_floats(root, resolve(root, child), inner, pointer, out);
-                    pointer.truncate(len);
-                }
-            }
-        }
-        Value::Array(items) => {
-            if let Some(child) = node.get("items") {
-                for (i, inner) in items.iter().enumerate() {
-                    pointer.push('/');
-                    pointer.push_str(&i.to_string());
-                    whole_floats(root, resolve(root, child), inner, pointer, out);
-                    pointer.truncate(len);
-                }
-            }
-        }
-        _ => {}
+        return;
     }
+    children(
+        root,
+        node,
+        value,
+        usize::MAX,
+        pointer,
+        &mut |child, inner, pointer| {
+            whole_floats(root, child, inner, pointer, out);
+        },
+    );
 }
 
 fn unknown_key(

@@ -22,8 +22,8 @@ use std::ffi::OsString;
 
 use serde::Deserialize;
 
-use crate::input::load::{CcuArg, Request, SetArg, Surface};
-use crate::model::diag::{Diagnostic, Location, did_you_mean};
+use crate::input::load::{CcuArg, Request, SHOWN_CHARS, SetArg, Surface};
+use crate::model::diag::{Diagnostic, Location, did_you_mean, excerpt};
 
 /// The JSON list of every parameter set in the Application.
 pub const PARAMETERS_VAR: &str = "ARGOCD_APP_PARAMETERS";
@@ -189,7 +189,15 @@ struct JsonParameter {
 }
 
 fn variable(name: &str) -> Location {
-    Location::whole(&format!("environment variable `{name}`"))
+    Location::whole(&format!(
+        "environment variable `{}`",
+        excerpt(name, SHOWN_CHARS)
+    ))
+}
+
+/// How a message quotes `NAME=value`, the value cut to `SHOWN_CHARS`.
+fn assignment(name: &str, value: &str) -> String {
+    format!("{name}={}", excerpt(value, SHOWN_CHARS))
 }
 
 fn parameter(name: &str) -> Option<&'static Parameter> {
@@ -220,7 +228,8 @@ fn json_parameters(
         Err(e) => {
             errors.push(
                 Diagnostic::error(format!(
-                    "`{PARAMETERS_VAR}` is not the JSON list of parameters Argo CD sends: {e}"
+                    "`{PARAMETERS_VAR}` is not the JSON list of parameters Argo CD sends: {}",
+                    excerpt(&e.to_string(), SHOWN_CHARS)
                 ))
                 .at(Some(variable(PARAMETERS_VAR)))
                 .help(
@@ -237,7 +246,7 @@ fn json_parameters(
             errors.push(
                 Diagnostic::error(format!(
                     "`{PARAMETERS_VAR}` sets the unknown parameter `{}`",
-                    entry.name
+                    excerpt(&entry.name, SHOWN_CHARS)
                 ))
                 .at(Some(variable(PARAMETERS_VAR)))
                 .help(unknown_help(
@@ -252,7 +261,7 @@ fn json_parameters(
             (_, None, None, None) => continue,
             (Shape::String, Some(value), None, None) => Given {
                 items: vec![Item {
-                    shown: format!("{}={value}", p.name),
+                    shown: assignment(p.name, &value),
                     value,
                     origin,
                 }],
@@ -262,7 +271,7 @@ fn json_parameters(
                     .into_iter()
                     .enumerate()
                     .map(|(i, value)| Item {
-                        shown: format!("{}[{i}]={value}", p.name),
+                        shown: assignment(&format!("{}[{i}]", p.name), &value),
                         value,
                         origin: format!(
                             "Argo CD parameter `{}` item {i} (`{PARAMETERS_VAR}`)",
@@ -326,7 +335,7 @@ fn param_variables(
             .find(|p| p.shape == Shape::String && escaped(p.name) == rest);
         let item = |p: &Parameter| Item {
             value: value.clone(),
-            shown: format!("{name}={value}"),
+            shown: assignment(name, value),
             origin: format!("Argo CD parameter `{}` (`{name}`)", p.name),
         };
         if let Some(p) = string {
@@ -343,15 +352,18 @@ fn param_variables(
             continue;
         }
         errors.push(
-            Diagnostic::error(format!("`{name}` is no parameter of miniogen"))
-                .at(Some(variable(name)))
-                .help(unknown_help(
-                    name,
-                    PARAMETERS.iter().map(|p| match p.shape {
-                        Shape::String => format!("{PARAM_PREFIX}{}", escaped(p.name)),
-                        Shape::Array => format!("{PARAM_PREFIX}{}_<n>", escaped(p.name)),
-                    }),
-                )),
+            Diagnostic::error(format!(
+                "`{}` is no parameter of miniogen",
+                excerpt(name, SHOWN_CHARS)
+            ))
+            .at(Some(variable(name)))
+            .help(unknown_help(
+                name,
+                PARAMETERS.iter().map(|p| match p.shape {
+                    Shape::String => format!("{PARAM_PREFIX}{}", escaped(p.name)),
+                    Shape::Array => format!("{PARAM_PREFIX}{}_<n>", escaped(p.name)),
+                }),
+            )),
         );
     }
     let mut out: BTreeMap<&'static str, Given> = strings
@@ -377,7 +389,8 @@ fn agree(
     errors: &mut Vec<Diagnostic>,
 ) {
     for (name, given) in params {
-        let listed: Vec<&str> = json
+        // A set, so that thousands of items are compared in linear time.
+        let listed: std::collections::HashSet<&str> = json
             .get(name)
             .map(|g| g.items.iter().map(|i| i.value.as_str()).collect())
             .unwrap_or_default();
@@ -412,7 +425,9 @@ fn plugin_env(vars: &Variables, errors: &mut Vec<Diagnostic>) -> BTreeMap<&'stat
         let Some(p) = PARAMETERS.iter().find(|p| escaped(p.name) == escaped(rest)) else {
             errors.push(
                 Diagnostic::error(format!(
-                    "`{name}` (`plugin.env` entry `{rest}`) is no parameter of miniogen"
+                    "`{}` (`plugin.env` entry `{}`) is no parameter of miniogen",
+                    excerpt(name, SHOWN_CHARS),
+                    excerpt(rest, SHOWN_CHARS)
                 ))
                 .at(Some(variable(name)))
                 .help(unknown_help(
@@ -426,7 +441,7 @@ fn plugin_env(vars: &Variables, errors: &mut Vec<Diagnostic>) -> BTreeMap<&'stat
         let items = match p.shape {
             Shape::String => vec![Item {
                 value: value.clone(),
-                shown: format!("{name}={value}"),
+                shown: assignment(name, value),
                 origin,
             }],
             Shape::Array => value
@@ -435,7 +450,7 @@ fn plugin_env(vars: &Variables, errors: &mut Vec<Diagnostic>) -> BTreeMap<&'stat
                 .filter(|(_, line)| !line.trim().is_empty())
                 .map(|(i, line)| Item {
                     value: line.trim_end_matches('\r').to_string(),
-                    shown: format!("{name} line {}: {line}", i + 1),
+                    shown: format!("{name} line {}: {}", i + 1, excerpt(line, SHOWN_CHARS)),
                     origin: format!("{origin}, line {}", i + 1),
                 })
                 .collect(),
@@ -452,7 +467,11 @@ pub fn request(vars: &Variables) -> Result<Request, Vec<Diagnostic>> {
         .unreadable
         .iter()
         .map(|name| {
-            Diagnostic::error(format!("`{name}` is not UTF-8 text")).at(Some(variable(name)))
+            Diagnostic::error(format!(
+                "`{}` is not UTF-8 text",
+                excerpt(name, SHOWN_CHARS)
+            ))
+            .at(Some(variable(name)))
         })
         .collect();
     let json = json_parameters(vars, &mut errors);
@@ -511,8 +530,9 @@ pub fn request(vars: &Variables) -> Result<Request, Vec<Diagnostic>> {
                     }
                     Err(_) => errors.push(
                         Diagnostic::error(format!(
-                            "`{}`: `{value}` is not a number of concurrent users",
-                            item.shown
+                            "`{}`: `{}` is not a number of concurrent users",
+                            item.shown,
+                            excerpt(value, SHOWN_CHARS)
                         ))
                         .at(Some(Location::whole(&item.origin)))
                         .help("set `ccu` to a whole number such as `5000`"),

@@ -9,9 +9,13 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use thiserror::Error;
 
-use crate::input::source::{Document, Source, escape_pointer};
+use crate::input::source::{Document, MAX_DEPTH, Source, escape_pointer};
 use crate::model::credentials::{MASTER_KEY_ENV, MASTER_KEY_FILE_ENV, MasterKey};
-use crate::model::diag::{Diagnostic, Location};
+use crate::model::diag::{Diagnostic, Location, excerpt};
+
+/// How many characters of an argument or variable a message quotes: enough to recognise it,
+/// and a value of a megabyte is not repeated in every message about it.
+pub const SHOWN_CHARS: usize = 100;
 
 /// Inputs larger than this are refused before parsing: a real profile or site file is a few
 /// kilobytes, and the bound keeps a stray log or image from costing seconds and memory.
@@ -198,10 +202,11 @@ impl SetArg {
     /// Parses `key.path=value` from the command line; keys may be quoted
     /// (`labels."app.kubernetes.io/part-of"=x`).
     pub fn parse(text: &str) -> Result<Self, Diagnostic> {
+        let shown = excerpt(text, SHOWN_CHARS);
         Self::parse_from(
             text,
-            &format!("--set {text}"),
-            &format!("command line `--set {text}`"),
+            &format!("--set {shown}"),
+            &format!("command line `--set {shown}`"),
             "write `--set key.path=value`, such as `--set sizing.servers=8`",
         )
     }
@@ -233,7 +238,15 @@ impl SetArg {
                         current.push(next);
                     }
                 }
-                '.' if !quoted => path.push(std::mem::take(&mut current)),
+                '.' if !quoted => {
+                    path.push(std::mem::take(&mut current));
+                    if path.len() >= MAX_DEPTH {
+                        return Err(bad(&format!(
+                            "the key has more than {MAX_DEPTH} segments, deeper than any key \
+                             of the site file"
+                        )));
+                    }
+                }
                 '=' if !quoted => {
                     path.push(std::mem::take(&mut current));
                     value_start = Some(i + 1);
@@ -293,7 +306,7 @@ impl SetArg {
         let mut node = doc;
         for (depth, segment) in self.path.iter().enumerate() {
             let last = depth + 1 == self.path.len();
-            let here = self.path[..depth].join(".");
+            let here = || self.path[..depth].join(".");
             node = match node {
                 Value::Object(map) => {
                     if last {
@@ -305,8 +318,10 @@ impl SetArg {
                 }
                 Value::Array(items) => {
                     let index: usize = segment.parse().map_err(|_| {
+                        let here = here();
                         Diagnostic::error(format!(
-                            "`{here}` is an array: `{segment}` is not an index"
+                            "`{here}` is an array: `{}` is not an index",
+                            excerpt(segment, SHOWN_CHARS)
                         ))
                         .at(Some(self.location()))
                         .help(format!("write `{here}.0` for its first entry"))
@@ -314,7 +329,8 @@ impl SetArg {
                     let len = items.len();
                     let Some(item) = items.get_mut(index) else {
                         return Err(Diagnostic::error(format!(
-                            "`{here}` has {len} entries, so `{index}` is out of range"
+                            "`{}` has {len} entries, so `{index}` is out of range",
+                            here()
                         ))
                         .at(Some(self.location()))
                         .help("add the entry in the site file first"));
@@ -327,8 +343,9 @@ impl SetArg {
                 }
                 _ => {
                     return Err(Diagnostic::error(format!(
-                        "`{here}` is a value, so `{}` cannot be set inside it",
-                        self.path.join(".")
+                        "`{}` is a value, so `{}` cannot be set inside it",
+                        here(),
+                        excerpt(&self.path.join("."), SHOWN_CHARS)
                     ))
                     .at(Some(self.location())));
                 }
@@ -392,7 +409,10 @@ impl Request {
                     path,
                     value,
                     &format!("{}={value}", path.join(".")),
-                    &format!("command line `{flag} {}`", shell_word(value)),
+                    &format!(
+                        "command line `{flag} {}`",
+                        excerpt(&shell_word(value), SHOWN_CHARS)
+                    ),
                 ));
             }
         }
@@ -479,7 +499,7 @@ impl CcuArg {
             return Ok(Self::flag(value));
         }
         let largest = BUILTINS[BUILTINS.len() - 1].ccu;
-        let shown = shell_word(text);
+        let shown = shell_word(&excerpt(text, SHOWN_CHARS));
         let why = if trimmed.parse::<i64>().is_ok_and(|n| n < 0) {
             "a tenant needs at least one user".to_string()
         } else {
@@ -533,6 +553,24 @@ pub fn builtin_name(ccu: u32) -> String {
     format!("built-in profile profiles/{ccu}.toml")
 }
 
+/// A built-in profile, parsed once per process: the environments of a fleet share their tier's.
+pub fn builtin_shared(tier: Builtin) -> Result<std::sync::Arc<Document>, LoadError> {
+    static PARSED: [std::sync::OnceLock<std::sync::Arc<Document>>; BUILTINS.len()] =
+        [const { std::sync::OnceLock::new() }; BUILTINS.len()];
+    let Some(cell) = BUILTINS
+        .iter()
+        .position(|b| b.ccu == tier.ccu)
+        .and_then(|i| PARSED.get(i))
+    else {
+        return builtin_document(tier).map(std::sync::Arc::new);
+    };
+    if let Some(doc) = cell.get() {
+        return Ok(std::sync::Arc::clone(doc));
+    }
+    let doc = std::sync::Arc::new(builtin_document(tier)?);
+    Ok(std::sync::Arc::clone(cell.get_or_init(|| doc)))
+}
+
 /// Parses the text of a built-in profile.
 pub fn builtin_document(tier: Builtin) -> Result<Document, LoadError> {
     Document::parse(Source {
@@ -544,12 +582,17 @@ pub fn builtin_document(tier: Builtin) -> Result<Document, LoadError> {
 
 /// Reads and parses a TOML file, refusing oversized or non-UTF-8 input with a located message.
 pub fn read_document(path: &Path) -> Result<Document, LoadError> {
+    read_named(path, path)
+}
+
+/// `read_document` of the file at `real`, which messages call `path`.
+fn read_named(path: &Path, real: &Path) -> Result<Document, LoadError> {
     let io = |source| LoadError::Io {
         path: path.to_path_buf(),
         source,
     };
     let name = path.display().to_string();
-    let bytes = match read_bounded(path, MAX_INPUT_BYTES) {
+    let bytes = match read_bounded(real, MAX_INPUT_BYTES) {
         Ok(bytes) => bytes,
         Err(ReadError::TooLarge { size, limit }) => {
             let size = size.map_or_else(|| format!("more than {limit}"), |s| s.to_string());
@@ -582,16 +625,70 @@ pub fn read_document(path: &Path) -> Result<Document, LoadError> {
 }
 
 /// Finds the site file: the one given, else `miniogen.toml` in the working directory, else none.
+///
+/// A repository may hold `miniogen.toml` as a symbolic link to anything its checkout can read
+/// (`/proc/self/environ`, a credentials file CI wrote beside it): a site file inside the working
+/// directory that leads outside it through a link is refused unread, as is a link to nothing.
+/// A path outside the working directory that the user typed is read as given.
 pub fn site_document(explicit: Option<&Path>) -> Result<Option<Document>, LoadError> {
-    if let Some(path) = explicit {
-        return read_document(path).map(Some);
+    let path = explicit.unwrap_or(Path::new(SITE_FILE));
+    // A link to nothing is no absent file: `symlink_metadata`, unlike `exists`, sees the link.
+    if explicit.is_none()
+        && std::fs::symlink_metadata(path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+    {
+        return Ok(None);
     }
-    let path = Path::new(SITE_FILE);
-    if path.exists() {
-        read_document(path).map(Some)
-    } else {
-        Ok(None)
+    let real = confined(path).map_err(|source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    read_named(path, &real).map(Some)
+}
+
+/// The path to read for `path`: its real path when it lies inside the working directory, else
+/// why it may not be read. A path that lies outside as written (`../site.toml`, an absolute one)
+/// is the user's choice and is returned as it is.
+fn confined(path: &Path) -> std::io::Result<PathBuf> {
+    use std::path::Component;
+    let cwd = std::env::current_dir().and_then(std::fs::canonicalize)?;
+    // The path as written, made absolute without following anything.
+    let mut written = cwd.clone();
+    for component in path.components() {
+        match component {
+            Component::ParentDir => {
+                written.pop();
+            }
+            Component::CurDir => {}
+            other => written.push(other),
+        }
     }
+    if !written.starts_with(&cwd) {
+        return Ok(path.to_path_buf());
+    }
+    match std::fs::canonicalize(path) {
+        Ok(real) if real.starts_with(&cwd) => Ok(real),
+        Ok(_) => Err(std::io::Error::other(
+            "it leads outside the working directory through a symbolic link, so it is not read",
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            match std::fs::symlink_metadata(path) {
+                Ok(meta) if meta.file_type().is_symlink() => {
+                    Err(std::io::Error::other("it is a symbolic link to nothing"))
+                }
+                _ => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether miniogen runs as a pre-commit hook: pre-commit sets `PRE_COMMIT=1` for every hook it
+/// runs (pre-commit 4.x, `pre_commit/commands/run.py`), and on a commit it runs them on the
+/// staged files alone, unstaged changes stashed away. A folder regenerated but not staged is
+/// then stale to the hook, and the fix is `git add`, not another `gen`.
+#[must_use]
+pub fn under_pre_commit() -> bool {
+    std::env::var_os("PRE_COMMIT").is_some_and(|v| v == "1")
 }
 
 /// The master key of `derived` mode, from the file named by `MINIOGEN_MASTER_KEY_FILE` or from

@@ -12,7 +12,7 @@ use std::path::{Component, Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::input::cli::Inputs as CliInputs;
-use crate::input::load::Request;
+use crate::input::load::{Request, SetArg};
 use crate::model::diag::{Diagnostic, Location};
 
 /// At most this many `--set`s are read back from a state file.
@@ -128,21 +128,14 @@ impl Recorded {
             )));
         }
         // `derived` renders credentials, which a diff would print: a mode only the user chooses,
-        // on the command line or in the site file, never one a record chooses for them.
-        let derived_set = self.set.iter().any(|s| {
-            s.split_once('=').is_some_and(|(k, v)| {
-                let key = k.replace('"', "");
-                let mut segments = key.split('.').map(str::trim);
-                v.contains("derived")
-                    && (key.trim().starts_with("environments")
-                        || segments.any(|seg| seg == "secrets"))
-            })
-        });
+        // on the command line or in the site file, never one a record chooses for them. Judged
+        // on what the `--set`s say once read as miniogen reads them (`"deriv\u0065d"` is
+        // `derived`), applied in order, not on their text.
         if self
             .secrets_mode
             .as_deref()
             .is_some_and(|m| m.contains("derived"))
-            || derived_set
+            || sets_choose_derived(&self.set)
         {
             problems.push(bad(
                 "secrets mode `derived`, which only the command line or the site file may choose"
@@ -196,6 +189,26 @@ impl Recorded {
         flag("--out", Some(&out.display().to_string()));
         words.join(" ")
     }
+}
+
+/// Whether `--set`s, decoded and applied in order to an empty site file, choose secrets mode
+/// `derived` for it or for any environment.
+fn sets_choose_derived(sets: &[String]) -> bool {
+    let mut site = serde_json::Value::Object(serde_json::Map::new());
+    for text in sets {
+        // One that does not read or apply is refused on its own when the record is used.
+        if let Ok(set) = SetArg::parse(text) {
+            let _ = set.apply(&mut site);
+        }
+    }
+    let derived = |v: &serde_json::Value| {
+        v.pointer("/secrets/mode").and_then(|m| m.as_str()) == Some("derived")
+    };
+    derived(&site)
+        || site
+            .get("environments")
+            .and_then(serde_json::Value::as_object)
+            .is_some_and(|envs| envs.values().any(derived))
 }
 
 /// A path as recorded: relative to the working directory, without `..`.
@@ -343,17 +356,35 @@ mod tests {
                 set: vec!["environments.prod.secrets={mode = \"derived\"}".into()],
                 ..Recorded::default()
             },
+            // A TOML escape spells it without the word.
+            Recorded {
+                set: vec!["secrets.mode=\"deriv\\u0065d\"".into()],
+                ..Recorded::default()
+            },
+            Recorded {
+                set: vec!["environments={prod={secrets={mode=\"\\u0064erived\"}}}".into()],
+                ..Recorded::default()
+            },
         ] {
             let Err(problems) = derived.request(state) else {
                 panic!("{derived:?} was accepted");
             };
             assert!(crate::model::diag::render_all(&problems).contains("`derived`"));
         }
-        let other = Recorded {
-            set: vec!["tenant.name=derived-name".into()],
-            ..Recorded::default()
-        };
-        assert!(other.request(state).is_ok());
+        for other in [
+            vec!["tenant.name=derived-name".to_string()],
+            // Chosen, then replaced by a later `--set`: what applies is not `derived`.
+            vec![
+                "secrets.mode=derived".to_string(),
+                "secrets.mode=existing".to_string(),
+            ],
+        ] {
+            let other = Recorded {
+                set: other,
+                ..Recorded::default()
+            };
+            assert!(other.request(state).is_ok(), "{other:?}");
+        }
         // Unknown fields (an option miniogen never records) are refused when read.
         assert!(serde_json::from_str::<Recorded>(r#"{"force": true}"#).is_err());
     }

@@ -11,11 +11,14 @@ use std::ops::Range;
 use serde_json::{Map, Number, Value};
 use toml::de::{DeTable, DeValue};
 
-use crate::model::diag::{Diagnostic, Location};
+use crate::model::diag::{Diagnostic, LineIndex, Location};
 
-/// Tables and arrays nested deeper than this are refused: no valid input comes close, and the
-/// limit keeps a hostile file from exhausting the stack.
-const MAX_DEPTH: usize = 32;
+/// Tables and arrays nested deeper than this are refused, and `--set` keys with more segments:
+/// no valid input comes close, and the limit keeps a hostile file from exhausting the stack.
+pub const MAX_DEPTH: usize = 32;
+
+/// At most this many TOML syntax errors are reported, then how many more there are.
+const MAX_SYNTAX_ERRORS: usize = 10;
 
 /// One input as the user wrote it.
 #[derive(Debug, Clone)]
@@ -41,22 +44,46 @@ pub struct Document {
     /// The document as JSON, for schema checks and decoding.
     pub value: Value,
     spans: BTreeMap<String, Spans>,
+    lines: LineIndex,
 }
 
 impl Document {
     /// Parses TOML text, reporting every syntax error at once.
     pub fn parse(source: Source) -> Result<Self, Vec<Diagnostic>> {
         let (table, errors) = DeTable::parse_recoverable(&source.text);
+        let lines = LineIndex::new(&source.text);
         if !errors.is_empty() {
-            return Err(errors
+            let mut problems: Vec<Diagnostic> = errors
                 .iter()
+                .take(MAX_SYNTAX_ERRORS)
                 .map(|e| {
                     let span = e.span().unwrap_or(0..0);
-                    Diagnostic::error(format!("invalid TOML: {}", first_line(e.message())))
-                        .at(Some(Location::from_span(&source.name, &source.text, span)))
-                        .help("see https://toml.io for the syntax")
+                    Diagnostic::error(format!(
+                        "invalid TOML: {}",
+                        crate::model::diag::excerpt(first_line(e.message()), 200)
+                    ))
+                    .at(Some(Location::from_span_in(
+                        &source.name,
+                        &source.text,
+                        &lines,
+                        span,
+                    )))
+                    .help("see https://toml.io for the syntax")
                 })
-                .collect());
+                .collect();
+            // A file that is not TOML at all (a log, `/proc/self/environ`) fails on every
+            // line: a few of its errors say so, and each shows only an excerpt of its line.
+            if errors.len() > MAX_SYNTAX_ERRORS {
+                problems.push(
+                    Diagnostic::error(format!(
+                        "{} more TOML syntax errors in `{}`",
+                        errors.len() - MAX_SYNTAX_ERRORS,
+                        source.name
+                    ))
+                    .help("is this a miniogen site file or profile?"),
+                );
+            }
+            return Err(problems);
         }
         let mut spans = BTreeMap::new();
         let root_span = table.span();
@@ -72,7 +99,12 @@ impl Document {
             Err((pointer, span, message)) => {
                 return Err(vec![
                     Diagnostic::error(message)
-                        .at(Some(Location::from_span(&source.name, &source.text, span)))
+                        .at(Some(Location::from_span_in(
+                            &source.name,
+                            &source.text,
+                            &lines,
+                            span,
+                        )))
                         .key(key_path(&pointer)),
                 ]);
             }
@@ -81,6 +113,7 @@ impl Document {
             source,
             value,
             spans,
+            lines,
         })
     }
 
@@ -96,7 +129,12 @@ impl Document {
                 } else {
                     s.value.clone()
                 };
-                return Location::from_span(&self.source.name, &self.source.text, span);
+                return Location::from_span_in(
+                    &self.source.name,
+                    &self.source.text,
+                    &self.lines,
+                    span,
+                );
             }
             match p.rfind('/') {
                 Some(i) => p = &p[..i],
@@ -301,5 +339,9 @@ mod tests {
             "prometheus.labels.\"a/b\""
         );
         assert_eq!(key_path(""), "");
+        // RFC 6901: `~` first, then `/`, so that an escape is never escaped again.
+        assert_eq!(escape_pointer("a/b~c"), "a~1b~0c");
+        assert_eq!(escape_pointer("~1"), "~01");
+        assert_eq!(escape_pointer("plain"), "plain");
     }
 }

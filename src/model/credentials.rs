@@ -158,7 +158,8 @@ pub fn derive(
 }
 
 /// Lower-case RFC 4648 base32 without padding: letters and digits only, safe in `config.env`,
-/// rclone's variables and URLs.
+/// rclone's variables and URLs, and never starting with `-`, which the IAM MinIOJob's `mc` would
+/// read as a flag (`plan::access`: the secret key reaches `mc admin user add` as an argument).
 fn base32(bytes: &[u8]) -> String {
     let mut text = BASE32_NOPAD.encode(bytes);
     text.make_ascii_lowercase();

@@ -92,7 +92,7 @@ pub struct Site {
     /// The cluster's DNS domain, which the MinIO Operator reads from its `CLUSTER_DOMAIN`
     /// variable (default `cluster.local`) to name the S3 service and its certificate. Set both
     /// to the same value: every endpoint, `serverName` and consumer output uses it.
-    #[schemars(extend("format" = "dns-subdomain"))]
+    #[schemars(extend("format" = "dns-domain"))]
     #[schemars(length(max = 253))]
     pub cluster_domain: String,
     /// The MinIO tenant itself.
@@ -785,7 +785,9 @@ pub struct ExtraConsumer {
     #[schemars(length(max = 253))]
     pub secret: String,
     /// What it may do in each bucket of the tenant: `read`, `read-write` (no deletes) or
-    /// `read-write-delete`. Its policy names these buckets and no other.
+    /// `read-write-delete`. Its policy names these buckets and no other. At most 24: MinIO
+    /// refuses a policy document over 20 KiB, and a versioned bucket adds a Deny to it.
+    #[schemars(extend("maxProperties" = 24))]
     pub buckets: BTreeMap<String, Access>,
     /// Where its secret key lives in the secret store; by default the key
     /// `minio/<tenant>/<secret>`, property `CONSOLE_SECRET_KEY`.

@@ -79,6 +79,15 @@ mod platform {
     const FOLDER: OFlags = OFlags::RDONLY
         .union(OFlags::DIRECTORY)
         .union(OFlags::CLOEXEC);
+    /// How the file itself is opened, after `statat` found a regular file there: without
+    /// following a link and without waiting should a FIFO have been swapped in since, and never
+    /// as the controlling terminal. Only such a swap, between the look and the open, meets these
+    /// flags, which no test can time; `fstat` then judges what was opened.
+    pub(super) const FILE: OFlags = OFlags::RDONLY
+        .union(OFlags::NOFOLLOW)
+        .union(OFlags::NONBLOCK)
+        .union(OFlags::NOCTTY)
+        .union(OFlags::CLOEXEC);
 
     /// Walks down from `dir` one folder at a time with `openat`, each refusing a link, so that
     /// no link anywhere below `dir` is followed, even one swapped in while reading.
@@ -110,10 +119,7 @@ mod platform {
         if let Some(refused) = kind(FileType::from_raw_mode(stat.st_mode)) {
             return Ok(refused);
         }
-        // Without following a link, and without waiting should it have become a FIFO since.
-        let flags =
-            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
-        let fd = match rustix::fs::openat(&at, last, flags, Mode::empty()) {
+        let fd = match rustix::fs::openat(&at, last, FILE, Mode::empty()) {
             Ok(fd) => fd,
             Err(Errno::NOENT) => return Ok(Entry::Absent),
             Err(Errno::LOOP) => return Ok(Entry::Refused("a symbolic link".to_string())),
@@ -224,26 +230,73 @@ mod tests {
             std::os::unix::fs::symlink(root.join("victim.txt"), dir.join("link.yaml"))
                 .unwrap_or_else(|e| panic!("{e}"));
             std::os::unix::fs::symlink(&root, dir.join("up")).unwrap_or_else(|e| panic!("{e}"));
-            for name in ["link.yaml", "up/victim.txt", "sub"] {
-                assert!(
-                    matches!(read(&dir, name), Ok(Entry::Refused(_))),
-                    "{name} was read"
-                );
-            }
-            let fifo = std::process::Command::new("mkfifo")
-                .arg(dir.join("fifo.yaml"))
-                .status()
-                .is_ok_and(|s| s.success());
-            if fifo {
+            // Each refusal says what stands there, as the user's message quotes it.
+            for (name, what) in [
+                ("link.yaml", "a symbolic link"),
+                (
+                    "up/victim.txt",
+                    "a path through `up`, which is a link or a file, not a folder",
+                ),
+                ("sub", "a folder"),
+                (
+                    "a.yaml/x",
+                    "a path through `a.yaml`, which is a link or a file, not a folder",
+                ),
+            ] {
                 assert_eq!(
-                    read(&dir, "fifo.yaml").ok(),
-                    Some(Entry::Refused("a device, FIFO or socket".into()))
+                    read(&dir, name).ok(),
+                    Some(Entry::Refused(what.to_string())),
+                    "{name}"
                 );
             }
+            assert_eq!(read(&dir, "none/a.yaml").ok(), Some(Entry::Absent));
+            // Made without the `mkfifo` tool, so that this case never goes missing.
+            rustix::fs::mknodat(
+                rustix::fs::CWD,
+                dir.join("fifo.yaml").as_path(),
+                rustix::fs::FileType::Fifo,
+                rustix::fs::Mode::RUSR | rustix::fs::Mode::WUSR,
+                0,
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(
+                read(&dir, "fifo.yaml").ok(),
+                Some(Entry::Refused("a device, FIFO or socket".into()))
+            );
         }
-        let big = vec![b'x'; usize::try_from(MAX_BYTES).unwrap_or(0) + 1];
+        // Up to `MAX_BYTES` is read whole, one byte more is refused; an empty file is text.
+        let mut big = vec![b'x'; usize::try_from(MAX_BYTES).unwrap_or(0)];
+        std::fs::write(dir.join("full.yaml"), &big).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            matches!(read(&dir, "full.yaml"), Ok(Entry::Text(t)) if t.len() == big.len()),
+            "a file of exactly the bound is not read whole"
+        );
+        big.push(b'x');
         std::fs::write(dir.join("big.yaml"), big).unwrap_or_else(|e| panic!("{e}"));
-        assert!(matches!(read(&dir, "big.yaml"), Ok(Entry::Refused(_))));
+        assert_eq!(
+            read(&dir, "big.yaml").ok(),
+            Some(Entry::Refused("a file larger than 4 MiB".into()))
+        );
+        std::fs::write(dir.join("empty.yaml"), "").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            read(&dir, "empty.yaml").ok(),
+            Some(Entry::Text(String::new()))
+        );
+        std::fs::write(dir.join("latin1.yaml"), b"caf\xe9\n").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            read(&dir, "latin1.yaml").ok(),
+            Some(Entry::Refused("a file that is not UTF-8 text".into()))
+        );
         let _ = std::fs::remove_dir_all(&root);
+    }
+
+    /// The flags a file is opened with hold every defence against a swap after the look.
+    #[cfg(unix)]
+    #[test]
+    fn files_are_opened_without_following_waiting_or_a_terminal() {
+        use rustix::fs::OFlags;
+        let wanted = OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
+        assert!(platform::FILE.contains(wanted), "{:?}", platform::FILE);
+        assert!(!platform::FILE.intersects(OFlags::WRONLY | OFlags::RDWR | OFlags::CREATE));
     }
 }

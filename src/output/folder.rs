@@ -190,7 +190,17 @@ pub fn read_object(
             }
         }
         Entry::Text(text) => match crate::input::yaml::document(&text) {
-            Some(value) if value.is_object() => Ok(Some(value)),
+            // Another kind (or none) in the file of this object: what it stands for in the
+            // cluster is unknown, and a verdict over it would be made up.
+            Some(value) if value.is_object() && value["kind"] == manifest.kind => Ok(Some(value)),
+            Some(value) if value.is_object() => Err(unreadable(format!(
+                "it holds {} instead of a {}",
+                value["kind"].as_str().map_or_else(
+                    || "no `kind`".to_string(),
+                    |k| format!("a `{}`", k.chars().take(63).collect::<String>())
+                ),
+                manifest.kind
+            ))),
             Some(_) => Err(unreadable("it holds no object".to_string())),
             // Where, not what: the reader's messages may quote the file.
             None => Err(unreadable(
@@ -203,10 +213,12 @@ pub fn read_object(
 }
 
 /// Every Kubernetes object in the folder's top-level YAML files, whoever wrote them, for scans of
-/// what the folder really holds. Files that do not parse, links and anything but regular files,
-/// and documents without a kind, are skipped: `check` compares files byte for byte anyway.
+/// what the folder really holds, except those in a file byte for byte equal to one of `known`
+/// (the render's own files, whose objects the caller holds already: parsing them again would
+/// cost most of a `check`). Files that do not parse, links and anything but regular files, and
+/// documents without a kind, are skipped: `check` compares files byte for byte anyway.
 #[must_use]
-pub fn read_objects(dir: &Path) -> Vec<Manifest> {
+pub fn read_objects(dir: &Path, known: &[File]) -> Vec<Manifest> {
     let mut names: Vec<String> = fs::read_dir(dir)
         .into_iter()
         .flatten()
@@ -224,6 +236,9 @@ pub fn read_objects(dir: &Path) -> Vec<Manifest> {
         let Ok(Entry::Text(text)) = confine::read(dir, &name) else {
             continue;
         };
+        if known.iter().any(|f| f.name == name && f.content == text) {
+            continue;
+        }
         let Some(docs) = crate::input::yaml::documents(&text) else {
             continue;
         };
@@ -250,23 +265,20 @@ pub fn read_objects(dir: &Path) -> Vec<Manifest> {
     out
 }
 
-/// The files of a folder for these objects, each opening with `header` as a comment, then the
+/// The files of a folder for these objects, each opening with `sink::HEADER`, then the
 /// kustomization, then the consumer fragments in their own folder, which the kustomization (and
 /// a plain `kubectl apply -f DIR`) leaves out.
-pub fn files(
-    manifests: &[Manifest],
-    fragments: &[Fragment],
-    header: &str,
-) -> Result<Vec<File>, FolderError> {
+pub fn files(manifests: &[Manifest], fragments: &[Fragment]) -> Result<Vec<File>, FolderError> {
+    let header = sink::HEADER;
     let mut out = Vec::with_capacity(manifests.len() + 1);
     let mut kustomization = format!(
-        "# {header}\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n"
+        "{header}\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n"
     );
     for m in manifests {
         let name = file_name(m);
         let _ = writeln!(kustomization, "- {name}");
         out.push(File {
-            content: format!("# {header}\n{}", sink::object_yaml(m)?),
+            content: format!("{header}\n{}", sink::object_yaml(m)?),
             name,
         });
     }
@@ -277,7 +289,7 @@ pub fn files(
     for f in fragments {
         out.push(File {
             name: sink::fragment_path(f),
-            content: sink::fragment_file(f, header)?,
+            content: sink::fragment_file(f)?,
         });
     }
     Ok(out)
@@ -567,15 +579,106 @@ pub fn lock_all(dirs: &[&Path]) -> Result<(BTreeMap<PathBuf, Lock>, Vec<String>)
     Ok((locks, notes))
 }
 
+/// What `write` did to a folder, file by file against what it held before.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Written {
+    /// Files written (the state file left out).
+    pub total: usize,
+    /// Of those, files the folder did not hold.
+    pub new: usize,
+    /// Of those, files whose content changed.
+    pub changed: usize,
+    /// Files miniogen wrote before and no longer produces, removed.
+    pub removed: usize,
+    /// Whether the folder did not exist before.
+    pub fresh: bool,
+}
+
+impl std::fmt::Display for Written {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let files = |n: usize| if n == 1 { "file" } else { "files" };
+        if self.fresh {
+            return write!(f, "{} {}", self.total, files(self.total));
+        }
+        write!(
+            f,
+            "{} of {} {} changed",
+            self.changed + self.new,
+            self.total,
+            files(self.total)
+        )?;
+        if self.new > 0 {
+            write!(f, " ({} new)", self.new)?;
+        }
+        if self.removed > 0 {
+            write!(f, ", {} removed", self.removed)?;
+        }
+        Ok(())
+    }
+}
+
+/// How `files` differ from what `dir` holds, read without following a link.
+fn count_changes(dir: &Path, files: &[File], state: &State, fresh: bool) -> Written {
+    let mut written = Written {
+        total: files.len(),
+        fresh,
+        ..Written::default()
+    };
+    if fresh {
+        return written;
+    }
+    for file in files {
+        match confine::read(dir, &file.name) {
+            Ok(Entry::Text(text)) if text == file.content => {}
+            Ok(Entry::Absent) => written.new += 1,
+            _ => written.changed += 1,
+        }
+    }
+    written.removed = state
+        .files
+        .keys()
+        .filter(|name| !files.iter().any(|f| &f.name == *name) && present(dir, name))
+        .count();
+    written
+}
+
+/// Takes the locks of the folders `dirs` shared, in sorted order, for reading them whole: no
+/// `gen --out` swaps one while they are held.
+pub fn lock_shared(dirs: &[&Path]) -> Result<Vec<staging::SharedLock>, FolderError> {
+    let mut sorted = dirs.to_vec();
+    sorted.sort();
+    sorted.dedup();
+    sorted
+        .into_iter()
+        .map(|dir| {
+            staging::SharedLock::take(dir).map_err(|e| match e {
+                LockError::Busy(waited) => FolderError::Busy {
+                    waited,
+                    lock: staging::Beside::of(dir).lock_file(),
+                    path: dir.to_path_buf(),
+                },
+                LockError::Io(path, source) => FolderError::Io {
+                    action: "lock",
+                    path: dir.to_path_buf(),
+                    source: std::io::Error::new(
+                        source.kind(),
+                        format!("cannot create `{}`: {source}", path.display()),
+                    ),
+                },
+            })
+        })
+        .collect()
+}
+
 /// Writes `files` as the folder `dir`, atomically: assembled beside it, then swapped in. `lock`
-/// is the folder's, taken before it was read. Returns whether anything was written: a folder
-/// that already holds exactly these files is left alone.
+/// is the folder's, taken before it was read. Returns what changed, or `None` when nothing was
+/// written: a folder that already holds exactly these files is left alone.
 pub fn write(
     lock: &Lock,
     dir: &Path,
     files: &[File],
     options: WriteOptions<'_>,
-) -> Result<bool, FolderError> {
+) -> Result<Option<Written>, FolderError> {
     if lock.dir() != dir {
         return Err(FolderError::Unsafe {
             path: dir.to_path_buf(),
@@ -615,11 +718,12 @@ pub fn write(
     // change costs only reads. Owner-only folders are always rewritten, which also restores
     // their permissions.
     if exists && !options.owner_only && is_current(dir, files, options.inputs)? {
-        return Ok(false);
+        return Ok(None);
     }
     if exists && !options.force {
         refuse_foreign_changes(dir, files, &state)?;
     }
+    let written = count_changes(dir, files, &state, !exists);
     let beside = lock.beside();
     let staging = beside.staging();
     let previous = meta.as_ref().map(|m| Previous {
@@ -630,7 +734,7 @@ pub fn write(
     if result.is_err() {
         staging::remove(&staging);
     }
-    result.map(|()| true)
+    result.map(|()| Some(written))
 }
 
 /// Whether anything stands at `name` inside `dir`, found without following a link.
@@ -845,7 +949,7 @@ mod tests {
         dir: &Path,
         files: &[File],
         options: WriteOptions,
-    ) -> Result<bool, FolderError> {
+    ) -> Result<Option<Written>, FolderError> {
         let (locks, _) = lock_all(&[dir])?;
         let lock = locks
             .get(dir)
@@ -897,8 +1001,11 @@ mod tests {
         let out = root.join("out");
         let files = [file("a.yaml", "a: 1\n"), file("b.yaml", "b: 1\n")];
         assert_eq!(
-            locked_write(&out, &files, WriteOptions::default()).ok(),
-            Some(true)
+            locked_write(&out, &files, WriteOptions::default())
+                .ok()
+                .flatten()
+                .map(|w| w.to_string()),
+            Some("2 files".into())
         );
         let before = |name: &str| {
             let meta = fs::metadata(out.join(name)).unwrap_or_else(|e| panic!("{e}"));
@@ -907,14 +1014,29 @@ mod tests {
         let seen = [before("a.yaml"), before(STATE_FILE), before(".")];
         assert_eq!(
             locked_write(&out, &files, WriteOptions::default()).ok(),
-            Some(false)
+            Some(None)
         );
         assert_eq!([before("a.yaml"), before(STATE_FILE), before(".")], seen);
-        // One changed file: the folder is rewritten as a whole, as before.
+        // One changed file: the folder is rewritten as a whole, as before, and says how many
+        // of its files changed.
         let changed = [file("a.yaml", "a: 2\n"), file("b.yaml", "b: 1\n")];
-        assert!(locked_write(&out, &changed, WriteOptions::default()).is_ok());
+        assert_eq!(
+            locked_write(&out, &changed, WriteOptions::default())
+                .ok()
+                .flatten()
+                .map(|w| w.to_string()),
+            Some("1 of 2 files changed".into())
+        );
         assert_ne!(before("a.yaml"), seen[0]);
         assert_eq!(check(&out, &changed).ok(), Some(vec![]));
+        let next = [file("a.yaml", "a: 2\n"), file("c.yaml", "c: 1\n")];
+        assert_eq!(
+            locked_write(&out, &next, WriteOptions::default())
+                .ok()
+                .flatten()
+                .map(|w| w.to_string()),
+            Some("1 of 2 files changed (1 new), 1 removed".into())
+        );
         let _ = fs::remove_dir_all(&root);
     }
 

@@ -63,12 +63,90 @@ pub fn diff(old: &str, new: &str, old_label: &str, new_label: &str) -> String {
     }
 }
 
+/// How much work a diff may take, in lines times edits: the diff (Myers's, as `similar` runs
+/// it) costs the lines that differ times the edits between them, so a file replaced by a few
+/// thousand new lines would take seconds and print them all. Past this, the diff says how many
+/// lines were replaced instead; a few edits in a long file stay well under it.
+const MAX_DIFF_WORK: usize = 4_000_000;
+
+/// At most this many lines added or removed are shown one by one; past it, so many that the
+/// diff would bury what matters, the file is said to be replaced.
+const MAX_DIFF_EDITS: usize = 2_000;
+
 fn plain(old: &str, new: &str, old_label: &str, new_label: &str) -> String {
+    if !diffable(old, new, MAX_DIFF_WORK) {
+        return format!(
+            "--- {old_label}\n+++ {new_label}\n(replaced: {} lines here, {} in the other; too \
+             different to show line by line)\n",
+            old.lines().count(),
+            new.lines().count()
+        );
+    }
     similar::TextDiff::from_lines(old, new)
         .unified_diff()
         .context_radius(3)
         .header(old_label, new_label)
         .to_string()
+}
+
+/// Whether the line diff from `old` to `new` takes at most `work` steps: the lines between
+/// their common start and end, times the edits between them, found by Myers's greedy search
+/// (Myers 1986, "An O(ND) difference algorithm"), which stops as soon as the edits pass the
+/// budget. Linear in the texts, and deterministic: no clock decides what is shown.
+fn diffable(old: &str, new: &str, work: usize) -> bool {
+    let mut ids = std::collections::HashMap::new();
+    let mut id = |line: &str| {
+        let next = ids.len();
+        *ids.entry(line.to_string()).or_insert(next)
+    };
+    let old_ids: Vec<usize> = old.split_inclusive('\n').map(&mut id).collect();
+    let new_ids: Vec<usize> = new.split_inclusive('\n').map(&mut id).collect();
+    let prefix = old_ids
+        .iter()
+        .zip(&new_ids)
+        .take_while(|(x, y)| x == y)
+        .count();
+    let (before, after) = (&old_ids[prefix..], &new_ids[prefix..]);
+    let suffix = before
+        .iter()
+        .rev()
+        .zip(after.iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let before = &before[..before.len() - suffix];
+    let after = &after[..after.len() - suffix];
+    let (rows, columns) = (before.len(), after.len());
+    if rows + columns == 0 {
+        return true;
+    }
+    let max_edits = (work / (rows + columns)).min(MAX_DIFF_EDITS);
+    if rows == 0 || columns == 0 {
+        return rows + columns <= max_edits;
+    }
+    // reach[k + offset]: the furthest row reached on diagonal `k = row - column`.
+    let offset = max_edits + 1;
+    let mut reach = vec![0usize; 2 * max_edits + 3];
+    for edits in 0..=max_edits {
+        for step in 0..=edits {
+            let diagonal = 2 * step + offset - edits;
+            let mut row =
+                if step == 0 || (step != edits && reach[diagonal - 1] < reach[diagonal + 1]) {
+                    reach[diagonal + 1]
+                } else {
+                    reach[diagonal - 1] + 1
+                };
+            let mut column = (row + offset).saturating_sub(diagonal);
+            while row < rows && column < columns && before[row] == after[column] {
+                row += 1;
+                column += 1;
+            }
+            reach[diagonal] = row;
+            if row >= rows && column >= columns {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// Whether a Secret appears anywhere in the value, at the top or nested (a `List`'s items).
@@ -267,6 +345,24 @@ mod tests {
         );
     }
 
+    /// A Secret on one side only (a file replaced by a Secret, or a Secret replaced by something
+    /// else) is masked as when both sides hold one, whichever side it is on; the rest of the
+    /// diff still shows.
+    #[test]
+    fn a_secret_on_one_side_only_is_masked() {
+        let other = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  a: plain\n";
+        for (old, new) in [(SECRET, other), (other, SECRET)] {
+            let shown = diff(old, new, "old", "new");
+            for secret in ["hunter2", "swordfish", "synapse"] {
+                assert!(!shown.contains(secret), "{secret} shown:\n{shown}");
+            }
+            assert!(
+                shown.contains("CONSOLE_SECRET_KEY: <hidden>") && shown.contains("name: cm"),
+                "{shown}"
+            );
+        }
+    }
+
     #[test]
     fn other_files_diff_as_they_are() {
         let old = "kind: ConfigMap\ndata:\n  a: one\n";
@@ -274,11 +370,59 @@ mod tests {
         assert!(diff(old, new, "o", "n").contains("-  a: one\n+  a: two"));
     }
 
+    /// A value on the key's own line (a flow mapping) is masked whole, as one value, and the
+    /// rest of the diff still shows.
+    #[test]
+    fn a_flow_mapping_is_masked_as_one_value() {
+        let old = "kind: Secret\nmetadata:\n  name: a\nstringData: {a: hunter2}\n";
+        let new = "kind: Secret\nmetadata:\n  name: b\nstringData: {a: swordfish}\n";
+        let shown = diff(old, new, "o", "n");
+        assert!(
+            shown.contains("\n-stringData: <hidden>\n")
+                && shown.contains("\n+stringData: <hidden, changed>\n")
+                && shown.contains("\n+  name: b\n"),
+            "{shown}"
+        );
+        assert!(!shown.contains("hunter2") && !shown.contains("swordfish"));
+    }
+
+    /// A file replaced by thousands of new lines is said to be replaced, in linear time, while a
+    /// few edits in a file of the same length still show as a diff.
+    #[test]
+    fn diffs_are_bounded_by_the_work_they_take() {
+        let lines = |prefix: &str, n: usize| -> String {
+            (0..n).fold(String::new(), |mut out, i| {
+                let _ = writeln!(out, "{prefix}{i}: x");
+                out
+            })
+        };
+        let (old, new) = (lines("a", 20_000), lines("b", 20_000));
+        let shown = diff(&old, &new, "o", "n");
+        assert!(
+            shown.contains("(replaced: 20000 lines here, 20000 in the other;"),
+            "{}",
+            &shown[..shown.len().min(500)]
+        );
+        assert!(shown.len() < 200, "{}", shown.len());
+        let edited = old
+            .replacen("a7: x\n", "a7: y\n", 1)
+            .replacen("a19000: x", "z: x", 1);
+        let shown = diff(&old, &edited, "o", "n");
+        assert!(shown.contains("-a7: x\n+a7: y\n"), "{shown}");
+        assert!(shown.contains("-a19000: x\n+z: x\n"), "{shown}");
+        // Emptied: as many removed lines as the budget allows, then a replacement.
+        assert!(diff(&old, "", "o", "n").contains("(replaced: 20000 lines here, 0 in"));
+        assert!(diff(&lines("a", 10), "", "o", "n").contains("-a9: x"));
+        assert!(diffable("a\nb\n", "a\nc\nb\n", 100));
+        assert!(!diffable(&lines("a", 100), &lines("b", 100), 100));
+    }
+
     #[test]
     fn unusual_layouts_show_nothing() {
         let flow_nested = [
             "kind: Secret\nstringData: {a: hunter2}\n",
             "kind: List\nitems:\n- kind: Secret\n  stringData:\n    a: hunter2\n",
+            "- kind: Secret\n  stringData:\n    a: hunter2\n",
             "kind: Secret\nstringData:\n  a: hunter2\n  b: [unclosed\n",
             "kind: Secret\n\"stringData\":\n  a: hunter2\n",
             "kind: \"\\u0053ecret\"\nstringData:\n  a: hunter2\n",

@@ -9,8 +9,8 @@ use crate::model::credentials::{CredentialKind, CredentialRef};
 use crate::model::diag::Diagnostic;
 use crate::model::quantity;
 use crate::model::spec::{SecretsMode, StoreKind};
-use crate::plan::operator;
 use crate::plan::{KeyValue, Plan, Pool, SET_DRIVE_COUNT_ENV};
+use crate::plan::{needs, operator};
 
 /// An exact size, with an approximation in the largest unit when they differ.
 fn size(bytes: u128) -> String {
@@ -58,57 +58,7 @@ pub fn plan_table_with(plan: &Plan, changes: &str) -> String {
     );
     let _ = writeln!(out, "  S3 requests          {}", api_requests(plan));
     for pool in &plan.pools {
-        let l = &pool.layout;
-        let _ = writeln!(out);
-        let _ = writeln!(out, "pool {}", pool.name);
-        let _ = writeln!(
-            out,
-            "  drives               {} x {} = {} of {} (storage class {})",
-            plural(pool.servers, "server", "servers"),
-            plural(pool.volumes_per_server, "volume", "volumes"),
-            plural(l.drives, "drive", "drives"),
-            pool.volume_size,
-            pool.storage_class
-        );
-        let forced = match plan.erasure.set_drive_count {
-            Some(count) if pool.own_set_size != l.set_size => format!(
-                ", `{SET_DRIVE_COUNT_ENV}={count}` (MinIO alone would make sets of {})",
-                pool.own_set_size
-            ),
-            Some(count) => format!(", `{SET_DRIVE_COUNT_ENV}={count}`"),
-            None => String::new(),
-        };
-        let _ = writeln!(
-            out,
-            "  erasure sets         {} of {}, {} data + {} parity each ({}){forced}",
-            plural(l.sets, "set", "sets"),
-            plural(l.set_size, "drive", "drives"),
-            l.data,
-            l.parity,
-            plan.tenant.storage_class_standard
-        );
-        let _ = writeln!(
-            out,
-            "  capacity             raw {}, usable {}: {}% of raw",
-            size(pool.raw_bytes),
-            size(pool.usable_bytes),
-            pool.efficiency_percent
-        );
-        let _ = writeln!(
-            out,
-            "  reads need           {} of {} drives per set: may lose {}",
-            l.read_quorum,
-            l.set_size,
-            losses(l.drives_lost_read, l.servers_lost_read)
-        );
-        let _ = writeln!(
-            out,
-            "  writes need          {} of {} drives per set: may lose {}",
-            l.write_quorum,
-            l.set_size,
-            losses(l.drives_lost_write, l.servers_lost_write)
-        );
-        let _ = writeln!(out, "  disruption budget    {}", budget(pool));
+        pool_lines(&mut out, plan, pool);
     }
     out.push_str(&crate::plan::daytwo::retired_lines(plan));
     let _ = writeln!(out);
@@ -138,7 +88,63 @@ pub fn plan_table_with(plan: &Plan, changes: &str) -> String {
     buckets(&mut out, plan);
     consumers(&mut out, plan);
     watched(&mut out, plan);
+    cluster_needs(&mut out, plan);
     wrap(&out, PLAN_WIDTH)
+}
+
+/// One pool's part of `plan`: drives, erasure sets, capacity, quorum and disruption budget.
+fn pool_lines(out: &mut String, plan: &Plan, pool: &crate::plan::Pool) {
+    let l = &pool.layout;
+    let _ = writeln!(out);
+    let _ = writeln!(out, "pool {}", pool.name);
+    let _ = writeln!(
+        out,
+        "  drives               {} x {} = {} of {} (storage class {})",
+        plural(pool.servers, "server", "servers"),
+        plural(pool.volumes_per_server, "volume", "volumes"),
+        plural(l.drives, "drive", "drives"),
+        pool.volume_size,
+        pool.storage_class
+    );
+    let forced = match plan.erasure.set_drive_count {
+        Some(count) if pool.own_set_size != l.set_size => format!(
+            ", `{SET_DRIVE_COUNT_ENV}={count}` (MinIO alone would make sets of {})",
+            pool.own_set_size
+        ),
+        Some(count) => format!(", `{SET_DRIVE_COUNT_ENV}={count}`"),
+        None => String::new(),
+    };
+    let _ = writeln!(
+        out,
+        "  erasure sets         {} of {}, {} data + {} parity each ({}){forced}",
+        plural(l.sets, "set", "sets"),
+        plural(l.set_size, "drive", "drives"),
+        l.data,
+        l.parity,
+        plan.tenant.storage_class_standard
+    );
+    let _ = writeln!(
+        out,
+        "  capacity             raw {}, usable {}: {}% of raw",
+        size(pool.raw_bytes),
+        size(pool.usable_bytes),
+        pool.efficiency_percent
+    );
+    let _ = writeln!(
+        out,
+        "  reads need           {} of {} drives per set: may lose {}",
+        l.read_quorum,
+        l.set_size,
+        losses(l.drives_lost_read, l.servers_lost_read)
+    );
+    let _ = writeln!(
+        out,
+        "  writes need          {} of {} drives per set: may lose {}",
+        l.write_quorum,
+        l.set_size,
+        losses(l.drives_lost_write, l.servers_lost_write)
+    );
+    let _ = writeln!(out, "  disruption budget    {}", budget(pool));
 }
 
 /// What is watched and at which thresholds, and what the verification Job checks.
@@ -179,6 +185,77 @@ fn watched(out: &mut String, plan: &Plan) {
                 "bucket",
                 "buckets"
             ),
+        );
+    }
+}
+
+/// Commands to copy, each on a line of its own under what needs them, indented less than the
+/// value column so that one fits a line whole (`wrap` never splits a span in backticks).
+fn commands(out: &mut String, commands: &[String]) {
+    for command in commands {
+        let _ = writeln!(out, "    `{command}`");
+    }
+}
+
+/// What the cluster must hold, with the site's own names (`plan::needs`).
+fn cluster_needs(out: &mut String, plan: &Plan) {
+    let needs = &plan.needs;
+    let _ = writeln!(out);
+    let _ = writeln!(out, "cluster needs");
+    let nodes = &needs.nodes;
+    let _ = writeln!(
+        out,
+        "  {:<20} {} schedulable nodes with room for one MinIO server each (requests {} CPU, {} \
+         memory): a pool's servers must run on different nodes (a required pod anti-affinity on \
+         `{}`), and pool `{}` has {}; a server without a node stays Pending, and the tenant does \
+         not start",
+        "nodes",
+        nodes.count,
+        nodes.requests.cpu,
+        nodes.requests.memory,
+        needs::NODE_TOPOLOGY_KEY,
+        nodes.pool,
+        plural(nodes.count, "server", "servers"),
+    );
+    let _ = writeln!(
+        out,
+        "  {:<20} `{}`, which miniogen does not create:",
+        "namespace", plan.namespace
+    );
+    commands(out, std::slice::from_ref(&needs.namespace_command));
+    if let Some(p) = &needs.prometheus {
+        let monitor = p.service_monitor.as_ref().map_or_else(String::new, |m| {
+            format!(" (and whose `serviceMonitorSelector` matches ServiceMonitor `{m}`'s)")
+        });
+        let chart = match &p.release {
+            Some(release) => format!(
+                "kube-prometheus-stack's Prometheus (chart {}) selects them by default when its \
+                 Helm release is named `{release}`",
+                needs::KUBE_PROMETHEUS_STACK
+            ),
+            None => format!(
+                "kube-prometheus-stack's Prometheus (chart {}) selects only `{}: <its Helm \
+                 release>` by default, which they lack: add it with `prometheus.labels = {{ {} = \
+                 \"<release>\" }}`",
+                needs::KUBE_PROMETHEUS_STACK,
+                needs::RELEASE_LABEL,
+                needs::RELEASE_LABEL
+            ),
+        };
+        let _ = writeln!(
+            out,
+            "  {:<20} the Prometheus Operator (v0.67 or later) and a Prometheus whose \
+             `scrapeConfigSelector` matches the labels of ScrapeConfig `{}`{monitor}: its \
+             `app.kubernetes.io/*` labels and `prometheus.labels`; {chart}",
+            "Prometheus", p.scrape_config,
+        );
+    }
+    if let Some(module) = needs.synapse_module {
+        let _ = writeln!(
+            out,
+            "  {:<20} the `{module}` module in Synapse's image, which the media store names \
+             (`s3_storage_provider.S3StorageProviderBackend`)",
+            "Synapse"
         );
     }
 }
@@ -299,20 +376,20 @@ fn budget(pool: &Pool) -> String {
 /// The profile's summary when it describes what runs, one pool laid out as the summary says;
 /// otherwise who the tier is for, then the pools that will actually run.
 fn title(plan: &Plan) -> String {
+    // A custom profile's summary is the user's text: kept on the title's line.
+    let summary = crate::output::terminal::line(&plan.tier.summary);
     if let [pool] = plan.pools.as_slice() {
         let layout = format!(
             "{} servers x {} drives of {}",
             pool.servers, pool.volumes_per_server, pool.volume_size
         );
-        if plan.tier.summary.ends_with(&layout) {
-            return plan.tier.summary.clone();
+        if summary.ends_with(&layout) {
+            return summary.into_owned();
         }
     }
-    let who = plan
-        .tier
-        .summary
+    let who = summary
         .split_once(": ")
-        .map_or(plan.tier.summary.as_str(), |(who, _)| who);
+        .map_or(summary.as_ref(), |(who, _)| who);
     let pools: Vec<String> = plan
         .pools
         .iter()
@@ -497,6 +574,7 @@ fn consumers(out: &mut String, plan: &Plan) {
             "  {:<20} {} `{}` key `{}`: {}",
             "needs", p.kind, p.name, p.key, p.why
         );
+        commands(out, &p.commands);
     }
     match &plan.admin {
         Some(a) => {
@@ -582,9 +660,15 @@ fn wiring(plan: &Plan, consumer: &str) -> String {
 /// The plan as JSON, for scripts.
 #[must_use]
 pub fn plan_json(plan: &Plan) -> String {
-    let mut text = serde_json::to_string_pretty(plan).unwrap_or_default();
+    json_text(&serde_json::to_value(plan).unwrap_or_default())
+}
+
+/// A value as pretty JSON with a closing line break, escaped for the terminal the JSON way.
+#[must_use]
+pub fn json_text(value: &serde_json::Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
     text.push('\n');
-    text
+    crate::output::terminal::json(&text).into_owned()
 }
 
 /// The Secrets the manifests reference, each with its keys and where every credential comes
@@ -667,6 +751,7 @@ fn prerequisites(out: &mut String, plan: &Plan) {
             "\n{} `{}` in namespace `{}`, not a credential\n  {:<20} {}",
             p.kind, p.name, plan.namespace, p.key, p.why
         );
+        commands(out, &p.commands);
     }
 }
 
@@ -714,9 +799,7 @@ pub fn secrets_json(plan: &Plan) -> String {
         "secrets": plan.secrets.objects,
         "prerequisites": plan.prerequisites,
     });
-    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
-    text.push('\n');
-    text
+    json_text(&value)
 }
 
 /// The scaling table: one row per plan, with the runbook's figure beside ours.
@@ -813,10 +896,7 @@ pub struct FolderReport {
 /// The folders' reports as JSON.
 #[must_use]
 pub fn folders_json(folders: &[FolderReport]) -> String {
-    let mut text = serde_json::to_string_pretty(&serde_json::json!({ "folders": folders }))
-        .unwrap_or_default();
-    text.push('\n');
-    text
+    json_text(&serde_json::json!({ "folders": folders }))
 }
 
 /// One change as a message: its class, what changes, why, and what to do (`help`).

@@ -239,6 +239,68 @@ pub fn lock_all(dirs: &[&Path]) -> Result<(Vec<Lock>, Vec<String>), (PathBuf, Lo
     Ok((locks, notes))
 }
 
+/// A shared hold on one output folder's lock, for a run that only reads the folder (`check`):
+/// while any is held no run can take the lock to replace the folder, so every file read comes
+/// from the same folder, never half from the old one and half from the new.
+#[derive(Debug)]
+pub struct SharedLock {
+    path: PathBuf,
+    /// `None` where the lock file cannot be made (a read-only checkout, a missing parent): no
+    /// run can replace the folder there either.
+    file: Option<fs::File>,
+}
+
+impl SharedLock {
+    /// Takes the lock of `dir` shared, waiting up to `lock_wait()` for a run that writes it.
+    pub fn take(dir: &Path) -> Result<Self, LockError> {
+        let path = Beside::of(dir).lock_file();
+        let started = Instant::now();
+        let wait = lock_wait();
+        loop {
+            let file = match open_lock(&path) {
+                Ok(file) => file,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound || read_only(&e) => {
+                    return Ok(Self { path, file: None });
+                }
+                Err(e) => return Err(LockError::Io(path, e)),
+            };
+            match file.try_lock_shared() {
+                Ok(()) => {}
+                Err(fs::TryLockError::WouldBlock) => {
+                    if started.elapsed() >= wait {
+                        return Err(LockError::Busy(wait));
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                    continue;
+                }
+                Err(fs::TryLockError::Error(e)) => return Err(LockError::Io(path, e)),
+            }
+            // A writer removes the file before letting go: a lock on a file no longer at the
+            // path holds nothing, so take the one that is there now.
+            if same_file(&file, &path) {
+                return Ok(Self {
+                    path,
+                    file: Some(file),
+                });
+            }
+        }
+    }
+}
+
+impl Drop for SharedLock {
+    fn drop(&mut self) {
+        if let Some(file) = &self.file {
+            // The last holder removes the file, as a writer does, so that a `check` leaves
+            // nothing beside the folder. Only once it holds the lock alone: a reader or writer
+            // that holds it, or takes it first, keeps the file.
+            if file.try_lock().is_ok() {
+                let _ = fs::remove_file(&self.path);
+            }
+            let _ = file.unlock();
+        }
+    }
+}
+
 impl Drop for Lock {
     fn drop(&mut self) {
         if let Some(file) = &self.file {
@@ -353,6 +415,28 @@ pub fn create_file(path: &Path, content: &str, owner_only: bool) -> std::io::Res
     let mut file = options.open(path)?;
     file.write_all(content.as_bytes())?;
     file.flush()
+}
+
+/// Replaces the file `name` in the folder `dir` with `content`, through a new file renamed over
+/// it: a symbolic link at `name` is replaced, never written through, and `dir` itself must be a
+/// folder, not a link to one.
+pub fn replace_file(dir: &Path, name: &str, content: &str) -> std::io::Result<()> {
+    let meta = fs::symlink_metadata(dir)?;
+    if !meta.is_dir() {
+        return Err(std::io::Error::other(format!(
+            "`{}` is not a folder but {}",
+            dir.display(),
+            if meta.file_type().is_symlink() {
+                "a symbolic link"
+            } else {
+                "a file"
+            }
+        )));
+    }
+    let staging = dir.join(format!(".{name}.miniogen-new-{}", std::process::id()));
+    remove(&staging);
+    create_file(&staging, content, false)?;
+    fs::rename(&staging, dir.join(name)).inspect_err(|_| remove(&staging))
 }
 
 /// The permission bits of a folder, to give a rebuilt folder the mode its previous one had.

@@ -307,6 +307,12 @@ fn consumer(
     }
 }
 
+/// The largest policy document MinIO accepts: `mc admin policy create` sends the file as it is,
+/// and `AddCannedPolicy` (minio/minio `cmd/admin-handlers-users.go`) refuses a body over
+/// `maxBucketPolicySize`, 20 KiB (`cmd/bucket-policy-handlers.go`). The site schema's limit of 32
+/// buckets per consumer keeps every document under it (a test below proves it).
+pub const MAX_POLICY_BYTES: usize = 20 * 1024;
+
 /// The policy name of consumer `name`: derived from the consumer, not its buckets, so that a
 /// renamed bucket changes the policy's content and not which policy the user holds.
 #[must_use]
@@ -319,12 +325,12 @@ pub fn policy_name(name: &str) -> String {
 /// explicit Deny before any Allow of any policy the user holds (`Policy.IsAllowed`, minio/pkg
 /// `policy/policy.go`), so the Deny holds even beside a broader policy attached by hand.
 fn document(grants: &[Grant]) -> String {
-    let statements: Vec<serde_json::Value> = grants
+    let mut statements: Vec<serde_json::Value> = grants
         .iter()
         .flat_map(|g| {
             let bucket = format!("arn:aws:s3:::{}", g.bucket);
             let objects = format!("{bucket}/*");
-            let mut out = vec![
+            [
                 json!({
                     "Effect": "Allow",
                     "Action": g.bucket_actions,
@@ -335,17 +341,33 @@ fn document(grants: &[Grant]) -> String {
                     "Action": g.object_actions,
                     "Resource": [objects],
                 }),
-            ];
-            if !g.denied.is_empty() {
-                out.push(json!({
-                    "Effect": "Deny",
-                    "Action": g.denied,
-                    "Resource": [bucket, objects],
-                }));
-            }
-            out
+            ]
         })
         .collect();
+    // One Deny for every versioned bucket the consumer writes to: the same actions each time, and
+    // a statement per bucket would take a consumer of 32 such buckets past the 20 KiB MinIO
+    // accepts for a policy (`MAX_POLICY_BYTES`).
+    let denied: BTreeSet<&str> = grants
+        .iter()
+        .flat_map(|g| g.denied.iter().copied())
+        .collect();
+    if !denied.is_empty() {
+        let resources: Vec<String> = grants
+            .iter()
+            .filter(|g| !g.denied.is_empty())
+            .flat_map(|g| {
+                let bucket = format!("arn:aws:s3:::{}", g.bucket);
+                [format!("{bucket}/*"), bucket]
+            })
+            .collect();
+        let mut resources = resources;
+        resources.sort();
+        statements.push(json!({
+            "Effect": "Deny",
+            "Action": denied,
+            "Resource": resources,
+        }));
+    }
     let mut text = serde_json::to_string_pretty(&json!({
         "Version": "2012-10-17",
         "Statement": statements,
@@ -487,6 +509,29 @@ pub fn iam(site: &Site, consumers: &[Consumer], buckets: Option<&buckets::JobPol
 mod tests {
     use super::*;
 
+    /// The schema's 24 buckets per consumer, each with the longest name S3 allows and the
+    /// largest access, give a policy MinIO still accepts.
+    #[test]
+    fn the_largest_policy_the_schema_allows_fits_minio() {
+        // Every bucket versioned: each grant then carries the Deny of a versioned bucket too.
+        let names: Vec<String> = (0..24)
+            .map(|i| format!("{i:02}{}", "b".repeat(61)))
+            .collect();
+        let versioned: BTreeSet<String> = names.iter().cloned().collect();
+        let grants: Vec<Grant> = names
+            .iter()
+            .map(|name| Grant::new(name, Access::ReadWriteDelete, &versioned))
+            .collect();
+        let size = document(&grants).len();
+        assert!(size <= MAX_POLICY_BYTES, "{size} bytes");
+        let schema: serde_json::Value =
+            serde_json::from_str(crate::check::schema::Kind::Site.committed()).unwrap_or_default();
+        assert_eq!(
+            schema.pointer("/$defs/ExtraConsumer/properties/buckets/maxProperties"),
+            Some(&serde_json::json!(24))
+        );
+    }
+
     #[test]
     fn access_levels_only_add_actions() {
         let (rb, ro) = actions(Access::Read);
@@ -624,6 +669,188 @@ mod tests {
                 .iter()
                 .all(|g| g.denied.is_empty() == (g.bucket == "synapse-media"))
         );
+    }
+
+    /// What each consumer may do, bucket by bucket, read from its policy document and compared
+    /// with what its client does (not with `actions`): Synapse's storage provider reads and
+    /// writes and never deletes; barman-cloud deletes what its retention expires; the LI sync
+    /// only reads its source and mirrors into the copy, deleting there; an added consumer gets
+    /// exactly the level written for each bucket.
+    #[test]
+    fn each_consumer_may_do_what_its_client_needs_and_no_more() {
+        let read = ["s3:GetBucketLocation", "s3:GetObject", "s3:ListBucket"];
+        let write = [
+            "s3:AbortMultipartUpload",
+            "s3:ListBucketMultipartUploads",
+            "s3:ListMultipartUploadParts",
+            "s3:PutObject",
+        ];
+        let level = |parts: &[&[&str]]| -> Vec<String> {
+            let mut all: Vec<String> = parts.concat().iter().map(ToString::to_string).collect();
+            all.sort();
+            all
+        };
+        let (r, rw, rwd) = (
+            level(&[&read]),
+            level(&[&read, &write]),
+            level(&[&read, &write, &["s3:DeleteObject"]]),
+        );
+        let mut site = Site::default();
+        site.consumers.insert(
+            "loki".into(),
+            crate::model::spec::ExtraConsumer {
+                access_key: "loki".into(),
+                secret: "minio-loki".into(),
+                buckets: BTreeMap::from([
+                    ("a".into(), Access::Read),
+                    ("b".into(), Access::ReadWrite),
+                    ("c".into(), Access::ReadWriteDelete),
+                ]),
+                remote_key: None,
+            },
+        );
+        let allowed = |c: &Consumer| -> BTreeMap<String, Vec<String>> {
+            let doc: serde_json::Value =
+                serde_json::from_str(&c.policy.document).unwrap_or_default();
+            let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            // The Deny a versioned bucket adds is proven apart
+            // (`the_li_sync_may_delete_but_never_remove_a_version_or_lift_a_lock`).
+            for s in doc["Statement"].as_array().into_iter().flatten() {
+                assert!(s["Effect"] == "Allow" || s["Effect"] == "Deny", "{s}");
+                if s["Effect"] == "Deny" {
+                    continue;
+                }
+                for r in s["Resource"].as_array().into_iter().flatten() {
+                    let arn = r.as_str().unwrap_or_default();
+                    let bucket = arn
+                        .trim_start_matches("arn:aws:s3:::")
+                        .trim_end_matches("/*");
+                    let actions = s["Action"].as_array().into_iter().flatten();
+                    let entry = out.entry(bucket.to_string()).or_default();
+                    entry.extend(actions.filter_map(|a| a.as_str().map(str::to_string)));
+                    entry.sort();
+                }
+            }
+            out
+        };
+        let got: BTreeMap<String, BTreeMap<String, Vec<String>>> = consumers(&site)
+            .iter()
+            .map(|c| (c.name.clone(), allowed(c)))
+            .collect();
+        let want = |pairs: &[(&str, &Vec<String>)]| -> BTreeMap<String, Vec<String>> {
+            pairs
+                .iter()
+                .map(|(b, a)| ((*b).to_string(), (*a).clone()))
+                .collect()
+        };
+        assert_eq!(got["synapse"], want(&[("synapse-media", &rw)]));
+        assert_eq!(got["cnpg"], want(&[("postgresql-backups", &rwd)]));
+        assert_eq!(
+            got["rclone"],
+            want(&[("synapse-media", &r), ("synapse-media-li", &rwd)])
+        );
+        assert_eq!(got["loki"], want(&[("a", &r), ("b", &rw), ("c", &rwd)]));
+        assert_eq!(got.len(), 4, "{got:?}");
+        // Each has its own policy, user and Secret, named after the consumer.
+        for c in consumers(&site) {
+            assert_eq!(c.policy.name, format!("miniogen-{}", c.name));
+            assert_eq!(c.policy.file, format!("miniogen-{}.json", c.name));
+        }
+    }
+
+    /// The administrator holds `consoleAdmin` through the operator, and is nobody's consumer.
+    #[test]
+    fn the_administrator_is_separate() {
+        let mut site = Site::default();
+        assert!(admin(&site).is_none());
+        site.admin = Some(crate::model::spec::AdminUser {
+            access_key: "console-admin".into(),
+            secret: "minio-console-admin".into(),
+        });
+        let a = admin(&site).unwrap_or_else(|| panic!("no administrator"));
+        assert_eq!(
+            (a.access_key.as_str(), a.secret.as_str(), a.policy),
+            ("console-admin", "minio-console-admin", CONSOLE_ADMIN)
+        );
+        assert!(
+            !consumers(&site)
+                .iter()
+                .any(|c| c.access_key == "console-admin")
+        );
+    }
+
+    /// Per consumer: create its policy from the mounted file, add its user with the secret key
+    /// from its Secret, then attach the policy once both exist. `mc` trusts the cluster's CA for
+    /// the operator's STS, and the tenant's CA when that is another one.
+    #[test]
+    fn the_job_creates_policy_and_user_then_attaches() {
+        let site = Site::default();
+        let job = iam(&site, &consumers(&site), None);
+        let synapse: Vec<(&str, &str, Vec<&str>)> = job
+            .commands
+            .iter()
+            .filter(|c| c.name.ends_with("-synapse"))
+            .map(|c| {
+                let deps = c.depends_on.iter().map(String::as_str).collect();
+                (c.name.as_str(), c.op, deps)
+            })
+            .collect();
+        assert_eq!(
+            synapse,
+            [
+                ("policy-synapse", "admin/policy/create", vec![]),
+                ("user-synapse", "admin/user/add", vec![]),
+                (
+                    "attach-synapse",
+                    "admin/policy/attach",
+                    vec!["policy-synapse", "user-synapse"]
+                ),
+            ]
+        );
+        let command = |name: &str| {
+            job.commands
+                .iter()
+                .find(|c| c.name == name)
+                .unwrap_or_else(|| panic!("no command {name}"))
+        };
+        let user = command("user-synapse");
+        assert_eq!(user.args["password"], "$(MINIOGEN_SECRET_KEY)");
+        assert_eq!(
+            user.secret_key_from,
+            Some((site.users.synapse().secret, "CONSOLE_SECRET_KEY".into()))
+        );
+        assert_eq!(
+            command("policy-synapse").policy_file.as_deref(),
+            Some("miniogen-synapse.json")
+        );
+        let files: Vec<&str> = job.cas.iter().map(|c| c.file).collect();
+        assert_eq!(
+            files,
+            ["operator-sts-ca.crt"],
+            "the cluster CA is mounted once"
+        );
+        let mut named = site.clone();
+        named.tenant.trust = crate::model::spec::TrustSource::NamedCa;
+        named.tenant.ca = Some(crate::model::spec::CaRef {
+            kind: crate::model::spec::CaKind::Secret,
+            name: "minio-ca".into(),
+            key: None,
+        });
+        let cas: Vec<(&str, String)> = iam(&named, &consumers(&named), None)
+            .cas
+            .iter()
+            .map(|c| (c.file, c.name.clone()))
+            .collect();
+        assert_eq!(
+            cas,
+            [
+                ("operator-sts-ca.crt", "kube-root-ca.crt".to_string()),
+                ("tenant-ca.crt", "minio-ca".to_string())
+            ]
+        );
+        // The counter's default enters no hash: the name depends on what the job does alone
+        // (here without the bucket job's policy; the golden streams pin the full one).
+        assert_eq!(job.job, "matrix-minio-iam-d61cd2f1");
     }
 
     #[test]

@@ -349,6 +349,38 @@ mod tests {
         }
     }
 
+    /// Written from MinIO's rule, not from `set_size`: a pool of at least 4 drives has a layout
+    /// whenever some size from 2 to 16 divides its drives and divides, or is divided by, its
+    /// server count (`possibleSetCountsWithSymmetry`), and MinIO takes the largest such size
+    /// (`commonSetDriveCount`). Every pool up to 64 servers x 16 drives, none left out.
+    #[test]
+    fn a_layout_exists_whenever_a_symmetric_divisor_fits() {
+        for servers in 1u32..=64 {
+            for volumes in 1u32..=16 {
+                let drives = servers * volumes;
+                let largest = (2u32..=16)
+                    .rev()
+                    .find(|s| drives % s == 0 && (servers % s == 0 || s % servers == 0));
+                let expected = if drives < 4 { None } else { largest };
+                assert_eq!(
+                    set_size(servers, volumes).ok(),
+                    expected,
+                    "{servers} servers x {volumes} drives"
+                );
+                if let Some(size) = expected {
+                    assert_eq!(
+                        Layout::new(servers, volumes, size / 2).map(|l| l.set_size),
+                        Ok(size),
+                        "{servers}x{volumes}"
+                    );
+                }
+            }
+        }
+        // 18 drives: 9 divides them but not 6 servers, so the sets are 6 drives, 2 per server.
+        assert_eq!(set_size(6, 3), Ok(6));
+        assert_eq!(layout(6, 3, 3).sets, 3);
+    }
+
     proptest! {
         #[test]
         fn layouts_hold_minio_invariants(servers in 1u32..=64, volumes in 1u32..=16, parity in 1u32..=8) {

@@ -15,6 +15,7 @@ pub mod access;
 pub mod buckets;
 pub mod daytwo;
 pub mod erasure;
+pub mod needs;
 pub mod operator;
 pub mod outputs;
 pub mod requests;
@@ -49,9 +50,6 @@ pub const POOL_LABEL: &str = operator::v6_0_2::POOL_LABEL;
 /// Set through `serviceMetadata` on the S3 service only, so that the per-server ServiceMonitor
 /// can select the headless service and not this one, which fronts the same pods.
 pub const SCRAPE_LABEL: &str = "miniogen.io/scrape";
-/// Annotation with the CCU tier an object was generated for; never on the Tenant, whose
-/// annotations the operator copies into every MinIO pod.
-pub const TIER_ANNOTATION: &str = "miniogen.io/tier";
 /// Pod annotation (set on each pool) with the pool's erasure-set size, which is fixed once its
 /// drives are formatted; the folder guard reads it back to refuse a change.
 pub const SET_SIZE_ANNOTATION: &str = "miniogen.io/erasure-set-size";
@@ -112,6 +110,8 @@ pub struct Plan {
     pub outputs: Outputs,
     /// Objects the outputs reference that miniogen does not generate, besides the Secrets.
     pub prerequisites: Vec<Prerequisite>,
+    /// What the cluster must hold: nodes, the namespace, Prometheus's selectors, Synapse's module.
+    pub needs: needs::Needs,
     /// Buckets the operator creates, each with its settings in effect.
     pub buckets: Vec<buckets::Bucket>,
     /// The MinIOJob that applies the bucket settings, when any bucket has one.
@@ -126,8 +126,6 @@ pub struct Plan {
     pub verify: Option<verify::Verify>,
     /// Where credentials come from, and every Secret the manifests reference.
     pub secrets: Secrets,
-    /// Annotations every object but the Tenant carries: the tier.
-    pub provenance: BTreeMap<String, String>,
     /// The sha256 of the normalized inputs. Shown here only: on an object it would change that
     /// object with every unrelated input, and on the Tenant it would roll every MinIO pod.
     pub inputs: String,
@@ -389,6 +387,9 @@ pub struct Prerequisite {
     pub key: String,
     /// Who creates it and what it holds.
     pub why: String,
+    /// Commands that create it, in the tenant's namespace, when miniogen knows them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<String>,
 }
 
 /// How Prometheus scrapes the tenant: the cluster metrics once, through a `ScrapeConfig`, and
@@ -531,6 +532,12 @@ pub fn plan(spec: &Spec) -> Plan {
     let prerequisites = prerequisites(site, &outputs);
     let monitor = site.prometheus.enabled.then(|| monitor(site, &labels, &s3));
     let rclone = site.rclone.enabled.then(|| rclone(site, &s3));
+    let needs = needs::needs(
+        &pools,
+        &site.namespace,
+        monitor.as_ref(),
+        outputs.synapse.is_some(),
+    );
     let secrets = secrets(
         site,
         &config_env,
@@ -604,6 +611,7 @@ pub fn plan(spec: &Spec) -> Plan {
         iam,
         outputs,
         prerequisites,
+        needs,
         buckets: bucket_settings,
         bucket_job,
         monitor,
@@ -611,7 +619,6 @@ pub fn plan(spec: &Spec) -> Plan {
         watch,
         verify,
         secrets,
-        provenance: BTreeMap::from([(TIER_ANNOTATION.to_string(), spec.tier_ccu.to_string())]),
         inputs: inputs_digest(spec),
         advisories: image_advisories(site),
     }
@@ -800,6 +807,9 @@ fn image_advisories(site: &Site) -> Vec<advisories::Finding> {
     found
 }
 
+/// The label every object gets for its part of the tenant, beside `common_labels`.
+pub const COMPONENT_LABEL: &str = "app.kubernetes.io/component";
+
 /// The `app.kubernetes.io/*` labels of every object.
 fn common_labels(tenant_name: &str) -> BTreeMap<String, String> {
     BTreeMap::from([
@@ -837,6 +847,7 @@ fn prerequisites(site: &Site, outputs: &Outputs) -> Vec<Prerequisite> {
             name: t.name.clone(),
             key: t.key.clone(),
             why,
+            commands: Vec::new(),
         });
         if let Some(secret) = &t.certificate_secret {
             let (ns, domain) = (&site.namespace, &site.cluster_domain);
@@ -851,6 +862,7 @@ fn prerequisites(site: &Site, outputs: &Outputs) -> Vec<Prerequisite> {
                      `*.{}-hl.{ns}.svc.{domain}`",
                     site.tenant.name
                 ),
+                commands: Vec::new(),
             });
         }
         let cnpg = &outputs.cnpg;
@@ -859,17 +871,22 @@ fn prerequisites(site: &Site, outputs: &Outputs) -> Vec<Prerequisite> {
             .as_ref()
             .filter(|_| t.kind == "ConfigMap" && (cnpg.fragments || cnpg.object_store_in_manifests))
         {
-            let ca = &t.name;
+            let (ca, ns) = (&t.name, &site.namespace);
             out.push(Prerequisite {
                 kind: "Secret",
                 name: secret.clone(),
                 key: outputs::CA_KEY.into(),
-                // Two short commands rather than one long one: each fits a line of `plan` whole.
                 why: format!(
-                    "yours, for CloudNativePG's `endpointCA`: the same CA as ConfigMap `{ca}`, such \
-                     as `kubectl get cm {ca} -o jsonpath='{{.data.ca\\.crt}}' > ca.crt` then \
-                     `kubectl create secret generic {secret} --from-file=ca.crt`"
+                    "yours, for CloudNativePG's `endpointCA`: the same CA as ConfigMap `{ca}`, \
+                     made with"
                 ),
+                // Two short commands rather than one long one: each fits a line of `plan` whole.
+                commands: vec![
+                    format!(
+                        "kubectl -n {ns} get cm {ca} -o jsonpath='{{.data.ca\\.crt}}' > ca.crt"
+                    ),
+                    format!("kubectl -n {ns} create secret generic {secret} --from-file=ca.crt"),
+                ],
             });
         }
     }
@@ -885,6 +902,7 @@ fn prerequisites(site: &Site, outputs: &Outputs) -> Vec<Prerequisite> {
                   job's `mc` verifies the operator's STS (always HTTPS, its certificate signed \
                   through the operator's CertificateSigningRequest)"
                 .into(),
+            commands: Vec::new(),
         });
     }
     out
@@ -1175,8 +1193,9 @@ fn secrets(
 }
 
 fn monitor(site: &Site, labels: &BTreeMap<String, String>, s3: &Endpoint) -> Monitor {
-    let mut monitor_labels = labels.clone();
-    monitor_labels.extend(site.prometheus.labels.clone());
+    // Prometheus's labels beside miniogen's own, never over them (`rules` refuses those keys).
+    let mut monitor_labels = site.prometheus.labels.clone();
+    monitor_labels.extend(labels.clone());
     let tls = site.tenant.tls;
     Monitor {
         name: site.tenant.name.clone(),

@@ -25,6 +25,7 @@ pub fn check(spec: &Spec, at: &Locator<'_>) -> Vec<Diagnostic> {
     resources(spec, at, &mut out);
     buckets(spec, at, &mut out);
     users(spec, at, &mut out);
+    secrets(spec, at, &mut out);
     consumers(spec, at, &mut out);
     job_names(spec, at, &mut out);
     prometheus(spec, at, &mut out);
@@ -461,10 +462,6 @@ fn users(spec: &Spec, at: &Locator<'_>, out: &mut Vec<Diagnostic>) {
         site.tenant.root_user.clone(),
         "the root user (`tenant.root_user`)".to_string(),
     )]);
-    let mut secrets = BTreeMap::from([(
-        site.tenant.config_secret.clone(),
-        "the configuration (`tenant.config_secret`)".to_string(),
-    )]);
     for id in identities(spec) {
         if let Some(owner) = keys.get(&id.access_key) {
             out.push(
@@ -480,20 +477,144 @@ fn users(spec: &Spec, at: &Locator<'_>, out: &mut Vec<Diagnostic>) {
         } else {
             keys.insert(id.access_key.clone(), id.what.clone());
         }
-        if let Some(owner) = secrets.get(&id.secret) {
-            out.push(
-                at.error(
-                    &format!("{}/secret", id.pointer),
-                    format!(
-                        "Secret `{}` of {} already holds the keys of {owner}",
-                        id.secret, id.what
-                    ),
-                )
-                .help("give every identity a Secret of its own"),
-            );
-        } else {
-            secrets.insert(id.secret.clone(), id.what.clone());
+    }
+}
+
+/// What a Secret the manifests name holds, for telling which may share a name.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Holds {
+    /// Credentials miniogen's Secrets or ExternalSecrets write (`creationPolicy: Owner`).
+    Credentials,
+    /// The tenant's certificate and its private key, which the user provides.
+    Certificate,
+    /// A CA certificate that clients read.
+    Ca,
+}
+
+/// One use of a Secret name: what it holds, whose it is, and where it is set.
+struct SecretUse {
+    name: String,
+    holds: Holds,
+    what: String,
+    pointer: String,
+}
+
+impl SecretUse {
+    /// What it holds, said after "already holds".
+    fn contents(&self) -> String {
+        match self.holds {
+            Holds::Credentials => format!("the keys of {}", self.what),
+            Holds::Certificate | Holds::Ca => self.what.clone(),
         }
+    }
+}
+
+/// Every Secret name has one owner: credentials share their Secret with nothing (an
+/// ExternalSecret with `creationPolicy: Owner` would overwrite the certificate or CA under the
+/// same name, and a CA mounted from a credentials Secret hands its keys to every client); a CA
+/// may be read from the certificate's Secret (cert-manager writes `ca.crt` beside the
+/// certificate), never its private key.
+fn secrets(spec: &Spec, at: &Locator<'_>, out: &mut Vec<Diagnostic>) {
+    let site = &spec.site;
+    let secret = |name: &str, holds, what: &str, pointer: &str| SecretUse {
+        name: name.to_string(),
+        holds,
+        what: what.to_string(),
+        pointer: pointer.to_string(),
+    };
+    let mut uses = Vec::new();
+    if let Some(trust) = crate::plan::outputs::trust(site) {
+        if let Some(certificate) = &trust.certificate_secret {
+            uses.push(secret(
+                certificate,
+                Holds::Certificate,
+                "the tenant's certificate and its private key (`tenant.certificate_secret`)",
+                "/tenant/certificate_secret",
+            ));
+        }
+        if trust.kind == "Secret" {
+            let pointer = if site.tenant.ca.is_some() {
+                "/tenant/ca/name"
+            } else {
+                "/tenant/certificate_secret"
+            };
+            if trust.key == "tls.key" {
+                out.push(
+                    at.error(
+                        "/tenant/ca",
+                        "`tenant.ca` names the key `tls.key`, a private key, as the CA every \
+                         client trusts",
+                    )
+                    .help("name the key holding the CA certificate, such as `ca.crt`"),
+                );
+            }
+            uses.push(secret(
+                &trust.name,
+                Holds::Ca,
+                "the CA clients trust (`tenant.ca`)",
+                pointer,
+            ));
+        } else {
+            uses.push(secret(
+                &site.cnpg.ca_secret,
+                Holds::Ca,
+                "CloudNativePG's copy of the CA (`cnpg.ca_secret`)",
+                "/cnpg/ca_secret",
+            ));
+        }
+    }
+    uses.push(secret(
+        &site.tenant.config_secret,
+        Holds::Credentials,
+        "the configuration (`tenant.config_secret`)",
+        "/tenant/config_secret",
+    ));
+    for id in identities(spec) {
+        uses.push(secret(
+            &id.secret,
+            Holds::Credentials,
+            &id.what,
+            &format!("{}/secret", id.pointer),
+        ));
+    }
+    let p = &site.prometheus;
+    if let (true, MetricsAuth::Bearer, Some(name)) = (p.enabled, p.auth, &p.bearer_token_secret) {
+        uses.push(secret(
+            name,
+            Holds::Credentials,
+            "the metrics token (`prometheus.bearer_token_secret`)",
+            "/prometheus/bearer_token_secret",
+        ));
+    }
+    let mut owners: BTreeMap<&str, &SecretUse> = BTreeMap::new();
+    for here in &uses {
+        let Some(first) = owners.get(here.name.as_str()).copied() else {
+            owners.insert(&here.name, here);
+            continue;
+        };
+        let shared = here.holds != Holds::Credentials && first.holds != Holds::Credentials;
+        if shared {
+            continue;
+        }
+        // Point at the one the user wrote: a default collides with nothing on its own.
+        let (this, other) = if at.find(&here.pointer).is_some() || at.find(&first.pointer).is_none()
+        {
+            (here, first)
+        } else {
+            (first, here)
+        };
+        out.push(
+            at.error(
+                &this.pointer,
+                format!(
+                    "Secret `{}` of {} already holds {}",
+                    this.name,
+                    this.what,
+                    other.contents()
+                ),
+            )
+            .help("give each its own Secret: every Secret has one owner"),
+        );
     }
 }
 
@@ -642,10 +763,24 @@ fn prometheus(spec: &Spec, at: &Locator<'_>, out: &mut Vec<Diagnostic>) {
     if !p.enabled {
         return;
     }
+    let own = crate::plan::common_labels(&spec.site.tenant.name);
     for key in p.labels.keys() {
+        let pointer = format!("/prometheus/labels/{}", escape_pointer(key));
         if let Err(why) = names::label_key(key) {
-            let pointer = format!("/prometheus/labels/{}", escape_pointer(key));
             out.push(at.error(&pointer, format!("label key `{key}` {why}")));
+        } else if own.contains_key(key) || key == crate::plan::COMPONENT_LABEL {
+            // The ScrapeConfig and ServiceMonitor carry miniogen's labels like every object;
+            // replacing one would hide them from `kubectl get -l` and from Argo CD's view.
+            out.push(
+                at.error(
+                    &pointer,
+                    format!("label `{key}` is one miniogen sets on every object it writes"),
+                )
+                .help(
+                    "`prometheus.labels` adds the labels your Prometheus selects on; choose \
+                     another key, such as `release`",
+                ),
+            );
         }
     }
     let interval = names::duration_ms(&p.interval).ok();
@@ -680,21 +815,6 @@ fn prometheus(spec: &Spec, at: &Locator<'_>, out: &mut Vec<Diagnostic>) {
                 p.scrape_timeout, p.interval
             ),
         ));
-    }
-    if let (MetricsAuth::Bearer, Some(name)) = (p.auth, &p.bearer_token_secret) {
-        let taken = identities(spec).iter().any(|id| &id.secret == name)
-            || *name == spec.site.tenant.config_secret;
-        if taken {
-            out.push(
-                at.error(
-                    "/prometheus/bearer_token_secret",
-                    format!("Secret `{name}` already holds other credentials"),
-                )
-                .help(
-                    "give the metrics token a Secret of its own, such as `minio-prometheus-token`",
-                ),
-            );
-        }
     }
     if p.auth == MetricsAuth::Bearer && p.bearer_token_secret.is_none() {
         out.push(
@@ -939,7 +1059,11 @@ mod tests {
             ],
         );
         assert_eq!(d.len(), 1, "{d:#?}");
-        assert!(d[0].message.contains("already holds other credentials"));
+        assert!(
+            d[0].message
+                .contains("already holds the keys of consumer `synapse`"),
+            "{d:#?}"
+        );
         assert!(
             run(
                 2,

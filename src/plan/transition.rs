@@ -455,6 +455,23 @@ mod tests {
         assert!(changes[1].applicable() && !changes[0].applicable());
     }
 
+    /// A PVC keeps the class it was bound with: a changed class is caught and never applicable.
+    #[test]
+    fn a_storage_class_change_is_caught() {
+        let old = tenant(4, "500Gi", &["pool-0"]);
+        let mut new = old.clone();
+        new["spec"]["pools"][0]["volumeClaimTemplate"]["spec"]["storageClassName"] = json!("fast");
+        let changes = pool_changes(&old, &new);
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert_eq!(changes[0].kind, Kind::StorageClass);
+        assert!(!changes[0].applicable());
+        assert_eq!(
+            changes[0].to_string(),
+            "pool `pool-0`: `storageClassName` would change from \"standard\" to \"fast\", which \
+             an existing PersistentVolumeClaim cannot"
+        );
+    }
+
     /// `ExpandPVCs` raises a request only when `requestedStorage.Cmp(currentStorage) > 0`.
     #[test]
     fn volume_sizes_compare_as_quantities() {
@@ -491,5 +508,13 @@ mod tests {
         recorded["spec"]["pools"][0]["annotations"] = json!({SET_SIZE_ANNOTATION: "16"});
         assert!(pool_changes(&recorded, &recorded.clone()).is_empty());
         assert_eq!(pool_changes(&recorded, &new)[0].old, "16");
+        // Larger sets than the drives hold: keep the smaller, quorum-safe ones.
+        let larger = &pool_changes(&new, &recorded)[0];
+        assert_eq!((larger.old.as_str(), larger.new.as_str()), ("8", "16"));
+        assert!(
+            larger.set_size_help().contains(
+                "keep the formatted sets of 8 with `tenant.erasure_sets = \"quorum-safe\"`"
+            )
+        );
     }
 }

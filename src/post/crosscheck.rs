@@ -997,8 +997,7 @@ mod tests {
         let spec = decode(&inputs).unwrap_or_else(|e| panic!("{e:?}"));
         let plan = crate::plan::plan(&spec);
         let rendered = crate::render::render(&plan, None).unwrap_or_else(|e| panic!("{e}"));
-        let manifests =
-            crate::post::assemble(&rendered, &plan.provenance).unwrap_or_else(|e| panic!("{e}"));
+        let manifests = crate::post::assemble(&rendered).unwrap_or_else(|e| panic!("{e}"));
         let rendered = crate::render::fragments(&plan).unwrap_or_else(|e| panic!("{e}"));
         let fragments = crate::post::fragments(&rendered).unwrap_or_else(|e| panic!("{e}"));
         (plan, manifests, fragments)

@@ -8,7 +8,7 @@
 
 pub mod crosscheck;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use serde_json::Value;
 use thiserror::Error;
@@ -48,6 +48,74 @@ const ORDER_LAST: [&str; 2] = [
     "ValidatingWebhookConfiguration",
 ];
 
+/// The most data one ConfigMap or Secret may hold: `ValidateConfigMap` and `ValidateSecret`
+/// (kubernetes `pkg/apis/core/validation/validation.go`) refuse more than `MaxSecretSize`, 1 MiB,
+/// summed over the values (a Secret's `stringData` is merged into `data` first).
+pub const MAX_DATA_BYTES: usize = 1 << 20;
+
+/// The largest object the API server can store with etcd's default `--max-request-bytes`
+/// (1.5 MiB): a larger one is refused as "request is too large".
+pub const MAX_OBJECT_BYTES: usize = 3 << 19;
+
+/// An object Kubernetes would refuse for its size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Oversized {
+    /// Its kind.
+    pub kind: String,
+    /// Its name.
+    pub name: String,
+    /// What is too large: its data, or the whole object.
+    pub what: &'static str,
+    /// Its size in bytes.
+    pub bytes: usize,
+    /// The limit.
+    pub limit: usize,
+}
+
+/// The objects Kubernetes would refuse for their size: writing them would give a folder that
+/// neither the cluster nor the next `gen` takes.
+#[must_use]
+pub fn oversized(manifests: &[Manifest]) -> Vec<Oversized> {
+    let strings = |v: Option<&Value>| -> usize {
+        v.and_then(Value::as_object).map_or(0, |m| {
+            m.values().filter_map(Value::as_str).map(str::len).sum()
+        })
+    };
+    // Base64 values count as the bytes they decode to.
+    let decoded = |v: Option<&Value>| -> usize {
+        v.and_then(Value::as_object).map_or(0, |m| {
+            m.values()
+                .filter_map(Value::as_str)
+                .map(|s| s.trim_end_matches('=').len() * 3 / 4)
+                .sum()
+        })
+    };
+    let mut out = Vec::new();
+    for m in manifests {
+        let data = match m.kind.as_str() {
+            "ConfigMap" => strings(m.value.get("data")) + decoded(m.value.get("binaryData")),
+            "Secret" => decoded(m.value.get("data")) + strings(m.value.get("stringData")),
+            _ => 0,
+        };
+        let whole = serde_json::to_string(&m.value).map_or(0, |t| t.len());
+        let (what, bytes, limit) = if data > MAX_DATA_BYTES {
+            ("data", data, MAX_DATA_BYTES)
+        } else if whole > MAX_OBJECT_BYTES {
+            ("object", whole, MAX_OBJECT_BYTES)
+        } else {
+            continue;
+        };
+        out.push(Oversized {
+            kind: m.kind.clone(),
+            name: m.name.clone(),
+            what,
+            bytes,
+            limit,
+        });
+    }
+    out
+}
+
 /// One Kubernetes object, ready to write.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Manifest {
@@ -73,12 +141,8 @@ pub struct PostError {
     pub message: String,
 }
 
-/// Parses, checks and orders the rendered documents, adding `annotations` to every object but
-/// the Tenant.
-pub fn assemble(
-    rendered: &[Rendered],
-    annotations: &BTreeMap<String, String>,
-) -> Result<Vec<Manifest>, PostError> {
+/// Parses, checks and orders the rendered documents.
+pub fn assemble(rendered: &[Rendered]) -> Result<Vec<Manifest>, PostError> {
     let mut manifests = Vec::new();
     let mut seen = BTreeSet::new();
     for r in rendered {
@@ -87,11 +151,10 @@ pub fn assemble(
             message,
         };
         let docs = readback::documents(&r.text).map_err(fail)?;
-        for mut value in docs {
+        for value in docs {
             if value.is_null() {
                 continue;
             }
-            annotate(&mut value, annotations);
             let field = |pointer: &str| {
                 value
                     .pointer(pointer)
@@ -164,25 +227,6 @@ pub fn fragments(rendered: &[RenderedFragment]) -> Result<Vec<Fragment>, PostErr
         .collect()
 }
 
-fn annotate(object: &mut Value, annotations: &BTreeMap<String, String>) {
-    // MinIO Operator copies every Tenant annotation into every MinIO pod template
-    // (`operator::v6_0_2::pod_metadata`): one there would restart MinIO whenever it changed.
-    if annotations.is_empty() || object.get("kind").and_then(Value::as_str) == Some("Tenant") {
-        return;
-    }
-    let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) else {
-        return;
-    };
-    let entry = metadata
-        .entry("annotations")
-        .or_insert_with(|| Value::Object(serde_json::Map::new()));
-    if let Some(map) = entry.as_object_mut() {
-        for (key, value) in annotations {
-            map.insert(key.clone(), Value::String(value.clone()));
-        }
-    }
-}
-
 fn sort_key(m: &Manifest) -> (usize, String, String, String) {
     let rank = ORDER_FIRST
         .iter()
@@ -211,7 +255,7 @@ mod tests {
     use super::*;
 
     fn assemble_plain(rendered: &[Rendered]) -> Result<Vec<Manifest>, PostError> {
-        assemble(rendered, &BTreeMap::new())
+        assemble(rendered)
     }
 
     fn rendered(text: &str) -> Vec<Rendered> {
@@ -238,7 +282,7 @@ mod tests {
             doc("CronJob", "batch/v1", "j"),
         ]
         .concat();
-        let kinds: Vec<String> = assemble(&rendered(&text), &BTreeMap::new())
+        let kinds: Vec<String> = assemble(&rendered(&text))
             .unwrap_or_else(|e| panic!("{e}"))
             .iter()
             .map(|m| format!("{}/{}", m.kind, m.name))

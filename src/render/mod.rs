@@ -434,8 +434,8 @@ mod tests {
             plan.namespace = text.to_string();
             plan.tenant.image = text.to_string();
             let rendered = render(&plan, None).unwrap_or_else(|e| panic!("{e}"));
-            let manifests = crate::post::assemble(&rendered, &plan.provenance)
-                .unwrap_or_else(|e| panic!("{text:?}: {e}"));
+            let manifests =
+                crate::post::assemble(&rendered).unwrap_or_else(|e| panic!("{text:?}: {e}"));
             let tenant = manifests.iter().find(|m| m.kind == "Tenant");
             let tenant = tenant.unwrap_or_else(|| panic!("{text:?}: no Tenant"));
             assert_eq!(tenant.namespace, text);

@@ -396,3 +396,120 @@ pub(crate) fn changed_keys(
 pub(crate) fn dotted(pointer: &str) -> String {
     pointer.trim_start_matches('/').replace('/', ".")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn tenant(image: &str, annotations: &Value) -> Value {
+        json!({
+            "metadata": {"name": "t", "namespace": "ns"},
+            "spec": {
+                "image": image,
+                "requestAutoCert": true,
+                "pools": [{"name": "pool-0", "servers": 4, "volumesPerServer": 2,
+                           "annotations": annotations}]
+            }
+        })
+    }
+
+    /// Each question about the operator reaches the pinned release's rules.
+    #[test]
+    fn the_pinned_release_answers_through_its_rules() {
+        assert_eq!(PINNED.name(), "v6.0.2");
+        assert_eq!(
+            PINNED.minio_service(true),
+            ServicePort {
+                scheme: "https",
+                port: 443,
+                port_name: "https-minio"
+            }
+        );
+        assert_eq!(PINNED.minio_service(false).port, 80);
+        assert_eq!(
+            PINNED.minio_hosts("chat", "example.org"),
+            ["minio.chat.svc.example.org", "minio.chat.svc", "minio.chat"]
+        );
+        let budget = PINNED.disruption_budget("t", "pool-0", 8);
+        assert_eq!(
+            budget.map(|b| (b.name, b.min_available)),
+            Some(("t-pool-0".into(), 5))
+        );
+        assert_eq!(PINNED.template_fields(), v6_0_2::TEMPLATE_FIELDS);
+        let t = tenant("a", &json!({"x": "1"}));
+        let owned = PINNED.owned_objects(&t);
+        assert!(
+            owned
+                .iter()
+                .any(|o| o.kind == "StatefulSet" && o.name == "t-pool-0")
+        );
+        let meta = PINNED.pod_metadata(&t, &t["spec"]["pools"][0]);
+        assert_eq!(meta.annotations.get("x").map(String::as_str), Some("1"));
+        assert_eq!(
+            meta.labels.get("v1.min.io/pool").map(String::as_str),
+            Some("pool-0")
+        );
+    }
+
+    /// An unchanged Tenant gives no change; a changed image and pool annotation give one change
+    /// each, with their classes, and the verdict names the release it is for.
+    #[test]
+    fn a_verdict_classes_each_change() {
+        let side = |tenant| Side {
+            tenant,
+            config: None,
+        };
+        let old = tenant(
+            "quay.io/minio/minio:RELEASE.2025-04-22T22-12-26Z",
+            &json!({"x": "1"}),
+        );
+        let same = PINNED.verdict(side(&old), side(&old));
+        assert!(same.changes.is_empty(), "{same:?}");
+        assert_eq!(same.worst(), Disruption::None);
+        assert_eq!(same.operator_name(), "v6.0.2");
+        let new = tenant(
+            "quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z",
+            &json!({"x": "2"}),
+        );
+        let changed = PINNED.verdict(side(&old), side(&new));
+        let classes: Vec<(Kind, Option<&str>, Disruption)> = changed
+            .changes
+            .iter()
+            .map(|c| (c.kind, c.pool.as_deref(), c.disruption))
+            .collect();
+        assert_eq!(
+            classes,
+            [
+                (Kind::Image, None, Disruption::Simultaneous),
+                (Kind::PodMetadata, Some("pool-0"), Disruption::Rolling),
+            ]
+        );
+        assert_eq!(changed.worst(), Disruption::Simultaneous);
+        assert_eq!(changed.blocked().count(), 0);
+    }
+
+    #[test]
+    fn maps_pointers_and_keys() {
+        let value = json!({"m": {"a": "1", "b": 2}});
+        let map = string_map(&value, "/m");
+        assert_eq!(
+            map,
+            BTreeMap::from([("a".to_string(), "1".to_string()), ("b".into(), "2".into())])
+        );
+        let mut other = map.clone();
+        other.insert("b".into(), "3".into());
+        other.insert("c".into(), "4".into());
+        other.remove("a");
+        assert_eq!(changed_keys(&map, &other), ["a", "b", "c"]);
+        assert!(changed_keys(&map, &map).is_empty());
+        assert_eq!(dotted("/spec/pools"), "spec.pools");
+        assert_eq!(
+            pools(&json!({"spec": {"pools": [{"name": "p"}, {}]}}))
+                .iter()
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>(),
+            ["p", ""]
+        );
+    }
+}
