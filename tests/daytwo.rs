@@ -966,6 +966,7 @@ fn toml_blocks(text: &str) -> Vec<String> {
 /// buckets: over a folder of the previous release, whose lawful-intercept copy has no lock,
 /// `check` and `gen --out` refuse a render that claims one, and each way out they print works.
 #[test]
+#[allow(clippy::too_many_lines)] // one user's path: the refusal, then each way out
 fn a_previous_folder_gets_the_lock_migration_not_a_false_claim() {
     let dir = scratch_dir("lock-migration");
     copy_tree(&previous("tier-5000"), &dir.join("out"));
@@ -992,6 +993,12 @@ fn a_previous_folder_gets_the_lock_migration_not_a_false_claim() {
         help = refused.stderr;
     }
     assert_eq!(read(&tenant), before, "a refused render wrote");
+    let lock = bucket_settings(&dir, &["check", "--ccu", "5000", "--out", "out"]);
+    assert!(
+        lock.iter().any(|(change, class, _)| class == "blocked"
+            && change == "bucket `synapse-media-li` exists without object lock"),
+        "{lock:?}"
+    );
     // The same render drops the previous release's `MINIO_API_REQUESTS_MAX` while the roll of
     // its annotations restarts the servers: refused too, with the setting that keeps it.
     let blocks = toml_blocks(&help);
@@ -1165,6 +1172,95 @@ fn retention_and_versioning_change_only_the_way_minio_allows() {
         "{acknowledged}"
     );
     assert_ne!(job_files(), job);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `(change, disruption, todo)` of each bucket-settings change `args --format json` names.
+fn bucket_settings(dir: &Path, args: &[&str]) -> Vec<(String, String, String)> {
+    let run = run_in(dir, &[args, &["--format", "json"]].concat());
+    let report: serde_json::Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", run.stdout, run.stderr));
+    report["folders"][0]["verdict"]["changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["kind"] == "bucket-settings")
+        .map(|c| {
+            let field = |k: &str| c[k].as_str().unwrap_or_default().to_string();
+            (field("change"), field("disruption"), field("todo"))
+        })
+        .collect()
+}
+
+/// Each change to a bucket that exists is a day-two change with its class, in `check`'s text and
+/// in `check --format json`: the bucket job's new run restarts nothing (`none`); a setting the
+/// site file drops stays in MinIO until an administrator runs the `mc` command named (`manual`);
+/// a compliance retention shortened without `lowered_from` is refused (`blocked`).
+#[test]
+fn bucket_settings_are_changes_with_their_class() {
+    let dir = scratch_dir("bucket-classes");
+    let set = li_settings("retention={mode=\"compliance\",days=90},quota=\"1Ti\"");
+    ok_in(
+        &dir,
+        &["gen", "--ccu", "5000", "--out", "out", "--set", &set],
+    );
+    // `(change, disruption, todo)` of each bucket change, and the text `check` prints.
+    let changes = |settings: &str| {
+        let set = li_settings(settings);
+        let args = ["check", "--ccu", "5000", "--out", "out", "--set", &set];
+        let text = run_in(&dir, &args).stderr;
+        let found = bucket_settings(&dir, &args);
+        (found, text)
+    };
+    let (longer, text) = changes("retention={mode=\"compliance\",days=120},quota=\"1Ti\"");
+    assert!(
+        longer.iter().any(|(c, class, _)| class == "none"
+            && c.contains(
+                "the default retention grows from compliance 90 days to compliance 120 days"
+            )),
+        "{longer:?}"
+    );
+    assert!(
+        longer.iter().all(|(_, class, _)| class == "none"),
+        "{longer:?}"
+    );
+    assert!(
+        text.contains("note: `out`: none: bucket `synapse-media-li`: the default retention grows"),
+        "{text}"
+    );
+    let (dropped, text) = changes("retention={mode=\"compliance\",days=90}");
+    assert_eq!(
+        dropped,
+        [(
+            "bucket `synapse-media-li` no longer declares its quota (1Ti)".to_string(),
+            "manual".to_string(),
+            "to remove it, run `mc quota clear myminio/synapse-media-li` as an administrator"
+                .to_string()
+        )]
+    );
+    assert!(
+        text.contains("warning: `out`: manual: bucket `synapse-media-li` no longer declares"),
+        "{text}"
+    );
+    let (weaker, text) = changes("retention={mode=\"compliance\",days=30},quota=\"1Ti\"");
+    let blocked: Vec<_> = weaker.iter().filter(|(_, c, _)| c == "blocked").collect();
+    assert!(
+        blocked.len() == 1 && blocked[0].2.contains("lowered_from = 90"),
+        "{weaker:?}"
+    );
+    assert!(
+        text.contains(
+            "error: `out`: blocked: bucket `synapse-media-li`: the default retention \
+                       would shorten from compliance 90 days to compliance 30 days"
+        ),
+        "{text}"
+    );
+    let (acknowledged, _) =
+        changes("retention={mode=\"compliance\",days=30,lowered_from=90},quota=\"1Ti\"");
+    assert!(
+        acknowledged.iter().all(|(_, class, _)| class == "none") && !acknowledged.is_empty(),
+        "{acknowledged:?}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -14,7 +14,7 @@ use crate::check::schema;
 use crate::input::load::Request;
 use crate::output::folder;
 use crate::plan::operator::{ConfigEnv, Kind, Verdict};
-use crate::plan::{daytwo, transition};
+use crate::plan::{bucketchanges, daytwo, transition};
 use crate::post;
 
 /// What a render is compared with.
@@ -90,12 +90,30 @@ pub(crate) fn compare(
             break;
         }
     }
-    let verdict = transition::verdict(
+    let mut verdict = transition::verdict(
         &old,
         old_config.as_ref(),
         &tenant.value,
         new_config.as_ref(),
     );
+    // The bucket settings the baseline's bucket job recorded, against the render's.
+    let recorded = match base {
+        Baseline::Folder(dir) => {
+            bucketchanges::recorded_buckets(folder::read_objects(dir, &[]).iter().map(|m| &m.value))
+        }
+        Baseline::Render(manifests) => {
+            bucketchanges::recorded_buckets(manifests.iter().map(|m| &m.value))
+        }
+    };
+    // Tenant-wide, so before the pools' changes and the combination, as `Verdict` orders them.
+    let at = verdict
+        .changes
+        .iter()
+        .position(|c| c.pool.is_some() || c.kind == Kind::Combined)
+        .unwrap_or(verdict.changes.len());
+    verdict
+        .changes
+        .splice(at..at, bucketchanges::bucket_effects(&old, &recorded, plan));
     Ok(Some(Compared {
         old_config,
         new_config,

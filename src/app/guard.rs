@@ -2,7 +2,7 @@
 //! an output folder already holds: a pool the operator cannot change (with the pool `grow`
 //! would add instead), a pool leaving before it is drained, a bucket setting MinIO cannot apply.
 
-use crate::app::applying::{Baseline, Compared, compare, folder_label, folder_tenant};
+use crate::app::applying::{Baseline, Compared, compare, folder_label};
 use crate::app::failure::Failure;
 use crate::app::grow::{
     first_step, grow_command, site_path, site_pools, site_text_of, tier_sizing,
@@ -100,7 +100,6 @@ pub(crate) fn guard(
             first_step.as_deref(),
         ));
     }
-    found.sort(guard_buckets(env, dir, plan))?;
     found.verdict = verdict;
     Ok(found)
 }
@@ -179,35 +178,6 @@ fn guard_pools(
         growth.as_ref(),
         &grow_command(inputs, env, dir),
         &room,
-    );
-    if verdict.errors.is_empty() {
-        Ok(verdict.warnings)
-    } else {
-        Err(Failure::Invalid(verdict.errors))
-    }
-}
-
-/// Refuses bucket settings that MinIO cannot apply to the buckets the folder's Tenant already
-/// holds (a lock added or removed, a compliance retention weakened), with the migration; warns
-/// about settings that change or stay behind.
-fn guard_buckets(
-    env: Option<&str>,
-    dir: &std::path::Path,
-    plan: &crate::plan::Plan,
-) -> Result<Vec<Diagnostic>, Failure> {
-    let Some(old) = folder_tenant(dir, plan)? else {
-        return Ok(Vec::new());
-    };
-    let objects = folder::read_objects(dir, &[]);
-    let recorded = daytwo::recorded_buckets(objects.iter().map(|m| &m.value));
-    let verdict = daytwo::judge_buckets(
-        daytwo::Scope {
-            env,
-            dir: Some(dir),
-        },
-        &old,
-        &recorded,
-        plan,
     );
     if verdict.errors.is_empty() {
         Ok(verdict.warnings)

@@ -12,6 +12,7 @@
 //! `schedule` for the LI sync's bound) and `verify` (the verification Job).
 
 pub mod access;
+pub mod bucketchanges;
 pub mod buckets;
 pub mod daytwo;
 pub mod erasure;

@@ -26,6 +26,7 @@
 //!   makes the operator delete the tenant's budgets, restart MinIO and delete the pool's
 //!   `StatefulSet`; it moves no data.
 
+mod buckets;
 mod config;
 mod image;
 mod objects;
@@ -42,6 +43,7 @@ use objects::{added, buckets_and_users, pool_changes, removed, services};
 use order::{combined, steps};
 use template::tenant_template;
 
+pub use buckets::bucket_effect;
 pub use config::parse_config_env;
 pub use image::release;
 pub use template::GITOPS_METADATA;
