@@ -1264,6 +1264,34 @@ fn bucket_settings_are_changes_with_their_class() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A render refused for its pools is refused for that alone, with the change that replaces
+/// it: an order to apply the refused render in (here its `config.env` change with the roll the
+/// previous folder's annotations bring) would be advice for a render nothing may apply. The
+/// JSON verdict still names every change, the combination included.
+#[test]
+fn a_render_refused_for_its_pools_gives_no_order_to_apply_it() {
+    let site = "tests/fixtures/daytwo/previous-5000.toml";
+    let folder = "tests/fixtures/previous/tier-5000";
+    for change in [["--ccu", "10000"], ["--set", "sizing.volume_size=250Gi"]] {
+        let args = [&["check", "--config", site, "--out", folder][..], &change].concat();
+        let run = run_in(&root(), &args);
+        assert_eq!(run.code, 1, "{change:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("writes this into the site file")
+                && !run.stderr.contains("apply them in this order")
+                && run.stderr.contains("error: 1 problem in the input"),
+            "{change:?}: {}",
+            run.stderr
+        );
+        let json = run_in(&root(), &[&args[..], &["--format", "json"]].concat());
+        assert!(
+            json.stdout.contains("\"kind\": \"combined\""),
+            "{change:?}: {}",
+            json.stdout
+        );
+    }
+}
+
 /// A pool's StorageClass is fixed with its volumes: a `PersistentVolumeClaim` keeps the class it
 /// was bound with (`storageClassName` is immutable), so a changed class would leave the
 /// `StatefulSet`'s claims and the Tenant disagreeing for good. `check` and `gen --out` refuse it,

@@ -70,13 +70,17 @@ pub(crate) fn guard(
     if !accept_pool_rebuild {
         found.sort(guard_pools((inputs, shared, env), dir, (plan, manifests)))?;
     }
-    // A pool rebuilt from scratch takes the configuration when its servers first start: the
-    // order of a configuration change and the restarts no longer matters for it.
+    // A render refused for its pools comes with the change that replaces it (the growth, or
+    // the pool kept until it is drained), whose own order the next `check` or `grow` judges: an
+    // order to apply this render in would be advice for a render nothing may apply. A pool
+    // rebuilt from scratch (`--accept-pool-rebuild`) takes the configuration when its servers
+    // first start: the order of a configuration change and the restarts no longer matters.
+    let pools_refused = !found.refused.is_empty();
     let judged = verdict.clone().map(|mut v| {
-        if accept_pool_rebuild
+        let rebuilt = accept_pool_rebuild
             && v.configuration_last()
-            && v.changes.iter().any(|c| c.kind == Kind::PoolReshaped)
-        {
+            && v.changes.iter().any(|c| c.kind == Kind::PoolReshaped);
+        if pools_refused || rebuilt {
             v.changes.retain(|c| c.kind != Kind::Combined);
             v.steps.clear();
         }
