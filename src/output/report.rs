@@ -250,6 +250,7 @@ fn cluster_needs(out: &mut String, plan: &Plan) {
             "Prometheus", p.scrape_config,
         );
     }
+    gitops(out, plan);
     if let Some(module) = needs.synapse_module {
         let _ = writeln!(
             out,
@@ -258,6 +259,41 @@ fn cluster_needs(out: &mut String, plan: &Plan) {
             "Synapse"
         );
     }
+}
+
+/// The metadata Argo CD and Flux write on the Tenant, which the operator copies into every pod
+/// template (`operator::Version::gitops_metadata`): when it rolls the pods, and the Application
+/// name under which Argo CD's tracking label keeps the value miniogen renders.
+fn gitops(out: &mut String, plan: &Plan) {
+    let metadata = operator::PINNED.gitops_metadata();
+    let keys: Vec<String> = metadata
+        .iter()
+        .filter(|k| k.reaches_pods)
+        .map(|k| format!("`{}`", k.key))
+        .collect();
+    if keys.is_empty() {
+        return;
+    }
+    let instance = metadata
+        .iter()
+        .find(|k| k.on == "label" && k.key == "app.kubernetes.io/instance")
+        .and_then(|k| plan.labels.get(k.key))
+        .map_or_else(String::new, |value| {
+            format!(
+                "; under label tracking, an Application named `{value}` writes the value miniogen \
+                 renders, and changes nothing"
+            )
+        });
+    let _ = writeln!(
+        out,
+        "  {:<20} the tracking metadata Argo CD and Flux write on the Tenant ({}) reaches every \
+         MinIO pod (MinIO Operator {}, `PodMetadata`): the first sync of a Tenant applied before \
+         by other means, a renamed Application or Kustomization, or Argo CD switching to \
+         annotation tracking (its default since 3.0) rolls every pod once{instance}",
+        "GitOps",
+        keys.join(", "),
+        operator::PINNED.name(),
+    );
 }
 
 /// The widest line `plan` prints: terminals and review tools show 100 columns.
