@@ -73,7 +73,8 @@ fn read(stream: &str) -> Access {
     let mut documents = BTreeMap::new();
     let mut by_file = BTreeMap::new();
     for (file, text) in config_map["data"].as_object().into_iter().flatten() {
-        // The verification Job's policy, no consumer's: it names no bucket (tests/watch.rs).
+        // The verification Job's policy, no consumer's: it reads the buckets' settings and
+        // the server's state, with admin actions (tests/watch.rs).
         if file == "miniogen-verify.json" {
             continue;
         }

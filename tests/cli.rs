@@ -81,7 +81,7 @@ fn tier_5000_prints_the_runbook_objects_and_nothing_else() {
             "ExternalSecret/minio-rclone-credentials",
             "ExternalSecret/minio-user",
             "MinIOJob/matrix-minio-buckets-1e4477d8",
-            "MinIOJob/matrix-minio-iam-f6b40b08",
+            "MinIOJob/matrix-minio-iam-73f15a71",
             "Tenant/matrix-minio",
             "PrometheusRule/matrix-minio",
             "ScrapeConfig/matrix-minio",

@@ -550,7 +550,56 @@ fn a_threshold_one_off_fails_the_unit_tests() {
     );
 }
 
-/// The verification's expectations, read back from the rendered ConfigMap, are the plan's.
+/// The MinIOJob whose name holds `part`, such as `-iam-`.
+fn minio_job<'a>(docs: &'a [Value], part: &str) -> Option<&'a Value> {
+    docs.iter().find(|d| {
+        d["kind"] == "MinIOJob"
+            && d["metadata"]["name"]
+                .as_str()
+                .is_some_and(|n| n.contains(part))
+    })
+}
+
+/// A site's own bucket settings: a quota on a plain bucket whose versioning is written off, a
+/// compliance retention with a longer noncurrent expiry, a quota on the backups, and a plain
+/// bucket versioned with the default expiry.
+const CUSTOM_BUCKETS: &str = "buckets=[\
+    {name=\"synapse-media\",versioning=false,quota=\"2Ti\"},\
+    {name=\"synapse-media-li\",retention={mode=\"compliance\",days=30},noncurrent_days=45},\
+    {name=\"postgresql-backups\",quota=\"500Gi\"},\
+    {name=\"media-archive\",versioning=true}]";
+
+/// The expectation lines of one bucket of the plan's JSON, as `verify.sh` reads them.
+fn bucket_expectations(b: &Value) -> Vec<String> {
+    let name = b["name"].as_str().unwrap_or_default();
+    let lock = if b["object_lock"] == true {
+        "locked"
+    } else {
+        "unlocked"
+    };
+    let versioning = if b["versioning"] == true { "on" } else { "off" };
+    let retention = match b["retention"]["mode"].as_str() {
+        Some(mode) => format!("{mode} {} days", b["retention"]["days"]),
+        None => "none".into(),
+    };
+    let noncurrent = b["noncurrent_days"]
+        .as_u64()
+        .map_or_else(|| "none".into(), |d| format!("{d} days"));
+    let quota = b["quota"][1]
+        .as_u64()
+        .map_or_else(|| "none".into(), |q| format!("{q} bytes"));
+    vec![
+        format!("bucket {name} {lock}"),
+        format!("versioning {name} {versioning}"),
+        format!("retention {name} {retention}"),
+        format!("noncurrent {name} {noncurrent}"),
+        format!("quota {name} {quota}"),
+    ]
+}
+
+/// The verification's expectations, read back from the rendered ConfigMap, are the plan's, for
+/// every tier, the variants, a site with consumers of its own and one with bucket settings of
+/// its own; its policy reads exactly what the checks need, in the plan's buckets.
 #[test]
 #[allow(clippy::too_many_lines)]
 fn the_verification_expects_what_the_plan_says_for_every_tier() {
@@ -564,6 +613,13 @@ fn the_verification_expects_what_the_plan_says_for_every_tier() {
             .to_string_lossy()
             .into_owned(),
     ]);
+    renders.push(vec![
+        "--ccu".into(),
+        "20000".into(),
+        "--set".into(),
+        CUSTOM_BUCKETS.into(),
+    ]);
+    let mut custom_seen = false;
     for args in &renders {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let (docs, plan) = render(&args);
@@ -600,15 +656,23 @@ fn the_verification_expects_what_the_plan_says_for_every_tier() {
         ];
         let buckets: Vec<&Value> = plan["buckets"].as_array().into_iter().flatten().collect();
         for b in &buckets {
-            let lock = if b["object_lock"] == true {
-                "locked"
-            } else {
-                "unlocked"
-            };
-            want.push(format!(
-                "bucket {} {lock}",
-                b["name"].as_str().unwrap_or_default()
-            ));
+            want.extend(bucket_expectations(b));
+        }
+        if args.contains(&CUSTOM_BUCKETS) {
+            // The site's own settings, written out, so that the plan's JSON cannot agree with
+            // the expectations by both missing them.
+            custom_seen = true;
+            for line in [
+                "quota synapse-media 2199023255552 bytes",
+                "versioning synapse-media off",
+                "retention synapse-media-li compliance 30 days",
+                "noncurrent synapse-media-li 45 days",
+                "quota postgresql-backups 536870912000 bytes",
+                "versioning media-archive on",
+                "noncurrent media-archive 30 days",
+            ] {
+                assert!(got.iter().any(|l| l == line), "no `{line}` in {got:?}");
+            }
         }
         for c in plan["consumers"].as_array().into_iter().flatten() {
             let consumer = c["name"].as_str().unwrap_or_default();
@@ -649,6 +713,13 @@ fn the_verification_expects_what_the_plan_says_for_every_tier() {
             env.get("MINIOGEN_ENDPOINT"),
             plan["s3"]["url"].as_str().as_ref()
         );
+        // The script names the bucket job when a setting is not there yet.
+        let bucket_job = minio_job(&docs, "-buckets-").and_then(|d| d["metadata"]["name"].as_str());
+        assert_eq!(
+            env.get("MINIOGEN_BUCKET_JOB").copied(),
+            bucket_job,
+            "{args:?}"
+        );
         let secrets: Vec<&str> = pod["volumes"]
             .as_array()
             .into_iter()
@@ -663,15 +734,7 @@ fn the_verification_expects_what_the_plan_says_for_every_tier() {
         }
         let binding = object(&docs, "PolicyBinding", "-verify");
         assert_eq!(binding["spec"]["policies"], json!(["miniogen-verify"]));
-        let iam = docs
-            .iter()
-            .find(|d| {
-                d["kind"] == "MinIOJob"
-                    && d["metadata"]["name"]
-                        .as_str()
-                        .is_some_and(|n| n.contains("-iam-"))
-            })
-            .unwrap_or_else(|| panic!("no IAM MinIOJob"));
+        let iam = minio_job(&docs, "-iam-").unwrap_or_else(|| panic!("no IAM MinIOJob"));
         assert!(
             iam["spec"]["commands"]
                 .as_array()
@@ -680,50 +743,266 @@ fn the_verification_expects_what_the_plan_says_for_every_tier() {
                 .any(|c| c["args"]["name"] == "miniogen-verify"),
             "{args:?}: the IAM job does not create the verification's policy"
         );
-        // Least privilege: the server's state and the buckets' metadata, never an object.
+        // Least privilege: the server's state, the list of buckets, and the settings of the
+        // plan's buckets only, never an object; small enough for the operator's STS.
         let policies = object(&docs, "ConfigMap", "-iam-policies");
-        let policy: Value = serde_json::from_str(
-            policies["data"]["miniogen-verify.json"]
-                .as_str()
-                .unwrap_or_default(),
-        )
-        .unwrap_or_else(|e| panic!("{args:?}: {e}"));
-        let allowed = [
-            "admin:ServerInfo",
-            "s3:GetBucketLocation",
-            "s3:GetBucketObjectLockConfiguration",
-            "s3:ListAllMyBuckets",
-        ];
+        let text = policies["data"]["miniogen-verify.json"]
+            .as_str()
+            .unwrap_or_default();
+        let policy: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        let mut grants: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for statement in policy["Statement"].as_array().into_iter().flatten() {
-            for action in statement["Action"].as_array().into_iter().flatten() {
-                assert!(
-                    allowed.contains(&action.as_str().unwrap_or_default()),
-                    "{action}"
-                );
-            }
-            for resource in statement["Resource"].as_array().into_iter().flatten() {
-                assert_eq!(resource, "arn:aws:s3:::*");
+            assert_eq!(statement["Effect"], "Allow");
+            let resources: Vec<String> = match statement["Resource"].as_array() {
+                Some(r) => r
+                    .iter()
+                    .filter_map(|r| r.as_str().map(str::to_string))
+                    .collect(),
+                None => vec!["(admin)".into()],
+            };
+            for resource in resources {
+                let actions = grants.entry(resource).or_default();
+                for action in statement["Action"].as_array().into_iter().flatten() {
+                    actions.push(action.as_str().unwrap_or_default().to_string());
+                }
+                actions.sort();
             }
         }
+        let mut want: BTreeMap<String, Vec<String>> = BTreeMap::from([
+            (
+                "(admin)".to_string(),
+                vec!["admin:GetBucketQuota".into(), "admin:ServerInfo".into()],
+            ),
+            (
+                "arn:aws:s3:::*".to_string(),
+                vec!["s3:ListAllMyBuckets".into()],
+            ),
+        ]);
+        for b in &buckets {
+            want.insert(
+                format!("arn:aws:s3:::{}", b["name"].as_str().unwrap_or_default()),
+                [
+                    "s3:GetBucketLocation",
+                    "s3:GetBucketObjectLockConfiguration",
+                    "s3:GetBucketVersioning",
+                    "s3:GetLifecycleConfiguration",
+                ]
+                .map(String::from)
+                .to_vec(),
+            );
+        }
+        assert_eq!(grants, want, "{args:?}");
+        let compact = serde_json::to_string(&policy).unwrap_or_default();
+        assert!(compact.len() <= 2048, "{args:?}: {}", compact.len());
     }
+    assert!(custom_seen);
+}
+
+/// The operator's STS hands out no policy longer than 2048 characters: a site whose buckets
+/// would make the verification's policy longer is refused before anything is written, and
+/// turning the verification off is the way out.
+#[test]
+fn a_verification_policy_the_sts_would_refuse_is_an_error() {
+    // The three buckets of the consumers and 21 of 63 characters: 2106 characters of
+    // compact JSON, where the bucket job's policy names only the LI copy.
+    let mut buckets: Vec<String> = ["synapse-media", "synapse-media-li", "postgresql-backups"]
+        .iter()
+        .map(|b| format!("{{name=\"{b}\"}}"))
+        .collect();
+    buckets.extend((0..21).map(|i| format!("{{name=\"{i:02}{}\"}}", "b".repeat(61))));
+    let set = format!("buckets=[{}]", buckets.join(","));
+    let run = crate::support::miniogen(&["gen", "--ccu", "100", "--set", &set]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("the verification Job's policy `miniogen-verify` is")
+            && run
+                .stderr
+                .contains("more than the 2048 the operator's STS hands out"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.is_empty());
+    let off = crate::support::miniogen(&[
+        "gen",
+        "--ccu",
+        "100",
+        "--set",
+        &set,
+        "--set",
+        "verify.enabled=false",
+    ]);
+    assert_eq!(off.code, 0, "{}", off.stderr);
 }
 
 /// A consumer as the stand-in `mc` sees it: name, access key, buckets it may list.
 type Grant = (String, String, Vec<String>);
-/// Changes the stand-in's answers: `mc admin info`, the bucket list, the grants.
-type Tamper = dyn Fn(&mut Value, &mut Vec<String>, &mut Vec<Grant>);
+
+/// One bucket's settings as the stand-in `mc` answers for them.
+#[derive(Clone)]
+struct Settings {
+    lock: bool,
+    /// `versioning.status`: `Enabled`, `Suspended`, or empty when never enabled.
+    versioning: &'static str,
+    /// The default retention's mode as MinIO names it (`GOVERNANCE`), and its days.
+    retention: Option<(String, u64)>,
+    /// The lifecycle rules, each as minio-go `lifecycle.Rule.MarshalJSON` writes it.
+    rules: Vec<Value>,
+    /// The hard quota in bytes.
+    quota: Option<u64>,
+}
+
+/// A lifecycle rule as the bucket job leaves it (`mc ilm rule add --noncurrent-expire-days N
+/// --expire-delete-marker`), its keys in `Rule.MarshalJSON`'s order.
+fn noncurrent_rule(days: u64) -> Value {
+    json!({
+        "Expiration": {"ExpiredObjectDeleteMarker": true},
+        "ID": "d3fl7s0hjl3s3e2iv7mg",
+        "NoncurrentVersionExpiration": {"NoncurrentDays": days},
+        "Status": "Enabled",
+    })
+}
+
+/// What MinIO holds for a bucket of the plan's JSON once the operator and the bucket job ran.
+fn planned(b: &Value) -> Settings {
+    Settings {
+        lock: b["object_lock"] == true,
+        versioning: if b["versioning"] == true {
+            "Enabled"
+        } else {
+            ""
+        },
+        retention: b["retention"]["mode"].as_str().map(|m| {
+            (
+                m.to_uppercase(),
+                b["retention"]["days"].as_u64().unwrap_or_default(),
+            )
+        }),
+        rules: b["noncurrent_days"]
+            .as_u64()
+            .map(noncurrent_rule)
+            .into_iter()
+            .collect(),
+        quota: b["quota"][1].as_u64(),
+    }
+}
+
+/// `mc --json`'s failure as cmd/error.go `fatal` prints it, with minio-go's `ErrorResponse`.
+fn mc_error(message: &str, code: &str, bucket: &str) -> Value {
+    json!({
+        "status": "error",
+        "error": {
+            "message": message,
+            "cause": {
+                "message": "",
+                "error": {"Code": code, "Message": "", "BucketName": bucket, "Key": "", "StatusCode": 404},
+            },
+            "type": "fatal",
+        },
+    })
+}
+
+/// The stand-in's answers for one bucket, compact, as mc prints them when its output is no
+/// terminal (minio/colorjson `MarshalIndent`).
+fn answers(fake: &Path, bucket: &str, s: &Settings) {
+    let retention = if s.lock {
+        let (mode, validity) = s.retention.clone().map_or_else(
+            || (String::new(), "0".to_string()),
+            |(m, d)| (m, format!("{d}DAYS")),
+        );
+        json!({"op": "info", "enabled": "Enabled", "mode": mode, "validity": validity, "status": "success"})
+    } else {
+        // `fatalIfBucketLockNotSupported`: an `errDummy`, no minio-go response.
+        json!({
+            "status": "error",
+            "error": {
+                "message": format!("Remote bucket `myminio/{bucket}` does not support locking"),
+                "cause": {"message": "", "error": {}},
+                "type": "fatal",
+            },
+        })
+    };
+    let version = json!({
+        "Op": "info",
+        "status": "success",
+        "url": format!("myminio/{bucket}"),
+        "versioning": {"status": s.versioning, "MFADelete": ""},
+    });
+    let ilm = if s.rules.is_empty() {
+        mc_error(
+            "Unable to get lifecycle",
+            "NoSuchLifecycleConfiguration",
+            bucket,
+        )
+    } else {
+        json!({
+            "status": "success",
+            "target": format!("myminio/{bucket}"),
+            "config": {"Rules": s.rules},
+            "updatedAt": "2026-01-01T00:00:00Z",
+        })
+    };
+    let quota = match s.quota {
+        Some(q) => json!({"status": "success", "bucket": bucket, "quota": q, "type": "hard"}),
+        None => json!({"status": "success", "bucket": bucket}),
+    };
+    for (command, answer) in [
+        ("retention", retention),
+        ("version", version),
+        ("ilm", ilm),
+        ("quota", quota),
+    ] {
+        let dir = fake.join(command);
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(dir.join(bucket), format!("{answer}\n")).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+/// The tenant as the stand-in `mc` sees it.
+struct Tenant {
+    /// `mc admin info --json`.
+    info: Value,
+    /// The buckets `mc ls` lists.
+    buckets: Vec<String>,
+    /// What each consumer's keys may list.
+    grants: Vec<Grant>,
+    /// Each bucket's settings.
+    settings: BTreeMap<String, Settings>,
+}
+
+impl Tenant {
+    fn bucket(&mut self, name: &str) -> &mut Settings {
+        self.settings
+            .get_mut(name)
+            .unwrap_or_else(|| panic!("no bucket {name}"))
+    }
+}
+
+/// Changes the stand-in's answers.
+type Tamper = dyn Fn(&mut Tenant);
 
 /// The verification script, run by bash against a stand-in `mc` that answers in mc's JSON
-/// (the fields the script cites), tells a tenant that matches the plan from one that drifted.
+/// (the fields the script cites), tells a tenant that matches the plan from one that drifted,
+/// naming each drift: of the layout, the buckets and every setting the plan gives them, and the
+/// consumers' access. The site has bucket settings of its own (`CUSTOM_BUCKETS`).
 #[test]
 #[allow(clippy::too_many_lines)]
 fn the_verification_script_tells_a_matching_tenant_from_a_drifted_one() {
     let Some(bash) = which("bash") else { return };
-    let (docs, plan) = render(&["--ccu", "20000"]);
+    let (docs, plan) = render(&["--ccu", "20000", "--set", CUSTOM_BUCKETS]);
     let expected = object(&docs, "ConfigMap", "-verify")["data"]["expected"]
         .as_str()
         .unwrap_or_default()
         .to_string();
+    let bucket_job =
+        object(&docs, "Job", "-verify")["spec"]["template"]["spec"]["containers"][0]["env"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|e| e["name"] == "MINIOGEN_BUCKET_JOB")
+            .and_then(|e| e["value"].as_str())
+            .unwrap_or_else(|| panic!("no MINIOGEN_BUCKET_JOB"))
+            .to_string();
     let script = root().join("templates/verify.sh");
     let consumers: Vec<Grant> = plan["consumers"]
         .as_array()
@@ -748,22 +1027,35 @@ fn the_verification_script_tells_a_matching_tenant_from_a_drifted_one() {
         .flatten()
         .filter_map(|b| b["name"].as_str().map(str::to_string))
         .collect();
+    let settings: BTreeMap<String, Settings> = plan["buckets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|b| {
+            (
+                b["name"].as_str().unwrap_or_default().to_string(),
+                planned(b),
+            )
+        })
+        .collect();
 
-    // The stand-in: `mc` as far as the script uses it, answering from files in $FAKE.
+    // The stand-in: `mc` as far as the script uses it, answering from files in $FAKE; a bucket
+    // command fails as mc does when its answer is an error.
     let fake_mc = r#"#!/bin/bash
 set -u
+answer() {
+  cat "$FAKE/$1/$2" || exit 2
+  grep -q '"status":"success"' "$FAKE/$1/$2"
+  exit $?
+}
 case "$1 ${2:-}" in
   "ready myminio") exit 0 ;;
   "admin info") cat "$FAKE/info.json"; exit 0 ;;
   "ls myminio") cat "$FAKE/buckets.json"; exit 0 ;;
-  "retention info")
-    bucket=${4#myminio/}
-    if [[ -e $FAKE/locked/$bucket ]]; then
-      printf '{\n "op": "info",\n "enabled": "Enabled",\n "mode": "GOVERNANCE",\n "validity": "1DAYS",\n "status": "success"\n}\n'
-      exit 0
-    fi
-    printf '{\n "status": "error",\n "error": {\n  "message": "Remote bucket `myminio/%s` does not support locking",\n  "cause": {\n   "message": "",\n   "error": {}\n  },\n  "type": "fatal"\n }\n}\n' "$bucket"
-    exit 1 ;;
+  "retention info") [[ $3 == --default ]] && answer retention "${4#myminio/}" ;;
+  "version info") answer version "${3#myminio/}" ;;
+  "ilm rule") [[ $3 == ls ]] && answer ilm "${4#myminio/}" ;;
+  "quota info") answer quota "${3#myminio/}" ;;
   "alias set")
     IFS= read -r access; IFS= read -r secret
     mkdir -p "$FAKE/aliases"; printf '%s' "$access" >"$FAKE/aliases/$3"; exit 0 ;;
@@ -781,7 +1073,7 @@ echo "fake mc: unexpected: $*" >&2; exit 2
         let dir = scratch_dir(&format!("verify-{name}"));
         let fake = dir.join("fake");
         let bin = dir.join("bin");
-        for d in [&fake, &bin, &fake.join("locked")] {
+        for d in [&fake, &bin] {
             std::fs::create_dir_all(d).unwrap_or_else(|e| panic!("{e}"));
         }
         let mc = bin.join("mc");
@@ -795,7 +1087,7 @@ echo "fake mc: unexpected: $*" >&2; exit 2
                 .collect()
         };
         // `mc admin info --json`: `clusterStruct` marshalled with four-space indentation.
-        let mut info = json!({
+        let info = json!({
             "status": "success",
             "info": {
                 "mode": "online",
@@ -811,33 +1103,32 @@ echo "fake mc: unexpected: $*" >&2; exit 2
                 "servers": [{"state": "online", "endpoint": "x:9000", "drives": [{"state": "ok"}]}],
             },
         });
-        // The buckets the plan creates locked answer `mc retention info` as locked.
-        for b in plan["buckets"].as_array().into_iter().flatten() {
-            if b["object_lock"] == true {
-                let name = b["name"].as_str().unwrap_or_default();
-                std::fs::write(fake.join("locked").join(name), "")
-                    .unwrap_or_else(|e| panic!("{e}"));
-            }
-        }
-        let mut bucket_list = buckets.clone();
-        let mut grants = consumers.clone();
-        tamper(&mut info, &mut bucket_list, &mut grants);
+        let mut tenant = Tenant {
+            info,
+            buckets: buckets.clone(),
+            grants: consumers.clone(),
+            settings: settings.clone(),
+        };
+        tamper(&mut tenant);
         let mut text = Vec::new();
         let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
         let mut ser = serde_json::Serializer::with_formatter(&mut text, formatter);
-        serde::Serialize::serialize(&info, &mut ser).unwrap_or_else(|e| panic!("{e}"));
+        serde::Serialize::serialize(&tenant.info, &mut ser).unwrap_or_else(|e| panic!("{e}"));
         std::fs::write(fake.join("info.json"), &text).unwrap_or_else(|e| panic!("{e}"));
         // `mc ls ALIAS --json`: one `contentMessage` per bucket, one-space indentation.
         let mut listing = String::new();
-        for b in &bucket_list {
+        for b in &tenant.buckets {
             let _ = write!(
                 listing,
                 "{{\n \"status\": \"success\",\n \"type\": \"folder\",\n \"lastModified\": \"2026-01-01T00:00:00Z\",\n \"size\": 0,\n \"key\": \"{b}/\",\n \"etag\": \"\",\n \"url\": \"https://minio/\"\n}}\n"
             );
         }
         std::fs::write(fake.join("buckets.json"), listing).unwrap_or_else(|e| panic!("{e}"));
+        for (bucket, s) in &tenant.settings {
+            answers(&fake, bucket, s);
+        }
         let secrets = dir.join("secrets");
-        for (consumer, access, granted) in &grants {
+        for (consumer, access, granted) in &tenant.grants {
             let s = secrets.join(consumer);
             std::fs::create_dir_all(&s).unwrap_or_else(|e| panic!("{e}"));
             std::fs::write(s.join("CONSOLE_ACCESS_KEY"), access).unwrap_or_else(|e| panic!("{e}"));
@@ -864,6 +1155,7 @@ echo "fake mc: unexpected: $*" >&2; exit 2
                 "MINIOGEN_ENDPOINT",
                 "https://minio.matrix.svc.cluster.local",
             )
+            .env("MINIOGEN_BUCKET_JOB", &bucket_job)
             .output()
             .unwrap_or_else(|e| panic!("{e}"));
         (
@@ -876,22 +1168,39 @@ echo "fake mc: unexpected: $*" >&2; exit 2
         )
     };
 
-    let (code, out) = run("matching", &|_, _, _| {});
+    let (code, out) = run("matching", &|_| {});
     assert_eq!(code, Some(0), "{out}");
     assert!(out.ends_with("the tenant matches the plan\n"), "{out}");
     assert!(!out.contains("FAILED"), "{out}");
     let checks = out.lines().filter(|l| l.starts_with("ok ")).count();
-    assert!(
-        checks >= 5 + buckets.len() + consumers.len() * buckets.len(),
+    assert_eq!(
+        checks,
+        5 + 5 * buckets.len() + consumers.len() * buckets.len(),
         "{out}"
     );
+    for line in [
+        "ok      bucket synapse-media: quota: 2199023255552 bytes",
+        "ok      bucket synapse-media: versioning: off",
+        "ok      bucket synapse-media-li: default retention: compliance 30 days",
+        "ok      bucket synapse-media-li: noncurrent-version expiry: 45 days",
+        "ok      bucket media-archive: versioning: on",
+        "ok      bucket media-archive: noncurrent-version expiry: 30 days",
+        "ok      bucket postgresql-backups: noncurrent-version expiry: none",
+    ] {
+        assert!(out.contains(line), "no `{line}` in:\n{out}");
+    }
 
+    let pending = format!(
+        "the operator creates the buckets, and the bucket job `{bucket_job}` applies their \
+         settings after it: on a first sync or right after a change, this Job runs again until \
+         its deadline"
+    );
     let cases: Vec<(&str, &str, Box<Tamper>)> = vec![
         (
             "drive-offline",
             "FAILED  drives online",
-            Box::new(|info, _, _| {
-                let b = &mut info["info"]["backend"];
+            Box::new(|t| {
+                let b = &mut t.info["info"]["backend"];
                 b["onlineDisks"] = json!(b["onlineDisks"].as_u64().unwrap_or(0) - 1);
                 b["offlineDisks"] = json!(1);
             }),
@@ -899,44 +1208,175 @@ echo "fake mc: unexpected: $*" >&2; exit 2
         (
             "sets-of-16",
             "FAILED  drives per erasure set per pool: 16",
-            Box::new(|info, _, _| {
-                info["info"]["backend"]["totalSets"] = json!([2]);
-                info["info"]["backend"]["totalDrivesPerSet"] = json!([16]);
+            Box::new(|t| {
+                t.info["info"]["backend"]["totalSets"] = json!([2]);
+                t.info["info"]["backend"]["totalDrivesPerSet"] = json!([16]);
             }),
         ),
         (
             "parity",
             "FAILED  parity (EC:N): 2",
-            Box::new(|info, _, _| {
-                info["info"]["backend"]["standardSCParity"] = json!(2);
+            Box::new(|t| {
+                t.info["info"]["backend"]["standardSCParity"] = json!(2);
             }),
         ),
         (
             "bucket-missing",
             "FAILED  bucket postgresql-backups: missing",
-            Box::new(|_, b, _| {
-                b.retain(|x| x != "postgresql-backups");
+            Box::new(|t| {
+                t.buckets.retain(|x| x != "postgresql-backups");
+            }),
+        ),
+        (
+            "lock-missing",
+            "FAILED  bucket synapse-media-li: object lock off where the plan says on",
+            Box::new(|t| {
+                t.bucket("synapse-media-li").lock = false;
+            }),
+        ),
+        (
+            "versioning-off",
+            "FAILED  bucket media-archive: versioning: off where the plan says on",
+            Box::new(|t| {
+                t.bucket("media-archive").versioning = "";
+            }),
+        ),
+        (
+            "versioning-suspended",
+            "FAILED  bucket media-archive: versioning: off (suspended) where the plan says on",
+            Box::new(|t| {
+                t.bucket("media-archive").versioning = "Suspended";
+            }),
+        ),
+        (
+            "versioning-unplanned",
+            "FAILED  bucket synapse-media: versioning: on where the plan says off; the bucket job \
+             only sets what the plan declares, `mc version suspend myminio/synapse-media` \
+             removes it",
+            Box::new(|t| {
+                t.bucket("synapse-media").versioning = "Enabled";
+            }),
+        ),
+        (
+            "retention-shorter",
+            "FAILED  bucket synapse-media-li: default retention: compliance 7 days where the plan \
+             says compliance 30 days",
+            Box::new(|t| {
+                t.bucket("synapse-media-li").retention = Some(("COMPLIANCE".into(), 7));
+            }),
+        ),
+        (
+            "retention-governance",
+            "FAILED  bucket synapse-media-li: default retention: governance 30 days where the \
+             plan says compliance 30 days",
+            Box::new(|t| {
+                t.bucket("synapse-media-li").retention = Some(("GOVERNANCE".into(), 30));
+            }),
+        ),
+        (
+            "retention-missing",
+            "FAILED  bucket synapse-media-li: default retention: none where the plan says \
+             compliance 30 days",
+            Box::new(|t| {
+                t.bucket("synapse-media-li").retention = None;
+            }),
+        ),
+        (
+            "lifecycle-missing",
+            "FAILED  bucket synapse-media-li: noncurrent-version expiry: none where the plan says \
+             45 days",
+            Box::new(|t| {
+                t.bucket("synapse-media-li").rules.clear();
+            }),
+        ),
+        (
+            "lifecycle-disabled",
+            "FAILED  bucket media-archive: noncurrent-version expiry: none where the plan says 30 \
+             days",
+            Box::new(|t| {
+                t.bucket("media-archive").rules[0]["Status"] = json!("Disabled");
+            }),
+        ),
+        (
+            "lifecycle-other",
+            "FAILED  bucket synapse-media-li: noncurrent-version expiry: 45 days, 1 days where \
+             the plan says 45 days",
+            Box::new(|t| {
+                // A second rule, as `mc ilm rule add` leaves one beside the job's.
+                t.bucket("synapse-media-li").rules.push(noncurrent_rule(1));
+            }),
+        ),
+        (
+            "lifecycle-filtered",
+            "FAILED  bucket synapse-media-li: noncurrent-version expiry: 45 days (for some \
+             objects only) where the plan says 45 days",
+            Box::new(|t| {
+                let rule = &mut t.bucket("synapse-media-li").rules[0];
+                let mut filtered = serde_json::Map::new();
+                for (k, v) in rule.as_object().cloned().unwrap_or_default() {
+                    filtered.insert(k.clone(), v);
+                    if k == "ID" {
+                        filtered.insert("Filter".into(), json!({"Prefix": "local_content/"}));
+                    }
+                }
+                *rule = Value::Object(filtered);
+            }),
+        ),
+        (
+            "lifecycle-unplanned",
+            "FAILED  bucket postgresql-backups: noncurrent-version expiry: 7 days where the plan \
+             says none; the bucket job only sets what the plan declares, `mc ilm rule rm --all \
+             --force myminio/postgresql-backups` removes it",
+            Box::new(|t| {
+                t.bucket("postgresql-backups")
+                    .rules
+                    .push(noncurrent_rule(7));
+            }),
+        ),
+        (
+            "quota-other",
+            "FAILED  bucket synapse-media: quota: 1099511627776 bytes where the plan says \
+             2199023255552 bytes",
+            Box::new(|t| {
+                t.bucket("synapse-media").quota = Some(1 << 40);
+            }),
+        ),
+        (
+            "quota-missing",
+            "FAILED  bucket postgresql-backups: quota: none where the plan says 536870912000 \
+             bytes",
+            Box::new(|t| {
+                t.bucket("postgresql-backups").quota = None;
+            }),
+        ),
+        (
+            "quota-unplanned",
+            "FAILED  bucket media-archive: quota: 1099511627776 bytes where the plan says none; \
+             the bucket job only sets what the plan declares, `mc quota clear \
+             myminio/media-archive` removes it",
+            Box::new(|t| {
+                t.bucket("media-archive").quota = Some(1 << 40);
             }),
         ),
         (
             "consumer-overgranted",
             "FAILED  consumer synapse: allowed on postgresql-backups",
-            Box::new(|_, _, g| {
-                g[0].2.push("postgresql-backups".into());
+            Box::new(|t| {
+                t.grants[0].2.push("postgresql-backups".into());
             }),
         ),
         (
             "key-rotated",
             "FAILED  consumer cnpg: refused on postgresql-backups, which its policy grants",
-            Box::new(|_, _, g| {
-                g[1].2.clear();
+            Box::new(|t| {
+                t.grants[1].2.clear();
             }),
         ),
         (
             "admin-info-error",
             "FAILED  mc admin info myminio",
-            Box::new(|info, _, _| {
-                info["status"] = json!("error");
+            Box::new(|t| {
+                t.info["status"] = json!("error");
             }),
         ),
     ];
@@ -944,5 +1384,23 @@ echo "fake mc: unexpected: $*" >&2; exit 2
         let (code, out) = run(name, tamper.as_ref());
         assert_eq!(code, Some(1), "{name}: {out}");
         assert!(out.contains(line), "{name}: expected `{line}` in:\n{out}");
+        // One drift, one failure: a check does not spill into another's. Losing a drive shows
+        // online and offline; other sets show as both sets and their size; a bucket without
+        // lock has no retention either.
+        let two = ["drive-offline", "sets-of-16", "lock-missing"].contains(name);
+        assert_eq!(
+            out.lines().filter(|l| l.starts_with("FAILED")).count(),
+            if two { 2 } else { 1 },
+            "{name}:\n{out}"
+        );
+        // A setting that is missing or other may not be applied yet; one the plan does not
+        // declare, or the layout, never is.
+        let may_be_pending = name.starts_with("bucket-missing")
+            || ["versioning-off", "versioning-suspended"].contains(name)
+            || (name.starts_with("retention-")
+                || name.starts_with("lifecycle-")
+                || name.starts_with("quota-"))
+                && !name.ends_with("-unplanned");
+        assert_eq!(out.contains(&pending), may_be_pending, "{name}:\n{out}");
     }
 }

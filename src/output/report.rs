@@ -170,7 +170,8 @@ fn watched(out: &mut String, plan: &Plan) {
             "  {:<20} Job `{}` after each sync (Argo CD PostSync hook; Flux replaces it when what \
              it checks changes), as ServiceAccount `{}` with policy `{}` through the operator's \
              STS: {} online and none offline, sets per pool {}, drives per set {}, EC:{}, {} \
-             with their object lock, each consumer allowed on its buckets and refused on the \
+             with the object lock, versioning, default retention, noncurrent-version expiry and \
+             quota the plan gives each, each consumer allowed on its buckets and refused on the \
              others",
             "verification",
             v.name,
@@ -186,6 +187,17 @@ fn watched(out: &mut String, plan: &Plan) {
                 "buckets"
             ),
         );
+        if let Some(job) = &v.bucket_job {
+            let _ = writeln!(
+                out,
+                "  {:<20} a setting MinIOJob `{job}` has not applied yet (it runs once the \
+                 operator has created the buckets) fails that run and is named; the Job runs \
+                 again, up to {} times within {}",
+                "first sync",
+                v.backoff_limit,
+                crate::plan::watch::duration(u64::from(v.deadline_seconds)),
+            );
+        }
     }
 }
 

@@ -424,7 +424,12 @@ fn create_policy(command: &str, name: &str, file: &str) -> Command {
 /// rotation counter: bumping it must set the new secret keys in MinIO, so it is part of the
 /// job's name.
 #[must_use]
-pub fn iam(site: &Site, consumers: &[Consumer], buckets: Option<&buckets::JobPolicy>) -> Iam {
+pub fn iam(
+    site: &Site,
+    consumers: &[Consumer],
+    verify_policy: Option<&str>,
+    buckets: Option<&buckets::JobPolicy>,
+) -> Iam {
     let base = job_name(&site.tenant.name, "");
     let base = base.trim_end_matches('-').to_string();
     let mut commands = Vec::new();
@@ -436,14 +441,14 @@ pub fn iam(site: &Site, consumers: &[Consumer], buckets: Option<&buckets::JobPol
     // policy that exists, and only this job, as `consoleAdmin`, may create one. Their command
     // names cannot be a consumer's (`policy-<consumer>`: `verify` and `buckets` are refused as
     // consumer names).
-    if site.verify.enabled {
+    if let Some(document) = verify_policy {
         let file = format!("{}.json", crate::plan::verify::POLICY);
         commands.push(create_policy(
             "verify-policy",
             crate::plan::verify::POLICY,
             &file,
         ));
-        policies.push((file, crate::plan::verify::policy_document()));
+        policies.push((file, document.to_string()));
     }
     if let Some(p) = buckets {
         commands.push(create_policy("policy-buckets", p.name, &p.file));
@@ -785,7 +790,8 @@ mod tests {
     #[test]
     fn the_job_creates_policy_and_user_then_attaches() {
         let site = Site::default();
-        let job = iam(&site, &consumers(&site), None);
+        let verify = crate::plan::verify::policy_document(&buckets::buckets(&site)).0;
+        let job = iam(&site, &consumers(&site), Some(&verify), None);
         let synapse: Vec<(&str, &str, Vec<&str>)> = job
             .commands
             .iter()
@@ -836,7 +842,7 @@ mod tests {
             name: "minio-ca".into(),
             key: None,
         });
-        let cas: Vec<(&str, String)> = iam(&named, &consumers(&named), None)
+        let cas: Vec<(&str, String)> = iam(&named, &consumers(&named), None, None)
             .cas
             .iter()
             .map(|c| (c.file, c.name.clone()))
@@ -850,13 +856,13 @@ mod tests {
         );
         // The counter's default enters no hash: the name depends on what the job does alone
         // (here without the bucket job's policy; the golden streams pin the full one).
-        assert_eq!(job.job, "matrix-minio-iam-d61cd2f1");
+        assert_eq!(job.job, "matrix-minio-iam-d33ca61e");
     }
 
     #[test]
     fn the_job_is_renamed_when_what_it_does_changes() {
         let site = Site::default();
-        let name = |s: &Site| iam(s, &consumers(s), None).job;
+        let name = |s: &Site| iam(s, &consumers(s), None, None).job;
         let mut renamed = site.clone();
         renamed.users.cnpg.bucket = Some("pg-backups".into());
         let mut rotated = site.clone();

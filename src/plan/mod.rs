@@ -528,7 +528,16 @@ pub fn plan(spec: &Spec) -> Plan {
     let admin = access::admin(site);
     let bucket_settings = buckets::buckets(site);
     let bucket_job = buckets::job(site, &bucket_settings, access::job_cas(site));
-    let iam = access::iam(site, &consumers, bucket_job.as_ref().map(|j| &j.policy));
+    let verify_policy = site
+        .verify
+        .enabled
+        .then(|| verify::policy_document(&bucket_settings).0);
+    let iam = access::iam(
+        site,
+        &consumers,
+        verify_policy.as_deref(),
+        bucket_job.as_ref().map(|j| &j.policy),
+    );
     let outputs = outputs::outputs(site, &s3);
     let prerequisites = prerequisites(site, &outputs);
     let monitor = site.prometheus.enabled.then(|| monitor(site, &labels, &s3));
@@ -564,7 +573,15 @@ pub fn plan(spec: &Spec) -> Plan {
             monitor_labels: &m.labels,
         })
     });
-    let verify = verify::verify(site, &pools, &bucket_settings, &consumers, &s3, &iam.cas);
+    let verify = verify::verify(
+        site,
+        &pools,
+        &bucket_settings,
+        &consumers,
+        &s3,
+        &iam.cas,
+        bucket_job.as_ref().map(|j| j.job.as_str()),
+    );
     Plan {
         tier: Tier {
             ccu: spec.tier_ccu,

@@ -393,24 +393,52 @@ fn bucket_settings(spec: &Spec, at: &Locator<'_>, out: &mut Vec<Diagnostic>) {
             );
         }
     }
-    if let Some(job) = buckets::job(&spec.site, &effective, Vec::new())
-        && job.policy.compact_len > buckets::MAX_STS_POLICY
-    {
+    if let Some(job) = buckets::job(&spec.site, &effective, Vec::new()) {
+        sts_policy(
+            at,
+            out,
+            "bucket settings job",
+            job.policy.name,
+            job.policy.compact_len,
+            "give fewer buckets settings of their own, or give buckets the same settings \
+             (they then share one statement)",
+        );
+    }
+    if spec.site.verify.enabled {
+        sts_policy(
+            at,
+            out,
+            "verification Job",
+            crate::plan::verify::POLICY,
+            crate::plan::verify::policy_document(&effective).1,
+            "list fewer buckets or shorter names, or leave the verification out with \
+             `verify.enabled = false`",
+        );
+    }
+}
+
+/// A job's policy that the operator's STS would refuse to hand out: `AssumeRoleWithWebIdentity`
+/// merges a PolicyBinding's policies and refuses more than `MAX_STS_POLICY` characters of
+/// compact JSON, and the job then fails on every run.
+fn sts_policy(
+    at: &Locator<'_>,
+    out: &mut Vec<Diagnostic>,
+    job: &str,
+    policy: &str,
+    compact_len: usize,
+    help: &str,
+) {
+    use crate::plan::buckets::MAX_STS_POLICY;
+    if compact_len > MAX_STS_POLICY {
         out.push(
             at.error(
                 "/buckets",
                 format!(
-                    "the bucket settings job's policy `{}` is {} characters, more than the {} \
-                     the operator's STS hands out (`pkg/controller/sts_handlers.go`)",
-                    job.policy.name,
-                    job.policy.compact_len,
-                    buckets::MAX_STS_POLICY
+                    "the {job}'s policy `{policy}` is {compact_len} characters, more than the \
+                     {MAX_STS_POLICY} the operator's STS hands out (`pkg/controller/sts_handlers.go`)"
                 ),
             )
-            .help(
-                "give fewer buckets settings of their own, or give buckets the same settings \
-                 (they then share one statement)",
-            ),
+            .help(help),
         );
     }
 }

@@ -1,8 +1,9 @@
 //! The live verification: a Job that checks the running tenant against the plan after each sync.
 //!
 //! Part of the plan stage: it decides what the Job expects (every drive online, the erasure
-//! sets and parity per pool, the buckets and their object lock, each consumer allowed on its own
-//! buckets and refused on the others) and the identity it runs as. No IO.
+//! sets and parity per pool, the buckets with their object lock, versioning, default retention,
+//! noncurrent-version expiry and quota, each consumer allowed on its own buckets and refused on
+//! the others) and the identity it runs as. No IO.
 //!
 //! The Job runs `templates/verify.sh` with `mc --json` from the `mc` image the IAM MinIOJob
 //! already pins (`iam.mc_image`), rather than miniogen in an image of its own: `mc` speaks
@@ -10,14 +11,18 @@
 //! a TLS stack, and its image (ubi-micro: bash and coreutils, minio/mc `Dockerfile.release`) is
 //! one every cluster with the IAM job already pulls; miniogen has no published image. The
 //! script reads only the fields named in `templates/verify.sh`, at mc
-//! `RELEASE.2025-08-13T08-35-41Z` (madmin-go v3 `InfoMessage`).
+//! `RELEASE.2025-08-13T08-35-41Z`.
 //!
 //! Its MinIO identity comes from the operator's STS through a PolicyBinding, as the IAM job's
-//! does, with policy `miniogen-verify`: `admin:ServerInfo`, and listing buckets and reading
-//! their location and object-lock configuration, nothing of their objects. The IAM MinIOJob
-//! creates that policy. The consumer checks sign with each consumer's own keys, read from its
-//! Secret as files: a check with the keys proves the Secret and MinIO agree, which no admin call
-//! can; any pod of the namespace may mount those Secrets already.
+//! does, with policy `miniogen-verify` ([`policy_document`]): reading the server's state, the
+//! list of buckets, and the plan's buckets' settings, nothing of their objects. The IAM
+//! MinIOJob creates that policy. The consumer checks sign with each consumer's own keys, read
+//! from its Secret as files: a check with the keys proves the Secret and MinIO agree, which no
+//! admin call can; any pod of the namespace may mount those Secrets already.
+//!
+//! The bucket job (`plan::buckets`) applies the settings after the operator has created the
+//! buckets, so the Job may run before it has: the script then names each setting it does not
+//! find, and the Job runs again within its deadline (`templates/verify.sh` says why).
 
 use std::collections::BTreeMap;
 
@@ -27,7 +32,7 @@ use serde_json::json;
 use crate::model::digest;
 use crate::model::spec::Site;
 use crate::plan::access::{Consumer, JobCa};
-use crate::plan::buckets::Bucket;
+use crate::plan::buckets::{Bucket, Retention};
 use crate::plan::{Endpoint, Pool};
 
 /// The name the Job's objects and its policy are built from.
@@ -40,6 +45,10 @@ pub const SCRIPT_DIR: &str = "/etc/miniogen-verify";
 pub const SECRETS_DIR: &str = "/var/run/miniogen/consumers";
 /// Where the projected service-account token is mounted.
 pub const TOKEN_DIR: &str = "/var/run/secrets/miniogen";
+/// How often the Job runs its pod again after a failed run, within `activeDeadlineSeconds`:
+/// Kubernetes' default, about ten minutes of back-off (10s doubling to 320s), which covers the
+/// tenant, the IAM job and the bucket job coming up on a first sync.
+pub const BACKOFF_LIMIT: u32 = 6;
 /// The operator's STS port (`STSDefaultPort`, `pkg/controller/sts.go`, v6.0.2).
 pub const STS_PORT: u16 = 4223;
 
@@ -60,6 +69,8 @@ pub struct Verify {
     pub pinned_by_digest: bool,
     /// `activeDeadlineSeconds`.
     pub deadline_seconds: u32,
+    /// `backoffLimit`.
+    pub backoff_limit: u32,
     /// The tenant's S3 URL, as the consumers reach it.
     pub endpoint: String,
     /// The operator's STS endpoint for the tenant's namespace (`createJob`,
@@ -90,6 +101,9 @@ pub struct Verify {
     /// A hash of the script and the expectations, on the pod template: a changed expectation
     /// changes the Job, which Flux then replaces and runs.
     pub checksum: String,
+    /// The bucket MinIOJob that applies the settings checked, which the script names when one
+    /// is not there yet.
+    pub bucket_job: Option<String>,
 }
 
 /// What the running tenant must show.
@@ -103,10 +117,41 @@ pub struct Expected {
     pub sets: Vec<u32>,
     /// Drives per set per pool (`backend.totalDrivesPerSet`).
     pub set_drives: Vec<u32>,
-    /// Every bucket, with whether object lock is on.
-    pub buckets: Vec<(String, bool)>,
+    /// Every bucket, with the settings it must show.
+    pub buckets: Vec<BucketCheck>,
     /// Every consumer's access checks.
     pub consumers: Vec<ConsumerCheck>,
+}
+
+/// One bucket's settings as the running tenant must show them: the plan's, whether the bucket
+/// job sets them or they are left off.
+#[derive(Debug, Clone, Serialize)]
+pub struct BucketCheck {
+    /// The bucket.
+    pub name: String,
+    /// Object lock on.
+    pub object_lock: bool,
+    /// Versioning on (`Enabled`); off is never enabled or suspended.
+    pub versioning: bool,
+    /// The default retention; `None` for none.
+    pub retention: Option<Retention>,
+    /// Days after which the lifecycle expires noncurrent versions; `None` for no such rule.
+    pub noncurrent_days: Option<u32>,
+    /// The hard quota in bytes; `None` for none.
+    pub quota_bytes: Option<u128>,
+}
+
+impl BucketCheck {
+    fn of(b: &Bucket) -> Self {
+        Self {
+            name: b.name.clone(),
+            object_lock: b.object_lock,
+            versioning: b.versioning,
+            retention: b.retention,
+            noncurrent_days: b.noncurrent_days,
+            quota_bytes: b.quota.as_ref().map(|(_, bytes)| *bytes),
+        }
+    }
 }
 
 /// One consumer's checks.
@@ -127,28 +172,59 @@ pub struct ConsumerCheck {
     pub mount: String,
 }
 
-/// The Job's policy: the server's state, and the buckets' names, location and lock, never an
-/// object. Admin actions take no resource in MinIO's policies.
+/// The bucket-level actions the checks need in each bucket of the plan, read from the handlers
+/// of MinIO `RELEASE.2025-09-07T16-13-09Z` and named as minio/pkg v3.1.3 `policy/action.go`
+/// has them: `GetBucketObjectLockConfigHandler` (`cmd/bucket-handlers.go`),
+/// `GetBucketVersioningHandler` (`cmd/bucket-versioning-handler.go`) and
+/// `GetBucketLifecycleHandler` (`cmd/bucket-lifecycle-handlers.go`), plus the location minio-go
+/// asks for before a bucket's first request.
+pub const BUCKET_ACTIONS: [&str; 4] = [
+    "s3:GetBucketLocation",
+    "s3:GetBucketObjectLockConfiguration",
+    "s3:GetBucketVersioning",
+    "s3:GetLifecycleConfiguration",
+];
+/// The admin actions: `mc admin info` (`ServerInfoHandler`) and `mc quota info`
+/// (`GetBucketQuotaConfigHandler`, `cmd/admin-bucket-handlers.go`), both in minio/pkg v3.1.3
+/// `policy/admin-action.go` `supportedAdminActions`. MinIO matches admin actions against no
+/// resource (`isAdmin`, `policy/statement.go`).
+pub const ADMIN_ACTIONS: [&str; 2] = ["admin:GetBucketQuota", "admin:ServerInfo"];
+
+/// The Job's policy, as `mc admin policy create` reads it, and its length as compact JSON,
+/// which the operator's STS bounds (`buckets::MAX_STS_POLICY`): the server's state, the list of
+/// buckets (`s3:ListAllMyBuckets`, which `ListBucketsHandler` checks against no bucket, so on
+/// all), and the settings of the plan's buckets only, never an object.
+///
+/// The operator's STS parses the policy again before it merges a PolicyBinding's policies
+/// (`AssumeRoleWithWebIdentity`, `pkg/controller/sts_handlers.go`) with minio/pkg v1.7.5
+/// `iam/policy`, which knows every action of [`BUCKET_ACTIONS`] and [`ADMIN_ACTIONS`], and
+/// skips a policy it cannot parse.
 #[must_use]
-pub fn policy_document() -> String {
-    let mut text = serde_json::to_string_pretty(&json!({
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Action": ["admin:ServerInfo"]},
-            {
-                "Effect": "Allow",
-                "Action": [
-                    "s3:GetBucketLocation",
-                    "s3:GetBucketObjectLockConfiguration",
-                    "s3:ListAllMyBuckets",
-                ],
-                "Resource": ["arn:aws:s3:::*"],
-            },
-        ],
-    }))
-    .unwrap_or_default();
+pub fn policy_document(buckets: &[Bucket]) -> (String, usize) {
+    let mut statements = vec![
+        json!({"Effect": "Allow", "Action": ADMIN_ACTIONS}),
+        json!({
+            "Effect": "Allow",
+            "Action": ["s3:ListAllMyBuckets"],
+            "Resource": ["arn:aws:s3:::*"],
+        }),
+    ];
+    // A statement without a resource is refused (`policy/statement.go` `isValid`).
+    if !buckets.is_empty() {
+        let resources: Vec<String> = buckets
+            .iter()
+            .map(|b| format!("arn:aws:s3:::{}", b.name))
+            .collect();
+        statements.push(json!({
+            "Effect": "Allow",
+            "Action": BUCKET_ACTIONS,
+            "Resource": resources,
+        }));
+    }
+    let doc = json!({"Version": "2012-10-17", "Statement": statements});
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
     text.push('\n');
-    text
+    (text, doc.to_string().len())
 }
 
 /// The verification, when the site keeps it on.
@@ -160,6 +236,7 @@ pub fn verify(
     consumers: &[Consumer],
     s3: &Endpoint,
     cas: &[JobCa],
+    bucket_job: Option<&str>,
 ) -> Option<Verify> {
     let v = &site.verify;
     if !v.enabled {
@@ -171,10 +248,7 @@ pub fn verify(
         parity: pools.first().map_or(0, |p| p.layout.parity),
         sets: pools.iter().map(|p| p.layout.sets).collect(),
         set_drives: pools.iter().map(|p| p.layout.set_size).collect(),
-        buckets: buckets
-            .iter()
-            .map(|b| (b.name.clone(), b.object_lock))
-            .collect(),
+        buckets: buckets.iter().map(BucketCheck::of).collect(),
         consumers: consumers
             .iter()
             .enumerate()
@@ -209,10 +283,11 @@ pub fn verify(
         name,
         policy: POLICY,
         policy_file: format!("{POLICY}.json"),
-        policy_document: policy_document(),
+        policy_document: policy_document(buckets).0,
         image: site.iam.mc_image.clone(),
         pinned_by_digest: site.iam.mc_image.contains("@sha256:"),
         deadline_seconds: v.deadline_seconds,
+        backoff_limit: BACKOFF_LIMIT,
         endpoint: s3.url.clone(),
         sts_endpoint: format!(
             "https://sts.{}.svc.{}:{STS_PORT}/sts/{}",
@@ -230,6 +305,7 @@ pub fn verify(
         expected_text: expected_text(&expected, &site.tenant.name),
         expected,
         checksum,
+        bucket_job: bucket_job.map(str::to_string),
     })
 }
 
@@ -253,9 +329,30 @@ pub fn expected_text(e: &Expected, tenant: &str) -> String {
         format!("sets {}", join(&e.sets)),
         format!("set-drives {}", join(&e.set_drives)),
     ];
-    for (bucket, lock) in &e.buckets {
-        let lock = if *lock { "locked" } else { "unlocked" };
-        lines.push(format!("bucket {bucket} {lock}"));
+    let or_none = |v: Option<String>| v.unwrap_or_else(|| "none".into());
+    for b in &e.buckets {
+        let name = &b.name;
+        let lock = if b.object_lock { "locked" } else { "unlocked" };
+        let versioning = if b.versioning { "on" } else { "off" };
+        lines.extend([
+            format!("bucket {name} {lock}"),
+            format!("versioning {name} {versioning}"),
+            format!(
+                "retention {name} {}",
+                or_none(
+                    b.retention
+                        .map(|r| format!("{} {} days", r.mode.name(), r.days))
+                )
+            ),
+            format!(
+                "noncurrent {name} {}",
+                or_none(b.noncurrent_days.map(|d| format!("{d} days")))
+            ),
+            format!(
+                "quota {name} {}",
+                or_none(b.quota_bytes.map(|q| format!("{q} bytes")))
+            ),
+        ]);
     }
     for c in &e.consumers {
         for b in &c.allowed {
@@ -276,4 +373,36 @@ pub fn labels(common: &BTreeMap<String, String>) -> BTreeMap<String, String> {
     let mut l = common.clone();
     l.insert("app.kubernetes.io/component".into(), NAME.into());
     l
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_policy_reads_settings_in_the_plans_buckets_only() {
+        let buckets = crate::plan::buckets::buckets(&Site::default());
+        let (text, compact_len) = policy_document(&buckets);
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        // The length the rule bounds is the document's, compact.
+        assert_eq!(doc.to_string().len(), compact_len);
+        let statements = doc["Statement"].as_array().cloned().unwrap_or_default();
+        assert_eq!(statements.len(), 3);
+        assert_eq!(statements[0]["Action"], json!(ADMIN_ACTIONS));
+        assert!(statements[0].get("Resource").is_none());
+        assert_eq!(statements[1]["Resource"], json!(["arn:aws:s3:::*"]));
+        assert_eq!(statements[2]["Action"], json!(BUCKET_ACTIONS));
+        assert_eq!(
+            statements[2]["Resource"],
+            json!([
+                "arn:aws:s3:::synapse-media",
+                "arn:aws:s3:::synapse-media-li",
+                "arn:aws:s3:::postgresql-backups"
+            ])
+        );
+        // MinIO refuses a statement without a resource: none is written without a bucket.
+        let (text, _) = policy_document(&[]);
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        assert_eq!(doc["Statement"].as_array().map(Vec::len), Some(2));
+    }
 }
