@@ -1017,3 +1017,52 @@ fn the_image_builds_from_what_the_crate_compiles() {
         SIDECAR_UID
     );
 }
+
+/// MinIO Operator v6.0.2 copies every Tenant label and annotation into every pod template
+/// (`PodMetadata`, `pkg/resources/statefulsets/minio-statefulset.go`), Argo CD's and Flux's
+/// tracking metadata included: `plan` names each key the model knows, and the Application name
+/// under which Argo CD's label tracking writes the `app.kubernetes.io/instance` value miniogen
+/// renders on the Tenant, so that its first sync of a Tenant applied before changes no pod.
+#[test]
+fn plan_says_which_gitops_metadata_rolls_the_pods() {
+    let dir = scratch_dir("argocd-gitops-metadata");
+    let words = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for namespace in ["matrix", "chat"] {
+        let args = [
+            "--ccu",
+            "5000",
+            "--namespace",
+            namespace,
+            "--set",
+            "tenant.name=media-s3",
+        ];
+        let plan = miniogen_in(Some(&dir), &[&["plan"][..], &args].concat());
+        assert_eq!(plan.code, 0, "{}", plan.stderr);
+        let stream = miniogen_in(Some(&dir), &[&["gen"][..], &args].concat());
+        assert_eq!(stream.code, 0, "{}", stream.stderr);
+        let tenant = documents(&stream.stdout)
+            .into_iter()
+            .find(|d| d["kind"] == "Tenant")
+            .unwrap_or_else(|| panic!("no Tenant:\n{}", stream.stdout));
+        let instance = tenant["metadata"]["labels"]["app.kubernetes.io/instance"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{tenant:#}"));
+        let text = words(&plan.stdout);
+        for key in [
+            "app.kubernetes.io/instance",
+            "argocd.argoproj.io/tracking-id",
+            "kustomize.toolkit.fluxcd.io/name",
+            "kustomize.toolkit.fluxcd.io/namespace",
+        ] {
+            assert!(text.contains(&format!("`{key}`")), "{key}: {text}");
+        }
+        assert!(
+            text.contains(&format!(
+                "under label tracking, an Application named `{instance}` writes the value \
+                 miniogen renders"
+            )),
+            "{text}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -60,6 +60,11 @@ fn keep_li_unlocked(site: &Path) {
 /// The first pool's shape at 5000 CCU, written down as a site file must for `gen` to stdout.
 const SHAPE_5000: &str = "[sizing]\nservers = 4\nvolumes_per_server = 2\nvolume_size = \"500Gi\"\n";
 
+/// The previous release's `MINIO_API_REQUESTS_MAX` at 5000 CCU, which the current profiles leave
+/// unset: a render over its folder keeps it, since a configuration change must not come with
+/// the roll the render brings (the annotations that release wrote leave the Tenant).
+const API_5000: &str = "sizing.api_requests_max=6400";
+
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -98,6 +103,28 @@ fn second_step(dir: &Path) {
         assert!(!read(&site).contains("planned = true"), "{}", read(&site));
         ok_in(dir, &["gen", "--out", "out"]);
     }
+}
+
+/// `grow` as a user takes it over a folder of the previous release, whose Tenant carries
+/// annotations the render drops and whose `config.env` sets `MINIO_API_REQUESTS_MAX`: `grow`
+/// first writes the step that brings the folder current (restarts only, `config.env` kept as
+/// the folder has it), which is rendered before `grow` runs again and grows.
+fn grow_in_steps(dir: &Path, args: &[&str]) -> Run {
+    let mut all = vec!["grow"];
+    all.extend_from_slice(args);
+    let first = ok_in(dir, &all);
+    if !first.stderr.contains("only brings the folder current") {
+        return first;
+    }
+    let found = classes(dir);
+    assert!(
+        !found
+            .iter()
+            .any(|(kind, class)| kind == "configuration" || class == "blocked"),
+        "{found:?}"
+    );
+    ok_in(dir, &["gen", "--out", "out"]);
+    ok_in(dir, &all)
 }
 
 fn usable_bytes(dir: &Path, args: &[&str]) -> u128 {
@@ -151,7 +178,7 @@ fn every_tier_grows_to_every_larger_one_by_a_pool() {
             }
             assert_eq!(read(&tenant), before, "a refused render wrote");
 
-            let grown = ok_in(&dir, &["grow", "--ccu", &to_flag, "--out", "out"]);
+            let grown = grow_in_steps(&dir, &["--ccu", &to_flag, "--out", "out"]);
             assert!(
                 grown.stderr.contains("pool `pool-1` added")
                     && grown.stderr.contains("it starts empty"),
@@ -182,6 +209,28 @@ fn every_tier_grows_to_every_larger_one_by_a_pool() {
             }
             let tier = usable_bytes(&dir, &tier_args);
             let now = usable_bytes(&dir, &[]);
+            // What `grow` claimed is what `plan` renders: before, the folder's pool in the sets
+            // the previous release formatted (MinIO's own); after, the written file's; the tier
+            // alone, as `miniogen profiles` shows it.
+            let from_flag = from.to_string();
+            let formatted = [
+                "--ccu",
+                &from_flag,
+                "--config",
+                "empty.toml",
+                "--set",
+                "tenant.erasure_sets=largest",
+            ];
+            assert_eq!(
+                claims(&grown.stderr),
+                (
+                    usable_shown(&dir, &formatted),
+                    usable_shown(&dir, &[]),
+                    usable_shown(&dir, &tier_args)
+                ),
+                "{from} -> {to}: {}",
+                grown.stderr
+            );
             assert!(
                 now >= tier,
                 "{from} -> {to}: usable {now} below the tier's {tier}"
@@ -232,7 +281,7 @@ fn each_environment_is_reported_and_grown_with_its_name_and_folder() {
 
     let staging_tenant = read(&dir.join("out/staging/tenant-matrix-minio.yaml"));
     let production_tenant = read(&dir.join("out/production/tenant-matrix-minio.yaml"));
-    ok_in(&dir, &["grow", "--out", "out"]);
+    grow_in_steps(&dir, &["--out", "out"]);
     let grown = read(&site);
     // The user's comments and layout stay; each environment gets its own pins and pool.
     for line in original
@@ -298,6 +347,8 @@ fn volumes_grow_in_place_with_the_procedure_and_never_shrink() {
             "out",
             "--set",
             "sizing.volume_size=250Gi",
+            "--set",
+            API_5000,
         ],
     );
     assert_eq!(shrink.code, 1);
@@ -319,6 +370,8 @@ fn volumes_grow_in_place_with_the_procedure_and_never_shrink() {
             "out",
             "--set",
             "sizing.volume_size=1Ti",
+            "--set",
+            API_5000,
         ],
     );
     for needed in [
@@ -339,7 +392,7 @@ fn a_pool_leaves_only_once_decommissioned_and_its_name_is_never_reused() {
     let dir = scratch_dir("retire");
     copy_tree(&previous("tier-5000"), &dir.join("out"));
     keep_li_unlocked(&dir.join("miniogen.toml"));
-    ok_in(&dir, &["grow", "--ccu", "10000", "--out", "out"]);
+    grow_in_steps(&dir, &["--ccu", "10000", "--out", "out"]);
     ok_in(&dir, &["gen", "--out", "out"]);
     second_step(&dir);
     let site = dir.join("miniogen.toml");
@@ -407,7 +460,7 @@ fn the_first_pool_retires_like_any_other() {
     let dir = scratch_dir("retire-first");
     copy_tree(&previous("tier-5000"), &dir.join("out"));
     keep_li_unlocked(&dir.join("miniogen.toml"));
-    ok_in(&dir, &["grow", "--ccu", "10000", "--out", "out"]);
+    grow_in_steps(&dir, &["--ccu", "10000", "--out", "out"]);
     ok_in(&dir, &["gen", "--out", "out"]);
     second_step(&dir);
     let site = dir.join("miniogen.toml");
@@ -508,7 +561,7 @@ fn retiring_a_pool_compares_what_stays_with_the_pool_and_the_tier() {
     let dir = scratch_dir("retire-room");
     copy_tree(&previous("tier-5000"), &dir.join("out"));
     keep_li_unlocked(&dir.join("miniogen.toml"));
-    ok_in(&dir, &["grow", "--ccu", "20000", "--out", "out"]);
+    grow_in_steps(&dir, &["--ccu", "20000", "--out", "out"]);
     ok_in(&dir, &["gen", "--out", "out"]);
     second_step(&dir);
     let site = dir.join("miniogen.toml");
@@ -541,6 +594,8 @@ fn retiring_a_pool_compares_what_stays_with_the_pool_and_the_tier() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Without a folder, what the site file renders as it is runs in the cluster: `grow` keeps its
+/// pool and the resources its pods run (the 5000 tier asks for more, which would roll them).
 #[test]
 fn grow_without_a_folder_keeps_what_the_site_file_renders() {
     let dir = scratch_dir("grow-site");
@@ -549,7 +604,8 @@ fn grow_without_a_folder_keeps_what_the_site_file_renders() {
     let dry = ok_in(&dir, &["grow", "--ccu", "5000", "--dry-run"]);
     assert_eq!(
         dry.stdout,
-        "ccu = 5000 # one pool so far\n\n[sizing]\nservers = 4\nvolumes_per_server = 2\nvolume_size = \"250Gi\"\n\n\
+        "ccu = 5000 # one pool so far\n\n[sizing]\nservers = 4\nvolumes_per_server = 2\nvolume_size = \"250Gi\"\n\
+         resources = { requests = { cpu = \"1\", memory = \"4Gi\" }, limits = { cpu = \"2\", memory = \"8Gi\" } }\n\n\
          [[pools]]\nname = \"pool-1\"\nservers = 4\nvolumes_per_server = 2\nvolume_size = \"250Gi\"\n"
     );
     assert_eq!(
@@ -566,6 +622,125 @@ fn grow_without_a_folder_keeps_what_the_site_file_renders() {
     assert_eq!(needs.code, 2);
     assert!(needs.stderr.contains("`grow` needs the tier to grow to"));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The classes of the changes `check --format json` names for the folder `out` in `dir` (its
+/// environments' folders one after the other).
+fn classes(dir: &Path) -> Vec<(String, String)> {
+    let run = run_in(dir, &["check", "--out", "out", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", run.stdout, run.stderr));
+    report["folders"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["verdict"]["changes"].as_array())
+        .flatten()
+        .map(|c| {
+            (
+                c["kind"].as_str().unwrap_or_default().to_string(),
+                c["disruption"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Argo CD users render with `argocd generate` and have no output folder. `grow` then compares
+/// the grown render with the site file's as it is (what the cluster runs under GitOps) and takes
+/// the same steps as over a folder: the pool only planned while it needs another `config.env`
+/// (`MINIO_ERASURE_SET_DRIVE_COUNT`, which every server must take first), the resources the
+/// pods run pinned. A folder written from the starter file stands in for the cluster.
+#[test]
+fn grow_without_a_folder_takes_the_same_steps() {
+    let dir = scratch_dir("grow-gitops");
+    ok_in(&dir, &["init", "--ccu", "5000"]);
+    ok_in(&dir, &["gen", "--out", "out"]);
+    let first = ok_in(&dir, &["grow", "--ccu", "10000"]);
+    let site = read(&dir.join("miniogen.toml"));
+    assert!(
+        site.contains("volume_size = \"250Gi\"\nplanned = true\n")
+            && site.contains("resources = { requests = { cpu = \"2\", memory = \"8Gi\" }"),
+        "{site}\n{}",
+        first.stderr
+    );
+    assert_eq!(classes(&dir), [("configuration".into(), "manual".into())]);
+    // Step 1 synced and every server restarted: the pool alone.
+    ok_in(&dir, &["gen", "--out", "out"]);
+    let second = ok_in(&dir, &["grow"]);
+    assert!(
+        second
+            .stderr
+            .contains("`miniogen grow` cannot see the cluster"),
+        "{}",
+        second.stderr
+    );
+    assert!(!read(&dir.join("miniogen.toml")).contains("planned = true"));
+    assert_eq!(
+        classes(&dir),
+        [("pool-added".into(), "simultaneous".into())]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// What `grow` claims: `usable BEFORE before, AFTER after; the N CCU tier has TIER`.
+fn claims(stderr: &str) -> (String, String, String) {
+    let line = stderr
+        .lines()
+        .find(|l| l.contains(" before, ") && l.contains(" CCU tier has "))
+        .unwrap_or_else(|| panic!("no capacity line in\n{stderr}"));
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let at = |w: &str| {
+        words
+            .iter()
+            .position(|x| *x == w)
+            .unwrap_or_else(|| panic!("{line}"))
+    };
+    (
+        words[at("before,") - 1].to_string(),
+        words[at("after;") - 1].to_string(),
+        words[words.len() - 1].to_string(),
+    )
+}
+
+/// `plan --format json`'s usable capacity, as `grow` prints capacities.
+fn usable_shown(dir: &Path, args: &[&str]) -> String {
+    let mut all = vec!["plan", "--format", "json"];
+    all.extend_from_slice(args);
+    let plan: serde_json::Value =
+        serde_json::from_str(&ok_in(dir, &all).stdout).unwrap_or_else(|e| panic!("{e}"));
+    plan["capacity"]["usable"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{plan}"))
+        .to_string()
+}
+
+/// For every pair of tiers, `grow` from the starter file (no folder) claims what `plan` then
+/// renders: the capacity after growing (once the second step takes the planned pool in) is the
+/// written file's, and the tier's is the tier's alone, as `miniogen profiles` shows it. The set
+/// size must be the one the grown render forces, the new pool's shape included.
+#[test]
+fn grow_claims_what_plan_renders_for_every_tier_pair() {
+    for (i, from) in TIERS.iter().enumerate().take(TIERS.len() - 1) {
+        for to in &TIERS[i + 1..] {
+            let dir = scratch_dir(&format!("claims-{from}-{to}"));
+            ok_in(&dir, &["init", "--ccu", &from.to_string()]);
+            let before = usable_shown(&dir, &[]);
+            let grown = ok_in(&dir, &["grow", "--ccu", &to.to_string()]);
+            let (was, after, tier) = claims(&grown.stderr);
+            if read(&dir.join("miniogen.toml")).contains("planned = true") {
+                ok_in(&dir, &["grow"]);
+            }
+            std::fs::write(dir.join("empty.toml"), "").unwrap_or_else(|e| panic!("{e}"));
+            let alone = usable_shown(&dir, &["--ccu", &to.to_string(), "--config", "empty.toml"]);
+            assert_eq!(
+                (was, after, tier),
+                (before, usable_shown(&dir, &[]), alone),
+                "{from} -> {to}: {}",
+                grown.stderr
+            );
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
 }
 
 /// Every real key of the table that starts at `header`, each with no commented-out line of
@@ -647,100 +822,90 @@ fn the_readme_fixture_folder_is_current() {
 }
 
 /// Growing the previous release's 5000 folder to 20000 used to apply the new pool, a new image,
-/// a `config.env` change and pool-0's new resources at once. `grow` now writes only the first
-/// step: the image and resources the tenant runs pinned, and the pool only planned, since it
-/// needs `MINIO_ERASURE_SET_DRIVE_COUNT`, which every server must take first
-/// (`restartInitializedPool` restarts them the moment the pool's `StatefulSet` exists, and the
-/// new drives are formatted with what their servers read). `check --format json` names each
-/// change with its class; a configuration change is `manual`, never `rolling`.
+/// a `config.env` change and pool-0's new resources at once; then a first step whose
+/// configuration change (`MINIO_ERASURE_SET_DRIVE_COUNT` added, `MINIO_API_REQUESTS_MAX`
+/// removed) came with the roll of the annotations that release wrote, which brings servers up
+/// one at a time on the new configuration, each waiting in `verifyServerSystemConfig` for half
+/// of its peers. Now every step `grow` writes applies alone, and `check --format json` names
+/// each change with its class: the folder brought current (rolling only, `config.env` and the
+/// unlocked lawful-intercept copy kept), the configuration the pool needs (`manual` only, never
+/// `rolling`), then the pool (`simultaneous` only).
 #[test]
 fn growing_the_previous_5000_to_20000_goes_in_steps() {
     let dir = scratch_dir("steps-5000-20000");
     copy_tree(&previous("tier-5000"), &dir.join("out"));
-    keep_li_unlocked(&dir.join("miniogen.toml"));
+    let site = dir.join("miniogen.toml");
     // All at once is refused, with the order.
     let at_once = run_in(&dir, &["check", "--ccu", "20000", "--out", "out"]);
     assert_eq!(at_once.code, 1, "{}", at_once.stderr);
-    ok_in(&dir, &["grow", "--ccu", "20000", "--out", "out"]);
-    let site = read(&dir.join("miniogen.toml"));
+
+    // Step 1: the folder brought current, nothing else.
+    let first = ok_in(&dir, &["grow", "--ccu", "20000", "--out", "out"]);
+    assert!(
+        first
+            .stderr
+            .contains("the folder is not what the site file renders today")
+            && first
+                .stderr
+                .contains("then run `miniogen grow --ccu 20000 --out out` again"),
+        "{}",
+        first.stderr
+    );
+    let text = read(&site);
     for pinned in [
+        "ccu = 5000\n",
+        "api_requests_max = 6400\n",
         "image = \"quay.io/minio/minio:RELEASE.2024-10-13T13-34-11Z\"",
         "resources = { requests = { cpu = \"2\", memory = \"8Gi\" }, limits = { cpu = \"4\", memory = \"8Gi\" } }",
-        "name = \"pool-1\"\nservers = 8\nvolumes_per_server = 4\nvolume_size = \"375Gi\"\nplanned = true\n",
+        "name = \"synapse-media-li\"\n# `synapse-media-li` exists without object lock",
+        "render and gives the migration to a new, locked bucket.\nobject_lock = false\n",
     ] {
-        assert!(site.contains(pinned), "{pinned}:\n{site}");
+        assert!(text.contains(pinned), "{pinned}:\n{text}");
     }
-    let json = run_in(&dir, &["check", "--out", "out", "--format", "json"]);
-    assert_eq!(json.code, 1, "stale: {}", json.stderr);
-    let report: serde_json::Value =
-        serde_json::from_str(&json.stdout).unwrap_or_else(|e| panic!("{e}: {}", json.stdout));
-    let verdict = &report["folders"][0]["verdict"];
-    let classes: Vec<(String, String)> = verdict["changes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|c| {
-            (
-                c["kind"].as_str().unwrap_or_default().to_string(),
-                c["disruption"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect();
+    assert!(!text.contains("[[pools]]"), "{text}");
     let words = ["none", "rolling", "simultaneous", "manual", "blocked"];
+    let step = classes(&dir);
     assert!(
-        classes
-            .iter()
+        step.iter()
             .all(|(_, class)| words.contains(&class.as_str())),
-        "{classes:?}"
+        "{step:?}"
     );
-    // The configuration the pool needs (and the old release's `MINIO_API_REQUESTS_MAX` gone):
-    // `manual`; the annotations the old release wrote leave the pod template: `rolling`; no new
-    // pool, image or resources in this step, and nothing blocked.
-    assert!(
-        classes.contains(&("configuration".into(), "manual".into())),
-        "{classes:?}"
-    );
-    assert!(
-        classes.contains(&("pod-metadata".into(), "rolling".into())),
-        "{classes:?}"
-    );
-    assert!(
-        !classes.iter().any(|(kind, class)| kind == "pool-added"
-            || kind == "image"
-            || kind == "pod-template"
-            || class == "blocked"
-            || (kind == "configuration" && class != "manual")),
-        "{classes:?}"
-    );
-    let change = verdict["changes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|c| c["kind"] == "configuration")
-        .map(|c| c["change"].as_str().unwrap_or_default().to_string())
-        .unwrap_or_default();
     assert_eq!(
-        change,
-        "`config.env`: `MINIO_ERASURE_SET_DRIVE_COUNT` added; `MINIO_API_REQUESTS_MAX` removed"
+        step,
+        [
+            ("pod-metadata".into(), "rolling".into()),
+            ("pod-metadata".into(), "rolling".into())
+        ]
     );
-    // Step 2, once step 1 is rendered (and applied): the pool alone, every process restarted.
     ok_in(&dir, &["gen", "--out", "out"]);
-    ok_in(&dir, &["grow", "--out", "out"]);
-    let step_two = run_in(&dir, &["check", "--out", "out", "--format", "json"]);
-    let report: serde_json::Value =
-        serde_json::from_str(&step_two.stdout).unwrap_or_else(|e| panic!("{e}"));
-    let changes = report["folders"][0]["verdict"]["changes"].clone();
-    assert_eq!(
-        changes.as_array().map(|c| c
-            .iter()
-            .map(|c| (c["kind"].clone(), c["disruption"].clone()))
-            .collect::<Vec<_>>()),
-        Some(vec![(
-            serde_json::json!("pool-added"),
-            serde_json::json!("simultaneous")
-        )]),
-        "{changes}"
+
+    // Step 2: the configuration the new pool needs, alone: `manual`, never `rolling`.
+    ok_in(&dir, &["grow", "--ccu", "20000", "--out", "out"]);
+    let text = read(&site);
+    assert!(
+        text.contains(
+            "name = \"pool-1\"\nservers = 8\nvolumes_per_server = 4\nvolume_size = \"375Gi\"\nplanned = true\n"
+        ),
+        "{text}"
     );
+    assert_eq!(classes(&dir), [("configuration".into(), "manual".into())]);
+    let json = run_in(&dir, &["check", "--out", "out", "--format", "json"]);
+    assert!(
+        json.stdout
+            .contains("\"change\": \"`config.env`: `MINIO_ERASURE_SET_DRIVE_COUNT` added\""),
+        "{}",
+        json.stdout
+    );
+    ok_in(&dir, &["gen", "--out", "out"]);
+
+    // Step 3, once every server took it: the pool alone, every process restarted.
+    ok_in(&dir, &["grow", "--out", "out"]);
+    assert_eq!(
+        classes(&dir),
+        [("pool-added".into(), "simultaneous".into())]
+    );
+    ok_in(&dir, &["gen", "--out", "out"]);
+    ok_in(&dir, &["check", "--out", "out"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -801,6 +966,7 @@ fn toml_blocks(text: &str) -> Vec<String> {
 /// buckets: over a folder of the previous release, whose lawful-intercept copy has no lock,
 /// `check` and `gen --out` refuse a render that claims one, and each way out they print works.
 #[test]
+#[allow(clippy::too_many_lines)] // one user's path: the refusal, then each way out
 fn a_previous_folder_gets_the_lock_migration_not_a_false_claim() {
     let dir = scratch_dir("lock-migration");
     copy_tree(&previous("tier-5000"), &dir.join("out"));
@@ -827,14 +993,35 @@ fn a_previous_folder_gets_the_lock_migration_not_a_false_claim() {
         help = refused.stderr;
     }
     assert_eq!(read(&tenant), before, "a refused render wrote");
+    let lock = bucket_settings(&dir, &["check", "--ccu", "5000", "--out", "out"]);
+    assert!(
+        lock.iter().any(|(change, class, _)| class == "blocked"
+            && change == "bucket `synapse-media-li` exists without object lock"),
+        "{lock:?}"
+    );
+    // The same render drops the previous release's `MINIO_API_REQUESTS_MAX` while the roll of
+    // its annotations restarts the servers: refused too, with the setting that keeps it.
     let blocks = toml_blocks(&help);
+    assert!(
+        blocks
+            .iter()
+            .any(|b| b.trim_end() == "[sizing]\napi_requests_max = 6400"),
+        "{help}"
+    );
+    let blocks: Vec<String> = blocks
+        .into_iter()
+        .filter(|b| b.contains("[[buckets]]"))
+        .collect();
     assert_eq!(blocks.len(), 2, "{help}");
 
     // Keep it unlocked, said in the site file: versioned (the rclone identity still cannot
     // remove a version), no retention claimed, and `plan` says it is not locked.
     std::fs::write(
         dir.join("miniogen.toml"),
-        format!("ccu = 5000\n{SHAPE_5000}{}", blocks[0]),
+        format!(
+            "ccu = 5000\n{SHAPE_5000}api_requests_max = 6400\n{}",
+            blocks[0]
+        ),
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let kept = ok_in(&dir, &["gen", "--out", "out"]);
@@ -863,7 +1050,10 @@ fn a_previous_folder_gets_the_lock_migration_not_a_false_claim() {
     // Or move to a new, locked bucket: the operator creates it, the sync points at it.
     std::fs::write(
         dir.join("miniogen.toml"),
-        format!("ccu = 5000\n{SHAPE_5000}{}", blocks[1]),
+        format!(
+            "ccu = 5000\n{SHAPE_5000}api_requests_max = 6400\n{}",
+            blocks[1]
+        ),
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let moved = ok_in(&dir, &["gen", "--out", "out"]);
@@ -983,6 +1173,123 @@ fn retention_and_versioning_change_only_the_way_minio_allows() {
     );
     assert_ne!(job_files(), job);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `(change, disruption, todo)` of each bucket-settings change `args --format json` names.
+fn bucket_settings(dir: &Path, args: &[&str]) -> Vec<(String, String, String)> {
+    let run = run_in(dir, &[args, &["--format", "json"]].concat());
+    let report: serde_json::Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", run.stdout, run.stderr));
+    report["folders"][0]["verdict"]["changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["kind"] == "bucket-settings")
+        .map(|c| {
+            let field = |k: &str| c[k].as_str().unwrap_or_default().to_string();
+            (field("change"), field("disruption"), field("todo"))
+        })
+        .collect()
+}
+
+/// Each change to a bucket that exists is a day-two change with its class, in `check`'s text and
+/// in `check --format json`: the bucket job's new run restarts nothing (`none`); a setting the
+/// site file drops stays in MinIO until an administrator runs the `mc` command named (`manual`);
+/// a compliance retention shortened without `lowered_from` is refused (`blocked`).
+#[test]
+fn bucket_settings_are_changes_with_their_class() {
+    let dir = scratch_dir("bucket-classes");
+    let set = li_settings("retention={mode=\"compliance\",days=90},quota=\"1Ti\"");
+    ok_in(
+        &dir,
+        &["gen", "--ccu", "5000", "--out", "out", "--set", &set],
+    );
+    // `(change, disruption, todo)` of each bucket change, and the text `check` prints.
+    let changes = |settings: &str| {
+        let set = li_settings(settings);
+        let args = ["check", "--ccu", "5000", "--out", "out", "--set", &set];
+        let text = run_in(&dir, &args).stderr;
+        let found = bucket_settings(&dir, &args);
+        (found, text)
+    };
+    let (longer, text) = changes("retention={mode=\"compliance\",days=120},quota=\"1Ti\"");
+    assert!(
+        longer.iter().any(|(c, class, _)| class == "none"
+            && c.contains(
+                "the default retention grows from compliance 90 days to compliance 120 days"
+            )),
+        "{longer:?}"
+    );
+    assert!(
+        longer.iter().all(|(_, class, _)| class == "none"),
+        "{longer:?}"
+    );
+    assert!(
+        text.contains("note: `out`: none: bucket `synapse-media-li`: the default retention grows"),
+        "{text}"
+    );
+    let (dropped, text) = changes("retention={mode=\"compliance\",days=90}");
+    assert_eq!(
+        dropped,
+        [(
+            "bucket `synapse-media-li` no longer declares its quota (1Ti)".to_string(),
+            "manual".to_string(),
+            "to remove it, run `mc quota clear myminio/synapse-media-li` as an administrator"
+                .to_string()
+        )]
+    );
+    assert!(
+        text.contains("warning: `out`: manual: bucket `synapse-media-li` no longer declares"),
+        "{text}"
+    );
+    let (weaker, text) = changes("retention={mode=\"compliance\",days=30},quota=\"1Ti\"");
+    let blocked: Vec<_> = weaker.iter().filter(|(_, c, _)| c == "blocked").collect();
+    assert!(
+        blocked.len() == 1 && blocked[0].2.contains("lowered_from = 90"),
+        "{weaker:?}"
+    );
+    assert!(
+        text.contains(
+            "error: `out`: blocked: bucket `synapse-media-li`: the default retention \
+                       would shorten from compliance 90 days to compliance 30 days"
+        ),
+        "{text}"
+    );
+    let (acknowledged, _) =
+        changes("retention={mode=\"compliance\",days=30,lowered_from=90},quota=\"1Ti\"");
+    assert!(
+        acknowledged.iter().all(|(_, class, _)| class == "none") && !acknowledged.is_empty(),
+        "{acknowledged:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A render refused for its pools is refused for that alone, with the change that replaces
+/// it: an order to apply the refused render in (here its `config.env` change with the roll the
+/// previous folder's annotations bring) would be advice for a render nothing may apply. The
+/// JSON verdict still names every change, the combination included.
+#[test]
+fn a_render_refused_for_its_pools_gives_no_order_to_apply_it() {
+    let site = "tests/fixtures/daytwo/previous-5000.toml";
+    let folder = "tests/fixtures/previous/tier-5000";
+    for change in [["--ccu", "10000"], ["--set", "sizing.volume_size=250Gi"]] {
+        let args = [&["check", "--config", site, "--out", folder][..], &change].concat();
+        let run = run_in(&root(), &args);
+        assert_eq!(run.code, 1, "{change:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("writes this into the site file")
+                && !run.stderr.contains("apply them in this order")
+                && run.stderr.contains("error: 1 problem in the input"),
+            "{change:?}: {}",
+            run.stderr
+        );
+        let json = run_in(&root(), &[&args[..], &["--format", "json"]].concat());
+        assert!(
+            json.stdout.contains("\"kind\": \"combined\""),
+            "{change:?}: {}",
+            json.stdout
+        );
+    }
 }
 
 /// A pool's StorageClass is fixed with its volumes: a `PersistentVolumeClaim` keeps the class it

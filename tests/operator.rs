@@ -308,6 +308,57 @@ fn an_image_downgrade_is_refused() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A configuration change together with a roll is refused (issue 22, case 1): the roll brings
+/// the servers up one at a time on the new `config.env`, each waiting in
+/// `verifyServerSystemConfig` for half of its peers, so writes stop at the second pod of a
+/// 4-server pool. The refusal gives the order and the exact TOML that keeps `config.env` for
+/// the first step; each step then applies alone, with one class.
+#[test]
+fn a_configuration_change_with_a_roll_goes_in_two_steps() {
+    let dir = scratch_dir("config-and-roll");
+    gen_with(&dir, &format!("{BASE}[sizing]\napi_requests_max = 1000\n"));
+    let both =
+        format!("{BASE}[sizing]\napi_requests_max = 2000\nresources.limits.memory = \"24Gi\"\n");
+    std::fs::write(dir.join("miniogen.toml"), &both).unwrap_or_else(|e| panic!("{e}"));
+    let before = tenant_file(&dir);
+    let refused = miniogen_in(Some(&dir), &["gen", "--ccu", "10000", "--out", "out"]);
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    for needed in [
+        "error: `out`: blocked: `config.env` changed together with what restarts MinIO in place",
+        "on a 4-server pool writes stop at the second pod",
+        "1. what restarts MinIO alone (`spec.pools[pool-0].resources`",
+        "2. the configuration alone (`config.env`: `MINIO_API_REQUESTS_MAX` changed)",
+        "for step 1, these settings in the site file keep `config.env` as the cluster has it \
+         (merge them into its tables); take them out again for step 2:\n\n    [sizing]\n    \
+         api_requests_max = 1000\n",
+    ] {
+        assert!(
+            refused.stderr.contains(needed),
+            "{needed}:\n{}",
+            refused.stderr
+        );
+    }
+    assert_eq!(tenant_file(&dir), before, "a refused render wrote");
+    let classes = |site: &str| {
+        std::fs::write(dir.join("miniogen.toml"), site).unwrap_or_else(|e| panic!("{e}"));
+        let json = gen_with(&dir, site);
+        json["folders"][0]["verdict"]["changes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| c["disruption"].as_str().unwrap_or_default().to_string())
+            .collect::<Vec<_>>()
+    };
+    // Step 1 as the help says: the roll, with `config.env` as it was.
+    assert_eq!(
+        classes(&both.replace("api_requests_max = 2000", "api_requests_max = 1000")),
+        ["rolling"]
+    );
+    // Step 2: the configuration alone.
+    assert_eq!(classes(&both), ["manual"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Bucket, user and volume changes restart nothing but are announced, and the erasure-set size
 /// of formatted drives is kept: a folder with MinIO's own 16-drive sets is not switched to 8.
 #[test]

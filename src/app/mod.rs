@@ -1,13 +1,17 @@
 //! The application: the one pipeline every command, the Argo CD plugin and the fuzz target run
-//! (`pipeline`), what each subcommand does with it (`commands`), what applying a render does to
-//! a running tenant (`applying`), how a run ends (`failure`) and
+//! (`pipeline`), what each subcommand does with it (`commands`; `check` and `grow` in modules of
+//! their own), what applying a render does to a running tenant (`applying`) and what `gen --out`
+//! and `check` refuse over a folder (`guard`), how a run ends (`failure`) and
 //! `run`, which turns that into output and an exit code: 0 success, 1 invalid input or drift, 2
 //! usage, IO or a bug in miniogen. The only stage that may import every other one.
 
 mod applying;
 pub mod argocd;
+mod check;
 mod commands;
 pub mod failure;
+mod grow;
+mod guard;
 pub mod init;
 pub mod parallel;
 pub(crate) mod pipeline;

@@ -10,7 +10,7 @@ use crate::check::decode::{self, Inputs, Locator};
 use crate::check::schema;
 use crate::input::load::{self, CcuArg, Request};
 use crate::input::source::{self, Document};
-use crate::model::diag::Diagnostic;
+use crate::model::diag::{self, Diagnostic};
 use crate::model::{credentials, spec};
 use crate::output::sink;
 use crate::plan::{self, rules};
@@ -565,4 +565,35 @@ fn unsafe_budgets(plan: &plan::Plan, at: &Locator<'_>) -> Vec<Diagnostic> {
             .help(help)
         })
         .collect()
+}
+
+/// The results of every environment, or every environment's problems at once: a problem in
+/// one environment must not hide another's. A fatal failure wins.
+/// The warnings of the environments that succeeded go with the problems, so that what one
+/// environment's change means is never hidden by another's error.
+pub(crate) fn all_environments<T>(
+    results: Vec<Result<T, Failure>>,
+    notes: impl Fn(&T) -> &[Diagnostic],
+) -> Result<Vec<T>, Failure> {
+    let mut ok = Vec::new();
+    let mut invalid = Vec::new();
+    for result in results {
+        match result {
+            Ok(value) => ok.push(value),
+            Err(Failure::Invalid(problems)) => invalid.extend(problems),
+            Err(other) => return Err(other),
+        }
+    }
+    if invalid.is_empty() {
+        return Ok(ok);
+    }
+    for value in &ok {
+        invalid.extend(
+            notes(value)
+                .iter()
+                .filter(|d| d.severity == diag::Severity::Warning)
+                .cloned(),
+        );
+    }
+    Err(Failure::Invalid(invalid))
 }

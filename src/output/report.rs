@@ -262,6 +262,7 @@ fn cluster_needs(out: &mut String, plan: &Plan) {
             "Prometheus", p.scrape_config,
         );
     }
+    gitops(out, plan);
     if let Some(module) = needs.synapse_module {
         let _ = writeln!(
             out,
@@ -270,6 +271,41 @@ fn cluster_needs(out: &mut String, plan: &Plan) {
             "Synapse"
         );
     }
+}
+
+/// The metadata Argo CD and Flux write on the Tenant, which the operator copies into every pod
+/// template (`operator::Version::gitops_metadata`): when it rolls the pods, and the Application
+/// name under which Argo CD's tracking label keeps the value miniogen renders.
+fn gitops(out: &mut String, plan: &Plan) {
+    let metadata = operator::PINNED.gitops_metadata();
+    let keys: Vec<String> = metadata
+        .iter()
+        .filter(|k| k.reaches_pods)
+        .map(|k| format!("`{}`", k.key))
+        .collect();
+    if keys.is_empty() {
+        return;
+    }
+    let instance = metadata
+        .iter()
+        .find(|k| k.on == "label" && k.key == "app.kubernetes.io/instance")
+        .and_then(|k| plan.labels.get(k.key))
+        .map_or_else(String::new, |value| {
+            format!(
+                "; under label tracking, an Application named `{value}` writes the value miniogen \
+                 renders, and changes nothing"
+            )
+        });
+    let _ = writeln!(
+        out,
+        "  {:<20} the tracking metadata Argo CD and Flux write on the Tenant ({}) reaches every \
+         MinIO pod (MinIO Operator {}, `PodMetadata`): the first sync of a Tenant applied before \
+         by other means, a renamed Application or Kustomization, or Argo CD switching to \
+         annotation tracking (its default since 3.0) rolls every pod once{instance}",
+        "GitOps",
+        keys.join(", "),
+        operator::PINNED.name(),
+    );
 }
 
 /// The widest line `plan` prints: terminals and review tools show 100 columns.
@@ -948,11 +984,16 @@ pub fn verdict_diagnostics(folder: &str, verdict: &operator::Verdict) -> Vec<Dia
     out
 }
 
-/// The changes nothing may apply, as errors, and the order to apply combined ones in. A pool
-/// reshaped is left out: `daytwo::judge` refuses it with the pool to add instead, and
-/// `--accept-pool-rebuild` overrides that.
+/// The changes nothing may apply, as errors, and the order to apply combined ones in, with
+/// `first_step` (how to take the first of them) after it when given. A pool reshaped is left
+/// out: `daytwo::judge` refuses it with the pool to add instead, and `--accept-pool-rebuild`
+/// overrides that.
 #[must_use]
-pub fn blocked_diagnostics(folder: &str, verdict: &operator::Verdict) -> Vec<Diagnostic> {
+pub fn blocked_diagnostics(
+    folder: &str,
+    verdict: &operator::Verdict,
+    first_step: Option<&str>,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for effect in verdict
         .blocked()
@@ -963,6 +1004,9 @@ pub fn blocked_diagnostics(folder: &str, verdict: &operator::Verdict) -> Vec<Dia
             let mut steps = String::from("apply them in this order, one commit each:");
             for (i, step) in verdict.steps.iter().enumerate() {
                 let _ = write!(steps, "\n    {}. {step}", i + 1);
+            }
+            if let Some(first) = first_step {
+                let _ = write!(steps, "\n\n{first}");
             }
             d = d.help(steps);
         }

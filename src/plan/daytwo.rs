@@ -18,9 +18,8 @@ use toml_edit::{DocumentMut, InlineTable, Item, Table, TableLike};
 
 use crate::model::diag::Diagnostic;
 use crate::model::quantity;
-use crate::model::spec::{ExtraPool, ResourceList, Resources, RetentionMode, Sizing};
+use crate::model::spec::{ErasureSets, ExtraPool, ResourceList, Resources, Sizing};
 use crate::plan::Plan;
-use crate::plan::buckets;
 use crate::plan::erasure::Layout;
 use crate::plan::siteedit::Edit;
 use crate::plan::transition::{self, Change, Kind};
@@ -188,6 +187,181 @@ pub struct Growth {
     /// `config.env` (such as `MINIO_ERASURE_SET_DRIVE_COUNT`), which every server must take at
     /// once before the pool's drives are formatted with it.
     pub planned: bool,
+    /// Settings that keep `config.env` as the cluster has it, in a step that restarts MinIO
+    /// (`catch_up`): a configuration change goes in a step of its own.
+    pub config: Vec<ConfigPin>,
+    /// Buckets the running Tenant holds without object lock where the render would claim one,
+    /// kept `object_lock = false`: MinIO locks a bucket only when it creates it, so the render
+    /// may not claim a lock, and the migration to a new, locked bucket is a step of its own.
+    pub unlocked: Vec<String>,
+    /// Every bucket the render lists, written as the site file's list when it has none (a
+    /// `[[buckets]]` list replaces the defaults).
+    pub buckets: Vec<String>,
+}
+
+/// What the site file sets itself for an environment, which `grow` keeps as it is.
+#[derive(Debug, Clone, Default)]
+pub struct Asked {
+    /// The first pool's resources.
+    pub resources: bool,
+    /// The buckets whose `object_lock` it sets.
+    pub locks: Vec<String>,
+}
+
+/// A site-file setting that keeps one `config.env` variable as the cluster has it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigPin {
+    /// The variable.
+    pub variable: String,
+    /// The site file's table (`sizing`, `tenant`, ...), in the environment's scope or the root.
+    pub table: &'static str,
+    /// The key in that table.
+    pub key: &'static str,
+    /// The value that renders the variable as the cluster has it.
+    pub value: PinValue,
+}
+
+/// A pinned setting's value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PinValue {
+    /// A number.
+    Number(u32),
+    /// A string.
+    Text(String),
+}
+
+impl PinValue {
+    fn toml(&self) -> toml_edit::Value {
+        match self {
+            PinValue::Number(n) => i64::from(*n).into(),
+            PinValue::Text(t) => t.as_str().into(),
+        }
+    }
+}
+
+/// The site-file settings that render `config.env` as the cluster has it (`old`) where the
+/// render (`new`) changes it, and the variables no setting of the site file keeps (a credential,
+/// or a variable the render adds for a pool, such as `MINIO_ERASURE_SET_DRIVE_COUNT`). Each
+/// variable comes from one setting (`plan::config_env`).
+#[must_use]
+pub fn config_pins(
+    old: &crate::plan::operator::ConfigEnv,
+    new: &crate::plan::operator::ConfigEnv,
+) -> (Vec<ConfigPin>, Vec<String>) {
+    let mut pins = Vec::new();
+    let mut unpinned = Vec::new();
+    let names: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    for name in names {
+        let (was, now) = (old.get(name), new.get(name));
+        if was == now {
+            continue;
+        }
+        let pin = |table, key, value| ConfigPin {
+            variable: name.clone(),
+            table,
+            key,
+            value,
+        };
+        // A credential's value names the store entry it reads (`transition::config_env`).
+        let literal = was.map(String::as_str).filter(|v| !v.contains("<store "));
+        let found = match (name.as_str(), literal) {
+            ("MINIO_API_REQUESTS_MAX", Some(v)) => v
+                .parse()
+                .ok()
+                .map(|n| pin("sizing", "api_requests_max", PinValue::Number(n))),
+            ("MINIO_STORAGE_CLASS_STANDARD", Some(v)) => v
+                .strip_prefix("EC:")
+                .and_then(|n| n.parse().ok())
+                .map(|n| pin("sizing", "parity", PinValue::Number(n))),
+            ("MINIO_ROOT_USER", Some(v)) => {
+                Some(pin("tenant", "root_user", PinValue::Text(v.to_string())))
+            }
+            ("MINIO_PROMETHEUS_AUTH_TYPE", Some("public")) => {
+                Some(pin("prometheus", "auth", PinValue::Text("public".into())))
+            }
+            ("MINIO_AUDIT_WEBHOOK_ENDPOINT_miniogen", Some(v)) => Some(pin(
+                "audit",
+                "webhook_endpoint",
+                PinValue::Text(v.to_string()),
+            )),
+            // Written with the endpoint, and pinned with it.
+            ("MINIO_AUDIT_WEBHOOK_ENABLE_miniogen", Some(_))
+                if old.contains_key("MINIO_AUDIT_WEBHOOK_ENDPOINT_miniogen") =>
+            {
+                continue;
+            }
+            _ => None,
+        };
+        match found {
+            Some(pin) => pins.push(pin),
+            None => unpinned.push(name.clone()),
+        }
+    }
+    (pins, unpinned)
+}
+
+/// How to take the first of the steps a configuration change together with a roll or restart
+/// must be split into (`operator` orders them): the settings that keep `config.env` as the
+/// cluster has it (`old`) for that step, as TOML, and the variables no setting keeps.
+#[must_use]
+pub fn keep_configuration(
+    env: Option<&str>,
+    old: &crate::plan::operator::ConfigEnv,
+    new: &crate::plan::operator::ConfigEnv,
+) -> Option<String> {
+    let (pins, unpinned) = config_pins(old, new);
+    if pins.is_empty() && unpinned.is_empty() {
+        return None;
+    }
+    let mut help = String::new();
+    if !pins.is_empty() {
+        let _ = write!(
+            help,
+            "for step 1, these settings in the site file keep `config.env` as the cluster has \
+             it (merge them into its tables); take them out again for step 2:\n\n{}",
+            indent(&config_pins_toml(&pins, env))
+        );
+    }
+    if !unpinned.is_empty() {
+        if !help.is_empty() {
+            help.push_str("\n\n");
+        }
+        let _ = write!(
+            help,
+            "no setting of the site file keeps {} as the cluster has it: for step 1, put back \
+             what changed it (a new pool's set size goes with the pool; a credential stays as \
+             the store has it)",
+            unpinned
+                .iter()
+                .map(|v| format!("`{v}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    Some(help)
+}
+
+/// The pins as TOML for the site file, table by table, in `env`'s scope.
+#[must_use]
+pub fn config_pins_toml(pins: &[ConfigPin], env: Option<&str>) -> String {
+    let prefix = env
+        .map(|e| format!("environments.{e}."))
+        .unwrap_or_default();
+    let mut tables: BTreeMap<&str, Vec<&ConfigPin>> = BTreeMap::new();
+    for pin in pins {
+        tables.entry(pin.table).or_default().push(pin);
+    }
+    let mut out = String::new();
+    for (table, pins) in tables {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        let _ = writeln!(out, "[{prefix}{table}]");
+        for pin in pins {
+            let _ = writeln!(out, "{} = {}", pin.key, pin.value.toml());
+        }
+    }
+    out
 }
 
 /// A value kept as the running tenant has it, and what the render would have made it.
@@ -223,51 +397,66 @@ pub fn propose(
     let first_name = &plan.pools.first()?.name;
     let first = existing.iter().find(|p| &p.name == first_name)?.clone();
     let parity = plan.pools[0].layout.parity;
-    // The render for the new tier chose the set size its pools need to stay quorum-safe under
-    // the operator's budgets; the tier's own pool decides it, and the pools kept accept it
-    // (every built-in layout divides into sets of 8).
+    // The site's other pools, as the render keeps them.
+    let others: Vec<Existing> = Existing::from_plan(plan).split_off(1);
+    // The set size the written render forces: the one its pools need to stay quorum-safe under
+    // the operator's budgets (`plan::quorum_safe_set_size`), the new pool's included, since
+    // MinIO applies one size to every pool.
+    let largest = plan.erasure.choice == ErasureSets::Largest;
+    let forced = |with_new: bool| {
+        let mut shapes: Vec<(u32, u32)> = std::iter::once(&first)
+            .chain(&others)
+            .map(|p| (p.servers, p.volumes_per_server))
+            .collect();
+        if with_new {
+            shapes.push((tier.servers, tier.volumes_per_server));
+        }
+        (!largest)
+            .then(|| crate::plan::quorum_safe_set_size(&shapes, parity))
+            .flatten()
+    };
     let own = crate::plan::erasure::set_size(first.servers, first.volumes_per_server).ok();
-    let keep_largest = plan
-        .erasure
-        .set_drive_count
+    let keep_largest = forced(true)
         .is_some_and(|forced| first.set_size.is_some_and(|formatted| formatted != forced))
         && first.set_size == own;
-    let set_size = if keep_largest {
-        None
-    } else {
-        plan.erasure.set_drive_count
-    };
-    let before: u128 = existing.iter().map(|p| p.usable(parity, set_size)).sum();
-    let kept = first.usable(parity, set_size)
-        + plan.pools[1..].iter().map(|p| p.usable_bytes).sum::<u128>();
-    let target = tier_usable(tier, set_size);
-    let added = (target > kept)
-        .then(|| {
-            let layout = match set_size {
-                Some(set) => {
-                    Layout::with_set_size(tier.servers, tier.volumes_per_server, parity, set)
-                }
-                None => Layout::new(tier.servers, tier.volumes_per_server, parity),
-            }
-            .ok()?;
-            let data_drives = u128::from(layout.sets * layout.data);
-            let gib = 1u128 << 30;
-            let per_drive = (target - kept).div_ceil(data_drives).div_ceil(gib);
-            let mut taken: Vec<&str> = existing.iter().map(|p| p.name.as_str()).collect();
-            taken.extend(plan.pools.iter().map(|p| p.name.as_str()));
-            taken.extend(site.names.iter().map(String::as_str));
-            Some(ExtraPool {
-                name: next_name(&taken),
-                servers: tier.servers,
-                volumes_per_server: tier.volumes_per_server,
-                volume_size: format!("{per_drive}Gi"),
-                storage_class: None,
-                decommissioned: false,
-                planned: false,
+    let set_for = |with_new: bool| if keep_largest { None } else { forced(with_new) };
+    // The tier as `miniogen profiles` shows it: its pool alone, in the sets in force.
+    let target = tier_usable(
+        tier,
+        (!largest && !keep_largest)
+            .then(|| {
+                crate::plan::quorum_safe_set_size(
+                    &[(tier.servers, tier.volumes_per_server)],
+                    parity,
+                )
             })
+            .flatten(),
+    );
+    let kept_with = |set: Option<u32>| {
+        first.usable(parity, set) + others.iter().map(|p| p.usable(parity, set)).sum::<u128>()
+    };
+    let with_pool = set_for(true);
+    let mut taken: Vec<&str> = existing.iter().map(|p| p.name.as_str()).collect();
+    taken.extend(plan.pools.iter().map(|p| p.name.as_str()));
+    taken.extend(site.names.iter().map(String::as_str));
+    let added = (target > kept_with(with_pool))
+        .then(|| {
+            new_pool(
+                tier,
+                (parity, with_pool),
+                target - kept_with(with_pool),
+                next_name(&taken),
+            )
         })
         .flatten();
-    let after = kept
+    let set_size = if added.is_some() {
+        with_pool
+    } else {
+        set_for(false)
+    };
+    // What the pools hold now, each in the sets its drives are formatted with.
+    let before: u128 = existing.iter().map(|p| p.usable(parity, p.set_size)).sum();
+    let after = kept_with(set_size)
         + added.as_ref().map_or(0, |p| {
             usable(
                 p.servers,
@@ -295,6 +484,35 @@ pub fn propose(
         image: None,
         resources: None,
         planned: false,
+        config: Vec::new(),
+        unlocked: Vec::new(),
+        buckets: Vec::new(),
+    })
+}
+
+/// A pool of the tier's shape, named `name`, whose volumes make up `missing` usable bytes with
+/// `parity` in sets of `set_size` (MinIO's own when `None`), rounded up to whole GiB.
+fn new_pool(
+    tier: &Sizing,
+    (parity, set_size): (u32, Option<u32>),
+    missing: u128,
+    name: String,
+) -> Option<ExtraPool> {
+    let layout = match set_size {
+        Some(set) => Layout::with_set_size(tier.servers, tier.volumes_per_server, parity, set),
+        None => Layout::new(tier.servers, tier.volumes_per_server, parity),
+    }
+    .ok()?;
+    let data_drives = u128::from(layout.sets * layout.data);
+    let per_drive = missing.div_ceil(data_drives).div_ceil(1u128 << 30);
+    Some(ExtraPool {
+        name,
+        servers: tier.servers,
+        volumes_per_server: tier.volumes_per_server,
+        volume_size: format!("{per_drive}Gi"),
+        storage_class: None,
+        decommissioned: false,
+        planned: false,
     })
 }
 
@@ -321,9 +539,9 @@ fn resources_of(pool: &Value) -> Option<Resources> {
 
 impl Growth {
     /// Keeps what the running Tenant (`folder`) has where the render (`plan`) would change it
-    /// along with the new pool: the image, and the first pool's resources unless the site file
-    /// asks for them (`resources_asked`). Each is a step of its own, after the pool.
-    pub fn pin_running(&mut self, folder: &Value, plan: &Plan, resources_asked: bool) {
+    /// along with the new pool: the image, the first pool's resources and the buckets without
+    /// a lock, unless the site file sets them itself (`asked`). Each is a step of its own.
+    pub fn pin_running(&mut self, folder: &Value, plan: &Plan, asked: &Asked) {
         let running = folder
             .pointer("/spec/image")
             .and_then(Value::as_str)
@@ -341,12 +559,27 @@ impl Growth {
             requests: p.resources.requests.clone(),
             limits: p.resources.limits.clone(),
         });
-        if !resources_asked
+        if !asked.resources
             && let (Some(kept), Some(instead)) = (first.and_then(resources_of), rendered)
             && kept != instead
         {
             self.resources = Some(Pin { kept, instead });
         }
+        let exists_unlocked = |name: &str| {
+            folder
+                .pointer("/spec/buckets")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .any(|b| b["name"] == name && b.get("objectLock") != Some(&Value::Bool(true)))
+        };
+        self.unlocked = plan
+            .buckets
+            .iter()
+            .filter(|b| b.object_lock && exists_unlocked(&b.name) && !asked.locks.contains(&b.name))
+            .map(|b| b.name.clone())
+            .collect();
+        self.buckets = plan.buckets.iter().map(|b| b.name.clone()).collect();
     }
 
     /// Makes this the first of two steps: the new pool is written `planned = true`, so that
@@ -370,6 +603,9 @@ impl Growth {
         }
         if let Some(pin) = &self.resources {
             edit.set(&["sizing"], "resources", resources_inline(&pin.kept).into())?;
+        }
+        for pin in &self.config {
+            edit.set(&[pin.table], pin.key, pin.value.toml())?;
         }
         Ok(())
     }
@@ -573,7 +809,37 @@ impl Growth {
                 resources_text(&pin.instead)
             ));
         }
+        for name in &self.unlocked {
+            lines.push(format!(
+                "bucket `{name}` kept without object lock (`object_lock = false`), as it exists: \
+                 MinIO locks a bucket only when it creates it; moving to a new, locked bucket is \
+                 a step of its own, which `miniogen check` gives without that line"
+            ));
+        }
+        for pin in &self.config {
+            lines.push(format!(
+                "`{}.{} = {}` keeps `{}` as the cluster has it: change it later in a step of its \
+                 own, a configuration change (every server restarted at once)",
+                pin.table,
+                pin.key,
+                pin.value.toml(),
+                pin.variable
+            ));
+        }
         lines
+    }
+
+    /// The step that brings a folder current before this growth: the pins as they are, without
+    /// the new pool, with `config.env` kept as the cluster has it by `config`.
+    #[must_use]
+    pub fn catch_up(&self, config: Vec<ConfigPin>) -> Growth {
+        Growth {
+            added: None,
+            copied: Vec::new(),
+            planned: false,
+            config,
+            ..self.clone()
+        }
     }
 
     /// Writes the growth into a site file: `ccu` (when given), the pins and the new pool, in
@@ -611,19 +877,99 @@ impl Growth {
             toml_edit::Value::from(self.first.volume_size.as_str()),
         )?;
         self.write_pins(&mut edit)?;
-        let Some(added) = &self.added else {
+        if let Some(added) = &self.added {
+            // `copied` holds the shared pools when the environment has no list of its own,
+            // which replaces the shared one: they come first.
+            edit.append(
+                "pools",
+                self.copied
+                    .iter()
+                    .chain(std::iter::once(added))
+                    .map(pool_table)
+                    .collect(),
+            )?;
+        }
+        self.write_locks(doc, &scope)
+    }
+}
+
+impl Growth {
+    /// Writes `object_lock = false` for the buckets kept unlocked, with a comment that names the
+    /// migration: in the scope's own `[[buckets]]` list; else in a list of its own, copied from
+    /// the shared one an environment inherits (its own list replaces the shared one), or naming
+    /// every bucket the render lists.
+    fn write_locks(&self, doc: &mut DocumentMut, scope: &[&str]) -> Result<(), String> {
+        if self.unlocked.is_empty() {
             return Ok(());
+        }
+        let comment = |name: &str| {
+            format!(
+                "# `{name}` exists without object lock, which MinIO sets only when it creates\n\
+                 # a bucket: it stays unlocked. Without this line `miniogen check` refuses the\n\
+                 # render and gives the migration to a new, locked bucket.\n"
+            )
         };
-        // `copied` holds the shared pools when the environment has no list of its own, which
-        // replaces the shared one: they come first.
-        edit.append(
-            "pools",
-            self.copied
+        let pin = |entry: &mut dyn TableLike| {
+            let name = entry
+                .get("name")
+                .and_then(Item::as_str)
+                .unwrap_or_default()
+                .to_string();
+            if self.unlocked.contains(&name) && entry.get("object_lock").is_none() {
+                entry.insert("object_lock", Item::Value(false.into()));
+                if let Some(mut key) = entry.key_mut("object_lock") {
+                    key.leaf_decor_mut().set_prefix(comment(&name));
+                }
+            }
+        };
+        let mut table: &mut dyn TableLike = doc.as_table_mut();
+        for key in scope {
+            table = table
+                .get_mut(key)
+                .and_then(Item::as_table_like_mut)
+                .ok_or_else(|| "the site file has no table for the environment".to_string())?;
+        }
+        match table.get_mut("buckets") {
+            Some(Item::ArrayOfTables(list)) => {
+                for entry in list.iter_mut() {
+                    pin(entry);
+                }
+                return Ok(());
+            }
+            Some(Item::Value(toml_edit::Value::Array(list))) => {
+                for entry in list.iter_mut() {
+                    if let Some(entry) = entry.as_inline_table_mut() {
+                        pin(entry);
+                    }
+                }
+                return Ok(());
+            }
+            Some(Item::None) | None => {}
+            Some(_) => return Err("`buckets` in the site file is not a list of tables".into()),
+        }
+        let shared: Vec<Table> = match doc.get("buckets") {
+            Some(Item::ArrayOfTables(list)) if !scope.is_empty() => list.iter().cloned().collect(),
+            Some(Item::Value(toml_edit::Value::Array(list))) if !scope.is_empty() => list
                 .iter()
-                .chain(std::iter::once(added))
-                .map(pool_table)
+                .filter_map(toml_edit::Value::as_inline_table)
+                .map(|t| t.clone().into_table())
                 .collect(),
-        )
+            _ => self
+                .buckets
+                .iter()
+                .map(|name| {
+                    let mut t = Table::new();
+                    t.insert("name", Item::Value(name.as_str().into()));
+                    t
+                })
+                .collect(),
+        };
+        let mut tables = shared;
+        for table in &mut tables {
+            table.decor_mut().clear();
+            pin(table);
+        }
+        Edit::new(doc, scope)?.append("buckets", tables)
     }
 }
 
@@ -680,7 +1026,7 @@ pub fn unplan(
     Ok(done)
 }
 
-fn toml_string(s: &str) -> String {
+pub(crate) fn toml_string(s: &str) -> String {
     toml_edit::Value::from(s).to_string()
 }
 
@@ -1024,237 +1370,7 @@ fn removed(
     verdict.errors.push(Diagnostic::error(message).help(help));
 }
 
-/// The settings the folder's bucket MinIOJob recorded (`buckets::RECORD_ANNOTATION`), from
-/// the folder's objects; empty for a folder from before the job, or one whose record does not
-/// read (the folder is the user's: a record that does not parse is no record).
-#[must_use]
-pub fn recorded_buckets<'a>(
-    objects: impl IntoIterator<Item = &'a Value>,
-) -> BTreeMap<String, buckets::Recorded> {
-    let pointer = format!(
-        "/metadata/annotations/{}",
-        buckets::RECORD_ANNOTATION.replace('/', "~1")
-    );
-    objects
-        .into_iter()
-        .filter(|o| o["kind"] == "MinIOJob")
-        .find_map(|o| serde_json::from_str(o.pointer(&pointer)?.as_str()?).ok())
-        .unwrap_or_default()
-}
-
-/// What the render's bucket settings do to the buckets the folder's Tenant `old` holds, whose
-/// settings its bucket job recorded in `recorded`: a lock can be neither added nor removed, a
-/// compliance retention neither shortened nor weakened without the site saying so, and a
-/// setting the site drops stays in MinIO until someone removes it.
-#[must_use]
-#[allow(clippy::too_many_lines)]
-pub fn judge_buckets(
-    scope: Scope<'_>,
-    old: &Value,
-    recorded: &BTreeMap<String, buckets::Recorded>,
-    plan: &Plan,
-) -> Verdict {
-    use transition::BucketKind;
-    let mut verdict = Verdict::default();
-    for change in transition::bucket_changes(old, recorded, &plan.buckets) {
-        let name = &change.bucket;
-        let target = format!("{}/{name}", buckets::ALIAS);
-        let (was, will) = (&change.old, &change.new);
-        let bucket = plan.buckets.iter().find(|b| &b.name == name);
-        let retention = bucket.and_then(|b| b.retention);
-        let recorded_days = recorded.get(name).and_then(|r| r.retention).map(|r| r.days);
-        match change.kind {
-            BucketKind::LockAdded => verdict.errors.push(
-                Diagnostic::error(format!(
-                    "{scope}: bucket `{name}` exists without object lock, and no lock can be \
-                     added to a bucket that exists: MinIO refuses it \
-                     (`PutBucketObjectLockConfigHandler`, `ErrObjectLockConfigurationNotAllowed`) \
-                     and the operator only creates buckets that are missing (`CreateBuckets`), \
-                     so the render would claim a lock the bucket does not have"
-                ))
-                .help(lock_migration(plan, name)),
-            ),
-            BucketKind::LockRemoved => verdict.errors.push(
-                Diagnostic::error(format!(
-                    "{scope}: bucket `{name}` was created with object lock, which nothing can \
-                     remove: the render would claim an unlocked bucket"
-                ))
-                .help(format!(
-                    "remove `object_lock = false` from bucket `{name}`; a bucket without lock \
-                     needs a new name, created empty"
-                )),
-            ),
-            BucketKind::ModeWeakened => verdict.errors.push(
-                Diagnostic::error(format!(
-                    "{scope}: bucket `{name}`: its compliance retention ({was}) would become \
-                     {will}, which no one could undo for the versions written meanwhile; a \
-                     compliance retention exists so that no one can weaken it"
-                ))
-                .help(format!(
-                    "keep `mode = \"compliance\"`{}; versions already written keep their lock \
-                     either way",
-                    recorded_days.map_or(String::new(), |d| format!(" and at least {d} days"))
-                )),
-            ),
-            BucketKind::RetentionShorter => {
-                let compliance = retention.is_some_and(|r| r.mode == RetentionMode::Compliance);
-                let what = format!(
-                    "bucket `{name}`: the default retention would shorten from {was} to {will}; \
-                     versions already written keep the date they are locked until, versions \
-                     written from then on are locked for the shorter time"
-                );
-                if compliance && recorded_days != bucket.and_then(|b| b.lowered_from) {
-                    verdict.errors.push(
-                        Diagnostic::error(format!(
-                            "{scope}: {what}, which in compliance mode weakens what the mode \
-                             promises"
-                        ))
-                        .help(format!(
-                            "keep the days; if the obligation behind them really changed, say so \
-                             in the site file: `retention = {{ mode = \"compliance\", days = {}, \
-                             lowered_from = {} }}`",
-                            retention.map_or(0, |r| r.days),
-                            recorded_days.unwrap_or_default()
-                        )),
-                    );
-                } else {
-                    verdict
-                        .warnings
-                        .push(Diagnostic::warning(format!("{scope}: {what}")).help(
-                            if compliance {
-                                "acknowledged by `lowered_from`: the bucket job sets the shorter \
-                                 default"
-                                    .to_string()
-                            } else {
-                                format!(
-                                    "in governance mode an administrator may also shorten one \
-                                     version's lock, with the bypass: `mc retention set --bypass \
-                                     governance 1d {target}/OBJECT`; the bucket job changes only \
-                                     the default"
-                                )
-                            },
-                        ));
-                }
-            }
-            BucketKind::RetentionLonger => verdict.warnings.push(Diagnostic::note(format!(
-                "{scope}: bucket `{name}`: the default retention grows from {was} to {will} for \
-                 versions written from then on; versions already written keep theirs \
-                 (`mc retention set --recursive --versions` extends them)"
-            ))),
-            BucketKind::ModeStrengthened => verdict.warnings.push(
-                Diagnostic::warning(format!(
-                    "{scope}: bucket `{name}`: the default retention becomes {will} (was {was}): \
-                     every version written from then on is locked against everyone, root \
-                     included, until its date, and nothing can shorten it"
-                ))
-                .help("make sure the days are right before you apply it"),
-            ),
-            BucketKind::RetentionDropped => verdict.warnings.push(
-                Diagnostic::warning(format!(
-                    "{scope}: bucket `{name}` no longer declares its default retention ({was}), \
-                     but MinIO keeps it: the bucket job only sets what is declared"
-                ))
-                .help(format!(
-                    "to remove it, run `mc retention clear --default {target}` as an \
-                     administrator"
-                )),
-            ),
-            BucketKind::VersioningDropped => verdict.warnings.push(
-                Diagnostic::warning(format!(
-                    "{scope}: bucket `{name}` is no longer declared versioned, but MinIO keeps \
-                     versioning on: the bucket job only turns it on"
-                ))
-                .help(format!(
-                    "to stop keeping new versions, run `mc version suspend {target}` as an \
-                     administrator; versions already kept stay until the lifecycle or someone \
-                     removes them"
-                )),
-            ),
-            BucketKind::LifecycleDropped => verdict.warnings.push(
-                Diagnostic::warning(format!(
-                    "{scope}: bucket `{name}` no longer expires noncurrent versions ({was}), but \
-                     MinIO keeps the rule"
-                ))
-                .help(format!(
-                    "to keep noncurrent versions for ever, run `mc ilm rule rm --all --force \
-                     {target}` as an administrator"
-                )),
-            ),
-            BucketKind::QuotaDropped => verdict.warnings.push(
-                Diagnostic::warning(format!(
-                    "{scope}: bucket `{name}` no longer declares its quota ({was}), but MinIO \
-                     keeps it"
-                ))
-                .help(format!(
-                    "to remove it, run `mc quota clear {target}` as an administrator"
-                )),
-            ),
-        }
-    }
-    verdict
-}
-
-/// How to get a locked copy where a bucket without lock exists: keep it unlocked and say so,
-/// or move to a new, locked bucket and retire the old one.
-fn lock_migration(plan: &Plan, name: &str) -> String {
-    let li = plan
-        .buckets
-        .iter()
-        .any(|b| b.name == name && b.role == buckets::Role::LawfulIntercept);
-    let new_name = format!("{}-locked", &name[..name.len().min(56)]);
-    let list = |with_new: bool| {
-        let mut text = String::new();
-        for b in &plan.buckets {
-            let _ = writeln!(text, "[[buckets]]\nname = {}", toml_string(&b.name));
-            if b.name == name {
-                text.push_str("object_lock = false\n");
-            }
-        }
-        if with_new {
-            let _ = writeln!(text, "[[buckets]]\nname = {}", toml_string(&new_name));
-            if !li {
-                text.push_str("object_lock = true\n");
-            }
-        }
-        if with_new && li {
-            let remote = plan
-                .rclone
-                .as_ref()
-                .and_then(|r| r.remotes.get(1))
-                .map_or("minio-li", |r| r.name.as_str());
-            let _ = write!(
-                text,
-                "\n[rclone.destination]\nremote = {}\nbucket = {}\n",
-                toml_string(remote),
-                toml_string(&new_name)
-            );
-        }
-        text
-    };
-    format!(
-        "either keep `{name}` unlocked and say so in the site file (a `[[buckets]]` list \
-         replaces the defaults, so it names every bucket; keep the settings you gave them):\n\n\
-         {keep}\n\nor move to a new, locked bucket: (1) add it{sync}:\n\n{new}\n\n(2) `gen --out` \
-         and apply: the operator creates `{new_name}` with its lock, and the bucket MinIOJob sets \
-         its retention and lifecycle (`kubectl get miniojob` shows `Success`){reader}; (3) copy \
-         what only the old bucket holds, as an administrator: `mc mirror --preserve \
-         {alias}/{name} {alias}/{new_name}` (each copy is locked from the day it is copied); (4) \
-         retire `{name}`: once the copy is checked, remove its `[[buckets]]` entry (the operator \
-         never deletes a bucket), keep it as long as its contents must be kept, then `mc rb \
-         --force {alias}/{name}`",
-        keep = indent(&list(false)),
-        new = indent(&list(true)),
-        sync = if li { " and point the sync at it" } else { "" },
-        reader = if li {
-            "; point the lawful-intercept instance at the new bucket too"
-        } else {
-            ""
-        },
-        alias = buckets::ALIAS,
-    )
-}
-
-fn indent(text: &str) -> String {
+pub(crate) fn indent(text: &str) -> String {
     text.lines()
         .map(|l| {
             if l.is_empty() {
@@ -1507,15 +1623,17 @@ mod tests {
     /// 2000Gi kept, 2000Gi missing, 8 data drives of the tier's 8 x 2 layout: 250Gi each.
     #[test]
     fn the_new_pool_makes_up_the_tiers_usable_capacity() {
-        let plan = plan_for(3, "");
-        let growth = propose(
-            &[pool0("500Gi")],
-            &plan,
-            &sizing(3),
-            &SitePools::default(),
-            None,
-        )
-        .unwrap_or_else(|| panic!("no growth"));
+        let grow = |plan: &Plan| {
+            propose(
+                &[pool0("500Gi")],
+                plan,
+                &sizing(3),
+                &SitePools::default(),
+                None,
+            )
+            .unwrap_or_else(|| panic!("no growth"))
+        };
+        let growth = grow(&plan_for(3, ""));
         let added = growth.added.clone().unwrap_or_else(|| panic!("no pool"));
         assert_eq!(
             (added.name.as_str(), added.servers, added.volumes_per_server),
@@ -1526,6 +1644,18 @@ mod tests {
         assert_eq!(growth.target, 4000 << 30);
         assert_eq!(growth.after, (2000 + 250 * 8) << 30);
         assert!(!growth.keep_largest);
+        // The first pool written down as `init` does: the render alone needs no forced set
+        // size, but the grown one does (8 x 2 would make sets of 16), and the sizes follow it.
+        let pinned = plan_for(
+            3,
+            "[sizing]\nservers = 4\nvolumes_per_server = 2\nvolume_size = \"500Gi\"\n",
+        );
+        assert_eq!(pinned.erasure.set_drive_count, None);
+        let same = grow(&pinned);
+        assert_eq!(
+            (same.set_size, same.target, same.after),
+            (Some(8), growth.target, growth.after)
+        );
     }
 
     /// A first pool written before miniogen made sets quorum-safe holds MinIO's own sets (16 for
@@ -1604,6 +1734,47 @@ mod tests {
         assert!(!inline.to_string().contains("planned"));
     }
 
+    /// Each `config.env` variable the render writes comes from one setting of the site file
+    /// (`plan::config_env`): that setting, with the cluster's value, keeps it; a credential, or
+    /// the set size a pool forces, has no such setting.
+    #[test]
+    fn config_pins_name_the_setting_behind_each_variable() {
+        let env = |pairs: &[(&str, &str)]| -> crate::plan::operator::ConfigEnv {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+                .collect()
+        };
+        let old = env(&[
+            ("MINIO_API_REQUESTS_MAX", "6400"),
+            ("MINIO_STORAGE_CLASS_STANDARD", "EC:4"),
+            ("MINIO_ROOT_USER", "admin"),
+            ("MINIO_ROOT_PASSWORD", "<store minio/x#MINIO_ROOT_PASSWORD>"),
+            ("MINIO_PROMETHEUS_AUTH_TYPE", "public"),
+            ("MINIO_AUDIT_WEBHOOK_ENABLE_miniogen", "on"),
+            ("MINIO_AUDIT_WEBHOOK_ENDPOINT_miniogen", "http://a"),
+        ]);
+        let new = env(&[
+            ("MINIO_STORAGE_CLASS_STANDARD", "EC:2"),
+            ("MINIO_ROOT_USER", "root"),
+            ("MINIO_ROOT_PASSWORD", "<store minio/y#MINIO_ROOT_PASSWORD>"),
+            ("MINIO_ERASURE_SET_DRIVE_COUNT", "8"),
+        ]);
+        let (pins, unpinned) = config_pins(&old, &new);
+        assert_eq!(
+            config_pins_toml(&pins, Some("prod")),
+            "[environments.prod.audit]\nwebhook_endpoint = \"http://a\"\n\n\
+             [environments.prod.prometheus]\nauth = \"public\"\n\n\
+             [environments.prod.sizing]\napi_requests_max = 6400\nparity = 4\n\n\
+             [environments.prod.tenant]\nroot_user = \"admin\"\n"
+        );
+        assert_eq!(
+            unpinned,
+            ["MINIO_ERASURE_SET_DRIVE_COUNT", "MINIO_ROOT_PASSWORD"]
+        );
+        assert_eq!(config_pins(&old, &old), (Vec::new(), Vec::new()));
+    }
+
     #[test]
     fn names_never_fill_a_gap() {
         assert_eq!(next_name(&["pool-0"]), "pool-1");
@@ -1636,9 +1807,69 @@ mod tests {
         );
     }
 
+    /// A bucket kept unlocked: `object_lock = false` with the comment naming the migration,
+    /// in the list the scope has; an environment that inherits the shared list gets a copy of
+    /// its own (its list replaces the shared one), settings kept; a site with no list gets every
+    /// bucket the render lists; a lock the site sets itself is never touched.
     #[test]
-    fn growth_goes_into_the_environment_and_keeps_comments() {
+    fn buckets_kept_unlocked_are_written_where_the_list_is() {
         let growth = Growth {
+            env: None,
+            added: None,
+            unlocked: vec!["li".into()],
+            buckets: vec!["media".into(), "li".into()],
+            ..sample_growth()
+        };
+        let write = |growth: &Growth, text: &str| {
+            let mut doc: DocumentMut = text.parse().unwrap_or_else(|e| panic!("{e}"));
+            growth
+                .write_into(&mut doc, None)
+                .unwrap_or_else(|e| panic!("{e}"));
+            doc.to_string()
+        };
+        let comment = "# `li` exists without object lock, which MinIO sets only when it creates\n\
+                       # a bucket: it stays unlocked. Without this line `miniogen check` refuses the\n\
+                       # render and gives the migration to a new, locked bucket.\n";
+        let listed = write(
+            &growth,
+            "[[buckets]]\nname = \"media\"\n\n[[buckets]]\nname = \"li\" # ours\nquota = \"1Ti\"\n",
+        );
+        assert!(
+            listed.contains(&format!(
+                "[[buckets]]\nname = \"li\" # ours\nquota = \"1Ti\"\n{comment}object_lock = false\n"
+            )),
+            "{listed}"
+        );
+        let none = write(&growth, "ccu = 5000\n");
+        assert!(
+            none.ends_with(&format!(
+                "[[buckets]]\nname = \"media\"\n\n[[buckets]]\nname = \"li\"\n{comment}object_lock = false\n"
+            )),
+            "{none}"
+        );
+        let inherited = write(
+            &Growth {
+                env: Some("prod".into()),
+                ..growth.clone()
+            },
+            "[[buckets]]\nname = \"li\"\nquota = \"1Ti\"\n\n[environments.prod]\nccu = 5000\n",
+        );
+        assert!(
+            inherited.starts_with("[[buckets]]\nname = \"li\"\nquota = \"1Ti\"\n\n[environments.prod]")
+                && inherited.ends_with(&format!(
+                    "[[environments.prod.buckets]]\nname = \"li\"\nquota = \"1Ti\"\n{comment}object_lock = false\n"
+                )),
+            "{inherited}"
+        );
+        let asked = write(&growth, "[[buckets]]\nname = \"li\"\nobject_lock = true\n");
+        assert!(
+            asked.starts_with("[[buckets]]\nname = \"li\"\nobject_lock = true\n\n[sizing]"),
+            "{asked}"
+        );
+    }
+
+    fn sample_growth() -> Growth {
+        Growth {
             env: Some("production".into()),
             first: Existing {
                 name: "pool-0".into(),
@@ -1666,7 +1897,15 @@ mod tests {
             image: None,
             resources: None,
             planned: false,
-        };
+            config: Vec::new(),
+            unlocked: Vec::new(),
+            buckets: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn growth_goes_into_the_environment_and_keeps_comments() {
+        let growth = sample_growth();
         let mut doc: DocumentMut = "# mine\n[environments.production]\nccu = 5000 # was\n"
             .parse()
             .unwrap_or_else(|e| panic!("{e}"));

@@ -12,6 +12,7 @@
 //! `schedule` for the LI sync's bound) and `verify` (the verification Job).
 
 pub mod access;
+pub mod bucketchanges;
 pub mod buckets;
 pub mod daytwo;
 pub mod erasure;
@@ -683,34 +684,52 @@ fn kept(spec: &Spec, planned: bool) -> Vec<Kept<'_>> {
         .collect()
 }
 
-/// The pools of a spec as (servers, volumes per server) with the operator's budget for each;
-/// with `planned`, the pools the site file plans too.
-fn pool_shapes(spec: &Spec, planned: bool) -> Vec<(u32, u32, Option<operator::Budget>)> {
-    let tenant = &spec.site.tenant.name;
-    kept(spec, planned)
-        .iter()
-        .map(|k| {
-            (
-                k.servers,
-                k.volumes_per_server,
-                operator::PINNED.disruption_budget(tenant, k.name, k.servers),
-            )
-        })
-        .collect()
-}
-
 /// `MINIO_ERASURE_SET_DRIVE_COUNT`, when MinIO's own set size would leave a pool whose operator
-/// budget lets more servers go than write quorum survives, and the site keeps `quorum-safe`:
-/// the largest size that every pool accepts (MinIO applies the one value to every pool) and
-/// under which every operator budget keeps write quorum. `None` keeps MinIO's own choice, also
-/// when no size would do (the plan then reports the pool as unsafe).
+/// budget lets more servers go than write quorum survives, and the site keeps `quorum-safe`
+/// (see `quorum_safe_set_size`).
 fn set_drive_count(spec: &Spec) -> Option<u32> {
     if spec.site.tenant.erasure_sets == ErasureSets::Largest {
         return None;
     }
-    let parity = spec.sizing.parity;
     // A planned pool counts: the set size it needs goes into `config.env` before it exists.
-    let shapes = pool_shapes(spec, true);
+    // A retired one too: the pools that stay were formatted under the size it needed, and
+    // dropping it would change `config.env` in the very step the operator restarts MinIO to let
+    // the pool go (`checkForPoolDecommission`), which a configuration change must not share.
+    let mut shapes: Vec<(u32, u32)> = kept(spec, true)
+        .iter()
+        .map(|k| (k.servers, k.volumes_per_server))
+        .collect();
+    let site = &spec.site;
+    if site.sizing.decommissioned {
+        shapes.push((spec.sizing.servers, spec.sizing.volumes_per_server));
+    }
+    shapes.extend(
+        site.pools
+            .iter()
+            .filter(|p| p.decommissioned)
+            .map(|p| (p.servers, p.volumes_per_server)),
+    );
+    quorum_safe_set_size(&shapes, spec.sizing.parity)
+}
+
+/// The set size `MINIO_ERASURE_SET_DRIVE_COUNT` must force for pools of these shapes (servers,
+/// volumes per server) at `parity` to stay quorum-safe: `None` when MinIO's own choice already
+/// keeps every operator budget within write quorum; else the largest size that every pool
+/// accepts (MinIO applies the one value to every pool) and under which every budget keeps
+/// write quorum; `None` too when no size would do (the plan then reports the pool as unsafe).
+#[must_use]
+pub fn quorum_safe_set_size(shapes: &[(u32, u32)], parity: u32) -> Option<u32> {
+    // The budget `CreateOrUpdatePDB` writes depends on the servers alone; any pool name will do.
+    let shapes: Vec<(u32, u32, Option<operator::Budget>)> = shapes
+        .iter()
+        .map(|&(servers, volumes)| {
+            (
+                servers,
+                volumes,
+                operator::PINNED.disruption_budget("tenant", "pool", servers),
+            )
+        })
+        .collect();
     let safe = |layout: Result<Layout, _>, budget: &Option<operator::Budget>| {
         layout.is_ok_and(|l: Layout| {
             budget

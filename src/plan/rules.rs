@@ -386,8 +386,9 @@ fn bucket_settings(spec: &Spec, at: &Locator<'_>, out: &mut Vec<Diagnostic>) {
                     ),
                 )
                 .help(
-                    "a lock can only be set when a bucket is created: `miniogen check --out` \
-                     gives the migration to a new, locked bucket",
+                    "a lock can only be set when a bucket is created: without this line, \
+                     `miniogen check --out` over the folder that holds the bucket gives the \
+                     migration to a new, locked bucket",
                 ),
             );
         }

@@ -280,37 +280,7 @@ pub fn pool_changes(old: &Value, new: &Value) -> Vec<Change> {
     out
 }
 
-/// What changes in one bucket that exists, between the settings the folder records and the
-/// render's. MinIO fixes object lock when it creates a bucket (`MakeBucket` with
-/// `LockEnabled`, `cmd/erasure-server-pool.go`) and refuses it afterwards
-/// (`PutBucketObjectLockConfigHandler`, `cmd/bucket-handlers.go`:
-/// `ErrObjectLockConfigurationNotAllowed`); a default retention may be changed at any time and
-/// applies to versions written afterwards, each version keeping the retain-until date it was
-/// written with (`checkPutObjectLockAllowed`, `cmd/bucket-object-lock.go`); the bucket job only
-/// sets what the site declares, so a setting the site drops stays in MinIO.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BucketKind {
-    /// The render asks for a lock on a bucket created without one.
-    LockAdded,
-    /// The render drops the lock of a bucket created with one.
-    LockRemoved,
-    /// The default retention gets shorter, in the same mode.
-    RetentionShorter,
-    /// The default retention gets longer, in the same mode.
-    RetentionLonger,
-    /// Compliance becomes governance, or the retention is dropped from a compliance bucket.
-    ModeWeakened,
-    /// Governance becomes compliance.
-    ModeStrengthened,
-    /// The governance retention is dropped from the site: MinIO keeps it.
-    RetentionDropped,
-    /// Versioning is turned off on a bucket that is not locked: MinIO keeps it on.
-    VersioningDropped,
-    /// The noncurrent lifecycle is dropped: MinIO keeps the rule.
-    LifecycleDropped,
-    /// The quota is dropped: MinIO keeps it.
-    QuotaDropped,
-}
+pub use crate::plan::operator::BucketKind;
 
 /// One change to a bucket's settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -408,6 +378,31 @@ pub fn bucket_changes(
         }
         if let (Some(q), None) = (&r.quota, &b.quota) {
             push(BucketKind::QuotaDropped, q.clone(), "none".into());
+        }
+        // What the bucket job sets anew, which nothing above names.
+        let mut set = Vec::new();
+        if b.versioning && !r.versioning {
+            set.push("versioning turned on".to_string());
+        }
+        if let Some(days) = b.noncurrent_days.filter(|d| Some(*d) != r.noncurrent_days) {
+            set.push(format!(
+                "noncurrent versions expire after {days} days (were {})",
+                r.noncurrent_days
+                    .map_or_else(|| "kept for ever".to_string(), |d| format!("{d} days"))
+            ));
+        }
+        let quota = b.quota.as_ref().map(|(text, _)| text);
+        if let Some(q) = quota.filter(|q| Some(*q) != r.quota.as_ref()) {
+            set.push(format!(
+                "quota {q} (was {})",
+                r.quota.as_deref().unwrap_or("none")
+            ));
+        }
+        if locked && b.object_lock && r.retention.is_none() && b.retention.is_some() {
+            set.push(format!("default retention {}", retention_text(b.retention)));
+        }
+        if !set.is_empty() {
+            push(BucketKind::Reapplied, String::new(), set.join(", "));
         }
     }
     out

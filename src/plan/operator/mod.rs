@@ -190,6 +190,22 @@ impl Version {
         }
     }
 
+    /// What applying a change to the settings of `bucket`, which exists, does: from `was` to
+    /// `will` (for people); `weakens` when it lowers a compliance retention the site file has
+    /// not acknowledged lowering.
+    #[must_use]
+    pub fn bucket_effect(
+        self,
+        bucket: &str,
+        kind: BucketKind,
+        (was, will): (&str, &str),
+        weakens: bool,
+    ) -> Effect {
+        match self {
+            Version::V6_0_2 => v6_0_2::changes::bucket_effect(bucket, kind, (was, will), weakens),
+        }
+    }
+
     /// The metadata Argo CD and Flux put on every object they apply, and what the operator
     /// does with it on a Tenant.
     #[must_use]
@@ -264,8 +280,45 @@ pub enum Kind {
     Users,
     /// Settings of the Services the operator writes.
     Services,
+    /// Object lock, versioning, retention, lifecycle or quota of a bucket that exists.
+    BucketSettings,
     /// Changes that must not be applied together.
     Combined,
+}
+
+/// What changes in one bucket that exists, between the settings the folder records and the
+/// render's. MinIO fixes object lock when it creates a bucket (`MakeBucket` with
+/// `LockEnabled`, `cmd/erasure-server-pool.go`) and refuses it afterwards
+/// (`PutBucketObjectLockConfigHandler`, `cmd/bucket-handlers.go`:
+/// `ErrObjectLockConfigurationNotAllowed`); a default retention may be changed at any time and
+/// applies to versions written afterwards, each version keeping the retain-until date it was
+/// written with (`checkPutObjectLockAllowed`, `cmd/bucket-object-lock.go`); the bucket job only
+/// sets what the site declares, so a setting the site drops stays in MinIO.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BucketKind {
+    /// The render asks for a lock on a bucket created without one.
+    LockAdded,
+    /// The render drops the lock of a bucket created with one.
+    LockRemoved,
+    /// The default retention gets shorter, in the same mode.
+    RetentionShorter,
+    /// The default retention gets longer, in the same mode.
+    RetentionLonger,
+    /// Compliance becomes governance, or the retention is dropped from a compliance bucket.
+    ModeWeakened,
+    /// Governance becomes compliance.
+    ModeStrengthened,
+    /// The governance retention is dropped from the site: MinIO keeps it.
+    RetentionDropped,
+    /// Versioning is turned off on a bucket that is not locked: MinIO keeps it on.
+    VersioningDropped,
+    /// The noncurrent lifecycle is dropped: MinIO keeps the rule.
+    LifecycleDropped,
+    /// The quota is dropped: MinIO keeps it.
+    QuotaDropped,
+    /// Any other setting changes: the bucket job applies it.
+    Reapplied,
 }
 
 /// One change between the Tenant (and configuration) in the cluster and a new render, and what
@@ -314,6 +367,15 @@ impl Verdict {
             .map(|c| c.disruption)
             .max()
             .unwrap_or(Disruption::None)
+    }
+
+    /// Whether `steps` puts a configuration change last, after what restarts MinIO in place:
+    /// the first step then keeps `config.env` as the cluster has it.
+    #[must_use]
+    pub fn configuration_last(&self) -> bool {
+        !self.steps.is_empty()
+            && self.changes.iter().any(|c| c.kind == Kind::Configuration)
+            && !self.changes.iter().any(|c| c.kind == Kind::PoolAdded)
     }
 
     /// The changes nothing may apply: the operator or MinIO refuses or loops on them.
