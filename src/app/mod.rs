@@ -20,6 +20,7 @@ use clap::Parser as _;
 use crate::input::cli::Cli;
 use crate::output::{sink, terminal};
 
+pub use self::commands::grow_edit;
 pub use self::failure::{Bug, Failure, Usage};
 pub use self::pipeline::{compile_site, compile_site_with};
 
