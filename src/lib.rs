@@ -17,4 +17,4 @@ pub mod plan;
 pub mod post;
 pub mod render;
 
-pub use crate::app::{Bug, Failure, Usage, compile_site, compile_site_with, run};
+pub use crate::app::{Bug, Failure, Usage, compile_site, compile_site_with, grow_edit, run};

@@ -33,10 +33,7 @@ pub(crate) fn grow(
     };
     let shared = shared(inputs)?;
     let original = site_text_of(&shared);
-    let mut doc: toml_edit::DocumentMut = original.parse().map_err(|source| Usage::EditToml {
-        path: path.clone(),
-        source,
-    })?;
+    let mut doc = edit_document(&path, &original)?;
     let current = Request {
         ccu: None,
         ..inputs.clone()
@@ -97,17 +94,17 @@ pub(crate) fn grow(
         if let Base::Folder(folder) = &base
             && let Some(catch) = catch_up(&growth, (inputs, &shared), (&path, &doc), folder)?
         {
-            catch
-                .growth
-                .write_into(&mut doc, catch.ccu)
-                .map_err(|why| Usage::Edit(path.clone(), why))?;
+            write_growth(&mut doc, &catch.growth, catch.ccu, &path)?;
             notes.extend(catch.notes(scope, &grow_command(inputs, env.as_deref(), folder)));
             grown.push((catch.growth, dir.clone(), base));
             continue;
         }
-        growth
-            .write_into(&mut doc, inputs.ccu.as_ref().map(|c| c.value))
-            .map_err(|why| Usage::Edit(path.clone(), why))?;
+        write_growth(
+            &mut doc,
+            &growth,
+            inputs.ccu.as_ref().map(|c| c.value),
+            &path,
+        )?;
         for line in growth.summary(plan.pools[0].layout.parity) {
             notes.push(Diagnostic::note(format!("{scope}: {line}")));
         }
@@ -141,6 +138,51 @@ pub(crate) fn site_text_of(shared: &Shared) -> String {
         .site
         .as_ref()
         .map_or_else(String::new, |s| s.source.text.clone())
+}
+
+/// `grow`'s edit of a site file, on its text alone: `original` (the text of the site file at
+/// `path`; empty and `started` when there is none yet) with each growth written into it, as
+/// `grow` writes it. No IO, no render and no proof that the result renders those pools (`grow`
+/// compiles it again for that): the entry point of the `grow_edit` fuzz target. A site file
+/// the edit cannot take is refused with `Usage::EditToml` or `Usage::Edit`.
+pub fn grow_edit(
+    path: &std::path::Path,
+    original: &str,
+    started: bool,
+    growths: &[daytwo::Growth],
+    ccu: Option<u32>,
+) -> Result<String, Failure> {
+    let mut doc = edit_document(path, original)?;
+    for growth in growths {
+        write_growth(&mut doc, growth, ccu, path)?;
+    }
+    Ok(grown_text(original, &doc, started))
+}
+
+/// The site file's text as the document `grow` edits, comments and layout kept.
+fn edit_document(
+    path: &std::path::Path,
+    original: &str,
+) -> Result<toml_edit::DocumentMut, Failure> {
+    original.parse().map_err(|source| {
+        Usage::EditToml {
+            path: path.to_path_buf(),
+            source,
+        }
+        .into()
+    })
+}
+
+/// Writes `growth` (and `ccu`, when given) into the site file's document.
+fn write_growth(
+    doc: &mut toml_edit::DocumentMut,
+    growth: &daytwo::Growth,
+    ccu: Option<u32>,
+    path: &std::path::Path,
+) -> Result<(), Failure> {
+    growth
+        .write_into(doc, ccu)
+        .map_err(|why| Usage::Edit(path.to_path_buf(), why).into())
 }
 
 /// The edited site file: the line endings of the original, and a first comment when `grow`
@@ -321,9 +363,12 @@ pub(crate) fn first_step(
 ) -> Result<(), Failure> {
     growth.pin_running(running, plan, &asked(shared, growth.env.as_deref()));
     let mut trial = doc.clone();
-    growth
-        .write_into(&mut trial, inputs.ccu.as_ref().map(|c| c.value))
-        .map_err(|why| Usage::Edit(path.to_path_buf(), why))?;
+    write_growth(
+        &mut trial,
+        growth,
+        inputs.ccu.as_ref().map(|c| c.value),
+        path,
+    )?;
     let step = applying::step_verdict(
         inputs,
         shared,
@@ -393,8 +438,7 @@ fn catch_up(
     let asked = inputs.ccu.as_ref().map(|c| c.value);
     let judge = |g: &daytwo::Growth, ccu: Option<u32>| {
         let mut trial = doc.clone();
-        g.write_into(&mut trial, ccu)
-            .map_err(|why| Usage::Edit(path.to_path_buf(), why))?;
+        write_growth(&mut trial, g, ccu, path)?;
         applying::step_verdict(
             inputs,
             shared,

@@ -25,6 +25,7 @@ use crate::input::cli::Cli;
 use crate::output::{sink, terminal};
 
 pub use self::failure::{Bug, Failure, Usage};
+pub use self::grow::grow_edit;
 pub use self::pipeline::{compile_site, compile_site_with};
 
 /// Runs miniogen with the given arguments (the first is the program name) and returns the exit
