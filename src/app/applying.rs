@@ -60,6 +60,9 @@ pub(crate) struct Compared {
     pub(crate) new_config: Option<ConfigEnv>,
     /// What applying the render over the baseline makes the operator and MinIO do.
     pub(crate) verdict: Verdict,
+    /// The baseline's Tenant, read once for every judge that needs it: an unreadable one has
+    /// stopped the run before (`Baseline::object`).
+    pub(crate) old: Value,
 }
 
 /// `manifests` (the render of `plan`) against `base`, when the baseline holds the Tenant.
@@ -99,7 +102,8 @@ pub(crate) fn compare(
     // The bucket settings the baseline's bucket job recorded, against the render's.
     let recorded = match base {
         Baseline::Folder(dir) => {
-            bucketchanges::recorded_buckets(folder::read_objects(dir, &[]).iter().map(|m| &m.value))
+            let jobs = folder::read_objects_of_kind(dir, "MinIOJob");
+            bucketchanges::recorded_buckets(jobs.iter().map(|m| &m.value))
         }
         Baseline::Render(manifests) => {
             bucketchanges::recorded_buckets(manifests.iter().map(|m| &m.value))
@@ -118,6 +122,7 @@ pub(crate) fn compare(
         old_config,
         new_config,
         verdict,
+        old,
     }))
 }
 

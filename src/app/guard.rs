@@ -11,7 +11,7 @@ use crate::app::pipeline::{Shared, checked_plan};
 use crate::check::decode::Inputs;
 use crate::input::load::{self, Request};
 use crate::model::diag::Diagnostic;
-use crate::output::{folder, report};
+use crate::output::report;
 use crate::plan::daytwo;
 use crate::plan::operator::{Kind, Verdict};
 use crate::post;
@@ -68,7 +68,12 @@ pub(crate) fn guard(
         refused: Vec::new(),
     };
     if !accept_pool_rebuild {
-        found.sort(guard_pools((inputs, shared, env), dir, (plan, manifests)))?;
+        let old = compared.as_ref().map(|c| &c.old);
+        found.sort(guard_pools(
+            (inputs, shared, env),
+            (dir, old),
+            (plan, manifests),
+        ))?;
     }
     // A render refused for its pools comes with the change that replaces it (the growth, or
     // the pool kept until it is drained), whose own order the next `check` or `grow` judges: an
@@ -121,20 +126,21 @@ impl Guarded {
 }
 
 /// Refuses a render that would change a pool the folder already holds in a way the operator
-/// cannot apply, with the change that grows instead; warns about the changes it applies.
+/// cannot apply, with the change that grows instead; warns about the changes it applies. `old`
+/// is the folder's Tenant, as `compare` read it (once per environment: issue 26).
 fn guard_pools(
     (inputs, shared, env): (&Request, &Shared, Option<&str>),
-    dir: &std::path::Path,
+    (dir, old): (&std::path::Path, Option<&serde_json::Value>),
     (plan, manifests): (&crate::plan::Plan, &[post::Manifest]),
 ) -> Result<Vec<Diagnostic>, Failure> {
     let Some(tenant) = manifests.iter().find(|m| m.kind == "Tenant") else {
         return Ok(Vec::new());
     };
-    let Some(old) = folder::read_object(dir, tenant)? else {
+    let Some(old) = old else {
         return Ok(Vec::new());
     };
     let first_kept = !plan.retired.contains(&plan.first_pool);
-    let existing = daytwo::Existing::from_tenant(&old);
+    let existing = daytwo::Existing::from_tenant(old);
     let tier = tier_sizing(shared, plan);
     // `grow` pins the first pool under `[sizing]`: with that pool retired there is none to pin.
     let mut growth = tier
@@ -153,7 +159,7 @@ fn guard_pools(
                 g,
                 (inputs, shared),
                 (&path, &doc),
-                (&old, plan),
+                (old, plan),
                 Baseline::Folder(dir),
             )?;
         }
@@ -175,7 +181,7 @@ fn guard_pools(
             env,
             dir: Some(dir),
         },
-        &old,
+        old,
         &tenant.value,
         (&plan.first_pool, first_kept),
         &plan.retired,
