@@ -1,15 +1,19 @@
 //! `grow`'s edit of a site file (`miniogen::grow_edit`): arbitrary site-file text, and a growth
-//! built from the first four bytes (the tier's `ccu`, the environment or every environment the
-//! file names, the first pool's shape, the pins and the pool to add).
+//! built from the first six bytes (the tier's `ccu`, the environment or every environment the
+//! file names, the first pool's shape, the pins and the pool to add, the settings that keep
+//! `config.env`, the buckets kept unlocked).
 //!
 //! Whatever the text, the edit must not panic. A refusal must be one of the edit's own
 //! (`Usage::EditToml`, `Usage::Edit`) with a reason, never a bug, and never for a site file the
 //! schema accepts. An accepted edit must:
 //! - parse as TOML, and pass the schema when the original did (and the pools fit its limit);
 //! - keep every value it did not mean to change, and the pools the scope had, in order;
-//! - re-read as the values and pools it wrote, the added ones appended after the others;
+//! - re-read as the values and pools it wrote, the added ones appended after the others, and
+//!   as the buckets it wrote: `object_lock = false` on each bucket kept unlocked that sets no
+//!   lock itself, in the scope's own list, else in a list of its own copied from the shared one
+//!   or naming every bucket the render lists;
 //! - keep every full-line comment it did not mean to replace (a commented-out key it sets, the
-//!   commented-out `# [[pools]]` example), in order;
+//!   commented-out `# [[pools]]` or `# [[buckets]]` example where it writes that list), in order;
 //! - keep the line endings: an LF file stays LF, a CRLF file stays CRLF (no mixed endings);
 //! - be written once: the same growth again, now that its pool exists (what `grow` proposes on
 //!   the file it wrote: the same pins, no pool to add), changes nothing.
@@ -23,7 +27,7 @@ use libfuzzer_sys::fuzz_target;
 use miniogen::check::{decode, schema};
 use miniogen::input::source::{Document, Source};
 use miniogen::model::spec::{ExtraPool, ResourceList, Resources};
-use miniogen::plan::daytwo::{Existing, Growth, Pin, next_name};
+use miniogen::plan::daytwo::{ConfigPin, Existing, Growth, Pin, PinValue, next_name};
 use miniogen::{Failure, Usage};
 use serde_json::Value;
 
@@ -34,15 +38,20 @@ const SIZES: [&str; 4] = ["1Ti", "500Gi", "250Gi", "2Ti"];
 const IMAGE: &str = "quay.io/minio/minio:RELEASE.2025-04-22T22-12-26Z";
 /// The schema's limit on a scope's `pools`.
 const MAX_POOLS: usize = 32;
+/// The schema's limit on a scope's `buckets`.
+const MAX_BUCKETS: usize = 100;
+/// The buckets a site file without a `[[buckets]]` list renders (`schema/site.schema.json`,
+/// `buckets`' default).
+const DEFAULT_BUCKETS: [&str; 3] = ["synapse-media", "synapse-media-li", "postgresql-backups"];
 
 fuzz_target!(|data: &[u8]| {
-    let Some((head, rest)) = data.split_first_chunk::<4>() else {
+    let Some((head, rest)) = data.split_first_chunk::<6>() else {
         return;
     };
     let Ok(text) = std::str::from_utf8(rest) else {
         return;
     };
-    let [flags, which, shape, add] = *head;
+    let [flags, which, shape, add, config, locks] = *head;
     let original = text.parse::<toml_edit::DocumentMut>().ok();
     let value = original.as_ref().map(|d| to_json(d));
     let environments: Vec<String> = value
@@ -65,7 +74,12 @@ fuzz_target!(|data: &[u8]| {
     let started = flags & 0x80 != 0 && text.is_empty();
     let growths: Vec<Growth> = envs
         .iter()
-        .map(|env| growth(env.as_deref(), flags, shape, add, value.as_ref()))
+        .map(|env| {
+            let mut g = growth(env.as_deref(), flags, shape, add, value.as_ref());
+            g.config = config_pins(config);
+            (g.buckets, g.unlocked) = buckets(env.as_deref(), locks, value.as_ref());
+            g
+        })
         .collect();
 
     let path = Path::new("miniogen.toml");
@@ -102,7 +116,7 @@ fuzz_target!(|data: &[u8]| {
         wrote(&before, &after, growth, ccu);
     }
     kept(&before, &after, &growths, ccu);
-    comments_kept(text, &edited, &growths);
+    comments_kept(text, &edited, &growths, &before);
     if schema_valid && fits(&after, &growths) {
         assert!(
             schema_valid_text(&edited),
@@ -210,6 +224,93 @@ fn growth(env: Option<&str>, flags: u8, shape: u8, add: u8, site: Option<&Value>
     }
 }
 
+/// Settings that keep `config.env` as the cluster has it, one for each variable
+/// `daytwo::config_pins` pins (its order: by variable), chosen by the low five bits of `byte`,
+/// with values the schema takes (chosen by the top three).
+fn config_pins(byte: u8) -> Vec<ConfigPin> {
+    let variant = usize::from(byte >> 5);
+    let pin = |variable: &str, table, key, value| ConfigPin {
+        variable: variable.into(),
+        table,
+        key,
+        value,
+    };
+    let text = |choices: [&str; 2]| PinValue::Text(choices[variant % 2].into());
+    let candidates = [
+        pin(
+            "MINIO_API_REQUESTS_MAX",
+            "sizing",
+            "api_requests_max",
+            PinValue::Number([1, 1000, 4096, 1_000_000][variant % 4]),
+        ),
+        pin(
+            "MINIO_AUDIT_WEBHOOK_ENDPOINT_miniogen",
+            "audit",
+            "webhook_endpoint",
+            text([
+                "https://audit.example.com/minio",
+                "http://audit.logging.svc.cluster.local:8080/",
+            ]),
+        ),
+        pin(
+            "MINIO_PROMETHEUS_AUTH_TYPE",
+            "prometheus",
+            "auth",
+            PinValue::Text("public".into()),
+        ),
+        pin(
+            "MINIO_ROOT_USER",
+            "tenant",
+            "root_user",
+            text(["minio-admin", "root-admin"]),
+        ),
+        pin(
+            "MINIO_STORAGE_CLASS_STANDARD",
+            "sizing",
+            "parity",
+            // 1 to 8, the schema's range.
+            PinValue::Number(u32::from(byte >> 5) + 1),
+        ),
+    ];
+    candidates
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| byte >> i & 1 == 1)
+        .map(|(_, pin)| pin)
+        .collect()
+}
+
+/// Every bucket the render lists for `env` (the names of the list in effect: the scope's own,
+/// else the shared one an environment inherits, else the defaults), and those of them kept
+/// unlocked, chosen by the bits of `byte` (bucket `i` by bit `i % 8`), as `pin_running` makes
+/// them. A bucket that sets its lock is chosen too: the edit must leave it as it is.
+fn buckets(env: Option<&str>, byte: u8, site: Option<&Value>) -> (Vec<String>, Vec<String>) {
+    let listed = effective_buckets(site, env).and_then(Value::as_array);
+    let names: Vec<String> = match listed {
+        Some(list) => list
+            .iter()
+            .filter_map(|b| b.get("name")?.as_str())
+            .filter(|n| !n.is_empty())
+            .map(str::to_string)
+            .collect(),
+        None => DEFAULT_BUCKETS.iter().map(ToString::to_string).collect(),
+    };
+    let unlocked = names
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| byte >> (i % 8) & 1 == 1)
+        .map(|(_, n)| n.clone())
+        .collect();
+    (names, unlocked)
+}
+
+/// The `buckets` in effect for `env`: its own, else the shared ones.
+fn effective_buckets<'a>(site: Option<&'a Value>, env: Option<&str>) -> Option<&'a Value> {
+    scope_value(site, env)
+        .and_then(|s| s.get("buckets"))
+        .or_else(|| site?.get("buckets"))
+}
+
 fn scope_value<'a>(site: Option<&'a Value>, env: Option<&str>) -> Option<&'a Value> {
     match env {
         Some(env) => site?.get("environments")?.get(env),
@@ -221,8 +322,9 @@ fn scope_path(env: Option<&str>) -> Vec<String> {
     env.map_or_else(Vec::new, |e| vec!["environments".into(), e.into()])
 }
 
-/// The keys a growth writes, under its scope.
-fn written(growth: &Growth, ccu: Option<u32>) -> Vec<Vec<&'static str>> {
+/// The keys a growth writes into the site file `before`, under its scope: a bucket's
+/// `object_lock` in the scope's own list, or the whole list when the scope has none.
+fn written(growth: &Growth, ccu: Option<u32>, before: &Value) -> Vec<Vec<String>> {
     let mut keys = vec![
         vec!["sizing", "servers"],
         vec!["sizing", "volumes_per_server"],
@@ -240,25 +342,54 @@ fn written(growth: &Growth, ccu: Option<u32>) -> Vec<Vec<&'static str>> {
     if growth.resources.is_some() {
         keys.push(vec!["sizing", "resources"]);
     }
+    keys.extend(growth.config.iter().map(|pin| vec![pin.table, pin.key]));
+    let mut keys: Vec<Vec<String>> = keys
+        .into_iter()
+        .map(|k| k.into_iter().map(str::to_string).collect())
+        .collect();
+    if growth.unlocked.is_empty() {
+        return keys;
+    }
+    match scope_value(Some(before), growth.env.as_deref()).and_then(|s| s.get("buckets")) {
+        Some(Value::Array(list)) => keys.extend(
+            list.iter()
+                .enumerate()
+                .filter(|(_, b)| pinned(b, &growth.unlocked))
+                .map(|(i, _)| vec!["buckets".into(), i.to_string(), "object_lock".into()]),
+        ),
+        _ => keys.push(vec!["buckets".into()]),
+    }
     keys
+}
+
+/// Whether the edit writes `object_lock = false` into the list entry `bucket`: one of the
+/// buckets kept unlocked that does not set its lock itself.
+fn pinned(bucket: &Value, unlocked: &[String]) -> bool {
+    bucket.as_object().is_some_and(|b| {
+        !b.contains_key("object_lock")
+            && b.get("name")
+                .and_then(Value::as_str)
+                .is_some_and(|n| unlocked.iter().any(|u| u == n))
+    })
 }
 
 /// Whether `path` is one the growths may change: a key they write, a table above it, a value
 /// it replaced, or a pool after the ones the scope listed (`listed`, by scope).
-fn may_change(path: &[String], growths: &[Growth], ccu: Option<u32>, listed: &[usize]) -> bool {
+fn may_change(
+    path: &[String],
+    growths: &[Growth],
+    (ccu, before): (Option<u32>, &Value),
+    listed: &[usize],
+) -> bool {
     growths.iter().zip(listed).any(|(growth, &listed)| {
         let scope = scope_path(growth.env.as_deref());
         let related = |key: &[String]| {
             let n = path.len().min(key.len());
             path[..n] == key[..n]
         };
-        let keys = written(growth, ccu).into_iter().map(|k| {
-            scope
-                .iter()
-                .cloned()
-                .chain(k.iter().map(ToString::to_string))
-                .collect::<Vec<_>>()
-        });
+        let keys = written(growth, ccu, before)
+            .into_iter()
+            .map(|k| scope.iter().cloned().chain(k).collect::<Vec<_>>());
         let mut pools = scope.clone();
         pools.push("pools".into());
         let pool = growth.added.is_some()
@@ -288,7 +419,7 @@ fn kept(before: &Value, after: &Value, growths: &[Growth], ccu: Option<u32>) {
     let others = |v: &Value| -> BTreeMap<Vec<String>, Value> {
         let mut leaves = BTreeMap::new();
         flatten(v, &mut Vec::new(), &mut leaves);
-        leaves.retain(|p, _| !may_change(p, growths, ccu, &listed));
+        leaves.retain(|p, _| !may_change(p, growths, (ccu, before), &listed));
         leaves
     };
     let (b, a) = (others(before), others(after));
@@ -341,6 +472,16 @@ fn wrote(before: &Value, after: &Value, growth: &Growth, ccu: Option<u32>) {
             }),
         );
     }
+    for pin in &growth.config {
+        let value = match &pin.value {
+            PinValue::Number(n) => Value::from(*n),
+            PinValue::Text(t) => Value::from(t.as_str()),
+        };
+        expect(&format!("/{}/{}", pin.table, pin.key), value);
+    }
+    if let Some(list) = buckets_written(before, growth) {
+        expect("/buckets", list);
+    }
     let listed = pools_of(before, env);
     let pools = pools_of(after, env);
     let Some(added) = &growth.added else {
@@ -376,11 +517,48 @@ fn wrote(before: &Value, after: &Value, growth: &Growth, ccu: Option<u32>) {
     }
 }
 
-/// The scope's pools fit the schema's limit.
+/// The scope's `buckets` once the growth is written into `before`, when it keeps buckets
+/// unlocked: the scope's own list, else a copy of the shared tables an environment inherits,
+/// else every bucket the render lists; `object_lock = false` on each bucket kept unlocked that
+/// does not set its lock.
+fn buckets_written(before: &Value, growth: &Growth) -> Option<Value> {
+    if growth.unlocked.is_empty() {
+        return None;
+    }
+    let env = growth.env.as_deref();
+    let mut list: Vec<Value> = match scope_value(Some(before), env).and_then(|s| s.get("buckets")) {
+        Some(Value::Array(own)) => own.clone(),
+        Some(other) => panic!("wrote buckets into a scope whose `buckets` is {other}"),
+        None => match before.get("buckets") {
+            Some(Value::Array(shared)) if env.is_some() => {
+                shared.iter().filter(|b| b.is_object()).cloned().collect()
+            }
+            _ => growth
+                .buckets
+                .iter()
+                .map(|name| serde_json::json!({ "name": name }))
+                .collect(),
+        },
+    };
+    for bucket in &mut list {
+        if pinned(bucket, &growth.unlocked)
+            && let Some(b) = bucket.as_object_mut()
+        {
+            b.insert("object_lock".into(), false.into());
+        }
+    }
+    Some(Value::Array(list))
+}
+
+/// The scope's pools and buckets fit the schema's limits.
 fn fits(after: &Value, growths: &[Growth]) -> bool {
-    growths
-        .iter()
-        .all(|g| pools_of(after, g.env.as_deref()).len() <= MAX_POOLS)
+    growths.iter().all(|g| {
+        let buckets = scope_value(Some(after), g.env.as_deref())
+            .and_then(|s| s.get("buckets"))
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        pools_of(after, g.env.as_deref()).len() <= MAX_POOLS && buckets <= MAX_BUCKETS
+    })
 }
 
 /// LF stays LF, CRLF stays CRLF; a file with both becomes CRLF when most of its lines are.
@@ -398,9 +576,9 @@ fn line_endings_kept(original: &str, edited: &str) {
 
 /// Every full-line comment of the original is still there, in order, but the ones the edit
 /// replaces: a commented-out key it writes (`# servers = 8`) and the lines of a commented-out
-/// `# [[pools]]` example.
-fn comments_kept(original: &str, edited: &str, growths: &[Growth]) {
-    let keys = [
+/// `# [[pools]]` example, or `# [[buckets]]` where it writes a list of buckets.
+fn comments_kept(original: &str, edited: &str, growths: &[Growth], before: &Value) {
+    let mut keys = vec![
         "ccu",
         "servers",
         "volumes_per_server",
@@ -409,7 +587,19 @@ fn comments_kept(original: &str, edited: &str, growths: &[Growth]) {
         "image",
         "resources",
     ];
+    keys.extend(
+        growths
+            .iter()
+            .flat_map(|g| g.config.iter().map(|pin| pin.key)),
+    );
     let adds = growths.iter().any(|g| g.added.is_some());
+    // A list of buckets of the scope's own, where it had none.
+    let lists = growths.iter().any(|g| {
+        !g.unlocked.is_empty()
+            && scope_value(Some(before), g.env.as_deref())
+                .and_then(|s| s.get("buckets"))
+                .is_none()
+    });
     let comments = |text: &str| -> Vec<String> {
         text.lines()
             .map(str::trim)
@@ -423,6 +613,7 @@ fn comments_kept(original: &str, edited: &str, growths: &[Growth]) {
         let comment = line.strip_prefix('#').map(str::trim);
         in_example = match comment {
             Some(c) if c.starts_with("[[") && c.contains("pools") => adds,
+            Some(c) if c.starts_with("[[") && c.contains("buckets") => lists,
             Some(_) => in_example,
             None => false,
         };
