@@ -909,7 +909,9 @@ impl Growth {
                  # render and gives the migration to a new, locked bucket.\n"
             )
         };
-        let pin = |entry: &mut dyn TableLike| {
+        // An inline table holds no comment in TOML 1.0 (Python's `tomllib`, taplo and many
+        // editors refuse one), so an inline entry gets the setting alone; `check` says why.
+        let pin = |entry: &mut dyn TableLike, commented: bool| {
             let name = entry
                 .get("name")
                 .and_then(Item::as_str)
@@ -917,7 +919,7 @@ impl Growth {
                 .to_string();
             if self.unlocked.contains(&name) && entry.get("object_lock").is_none() {
                 entry.insert("object_lock", Item::Value(false.into()));
-                if let Some(mut key) = entry.key_mut("object_lock") {
+                if commented && let Some(mut key) = entry.key_mut("object_lock") {
                     key.leaf_decor_mut().set_prefix(comment(&name));
                 }
             }
@@ -932,14 +934,14 @@ impl Growth {
         match table.get_mut("buckets") {
             Some(Item::ArrayOfTables(list)) => {
                 for entry in list.iter_mut() {
-                    pin(entry);
+                    pin(entry, true);
                 }
                 return Ok(());
             }
             Some(Item::Value(toml_edit::Value::Array(list))) => {
                 for entry in list.iter_mut() {
                     if let Some(entry) = entry.as_inline_table_mut() {
-                        pin(entry);
+                        pin(entry, false);
                     }
                 }
                 return Ok(());
@@ -967,7 +969,7 @@ impl Growth {
         let mut tables = shared;
         for table in &mut tables {
             table.decor_mut().clear();
-            pin(table);
+            pin(table, true);
         }
         Edit::new(doc, scope)?.append("buckets", tables)
     }
@@ -1860,6 +1862,16 @@ mod tests {
                     "[[environments.prod.buckets]]\nname = \"li\"\nquota = \"1Ti\"\n{comment}object_lock = false\n"
                 )),
             "{inherited}"
+        );
+        // Inline tables hold no comment in TOML 1.0: the setting alone.
+        let inline = write(
+            &growth,
+            "buckets = [{ name = \"media\" }, { name = \"li\" }]\n",
+        );
+        let first = inline.lines().next().unwrap_or_default();
+        assert!(
+            first.ends_with("object_lock = false }]") && !inline.contains('#'),
+            "{inline}"
         );
         let asked = write(&growth, "[[buckets]]\nname = \"li\"\nobject_lock = true\n");
         assert!(
