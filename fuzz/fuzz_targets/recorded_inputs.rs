@@ -43,8 +43,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let ccu = request.ccu.as_ref().map_or(100, |c| c.value);
     let env = request.env.clone().or_else(|| Some("staging".into()));
-    match miniogen::compile_site_with("site.toml", SITE, ccu, &request.sets, env.as_deref(), None)
-    {
+    match miniogen::compile_site_with("site.toml", SITE, ccu, &request.sets, env.as_deref(), None) {
         Ok(streams) => {
             for stream in &streams {
                 let parsed: Result<Vec<serde_json::Value>, _> = serde_saphyr::from_multiple(stream);
