@@ -172,3 +172,181 @@ fn lock_migration(plan: &Plan, name: &str) -> String {
         alias = buckets::ALIAS,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::operator::Disruption;
+    use serde_json::json;
+
+    const LI: &str = "synapse-media-li";
+
+    fn site_plan(site: &str) -> Plan {
+        let inputs = crate::check::decode::Inputs::for_test(1, Some(site), &[]);
+        crate::app::pipeline::checked_plan(&inputs)
+            .unwrap_or_else(|e| panic!("{e:?}"))
+            .0
+    }
+
+    /// The plan for a site whose lawful-intercept bucket has `settings`.
+    fn plan(settings: &str) -> Plan {
+        site_plan(&format!(
+            "[[buckets]]\nname = \"synapse-media\"\n\n[[buckets]]\nname = \"{LI}\"\n{settings}\n\n\
+             [[buckets]]\nname = \"postgresql-backups\"\n"
+        ))
+    }
+
+    /// The Tenant the cluster holds, with the lawful-intercept bucket created with lock, and
+    /// the settings `plan`'s bucket job recorded.
+    fn cluster(plan: &Plan) -> (Value, BTreeMap<String, buckets::Recorded>) {
+        let tenant = json!({"spec": {"buckets": [
+            {"name": "synapse-media"},
+            {"name": LI, "objectLock": true},
+            {"name": "postgresql-backups"},
+        ]}});
+        let recorded = plan
+            .buckets
+            .iter()
+            .map(|b| (b.name.clone(), b.record()))
+            .collect();
+        (tenant, recorded)
+    }
+
+    /// `(disruption, todo)` of the retention's change from the settings `before` to `after`:
+    /// the first change (what the bucket job sets anew comes last, applied as it is).
+    fn retention(before: &str, after: &str) -> (Disruption, String) {
+        let (tenant, recorded) = cluster(&plan(before));
+        let effects = bucket_effects(&tenant, &recorded, &plan(after));
+        assert!(
+            effects.len() == 1
+                || effects[1..]
+                    .iter()
+                    .all(|e| e.disruption == Disruption::None && e.todo.is_empty()),
+            "{effects:#?}"
+        );
+        let first = effects.first().unwrap_or_else(|| panic!("{after}"));
+        assert!(first.change.contains("retention"), "{first:#?}");
+        (first.disruption, first.todo.clone())
+    }
+
+    /// A shorter compliance retention is refused unless `lowered_from` names the recorded
+    /// days (MinIO would lock every new version for less, and nobody could undo it); a
+    /// shorter governance retention is applied, with the bypass an administrator may use.
+    #[test]
+    fn a_shorter_retention_is_refused_only_in_compliance_mode() {
+        let compliance = "retention = { mode = \"compliance\", days = 90 }";
+        let shorter = retention(
+            compliance,
+            "retention = { mode = \"compliance\", days = 30 }",
+        );
+        assert_eq!(shorter.0, Disruption::Blocked);
+        assert!(
+            shorter
+                .1
+                .contains("`retention = { mode = \"compliance\", days = 30, lowered_from = 90 }`"),
+            "{}",
+            shorter.1
+        );
+        let acknowledged = retention(
+            compliance,
+            "retention = { mode = \"compliance\", days = 30, lowered_from = 90 }",
+        );
+        assert_eq!(acknowledged.0, Disruption::None);
+        assert!(acknowledged.1.starts_with("acknowledged by `lowered_from`"));
+        // Acknowledging other days than the recorded ones acknowledges nothing.
+        let other = retention(
+            compliance,
+            "retention = { mode = \"compliance\", days = 30, lowered_from = 60 }",
+        );
+        assert_eq!(other.0, Disruption::Blocked, "{other:?}");
+        let governance = retention(
+            "retention = { mode = \"governance\", days = 90 }",
+            "retention = { mode = \"governance\", days = 30 }",
+        );
+        assert_eq!(governance.0, Disruption::None);
+        assert!(
+            governance.1.contains(&format!(
+                "`mc retention set --bypass governance 1d myminio/{LI}/OBJECT`"
+            )),
+            "{}",
+            governance.1
+        );
+    }
+
+    /// A lock asked of a bucket that exists without one: the migration keeps the other
+    /// buckets as they are, marks only that one unlocked, and the new bucket is locked; the
+    /// lawful-intercept bucket's new copy is locked by its role and the sync points at it.
+    #[test]
+    fn a_lock_on_an_existing_bucket_gives_the_migration_for_that_bucket() {
+        let after = plan("");
+        let (mut tenant, recorded) = cluster(&after);
+        tenant["spec"]["buckets"][1]["objectLock"] = json!(false);
+        let locked = site_plan(&format!(
+            "[[buckets]]\nname = \"synapse-media\"\nobject_lock = true\n\n[[buckets]]\nname = \
+             \"{LI}\"\n\n[[buckets]]\nname = \"postgresql-backups\"\n"
+        ));
+        let effects = bucket_effects(&tenant, &recorded, &locked);
+        let media: Vec<&Effect> = effects
+            .iter()
+            .filter(|e| e.change == "bucket `synapse-media` exists without object lock")
+            .collect();
+        assert_eq!(media.len(), 1, "{effects:#?}");
+        let todo = &media[0].todo;
+        // In both lists: the bucket stays, unlocked, beside its locked copy.
+        assert_eq!(todo.matches("object_lock = false").count(), 2, "{todo}");
+        assert!(
+            todo.contains("name = \"synapse-media\"\n    object_lock = false")
+                && todo.contains("name = \"synapse-media-locked\"\n    object_lock = true")
+                && !todo.contains("[rclone.destination]")
+                && todo.contains(
+                    "`mc mirror --preserve myminio/synapse-media myminio/synapse-media-locked`"
+                ),
+            "{todo}"
+        );
+        let li: Vec<&Effect> = effects
+            .iter()
+            .filter(|e| e.change == format!("bucket `{LI}` exists without object lock"))
+            .collect();
+        assert_eq!(li.len(), 1, "{effects:#?}");
+        let todo = &li[0].todo;
+        assert!(
+            todo.contains(&format!("name = \"{LI}-locked\"\n"))
+                && !todo.contains(&format!("name = \"{LI}-locked\"\n    object_lock"))
+                && todo.contains(&format!("bucket = \"{LI}-locked\""))
+                && todo.contains("[rclone.destination]")
+                && todo.contains("point the lawful-intercept instance at the new bucket"),
+            "{todo}"
+        );
+    }
+
+    /// The record is read from the bucket MinIOJob only, and a record that does not parse is
+    /// no record.
+    #[test]
+    fn the_record_comes_from_the_bucket_job() {
+        let record = |kind: &str, text: &str| json!({"kind": kind, "metadata": {"annotations": {buckets::RECORD_ANNOTATION: text}}});
+        let mine = buckets::Recorded {
+            object_lock: true,
+            versioning: true,
+            retention: None,
+            noncurrent_days: Some(30),
+            quota: None,
+        };
+        let other = buckets::Recorded {
+            object_lock: false,
+            ..mine.clone()
+        };
+        let text = |r: &buckets::Recorded| {
+            serde_json::to_string(&BTreeMap::from([("b".to_string(), r.clone())]))
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let objects = [
+            record("ConfigMap", &text(&other)),
+            record("MinIOJob", &text(&mine)),
+        ];
+        assert_eq!(
+            recorded_buckets(&objects),
+            BTreeMap::from([("b".to_string(), mine)])
+        );
+        assert!(recorded_buckets(&[record("MinIOJob", "{not json")]).is_empty());
+    }
+}

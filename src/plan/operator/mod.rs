@@ -565,4 +565,84 @@ mod tests {
             ["p", ""]
         );
     }
+
+    /// The words `check` prints and `--format json` gives CI, one per class, and the
+    /// operator's own readings reached through the pinned release.
+    #[test]
+    fn each_class_has_its_word_and_the_release_its_readings() {
+        let words: Vec<String> = [
+            Disruption::None,
+            Disruption::Rolling,
+            Disruption::Simultaneous,
+            Disruption::Manual,
+            Disruption::Blocked,
+        ]
+        .iter()
+        .map(|d| {
+            assert_eq!(json!(d), json!(d.word()));
+            d.to_string()
+        })
+        .collect();
+        assert_eq!(
+            words,
+            ["none", "rolling", "simultaneous", "manual", "blocked"]
+        );
+        assert_eq!(
+            PINNED.parse_config_env("export MINIO_X=\"1\"\n"),
+            ConfigEnv::from([("MINIO_X".to_string(), "1".to_string())])
+        );
+        assert!(
+            PINNED
+                .gitops_metadata()
+                .iter()
+                .any(|k| k.key == "argocd.argoproj.io/tracking-id")
+        );
+    }
+
+    /// `configuration_last`: steps that put `config.env` after what restarts MinIO in place,
+    /// which a new pool's steps never do (its configuration goes first).
+    #[test]
+    fn configuration_goes_last_only_beside_a_restart_without_a_new_pool() {
+        let (a, b) = (
+            PINNED.parse_config_env("export MINIO_X=\"1\"\n"),
+            PINNED.parse_config_env("export MINIO_X=\"2\"\n"),
+        );
+        let old = tenant(
+            "quay.io/minio/minio:RELEASE.2025-04-22T22-12-26Z",
+            &json!({}),
+        );
+        let mut rolled = old.clone();
+        rolled["spec"]["pools"][0]["annotations"] = json!({"x": "1"});
+        let verdict = |new: &Value, config: &ConfigEnv| {
+            PINNED.verdict(
+                Side {
+                    tenant: &old,
+                    config: Some(&a),
+                },
+                Side {
+                    tenant: new,
+                    config: Some(config),
+                },
+            )
+        };
+        // A roll and a configuration change: the roll first, the configuration last.
+        assert!(verdict(&rolled, &b).configuration_last());
+        // The configuration alone, or the roll alone: no steps.
+        assert!(!verdict(&old, &b).configuration_last());
+        assert!(!verdict(&rolled, &a).configuration_last());
+        // A new pool with the configuration: the configuration goes first.
+        let mut grown = old.clone();
+        let mut pool = old["spec"]["pools"][0].clone();
+        pool["name"] = json!("pool-1");
+        grown["spec"]["pools"]
+            .as_array_mut()
+            .unwrap_or_else(|| panic!())
+            .push(pool);
+        let v = verdict(&grown, &b);
+        assert!(!v.steps.is_empty() && !v.configuration_last(), "{v:#?}");
+        // A new pool with a roll but no configuration change.
+        grown["spec"]["pools"][0]["annotations"] = json!({"x": "1"});
+        let v = verdict(&grown, &a);
+        assert!(!v.steps.is_empty() && !v.configuration_last(), "{v:#?}");
+    }
 }

@@ -201,4 +201,57 @@ mod tests {
             );
         }
     }
+
+    /// Each change says which bucket, and the old and new setting in that order: a reader
+    /// decides from it whether to apply, so a swapped pair would tell them the opposite.
+    #[test]
+    fn each_bucket_change_names_the_bucket_and_both_settings() {
+        for (kind, expected) in [
+            (
+                BucketKind::LockAdded,
+                "bucket `b` exists without object lock",
+            ),
+            (
+                BucketKind::LockRemoved,
+                "bucket `b` was created with object lock, which nothing can remove",
+            ),
+            (
+                BucketKind::ModeWeakened,
+                "bucket `b`: its compliance retention (OLD) would become NEW",
+            ),
+            (
+                BucketKind::RetentionShorter,
+                "bucket `b`: the default retention would shorten from OLD to NEW",
+            ),
+            (
+                BucketKind::RetentionLonger,
+                "bucket `b`: the default retention grows from OLD to NEW",
+            ),
+            (
+                BucketKind::ModeStrengthened,
+                "bucket `b`: the default retention becomes NEW (was OLD)",
+            ),
+            (
+                BucketKind::RetentionDropped,
+                "bucket `b` no longer declares its default retention (OLD)",
+            ),
+            (
+                BucketKind::VersioningDropped,
+                "bucket `b` is no longer declared versioned",
+            ),
+            (
+                BucketKind::LifecycleDropped,
+                "bucket `b` no longer expires noncurrent versions (OLD)",
+            ),
+            (
+                BucketKind::QuotaDropped,
+                "bucket `b` no longer declares its quota (OLD)",
+            ),
+            (BucketKind::Reapplied, "bucket `b`: NEW"),
+        ] {
+            let effect = bucket_effect("b", kind, ("OLD", "NEW"), false);
+            assert_eq!(effect.change, expected, "{kind:?}");
+            assert!(effect.todo.is_empty(), "{kind:?}: {}", effect.todo);
+        }
+    }
 }

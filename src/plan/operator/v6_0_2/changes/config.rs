@@ -235,4 +235,31 @@ mod tests {
             ]
         );
     }
+
+    /// The secrets mode changed to or from `existing`: only one side's `config.env` is known,
+    /// so every variable of that side may have changed, none is reported as added or removed,
+    /// and the root credentials among them say how to restart.
+    #[test]
+    fn one_known_side_may_change_every_variable() {
+        let t = tenant();
+        let text = "export MINIO_ROOT_USER=\"admin\"\nexport MINIO_X=\"1\"\n";
+        for (before, after) in [(None, Some(text)), (Some(text), None)] {
+            let v = judge_configured((&t, before), (&t, after));
+            assert_eq!(
+                classes(&v),
+                [(Kind::Configuration, None, Disruption::Manual)]
+            );
+            let change = &v.changes[0];
+            assert_eq!(
+                change.change,
+                "`config.env`: `MINIO_ROOT_USER`, `MINIO_X` changed"
+            );
+            assert!(
+                change.todo.contains("`mc admin service restart ALIAS`")
+                    && change.todo.contains("restart with the old ones"),
+                "{}",
+                change.todo
+            );
+        }
+    }
 }

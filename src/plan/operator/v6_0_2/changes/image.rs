@@ -175,4 +175,23 @@ mod tests {
         let v = judge(&old, &new);
         assert_eq!(classes(&v), [(Kind::Image, None, Disruption::Blocked)]);
     }
+
+    /// The same release moved behind a registry port: the operator's tags differ
+    /// (`5000/minio/minio` against the release), so it updates in place, and MinIO answers
+    /// "server is running the latest version" for a release that is not newer
+    /// (`ServerUpdateV2Handler`: `lrTime.Sub(currentReleaseTime) <= 0`): `blocked`, as a
+    /// downgrade is, not the update of an upgrade.
+    #[test]
+    fn the_same_release_through_a_registry_port_is_blocked() {
+        let old = tenant();
+        let mut new = tenant();
+        new["spec"]["image"] = json!("registry:5000/minio/minio:RELEASE.2024-10-13T13-34-11Z");
+        let v = judge(&old, &new);
+        assert_eq!(classes(&v), [(Kind::Image, None, Disruption::Blocked)]);
+        assert!(
+            v.changes[0].cause.contains("is not newer than"),
+            "{}",
+            v.changes[0].cause
+        );
+    }
 }

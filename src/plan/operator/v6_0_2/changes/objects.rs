@@ -277,3 +277,138 @@ pub(super) fn removed(name: &str, names: &Names) -> Effect {
         "only once `mc admin decommission status` says `Complete` for the pool".to_string(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::operator::v6_0_2::changes::testing::*;
+    use serde_json::json;
+
+    /// `checkMinIOSvc`, `checkMinIOHLSvc` and `checkConsoleSvc` reconcile the Services: a
+    /// change of their type restarts no MinIO process. TLS changes their ports (443 or 80) and
+    /// the pod template too (`NewPool` mounts the certificates).
+    #[test]
+    fn service_fields_change_the_services() {
+        let old = tenant();
+        let mut new = tenant();
+        new["spec"]["exposeServices"] = json!({"minio": true});
+        let v = judge(&old, &new);
+        assert_eq!(classes(&v), [(Kind::Services, None, Disruption::None)]);
+        assert_eq!(
+            v.changes[0].change,
+            "`spec.exposeServices` (the tenant's Services)"
+        );
+        assert!(v.changes[0].source.contains("checkMinIOSvc"));
+        new["spec"]["requestAutoCert"] = json!(false);
+        let v = judge(&old, &new);
+        assert_eq!(
+            classes(&v),
+            [
+                (Kind::PodTemplate, None, Disruption::Rolling),
+                (Kind::Services, None, Disruption::None),
+            ]
+        );
+        assert_eq!(
+            v.changes[1].change,
+            "`spec.requestAutoCert`, `spec.exposeServices` (the tenant's Services)"
+        );
+    }
+
+    /// Buckets and users the operator creates name only what is new, and a bucket taken off
+    /// the list is named as staying in MinIO (`createBuckets` never deletes one).
+    #[test]
+    fn buckets_and_users_name_only_what_changed() {
+        let mut old = tenant();
+        old["spec"]["buckets"] = json!([{"name": "a"}, {"name": "b"}]);
+        old["spec"]["users"] = json!([{"name": "synapse"}]);
+        let mut new = tenant();
+        new["spec"]["buckets"] = json!([{"name": "b"}, {"name": "c"}]);
+        new["spec"]["users"] = json!([{"name": "synapse"}, {"name": "rclone"}]);
+        let v = judge(&old, &new);
+        assert_eq!(
+            classes(&v),
+            [
+                (Kind::Buckets, None, Disruption::None),
+                (Kind::Buckets, None, Disruption::None),
+                (Kind::Users, None, Disruption::Manual),
+            ]
+        );
+        let changes: Vec<&str> = v.changes.iter().map(|c| c.change.as_str()).collect();
+        assert_eq!(
+            changes,
+            [
+                "bucket(s) `c` added",
+                "bucket(s) `a` no longer listed",
+                "user Secret(s) `rclone` added to `spec.users`",
+            ]
+        );
+        assert!(
+            v.changes[2]
+                .todo
+                .contains("kubectl -n ns patch tenant t --subresource=status"),
+            "{}",
+            v.changes[2].todo
+        );
+    }
+
+    /// The CRD keeps `servers`, `volumesPerServer` (`self == oldSelf`) and, through the
+    /// `StatefulSet`'s claim templates, the storage class; `ExpandPVCs` only raises a claim.
+    #[test]
+    fn a_pool_keeps_its_shape_and_class_and_only_grows() {
+        let old = tenant();
+        let mut new = tenant();
+        new["spec"]["pools"][0]["servers"] = json!(8);
+        new["spec"]["pools"][0]["volumeClaimTemplate"]["spec"]["storageClassName"] = json!("fast");
+        new["spec"]["pools"][0]["volumeClaimTemplate"]["spec"]["resources"]["requests"]["storage"] =
+            json!("400Gi");
+        let v = judge(&old, &new);
+        let pool = Some("pool-0");
+        assert_eq!(
+            classes(&v),
+            [
+                (Kind::PoolReshaped, pool, Disruption::Blocked),
+                (Kind::PoolReshaped, pool, Disruption::Blocked),
+                (Kind::PoolReshaped, pool, Disruption::Blocked),
+            ]
+        );
+        let changes: Vec<&str> = v.changes.iter().map(|c| c.change.as_str()).collect();
+        assert_eq!(
+            changes,
+            [
+                "pool `pool-0`: servers 4 to 8",
+                "pool `pool-0`: storage class standard to fast",
+                "pool `pool-0`: volumes shrink from 500Gi to 400Gi",
+            ]
+        );
+        // A class set where there was none is shown as such.
+        let mut unset = tenant();
+        unset["spec"]["pools"][0]["volumeClaimTemplate"]["spec"]
+            .as_object_mut()
+            .map(|s| s.remove("storageClassName"));
+        let v = judge(&unset, &old);
+        assert_eq!(
+            v.changes[0].change,
+            "pool `pool-0`: storage class nothing to standard"
+        );
+        // The same size in other units is no change (`Cmp` compares quantities).
+        let mut same = tenant();
+        same["spec"]["pools"][0]["volumeClaimTemplate"]["spec"]["resources"]["requests"]["storage"] =
+            json!("512000Mi");
+        let v = judge(&old, &same);
+        assert!(v.changes.is_empty(), "{v:#?}");
+    }
+
+    /// A pool left out of the Tenant: `checkForPoolDecommission` restarts MinIO and deletes
+    /// the `StatefulSet` without moving data.
+    #[test]
+    fn a_pool_left_out_restarts_minio_and_waits_for_its_decommission() {
+        let two = with_pool(tenant(), "pool-1");
+        let v = judge(&two, &tenant());
+        assert_eq!(
+            classes(&v),
+            [(Kind::PoolRemoved, Some("pool-1"), Disruption::Simultaneous)]
+        );
+        assert!(v.changes[0].cause.contains("StatefulSet `t-pool-1`"));
+        assert!(v.changes[0].todo.contains("mc admin decommission status"));
+    }
+}

@@ -323,4 +323,50 @@ mod tests {
             v.changes[0]
         );
     }
+    /// The `blocked` entry for a new pool gives the reason of each change it comes with, and
+    /// only those: the operator's version check for an image (`syncHandler`), the restart
+    /// `restartInitializedPool` gives before the sidecars rewrite `config.env`, the overlap with
+    /// a roll of the existing pools (`poolSSMatchesSpec`).
+    #[test]
+    fn a_new_pool_says_why_for_each_change_it_comes_with() {
+        const IMAGE: &str = "Different versions across MinIO Pools";
+        const CONFIG: &str = "whether or not each pod's sidecar has rewritten `config.env` yet, \
+                              and the new pool's servers format";
+        const PODS: &str = "the restart for the new pool and the roll of the existing pools' pods";
+        let old = tenant();
+        let grown = with_pool(tenant(), "pool-1");
+        let cfg = "export MINIO_STORAGE_CLASS_STANDARD=\"EC:4\"\n";
+        let more = format!("{cfg}export MINIO_ERASURE_SET_DRIVE_COUNT=\"8\"\n");
+        let mut image = grown.clone();
+        image["spec"]["image"] = json!(NEW);
+        let mut pods = grown.clone();
+        pods["spec"]["pools"][0]["resources"] = json!({"requests": {"cpu": "4"}});
+        let mut labelled = grown.clone();
+        labelled["metadata"]["labels"]["x"] = json!("y");
+        for (what, new, after, expected) in [
+            ("image", &image, cfg, [true, false, false]),
+            ("configuration", &grown, more.as_str(), [false, true, false]),
+            ("pool resources", &pods, cfg, [false, false, true]),
+            ("tenant label", &labelled, cfg, [false, false, true]),
+        ] {
+            let v = judge_configured((&old, Some(cfg)), (new, Some(after)));
+            let combined = v.changes.last().unwrap_or_else(|| panic!("{what}"));
+            assert_eq!(
+                (combined.kind, combined.disruption),
+                (Kind::Combined, Disruption::Blocked),
+                "{what}: {v:#?}"
+            );
+            assert_eq!(
+                combined.change, "pool `pool-1` added together with other changes",
+                "{what}"
+            );
+            assert_eq!(
+                [IMAGE, CONFIG, PODS].map(|s| combined.cause.contains(s)),
+                expected,
+                "{what}: {}",
+                combined.cause
+            );
+            assert_eq!(v.steps.len(), 2, "{what}: {:#?}", v.steps);
+        }
+    }
 }

@@ -294,4 +294,54 @@ mod tests {
         );
         assert!(v.changes[0].todo.contains("apply server-side"));
     }
+
+    /// Two GitOps keys changed at once (a first sync by Argo CD with label tracking and by
+    /// Flux): one roll, whose `todo` explains each key once, in one readable list.
+    #[test]
+    fn each_changed_gitops_key_is_explained_once() {
+        let old = tenant();
+        let mut new = tenant();
+        new["metadata"]["labels"]["app.kubernetes.io/instance"] = json!("matrix");
+        new["metadata"]["labels"]["kustomize.toolkit.fluxcd.io/name"] = json!("matrix");
+        let v = judge(&old, &new);
+        assert_eq!(
+            classes(&v),
+            [(Kind::PodMetadata, None, Disruption::Rolling)]
+        );
+        let todo = &v.changes[0].todo;
+        assert_eq!(todo.matches(" is written by ").count(), 2, "{todo}");
+        assert!(
+            todo.starts_with("`app.kubernetes.io/instance` is written by Argo CD")
+                && todo.contains("; `kustomize.toolkit.fluxcd.io/name` is written by Flux"),
+            "{todo}"
+        );
+    }
+
+    /// New resource requests must fit the nodes, or the roll stops with a server down; other
+    /// fields of a pool's template roll it with nothing to check first.
+    #[test]
+    fn only_new_resources_ask_for_room_on_the_nodes() {
+        let old = tenant();
+        let mut raised = tenant();
+        raised["spec"]["pools"][0]["resources"] = json!({"limits": {"memory": "8Gi"}});
+        let v = judge(&old, &raised);
+        assert_eq!(
+            classes(&v),
+            [(Kind::PodTemplate, Some("pool-0"), Disruption::Rolling)]
+        );
+        assert_eq!(
+            v.changes[0].change,
+            "`spec.pools[pool-0].resources` from requests cpu 1 to limits memory 8Gi"
+        );
+        assert!(v.changes[0].todo.contains("room for the new requests"));
+        let mut placed = tenant();
+        placed["spec"]["pools"][0]["nodeSelector"] = json!({"disk": "ssd"});
+        let v = judge(&old, &placed);
+        assert_eq!(
+            classes(&v),
+            [(Kind::PodTemplate, Some("pool-0"), Disruption::Rolling)]
+        );
+        assert_eq!(v.changes[0].change, "`spec.pools[pool-0].nodeSelector`");
+        assert!(v.changes[0].todo.is_empty(), "{}", v.changes[0].todo);
+    }
 }
