@@ -259,6 +259,18 @@ mod tests {
             "retention = { mode = \"compliance\", days = 30, lowered_from = 60 }",
         );
         assert_eq!(other.0, Disruption::Blocked, "{other:?}");
+        let longer = retention(
+            compliance,
+            "retention = { mode = \"compliance\", days = 120 }",
+        );
+        assert_eq!(longer.0, Disruption::None);
+        assert!(
+            longer
+                .1
+                .contains("`mc retention set --recursive --versions`"),
+            "{}",
+            longer.1
+        );
         let governance = retention(
             "retention = { mode = \"governance\", days = 90 }",
             "retention = { mode = \"governance\", days = 30 }",
@@ -270,6 +282,19 @@ mod tests {
             )),
             "{}",
             governance.1
+        );
+        let (tenant, recorded) = cluster(&plan("retention = { mode = \"governance\", days = 90 }"));
+        let effects = bucket_effects(
+            &tenant,
+            &recorded,
+            &plan("retention = { mode = \"governance\", days = 30 }"),
+        );
+        assert_eq!(
+            effects[0].change,
+            format!(
+                "bucket `{LI}`: the default retention would shorten from governance 90 days to \
+                 governance 30 days"
+            )
         );
     }
 
@@ -348,5 +373,56 @@ mod tests {
             BTreeMap::from([("b".to_string(), mine)])
         );
         assert!(recorded_buckets(&[record("MinIOJob", "{not json")]).is_empty());
+    }
+
+    /// Each retention change of a locked bucket, as `transition::bucket_changes` tells them
+    /// apart: a compliance retention weakened is refused, governance made compliance or a
+    /// longer retention applies, the same retention is no change.
+    #[test]
+    fn each_retention_change_is_told_apart() {
+        let r =
+            |mode: &str, days: u32| format!("retention = {{ mode = \"{mode}\", days = {days} }}");
+        let cases = [
+            (
+                r("compliance", 90),
+                r("governance", 90),
+                Some((
+                    Disruption::Blocked,
+                    "its compliance retention (compliance 90 days) would become governance 90 days",
+                )),
+            ),
+            (
+                r("governance", 90),
+                r("compliance", 90),
+                Some((
+                    Disruption::None,
+                    "the default retention becomes compliance 90 days (was governance 90 days)",
+                )),
+            ),
+            (
+                r("compliance", 90),
+                r("compliance", 120),
+                Some((
+                    Disruption::None,
+                    "the default retention grows from compliance 90 days to compliance 120 days",
+                )),
+            ),
+            (r("compliance", 90), r("compliance", 90), None),
+        ];
+        for (before, after, expected) in cases {
+            let (tenant, recorded) = cluster(&plan(&before));
+            let effects = bucket_effects(&tenant, &recorded, &plan(&after));
+            let found = effects
+                .iter()
+                .find(|e| e.change.contains("retention"))
+                .map(|e| (e.disruption, e.change.as_str()));
+            match expected {
+                Some((class, text)) => assert!(
+                    found.is_some_and(|(c, t)| c == class && t.contains(text)),
+                    "{before} -> {after}: {effects:#?}"
+                ),
+                None => assert!(found.is_none(), "{before} -> {after}: {effects:#?}"),
+            }
+        }
     }
 }

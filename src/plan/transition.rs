@@ -512,4 +512,40 @@ mod tests {
             )
         );
     }
+
+    /// `config.env` as each side's objects give it: the Secret's `stringData` or base64
+    /// `data`, or the ExternalSecret's template with each placeholder named by the store entry
+    /// it reads (another entry is another configuration); any other object gives none.
+    #[test]
+    fn config_env_is_read_from_the_object_that_holds_it() {
+        let text = "export MINIO_ROOT_USER=\"admin\"\n";
+        let admin = Some(ConfigEnv::from([(
+            "MINIO_ROOT_USER".to_string(),
+            "admin".to_string(),
+        )]));
+        let plain = json!({"kind": "Secret", "stringData": {"config.env": text}});
+        assert_eq!(config_env(&plain), admin);
+        let encoded = data_encoding::BASE64.encode(text.as_bytes());
+        let data = json!({"kind": "Secret", "data": {"config.env": encoded}});
+        assert_eq!(config_env(&data), admin);
+        let external = json!({
+            "kind": "ExternalSecret",
+            "spec": {
+                "target": {"template": {"data": {
+                    "config.env": "export MINIO_ROOT_PASSWORD=\"{{ .root_password }}\"\n"
+                }}},
+                "data": [{"secretKey": "root_password",
+                          "remoteRef": {"key": "minio", "property": "root"}}]
+            }
+        });
+        assert_eq!(
+            config_env(&external),
+            Some(ConfigEnv::from([(
+                "MINIO_ROOT_PASSWORD".to_string(),
+                "<store minio#root>".to_string(),
+            )]))
+        );
+        let other = json!({"kind": "ConfigMap", "data": {"config.env": text}});
+        assert_eq!(config_env(&other), None);
+    }
 }
