@@ -548,4 +548,197 @@ mod tests {
         let other = json!({"kind": "ConfigMap", "data": {"config.env": text}});
         assert_eq!(config_env(&other), None);
     }
+
+    /// Every case of `bucket_changes`, from a table written from what MinIO keeps and what the
+    /// bucket job sets (`plan::buckets`), one bucket at a time: the lock the Tenant holds against
+    /// the render's, and each recorded setting against the render's. A case names exactly the
+    /// changes it must give, so a change reported where none happens fails too.
+    #[test]
+    fn each_bucket_setting_change_is_named_exactly() {
+        use crate::model::spec::RetentionMode::{Compliance, Governance};
+        use crate::plan::buckets::{Bucket, Recorded, Retention, Role};
+        let gov = |days| {
+            Some(Retention {
+                mode: Governance,
+                days,
+            })
+        };
+        let comp = |days| {
+            Some(Retention {
+                mode: Compliance,
+                days,
+            })
+        };
+        let base = Recorded {
+            object_lock: true,
+            versioning: true,
+            retention: gov(90),
+            noncurrent_days: Some(90),
+            quota: None,
+        };
+        let bucket = |r: &Recorded| Bucket {
+            name: "b".into(),
+            region: None,
+            role: Role::Plain,
+            object_lock: r.object_lock,
+            versioning: r.versioning,
+            retention: r.retention,
+            noncurrent_days: r.noncurrent_days,
+            quota: r.quota.clone().map(|q| (q, 1)),
+            churn_percent: 5,
+            lowered_from: None,
+        };
+        let cases: Vec<(
+            &str,
+            bool,
+            Recorded,
+            Recorded,
+            Vec<(BucketKind, &str, &str)>,
+        )> = vec![
+            ("nothing changes", true, base.clone(), base.clone(), vec![]),
+            (
+                "the lock leaves: only that, whatever the retention",
+                true,
+                base.clone(),
+                Recorded {
+                    object_lock: false,
+                    retention: None,
+                    ..base.clone()
+                },
+                vec![(BucketKind::LockRemoved, "lock", "no lock")],
+            ),
+            (
+                "a lock on a bucket that has none",
+                false,
+                Recorded {
+                    object_lock: false,
+                    retention: None,
+                    ..base.clone()
+                },
+                base.clone(),
+                vec![(BucketKind::LockAdded, "no lock", "lock")],
+            ),
+            (
+                "a governance retention dropped stays in MinIO",
+                true,
+                base.clone(),
+                Recorded {
+                    retention: None,
+                    ..base.clone()
+                },
+                vec![(BucketKind::RetentionDropped, "governance 90 days", "none")],
+            ),
+            (
+                "a compliance retention dropped is a weakening",
+                true,
+                Recorded {
+                    retention: comp(90),
+                    ..base.clone()
+                },
+                Recorded {
+                    retention: None,
+                    ..base.clone()
+                },
+                vec![(BucketKind::ModeWeakened, "compliance 90 days", "none")],
+            ),
+            (
+                "versioning turned off on an unlocked bucket stays on in MinIO",
+                false,
+                Recorded {
+                    object_lock: false,
+                    retention: None,
+                    ..base.clone()
+                },
+                Recorded {
+                    object_lock: false,
+                    retention: None,
+                    versioning: false,
+                    ..base.clone()
+                },
+                vec![(BucketKind::VersioningDropped, "on", "off")],
+            ),
+            (
+                "versioning kept on an unlocked bucket",
+                false,
+                Recorded {
+                    object_lock: false,
+                    retention: None,
+                    ..base.clone()
+                },
+                Recorded {
+                    object_lock: false,
+                    retention: None,
+                    ..base.clone()
+                },
+                vec![],
+            ),
+            (
+                "versioning turned on, noncurrent days and quota changed: the job sets them",
+                false,
+                Recorded {
+                    object_lock: false,
+                    versioning: false,
+                    retention: None,
+                    noncurrent_days: None,
+                    quota: Some("1Ti".into()),
+                },
+                Recorded {
+                    object_lock: false,
+                    retention: None,
+                    noncurrent_days: Some(30),
+                    quota: Some("2Ti".into()),
+                    ..base.clone()
+                },
+                vec![(
+                    BucketKind::Reapplied,
+                    "",
+                    "versioning turned on, noncurrent versions expire after 30 days (were kept \
+                     for ever), quota 2Ti (was 1Ti)",
+                )],
+            ),
+            (
+                "the same noncurrent days and quota: nothing to set",
+                true,
+                Recorded {
+                    quota: Some("1Ti".into()),
+                    ..base.clone()
+                },
+                Recorded {
+                    quota: Some("1Ti".into()),
+                    ..base.clone()
+                },
+                vec![],
+            ),
+            (
+                "a quota and the lifecycle dropped stay in MinIO",
+                true,
+                Recorded {
+                    quota: Some("1Ti".into()),
+                    ..base.clone()
+                },
+                Recorded {
+                    noncurrent_days: None,
+                    ..base.clone()
+                },
+                vec![
+                    (BucketKind::LifecycleDropped, "90 days", "none"),
+                    (BucketKind::QuotaDropped, "1Ti", "none"),
+                ],
+            ),
+        ];
+        for (what, locked, recorded, new, expected) in cases {
+            let old = json!({"spec": {"buckets": [{"name": "b", "objectLock": locked}]}});
+            let records = std::collections::BTreeMap::from([("b".to_string(), recorded)]);
+            let got: Vec<(BucketKind, String, String)> =
+                bucket_changes(&old, &records, &[bucket(&new)])
+                    .into_iter()
+                    .map(|c| (c.kind, c.old, c.new))
+                    .collect();
+            let expected: Vec<(BucketKind, String, String)> = expected
+                .into_iter()
+                .map(|(k, o, n)| (k, o.to_string(), n.to_string()))
+                .collect();
+            assert_eq!(got, expected, "{what}");
+        }
+    }
 }
