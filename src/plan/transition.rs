@@ -553,7 +553,18 @@ mod tests {
     /// bucket job sets (`plan::buckets`), one bucket at a time: the lock the Tenant holds against
     /// the render's, and each recorded setting against the render's. A case names exactly the
     /// changes it must give, so a change reported where none happens fails too.
+    /// One case: what it is, whether the Tenant holds the bucket locked, the recorded settings,
+    /// the render's, and the changes it gives.
+    type BucketCase = (
+        &'static str,
+        bool,
+        crate::plan::buckets::Recorded,
+        crate::plan::buckets::Recorded,
+        Vec<(BucketKind, &'static str, &'static str)>,
+    );
+
     #[test]
+    #[allow(clippy::too_many_lines)] // one table of cases
     fn each_bucket_setting_change_is_named_exactly() {
         use crate::model::spec::RetentionMode::{Compliance, Governance};
         use crate::plan::buckets::{Bucket, Recorded, Retention, Role};
@@ -588,13 +599,7 @@ mod tests {
             churn_percent: 5,
             lowered_from: None,
         };
-        let cases: Vec<(
-            &str,
-            bool,
-            Recorded,
-            Recorded,
-            Vec<(BucketKind, &str, &str)>,
-        )> = vec![
+        let cases: Vec<BucketCase> = vec![
             ("nothing changes", true, base.clone(), base.clone(), vec![]),
             (
                 "the lock leaves: only that, whatever the retention",
