@@ -398,8 +398,21 @@ pub fn watch(i: &Inputs<'_>) -> Option<Watch> {
     ];
     let wider: Vec<&SetThresholds> = sets.iter().filter(|t| t.one_server > t.one_drive).collect();
     let all: Vec<&SetThresholds> = sets.iter().collect();
-    let numbers = |f: &dyn Fn(&SetThresholds) -> String, pools: &[&SetThresholds]| {
-        pools.iter().map(|t| f(t)).collect::<Vec<_>>().join("; ")
+    // Each pool's threshold beside its set size: `pool 0 `pool-0`: 5 of 8`.
+    let numbers = |online: &dyn Fn(&SetThresholds) -> u32, pools: &[&SetThresholds]| {
+        pools
+            .iter()
+            .map(|t| {
+                format!(
+                    "pool {} `{}`: {} of {}",
+                    t.index,
+                    t.pool,
+                    online(t),
+                    t.set_size
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
     };
     if !wider.is_empty() {
         availability.push(alert(
@@ -414,10 +427,7 @@ pub fn watch(i: &Inputs<'_>) -> Option<Watch> {
             format!(
                 "Its online drives are down to where losing one more server loses write quorum \
                  ({}). Bring the missing server back before draining or restarting another: {pods}.",
-                numbers(
-                    &|t| format!("pool {} `{}`: {} of {}", t.index, t.pool, t.one_server, t.set_size),
-                    &wider
-                )
+                numbers(&|t| t.one_server, &wider)
             ),
         ));
     }
@@ -433,13 +443,7 @@ pub fn watch(i: &Inputs<'_>) -> Option<Watch> {
         format!(
             "Its online drives are at its write quorum ({}): one more drive lost and writes to \
              this set fail. {pods}; restore the missing drives or servers first.",
-            numbers(
-                &|t| format!(
-                    "pool {} `{}`: {} of {}",
-                    t.index, t.pool, t.one_drive, t.set_size
-                ),
-                &all
-            )
+            numbers(&|t| t.one_drive, &all)
         ),
     ));
     availability.push(alert(
@@ -454,13 +458,7 @@ pub fn watch(i: &Inputs<'_>) -> Option<Watch> {
         format!(
             "Fewer drives are online than its write quorum ({}): writes to this set fail. {pods}; \
              every drive brought back counts.",
-            numbers(
-                &|t| format!(
-                    "pool {} `{}`: {} of {}",
-                    t.index, t.pool, t.one_drive, t.set_size
-                ),
-                &all
-            )
+            numbers(&|t| t.one_drive, &all)
         ),
     ));
     availability.push(alert(
