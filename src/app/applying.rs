@@ -20,8 +20,9 @@ use crate::post;
 /// What a render is compared with.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Baseline<'a> {
-    /// The objects an output folder holds, as the cluster was given them.
-    Folder(&'a Path),
+    /// The objects an output folder holds, as the cluster was given them, and the render when
+    /// the caller has its files: a file equal to the render's is not parsed again.
+    Folder(&'a Path, folder::Render<'a>),
     /// Another render's objects: without a folder, the site file as it is renders what the
     /// cluster runs under GitOps.
     Render(&'a [post::Manifest]),
@@ -32,7 +33,7 @@ impl Baseline<'_> {
     /// cannot be read back.
     pub(crate) fn object(self, kind: &str, name: &str) -> Result<Option<Value>, Failure> {
         match self {
-            Baseline::Folder(dir) => {
+            Baseline::Folder(dir, render) => {
                 let probe = post::Manifest {
                     api_version: String::new(),
                     kind: kind.into(),
@@ -40,7 +41,7 @@ impl Baseline<'_> {
                     namespace: String::new(),
                     value: Value::Null,
                 };
-                Ok(folder::read_object(dir, &probe)?)
+                Ok(folder::read_object(dir, &probe, render)?)
             }
             Baseline::Render(manifests) => Ok(manifests
                 .iter()
@@ -101,8 +102,8 @@ pub(crate) fn compare(
     );
     // The bucket settings the baseline's bucket job recorded, against the render's.
     let recorded = match base {
-        Baseline::Folder(dir) => {
-            let jobs = folder::read_objects_of_kind(dir, "MinIOJob");
+        Baseline::Folder(dir, render) => {
+            let jobs = folder::read_objects_of_kind(dir, "MinIOJob", render);
             bucketchanges::recorded_buckets(jobs.iter().map(|m| &m.value))
         }
         Baseline::Render(manifests) => {
@@ -134,7 +135,8 @@ pub(crate) fn folder_verdict(
     plan: &crate::plan::Plan,
     manifests: &[post::Manifest],
 ) -> Result<Option<Verdict>, Failure> {
-    Ok(compare(Baseline::Folder(dir), plan, manifests)?.map(|c| c.verdict))
+    let base = Baseline::Folder(dir, folder::Render::default());
+    Ok(compare(base, plan, manifests)?.map(|c| c.verdict))
 }
 
 /// How messages about a folder name it.
@@ -233,5 +235,9 @@ pub(crate) fn folder_tenant(
         namespace: String::new(),
         value: serde_json::Value::Null,
     };
-    Ok(folder::read_object(dir, &manifest)?)
+    Ok(folder::read_object(
+        dir,
+        &manifest,
+        folder::Render::default(),
+    )?)
 }

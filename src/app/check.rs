@@ -270,19 +270,11 @@ fn check_folder(
             refused: Vec::new(),
         });
     }
-    let plan = &compiled.plan;
-    let found = guard(
-        inputs,
-        shared,
-        env,
-        target,
-        plan,
-        &generated.manifests,
-        false,
-    )?;
+    let files = folder::files(&generated.manifests, &generated.fragments)?;
+    let render = (generated.manifests.as_slice(), files.as_slice());
+    let found = guard(inputs, shared, env, target, render, &compiled.plan, false)?;
     notes.extend(found.warnings);
     let (verdict, refused) = (found.verdict, found.refused);
-    let files = folder::files(&generated.manifests, &generated.fragments)?;
     let mode = compiled.plan.secrets.mode;
     let mut findings = Vec::new();
     // What the folder really holds: the files that are not the render's, parsed, and the

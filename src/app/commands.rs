@@ -386,14 +386,15 @@ fn render_folder(
     }
     let generated = generated(&compiled.plan)?;
     let mut notes = compiled.notes;
-    let (plan, manifests) = (&compiled.plan, &generated.manifests);
+    let files = folder::files(&generated.manifests, &generated.fragments)?;
+    let render = (generated.manifests.as_slice(), files.as_slice());
     let mut found = guard(
         inputs,
         shared,
         env,
         &target,
-        plan,
-        manifests,
+        render,
+        &compiled.plan,
         accept_pool_rebuild,
     )?;
     if !found.refused.is_empty() {
@@ -408,7 +409,6 @@ fn render_folder(
     }
     notes.extend(found.warnings);
     let verdict = found.verdict;
-    let files = folder::files(&generated.manifests, &generated.fragments)?;
     Ok((target, files, plaintext, verdict, notes))
 }
 

@@ -10,7 +10,7 @@ use crate::app::guard;
 use crate::app::pipeline::{Shared, compile, generated, shared, targets};
 use crate::input::load::{self, Request};
 use crate::model::diag::Diagnostic;
-use crate::output::{sink, site};
+use crate::output::{folder, sink, site};
 use crate::plan::daytwo;
 use crate::post;
 
@@ -287,7 +287,7 @@ enum Base {
 impl Base {
     fn baseline(&self) -> Baseline<'_> {
         match self {
-            Base::Folder(dir) => Baseline::Folder(dir),
+            Base::Folder(dir) => Baseline::Folder(dir, folder::Render::default()),
             Base::Render(manifests) => Baseline::Render(manifests),
         }
     }
@@ -333,7 +333,8 @@ fn prove_growth(
         // What `gen --out` would refuse over the folder, or applying over the site file's render.
         let mut problems = match base {
             Base::Folder(dir) => {
-                guard::guard(&verify, &edited, env, dir, &plan, &manifests, false)?.refused
+                let render = (manifests.as_slice(), &[][..]);
+                guard::guard(&verify, &edited, env, dir, render, &plan, false)?.refused
             }
             Base::Render(_) => applying::compare(base.baseline(), &plan, &manifests)?
                 .map(|c| applying::refused(applying::scope(growth, None), &c.verdict))
@@ -444,7 +445,7 @@ fn catch_up(
             shared,
             (path, &trial.to_string()),
             g.env.clone(),
-            Baseline::Folder(dir),
+            Baseline::Folder(dir, folder::Render::default()),
         )
     };
     let blocked = |c: &Option<applying::Compared>| {

@@ -11,7 +11,7 @@ use crate::app::pipeline::{Shared, checked_plan};
 use crate::check::decode::Inputs;
 use crate::input::load::{self, Request};
 use crate::model::diag::Diagnostic;
-use crate::output::report;
+use crate::output::{folder, report};
 use crate::plan::daytwo;
 use crate::plan::operator::{Kind, Verdict};
 use crate::post;
@@ -49,18 +49,19 @@ pub(crate) struct Guarded {
     pub(crate) refused: Vec<Diagnostic>,
 }
 
-/// Judges the render `plan` (with its `manifests`) against what the folder `dir` holds, for
-/// `gen --out` and `check`.
+/// Judges the render `plan` (with its `manifests` and, when the caller has them, their `files`)
+/// against what the folder `dir` holds, for `gen --out` and `check`.
 pub(crate) fn guard(
     inputs: &Request,
     shared: &Shared,
     env: Option<&str>,
     dir: &std::path::Path,
+    (manifests, files): (&[post::Manifest], &[folder::File]),
     plan: &crate::plan::Plan,
-    manifests: &[post::Manifest],
     accept_pool_rebuild: bool,
 ) -> Result<Guarded, Failure> {
-    let compared = compare(Baseline::Folder(dir), plan, manifests)?;
+    let render = folder::Render { manifests, files };
+    let compared = compare(Baseline::Folder(dir, render), plan, manifests)?;
     let verdict = compared.as_ref().map(|c| c.verdict.clone());
     let mut found = Guarded {
         verdict: None,
@@ -160,7 +161,7 @@ fn guard_pools(
                 (inputs, shared),
                 (&path, &doc),
                 (old, plan),
-                Baseline::Folder(dir),
+                Baseline::Folder(dir, folder::Render::default()),
             )?;
         }
     }

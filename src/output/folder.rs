@@ -165,9 +165,15 @@ pub fn file_name(manifest: &Manifest) -> String {
 /// running tenant's pools rests on it, and they must not decide blind. Something miniogen never
 /// writes (a symbolic link, a device, a FIFO) also reads as `None`: the write refuses it as a
 /// replaced file unless `--force`, and `check` reports it.
+///
+/// A file byte for byte equal to the render's own file for that object (`render`) holds exactly
+/// the render's object, which is taken from memory instead of being parsed again: the file is
+/// `sink::HEADER` and the YAML writer's text of that value, which reads back as the value
+/// (`render::tests::hostile_strings_round_trip_exactly`).
 pub fn read_object(
     dir: &Path,
     manifest: &Manifest,
+    render: Render<'_>,
 ) -> Result<Option<serde_json::Value>, FolderError> {
     // No folder, or something else at its name: nothing is held there, and the write refuses
     // to replace what is not a folder.
@@ -189,26 +195,40 @@ pub fn read_object(
                 Ok(None)
             }
         }
-        Entry::Text(text) => match crate::input::yaml::document(&text) {
-            // Another kind (or none) in the file of this object: what it stands for in the
-            // cluster is unknown, and a verdict over it would be made up.
-            Some(value) if value.is_object() && value["kind"] == manifest.kind => Ok(Some(value)),
-            Some(value) if value.is_object() => Err(unreadable(format!(
-                "it holds {} instead of a {}",
-                value["kind"].as_str().map_or_else(
-                    || "no `kind`".to_string(),
-                    |k| format!("a `{}`", k.chars().take(63).collect::<String>())
-                ),
-                manifest.kind
-            ))),
-            Some(_) => Err(unreadable("it holds no object".to_string())),
-            // Where, not what: the reader's messages may quote the file.
-            None => Err(unreadable(
-                "it is not one YAML document miniogen can read (such as one with more aliases \
-                 than the reader allows)"
-                    .to_string(),
-            )),
+        Entry::Text(text) => match render
+            .object_in(&name, &text)
+            .filter(|m| m.kind == manifest.kind)
+        {
+            Some(ours) => Ok(Some(ours.value.clone())),
+            None => parsed(&text, &manifest.kind, unreadable),
         },
+    }
+}
+
+/// The object of `kind` in a folder's file `text`, for `read_object`.
+fn parsed(
+    text: &str,
+    kind: &str,
+    unreadable: impl Fn(String) -> FolderError,
+) -> Result<Option<serde_json::Value>, FolderError> {
+    match crate::input::yaml::document(text) {
+        // Another kind (or none) in the file of this object: what it stands for in the
+        // cluster is unknown, and a verdict over it would be made up.
+        Some(value) if value.is_object() && value["kind"] == kind => Ok(Some(value)),
+        Some(value) if value.is_object() => Err(unreadable(format!(
+            "it holds {} instead of a {kind}",
+            value["kind"].as_str().map_or_else(
+                || "no `kind`".to_string(),
+                |k| format!("a `{}`", k.chars().take(63).collect::<String>())
+            ),
+        ))),
+        Some(_) => Err(unreadable("it holds no object".to_string())),
+        // Where, not what: the reader's messages may quote the file.
+        None => Err(unreadable(
+            "it is not one YAML document miniogen can read (such as one with more aliases \
+             than the reader allows)"
+                .to_string(),
+        )),
     }
 }
 
@@ -219,7 +239,7 @@ pub fn read_object(
 /// documents without a kind, are skipped: `check` compares files byte for byte anyway.
 #[must_use]
 pub fn read_objects(dir: &Path, known: &[File]) -> Vec<Manifest> {
-    objects(dir, known, None)
+    objects(dir, Known::Skip(known), None)
 }
 
 /// The objects of `kind` in the files miniogen names after that kind (`file_name`), as
@@ -227,15 +247,52 @@ pub fn read_objects(dir: &Path, known: &[File]) -> Vec<Manifest> {
 /// kind, so its own objects of a kind are there, and parsing every other file of every folder
 /// to find them was a third of a current fleet's `gen --out` (issue 26). An object of that kind
 /// someone put in a file named otherwise is not one miniogen wrote.
+///
+/// A file byte for byte equal to the render's own file (`render`) gives the render's object, as
+/// in `read_object`.
 #[must_use]
-pub fn read_objects_of_kind(dir: &Path, kind: &str) -> Vec<Manifest> {
-    let mut out = objects(dir, &[], Some(&format!("{}-", kind.to_lowercase())));
+pub fn read_objects_of_kind(dir: &Path, kind: &str, render: Render<'_>) -> Vec<Manifest> {
+    let mut out = objects(
+        dir,
+        Known::Render(render),
+        Some(&format!("{}-", kind.to_lowercase())),
+    );
     out.retain(|m| m.kind == kind);
     out
 }
 
+/// The render beside the files `files` writes its objects to (`files(manifests, ..)`), for the
+/// readers of a folder: a file of the folder byte for byte equal to the render's holds exactly
+/// the render's object. `Render::default()` knows no file, so every file is parsed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Render<'a> {
+    /// The render's objects.
+    pub manifests: &'a [Manifest],
+    /// Their files, as `files` writes them.
+    pub files: &'a [File],
+}
+
+impl<'a> Render<'a> {
+    /// The render's object whose file is `name`, when `text` is that file's content.
+    fn object_in(&self, name: &str, text: &str) -> Option<&'a Manifest> {
+        self.files
+            .iter()
+            .find(|f| f.name == name && f.content == text)?;
+        self.manifests.iter().find(|m| file_name(m) == name)
+    }
+}
+
+/// What `objects` does with a file byte for byte equal to one the caller knows.
+#[derive(Clone, Copy)]
+enum Known<'a> {
+    /// Leaves it out: the caller holds its objects already.
+    Skip(&'a [File]),
+    /// Gives the render's object for it.
+    Render(Render<'a>),
+}
+
 /// `read_objects`, over the files whose names start with `prefix` when one is given.
-fn objects(dir: &Path, known: &[File], prefix: Option<&str>) -> Vec<Manifest> {
+fn objects(dir: &Path, known: Known<'_>, prefix: Option<&str>) -> Vec<Manifest> {
     let mut names: Vec<String> = fs::read_dir(dir)
         .into_iter()
         .flatten()
@@ -254,8 +311,17 @@ fn objects(dir: &Path, known: &[File], prefix: Option<&str>) -> Vec<Manifest> {
         let Ok(Entry::Text(text)) = confine::read(dir, &name) else {
             continue;
         };
-        if known.iter().any(|f| f.name == name && f.content == text) {
-            continue;
+        match known {
+            Known::Skip(files) if files.iter().any(|f| f.name == name && f.content == text) => {
+                continue;
+            }
+            Known::Render(render) => {
+                if let Some(ours) = render.object_in(&name, &text) {
+                    out.push(ours.clone());
+                    continue;
+                }
+            }
+            Known::Skip(_) => {}
         }
         let Some(docs) = crate::input::yaml::documents(&text) else {
             continue;
@@ -982,6 +1048,62 @@ mod tests {
         }
     }
 
+    /// A file equal to the render's own is the render's object, taken from memory (here a
+    /// value its text would not give, to tell the two apart); an edited one is read as edited.
+    #[test]
+    fn a_file_equal_to_the_render_gives_the_render_object() {
+        let dir = scratch("render");
+        let job = |x: &str| Manifest {
+            api_version: "job.min.io/v1alpha1".into(),
+            kind: "MinIOJob".into(),
+            name: "t-buckets-1".into(),
+            namespace: "n".into(),
+            value: serde_json::json!({"kind": "MinIOJob", "metadata": {"name": "t-buckets-1"}, "x": x}),
+        };
+        let ours = job("in memory");
+        let name = file_name(&ours);
+        let files = [file(
+            &name,
+            "kind: MinIOJob\nmetadata: {name: t-buckets-1}\nx: on disk\n",
+        )];
+        let render = Render {
+            manifests: std::slice::from_ref(&ours),
+            files: &files,
+        };
+        let x = |objects: Vec<Manifest>| -> Vec<String> {
+            objects
+                .iter()
+                .map(|m| m.value["x"].as_str().unwrap_or_default().to_string())
+                .collect()
+        };
+        let probe = job("");
+        let read = |render| {
+            read_object(&dir, &probe, render)
+                .ok()
+                .flatten()
+                .map(|v| v["x"].clone())
+        };
+        fs::write(dir.join(&name), &files[0].content).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            x(read_objects_of_kind(&dir, "MinIOJob", render)),
+            ["in memory"]
+        );
+        assert_eq!(read(render), Some("in memory".into()));
+        assert_eq!(
+            x(read_objects_of_kind(&dir, "MinIOJob", Render::default())),
+            ["on disk"]
+        );
+        assert_eq!(read(Render::default()), Some("on disk".into()));
+        let edited = files[0].content.replace("on disk", "edited");
+        fs::write(dir.join(&name), edited).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            x(read_objects_of_kind(&dir, "MinIOJob", render)),
+            ["edited"]
+        );
+        assert_eq!(read(render), Some("edited".into()));
+        let _ = fs::remove_dir_all(&dir);
+    }
+
     /// The objects of one kind are those `read_objects` finds of that kind in the files
     /// miniogen names after it: none from another kind's file, an edited one as edited.
     #[test]
@@ -1001,7 +1123,7 @@ mod tests {
         ] {
             fs::write(dir.join(name), text).unwrap_or_else(|e| panic!("{e}"));
         }
-        let names: Vec<String> = read_objects_of_kind(&dir, "MinIOJob")
+        let names: Vec<String> = read_objects_of_kind(&dir, "MinIOJob", Render::default())
             .into_iter()
             .map(|m| m.name)
             .collect();

@@ -7,7 +7,7 @@ use std::io::Write as _;
 
 use thiserror::Error;
 
-use crate::model::diag::unsafe_in_terminal;
+use crate::model::diag::first_unsafe_in_terminal;
 use crate::output::terminal;
 use crate::plan::outputs::FRAGMENT_DIR;
 use crate::post::{Fragment, Manifest};
@@ -140,7 +140,7 @@ fn write_stdout(text: &str, whole: bool) -> Result<(), SinkError> {
 /// escaping them afterwards would change the value. Every string a render holds passed a format
 /// that refuses them, so this is a bug when it happens, and the fuzz target looks for it.
 fn printable(yaml: String, kind: &str, name: &str) -> Result<String, SinkError> {
-    match yaml.chars().find(|c| unsafe_in_terminal(*c)) {
+    match first_unsafe_in_terminal(&yaml) {
         None => Ok(yaml),
         Some(c) => Err(SinkError::Yaml {
             kind: kind.into(),

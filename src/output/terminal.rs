@@ -15,12 +15,15 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::Write as _;
 
-use crate::model::diag::{self, Diagnostic, unsafe_in_terminal};
+use crate::model::diag::{self, Diagnostic, first_unsafe_in_terminal, unsafe_in_terminal};
 
 /// `text` with every character that could drive a terminal escaped as `\u{..}`; line feeds and
 /// tabs stay, as they shape the text.
 #[must_use]
 pub fn text(text: &str) -> Cow<'_, str> {
+    if first_unsafe_in_terminal(text).is_none() {
+        return Cow::Borrowed(text);
+    }
     escape(text, unsafe_in_terminal, |out, c| {
         let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
     })

@@ -108,7 +108,11 @@ pub fn check(plan: &Plan, manifests: &[Manifest], fragments: &[Fragment]) -> Vec
                 }
             }
             "ConfigMap" => {
-                for (key, text) in m.value["data"].as_object().into_iter().flatten() {
+                // A file is read in the format its name gives, as Synapse reads its
+                // configuration: parsing every text (the 15 KB dashboard, the verification
+                // script) as YAML was most of the cross-check (issue 26).
+                let files = m.value["data"].as_object().into_iter().flatten();
+                for (key, text) in files.filter(|(key, _)| names_yaml(key)) {
                     let parsed = text.as_str().and_then(yaml::document);
                     if let Some(config) =
                         parsed.filter(|v| v.get("media_storage_providers").is_some())
@@ -160,6 +164,13 @@ pub fn check(plan: &Plan, manifests: &[Manifest], fragments: &[Fragment]) -> Vec
     out.found
 }
 
+/// Whether a file name says its file is YAML.
+fn names_yaml(file: &str) -> bool {
+    std::path::Path::new(file)
+        .extension()
+        .is_some_and(|e| e == "yaml" || e == "yml")
+}
+
 fn s(v: &Value) -> &str {
     v.as_str().unwrap_or_default()
 }
@@ -171,7 +182,7 @@ fn keys(v: &Value) -> impl Iterator<Item = String> + '_ {
 fn world(plan: &Plan, manifests: &[Manifest]) -> World {
     let mut w = World::default();
     // Policy file to the buckets it names; policy name to its file; (user, policy) attached.
-    let mut policies: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut policies: BTreeMap<&str, &str> = BTreeMap::new();
     let mut created: BTreeMap<String, String> = BTreeMap::new();
     let mut attached: Vec<(String, String)> = Vec::new();
     for m in manifests {
@@ -220,14 +231,7 @@ fn world(plan: &Plan, manifests: &[Manifest]) -> World {
                     .or_default()
                     .extend(keys(&v["data"]));
                 for (file, text) in v["data"].as_object().into_iter().flatten() {
-                    // A policy is a JSON object; rclone.conf and the Synapse fragment are not.
-                    if let Some(doc) = text
-                        .as_str()
-                        .and_then(|t| serde_json::from_str::<Value>(t).ok())
-                        .filter(Value::is_object)
-                    {
-                        policies.insert(file.clone(), resources(&doc));
-                    }
+                    policies.insert(file, s(text));
                 }
             }
             "ObjectStore" => {
@@ -237,9 +241,19 @@ fn world(plan: &Plan, manifests: &[Manifest]) -> World {
             _ => {}
         }
     }
+    // Only the files the IAM job makes policies from are read as policies, each once.
+    let mut read: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for file in created.values() {
+        // A policy is a JSON object: any other text grants nothing.
+        let doc = policies
+            .get(file.as_str())
+            .and_then(|t| serde_json::from_str::<Value>(t).ok())
+            .filter(Value::is_object);
+        read.insert(file, doc.as_ref().map(resources).unwrap_or_default());
+    }
     for (user, policy) in attached {
-        let file = created.get(&policy).cloned().unwrap_or_default();
-        let buckets = policies.get(&file).cloned().unwrap_or_default();
+        let file = created.get(&policy).map(String::as_str).unwrap_or_default();
+        let buckets = read.get(file).cloned().unwrap_or_default();
         w.user_buckets.entry(user).or_default().extend(buckets);
     }
     declared(plan, &mut w);
@@ -1057,6 +1071,32 @@ mod tests {
             let mismatches = check(&plan, &manifests, &fragments);
             assert!(found(&mismatches, output, text), "{what}: {mismatches:#?}");
         }
+    }
+
+    /// The Synapse configuration the ConfigMap carries as a YAML file is checked like the
+    /// fragment: a wrong bucket in its text is found, under the ConfigMap's name.
+    #[test]
+    fn the_synapse_configuration_in_its_config_map_is_checked() {
+        let (plan, mut manifests, fragments) = generated(&EVERYTHING);
+        let file = "media-storage.yaml";
+        let carrier = manifests
+            .iter_mut()
+            .find(|m| m.kind == "ConfigMap" && m.value["data"][file].is_string());
+        let carrier = carrier.unwrap_or_else(|| panic!("no ConfigMap carries {file}"));
+        let name = carrier.name.clone();
+        let text = carrier.value["data"][file].as_str().unwrap_or_default();
+        assert!(text.contains("bucket: synapse-media\n"), "{text}");
+        carrier.value["data"][file] =
+            Value::from(text.replace("bucket: synapse-media\n", "bucket: synapse-mediaa\n"));
+        let mismatches = check(&plan, &manifests, &fragments);
+        assert!(
+            found(
+                &mismatches,
+                &format!("ConfigMap `{name}`"),
+                "`synapse-mediaa` is not one of the Tenant's buckets"
+            ),
+            "{mismatches:#?}"
+        );
     }
 
     #[test]

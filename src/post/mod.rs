@@ -97,7 +97,7 @@ pub fn oversized(manifests: &[Manifest]) -> Vec<Oversized> {
             "Secret" => decoded(m.value.get("data")) + strings(m.value.get("stringData")),
             _ => 0,
         };
-        let whole = serde_json::to_string(&m.value).map_or(0, |t| t.len());
+        let whole = json_len(&m.value);
         let (what, bytes, limit) = if data > MAX_DATA_BYTES {
             ("data", data, MAX_DATA_BYTES)
         } else if whole > MAX_OBJECT_BYTES {
@@ -114,6 +114,23 @@ pub fn oversized(manifests: &[Manifest]) -> Vec<Oversized> {
         });
     }
     out
+}
+
+/// The length of `value` written as compact JSON, as the API server stores it, counted without
+/// building the text.
+fn json_len(value: &Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    serde_json::to_writer(&mut count, value).map_or(0, |()| count.0)
 }
 
 /// One Kubernetes object, ready to write.
@@ -253,6 +270,22 @@ fn sort_key(m: &Manifest) -> (usize, String, String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_counted_length_is_the_written_length() {
+        let values = [
+            serde_json::json!(null),
+            serde_json::json!({"a": "é\n\"x\"", "b": [1, 2.5, true], "c": {"d": "\u{202e}"}}),
+            serde_json::json!("x".repeat(10_000)),
+        ];
+        for v in values {
+            assert_eq!(
+                json_len(&v),
+                serde_json::to_string(&v).map_or(0, |t| t.len()),
+                "{v}"
+            );
+        }
+    }
 
     fn assemble_plain(rendered: &[Rendered]) -> Result<Vec<Manifest>, PostError> {
         assemble(rendered)
