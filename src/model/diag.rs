@@ -186,9 +186,12 @@ pub fn unsafe_in_terminal(c: char) -> bool {
 /// character of a fleet's rendered YAML was a twentieth of a `gen --out` (issue 26).
 #[must_use]
 pub fn first_unsafe_in_terminal(text: &str) -> Option<char> {
+    // Whole chunks without an early exit, so that the compiler checks many bytes at once.
+    let printable = |b: u8| matches!(b, b' '..=b'~' | b'\n' | b'\t');
     if text
-        .bytes()
-        .all(|b| matches!(b, b' '..=b'~' | b'\n' | b'\t'))
+        .as_bytes()
+        .chunks(64)
+        .all(|chunk| chunk.iter().fold(true, |all, &b| all & printable(b)))
     {
         return None;
     }
