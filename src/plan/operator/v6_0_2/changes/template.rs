@@ -7,7 +7,9 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use super::{effect, ticked, with};
-use crate::plan::operator::v6_0_2::{REVISION_ANNOTATION, TEMPLATE_FIELDS};
+use crate::plan::operator::v6_0_2::{
+    CONSOLE_LABEL, POOL_LABEL, REVISION_ANNOTATION, TEMPLATE_FIELDS, TENANT_LABEL,
+};
 use crate::plan::operator::{
     Disruption, Effect, GitopsKey, Kind, Scope, changed_keys, dotted, string_map,
 };
@@ -81,12 +83,24 @@ pub(super) fn tenant_template(old: &Value, new: &Value) -> Vec<Effect> {
         ));
     }
     let mut keys = Vec::new();
-    for (what, pointer) in [
-        ("label", "/metadata/labels"),
-        ("annotation", "/metadata/annotations"),
+    for (what, pointer, overwritten) in [
+        (
+            "label",
+            "/metadata/labels",
+            &[TENANT_LABEL, POOL_LABEL, CONSOLE_LABEL][..],
+        ),
+        (
+            "annotation",
+            "/metadata/annotations",
+            &[REVISION_ANNOTATION][..],
+        ),
     ] {
         for key in changed_keys(&string_map(old, pointer), &string_map(new, pointer)) {
-            keys.push((what, key));
+            // `PodMetadata` sets these after copying the Tenant's own, so the Tenant's value
+            // never reaches a pod.
+            if !overwritten.contains(&key.as_str()) {
+                keys.push((what, key));
+            }
         }
     }
     if !keys.is_empty() {
@@ -195,11 +209,11 @@ pub(super) fn pool_pods(name: &str, old: &Value, new: &Value) -> Vec<Effect> {
     }
     let mut keys = Vec::new();
     for (what, pointer) in [("label", "/labels"), ("annotation", "/annotations")] {
+        // Every key, the operator's own included: `PodMetadata` merges the pool's labels and
+        // annotations over everything else (`MergeMaps`, `pkg/apis/minio.min.io/v2/helper.go`:
+        // the second map wins), so a pool's `min.io/revision` replaces the status's.
         for key in changed_keys(&string_map(old, pointer), &string_map(new, pointer)) {
-            // `min.io/revision` comes from the Tenant's status, which miniogen never writes.
-            if key != REVISION_ANNOTATION {
-                keys.push((what, key));
-            }
+            keys.push((what, key));
         }
     }
     if !keys.is_empty() {
@@ -277,6 +291,36 @@ mod tests {
             );
             assert!(v.changes[0].todo.contains(key.tool), "{:#?}", v.changes[0]);
         }
+    }
+
+    /// What `PodMetadata` puts last decides: the operator's own keys on the Tenant never reach
+    /// a pod, and the same keys on a pool always do (the pool's maps are merged over all).
+    #[test]
+    fn the_operator_keys_count_where_they_reach_the_pods() {
+        let base = tenant();
+        let mut tenant_keys = tenant();
+        tenant_keys["metadata"]["labels"][TENANT_LABEL] = json!("other");
+        tenant_keys["metadata"]["labels"][POOL_LABEL] = json!("x");
+        tenant_keys["metadata"]["annotations"][REVISION_ANNOTATION] = json!("7");
+        assert_eq!(classes(&judge(&base, &tenant_keys)), []);
+        let pools = crate::plan::operator::v6_0_2::pod_metadata;
+        assert_eq!(
+            pools(&base, &base["spec"]["pools"][0]),
+            pools(&tenant_keys, &tenant_keys["spec"]["pools"][0])
+        );
+        let mut pool_keys = tenant();
+        pool_keys["spec"]["pools"][0]["annotations"][REVISION_ANNOTATION] = json!("7");
+        assert_ne!(
+            pools(&base, &base["spec"]["pools"][0]),
+            pools(&pool_keys, &pool_keys["spec"]["pools"][0])
+        );
+        let pool = base["spec"]["pools"][0]["name"]
+            .as_str()
+            .unwrap_or_default();
+        assert_eq!(
+            classes(&judge(&base, &pool_keys)),
+            [(Kind::PodMetadata, Some(pool), Disruption::Rolling)]
+        );
     }
 
     /// `poolSSMatchesSpec` ignores `last-applied-configuration` only on the `StatefulSet`'s own
