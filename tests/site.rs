@@ -191,3 +191,38 @@ fn a_crlf_site_file_stays_crlf() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A misspelt `--env` on a site file whose tier is set per environment: the error is the
+/// unknown environment, with the names the file has and exit 1, not a request for `--ccu`
+/// (which the right environment would have given).
+#[test]
+fn an_unknown_environment_is_named_before_a_missing_tier() {
+    let dir = scratch_dir("site-unknown-env");
+    let site = "namespace = \"matrix\"\n\n[environments.production]\nccu = 5000\n\n\
+                [environments.production.sizing]\nservers = 4\nvolumes_per_server = 2\n\
+                volume_size = \"500Gi\"\n";
+    write(&dir.join("miniogen.toml"), site);
+    for command in ["gen", "plan"] {
+        let run = run_in(
+            &dir,
+            &[command, "--config", "miniogen.toml", "--env", "prodution"],
+        );
+        assert_eq!(run.code, 1, "{command}: {}", run.stderr);
+        assert!(
+            run.stderr
+                .contains("the site file has no environment `prodution`")
+                && run.stderr.contains("did you mean `production`?")
+                && run.stderr.contains("miniogen.toml:3:"),
+            "{command}: {}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("--ccu"), "{command}: {}", run.stderr);
+        assert!(run.stdout.is_empty(), "{command}: {}", run.stdout);
+    }
+    let good = run_in(
+        &dir,
+        &["gen", "--config", "miniogen.toml", "--env", "production"],
+    );
+    assert_eq!(good.code, 0, "{}", good.stderr);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -475,6 +475,11 @@ pub(crate) fn compile(
             load::builtin_shared(tier)?
         }
         (None, None) => {
+            // A misspelt `--env` is why no `ccu` was found: say that, with the names there are.
+            if environment.is_some() {
+                decode::effective_site(site.as_deref(), environment.as_deref())
+                    .map_err(|d| Failure::Invalid(vec![d]))?;
+            }
             return Err(Usage::NoCcu(args.surface).into());
         }
     };
