@@ -164,14 +164,19 @@ fn every_tier_grows_to_every_larger_one_by_a_pool() {
                     refused.stderr
                 );
             } else {
+                // The TOML shown is what `grow` writes next: over these folders of the previous
+                // release, the step that brings the folder current before the pool.
                 assert!(
-                    refused.stderr.contains(&format!(
-                        "`miniogen grow --ccu {to} --out out` writes this into the site file"
-                    )) && refused
+                    refused
                         .stderr
-                        .contains("    [[pools]]\n    name = \"pool-1\""),
+                        .contains(&format!("`miniogen grow --ccu {to} --out out` ")),
                     "{from} -> {to}: {}",
                     refused.stderr
+                );
+                shown_is_written(
+                    &dir,
+                    &refused.stderr,
+                    &["grow", "--ccu", &to_flag, "--out", "out", "--dry-run"],
                 );
                 let gen_refused = run_in(&dir, &["gen", "--ccu", &to_flag, "--out", "out"]);
                 assert_eq!(gen_refused.code, 1);
@@ -265,12 +270,17 @@ fn each_environment_is_reported_and_grown_with_its_name_and_folder() {
     assert!(
         refused.stderr.contains(
             "error: environment `production` (`out/production`): pool `pool-0`: `servers` would change from 4 to 8"
-        ) && refused.stderr.contains("[[environments.production.pools]]")
+        ) && refused.stderr.contains("[environments.production.sizing]")
             && refused.stderr.contains(
                 "warning: environment `staging` (`out/staging`): pool `pool-0`: volumes grow from 250Gi to 500Gi"
             ),
         "{}",
         refused.stderr
+    );
+    shown_is_written(
+        &dir,
+        &refused.stderr,
+        &["grow", "--out", "out", "--dry-run"],
     );
     let check = run_in(&dir, &["check", "--out", "out"]);
     assert_eq!(check.code, 1);
@@ -943,6 +953,28 @@ fn a_pool_added_with_another_image_is_refused() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The first TOML block of a refusal's help is what `grow` (run with `grow_args` in `dir`)
+/// writes into the site file: every table and value it shows is in the file `grow` writes.
+fn shown_is_written(dir: &Path, stderr: &str, grow_args: &[&str]) {
+    fn within(written: &toml::Value, shown: &toml::Value) -> bool {
+        match (written, shown) {
+            (toml::Value::Table(w), toml::Value::Table(s)) => s
+                .iter()
+                .all(|(k, v)| w.get(k).is_some_and(|w| within(w, v))),
+            (w, s) => w == s,
+        }
+    }
+    let block = toml_blocks(stderr).into_iter().next();
+    let block = block.unwrap_or_else(|| panic!("no TOML in the help:\n{stderr}"));
+    let shown: toml::Table = block.parse().unwrap_or_else(|e| panic!("{e}:\n{block}"));
+    let grown = ok_in(dir, grow_args).stdout;
+    let written: toml::Table = grown.parse().unwrap_or_else(|e| panic!("{e}:\n{grown}"));
+    assert!(
+        within(&toml::Value::Table(written), &toml::Value::Table(shown)),
+        "the help shows what grow does not write:\n{block}\ngrow writes:\n{grown}"
+    );
+}
+
 /// The indented TOML blocks of a help text, in order.
 fn toml_blocks(text: &str) -> Vec<String> {
     let mut blocks = Vec::new();
@@ -1277,7 +1309,7 @@ fn a_render_refused_for_its_pools_gives_no_order_to_apply_it() {
         let run = run_in(&root(), &args);
         assert_eq!(run.code, 1, "{change:?}: {}", run.stderr);
         assert!(
-            run.stderr.contains("writes this into the site file")
+            run.stderr.contains("writes this")
                 && !run.stderr.contains("apply them in this order")
                 && run.stderr.contains("error: 1 problem in the input"),
             "{change:?}: {}",

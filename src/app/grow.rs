@@ -388,8 +388,8 @@ pub(crate) fn first_step(
 
 /// The step that brings a folder current before a growth that would also apply what the folder
 /// lacks: its `ccu` (when the site file has none), the growth's pins, `config.env` kept.
-struct CatchUp {
-    growth: daytwo::Growth,
+pub(crate) struct CatchUp {
+    pub(crate) growth: daytwo::Growth,
     ccu: Option<u32>,
     verdict: crate::plan::operator::Verdict,
 }
@@ -430,7 +430,7 @@ impl CatchUp {
 /// Tenant carries annotations the render drops, with another `config.env`), the step to take
 /// first: the site file as it is with the growth's pins (image, resources, the first pool) and
 /// settings that keep `config.env` as the folder has it, without the new pool.
-fn catch_up(
+pub(crate) fn catch_up(
     growth: &daytwo::Growth,
     (inputs, shared): (&Request, &Shared),
     (path, doc): (&std::path::Path, &toml_edit::DocumentMut),

@@ -5,7 +5,7 @@
 use crate::app::applying::{Baseline, Compared, compare, folder_label};
 use crate::app::failure::Failure;
 use crate::app::grow::{
-    first_step, grow_command, site_path, site_pools, site_text_of, tier_sizing,
+    catch_up, first_step, grow_command, site_path, site_pools, site_text_of, tier_sizing,
 };
 use crate::app::pipeline::{Shared, checked_plan};
 use crate::check::decode::Inputs;
@@ -163,6 +163,12 @@ fn guard_pools(
                 (old, plan),
                 Baseline::Folder(dir, folder::Render::default()),
             )?;
+            // Over a folder that is not what the site file renders today, `grow` writes a
+            // step before the pool: the help shows that step.
+            if g.added.is_some() {
+                g.catch_up_first = catch_up(g, (inputs, shared), (&path, &doc), dir)?
+                    .map(|step| Box::new(step.growth));
+            }
         }
     }
     // The tier's capacity is worth a render only when a pool leaves.

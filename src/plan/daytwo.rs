@@ -197,6 +197,10 @@ pub struct Growth {
     /// Every bucket the render lists, written as the site file's list when it has none (a
     /// `[[buckets]]` list replaces the defaults).
     pub buckets: Vec<String>,
+    /// The step `grow` writes first, over a folder that is not what the site file renders
+    /// today: it only brings the folder current, and the growth comes when `grow` runs again
+    /// (`app::grow::catch_up`). What the refusal's help shows, since it is what `grow` writes.
+    pub catch_up_first: Option<Box<Growth>>,
 }
 
 /// What the site file sets itself for an environment, which `grow` keeps as it is.
@@ -487,6 +491,7 @@ pub fn propose(
         config: Vec::new(),
         unlocked: Vec::new(),
         buckets: Vec::new(),
+        catch_up_first: None,
     })
 }
 
@@ -705,12 +710,22 @@ impl Growth {
         if let Some(pin) = &self.resources {
             let _ = writeln!(out, "resources = {}", resources_inline(&pin.kept));
         }
-        if self.keep_largest || self.image.is_some() {
+        let pins = |out: &mut String, table: &str| {
+            for pin in self.config.iter().filter(|p| p.table == table) {
+                let _ = writeln!(out, "{} = {}", pin.key, pin.value.toml().to_string().trim());
+            }
+        };
+        pins(&mut out, "sizing");
+        if self.keep_largest
+            || self.image.is_some()
+            || self.config.iter().any(|p| p.table == "tenant")
+        {
             let _ = write!(out, "\n[{prefix}tenant]\n");
         }
         if let Some(pin) = &self.image {
             let _ = writeln!(out, "image = {}", toml_string(&pin.kept));
         }
+        pins(&mut out, "tenant");
         if self.keep_largest {
             let _ = write!(
                 out,
@@ -718,6 +733,18 @@ impl Growth {
                 self.first.name,
                 self.first.set_size.unwrap_or_default()
             );
+        }
+        let mut others: Vec<&str> = self
+            .config
+            .iter()
+            .map(|p| p.table)
+            .filter(|t| !matches!(*t, "sizing" | "tenant"))
+            .collect();
+        others.sort_unstable();
+        others.dedup();
+        for table in others {
+            let _ = write!(out, "\n[{prefix}{table}]\n");
+            pins(&mut out, table);
         }
         if let Some(added) = &self.added {
             for pool in self.copied.iter().chain(std::iter::once(added)) {
@@ -838,6 +865,7 @@ impl Growth {
             copied: Vec::new(),
             planned: false,
             config,
+            catch_up_first: None,
             ..self.clone()
         }
     }
@@ -1270,11 +1298,20 @@ pub fn judge(
                         } else {
                             ("", String::new())
                         };
-                        format!(
-                            "{lead}: keep pool `{first}` as it is{add}; `{suggest}` writes this \
-                             into the site file:\n\n{}{capacity}",
-                            indent(&g.toml()),
-                        )
+                        match &g.catch_up_first {
+                            Some(step) => format!(
+                                "{lead}: keep pool `{first}` as it is{add}; the folder is not \
+                                 what the site file renders today, so `{suggest}` first writes \
+                                 this step, which only brings the folder current, and adds the \
+                                 pool when run again once that step is applied:\n\n{}{capacity}",
+                                indent(&step.toml()),
+                            ),
+                            None => format!(
+                                "{lead}: keep pool `{first}` as it is{add}; `{suggest}` writes \
+                                 this into the site file:\n\n{}{capacity}",
+                                indent(&g.toml()),
+                            ),
+                        }
                     }
                     Some(_) => "see the change proposed above".to_string(),
                     None => format!("{lead}: keep pool `{first}` as it is"),
@@ -1912,6 +1949,36 @@ mod tests {
             config: Vec::new(),
             unlocked: Vec::new(),
             buckets: Vec::new(),
+            catch_up_first: None,
+        }
+    }
+
+    /// The TOML a refusal's help shows is what `grow` writes: both read as the same values,
+    /// for a growth and for the catch-up step with its `config.env` pins.
+    #[test]
+    fn the_toml_shown_is_the_toml_written() {
+        let pin = |table, key, value| ConfigPin {
+            variable: format!("MINIO_{key}"),
+            table,
+            key,
+            value,
+        };
+        let growth = Growth {
+            env: None,
+            ..sample_growth()
+        };
+        let step = growth.catch_up(vec![
+            pin("sizing", "api_requests_max", PinValue::Number(6400)),
+            pin("tenant", "root_user", PinValue::Text("minio".into())),
+            pin("prometheus", "auth", PinValue::Text("public".into())),
+        ]);
+        for g in [&growth, &step] {
+            let shown: toml::Table = g.toml().parse().unwrap_or_else(|e| panic!("{e}"));
+            let mut doc = DocumentMut::new();
+            g.write_into(&mut doc, None)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let written: toml::Table = doc.to_string().parse().unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(shown, written, "{}", g.toml());
         }
     }
 
