@@ -1364,3 +1364,72 @@ fn a_changed_storage_class_is_refused() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A `--set` of what `grow` writes (the tier, the first pool's shape, a pin) would override the
+/// site file `grow` writes, whose growth then would not render: refused as input, exit 1,
+/// nothing written, never reported as a bug in miniogen.
+#[test]
+fn grow_refuses_a_set_of_what_it_writes() {
+    let dir = scratch_dir("grow-set");
+    copy_tree(&previous("tier-5000"), &dir.join("out"));
+    keep_li_unlocked(&dir.join("miniogen.toml"));
+    let site = read(&dir.join("miniogen.toml"));
+    for (set, shown, help) in [
+        (
+            "sizing.volume_size=250Gi",
+            "`sizing`",
+            "write the setting into the site file",
+        ),
+        (
+            "environments.x.pools=[]",
+            "`pools`",
+            "write the setting into the site file",
+        ),
+        (
+            "tenant.image=minio:x",
+            "`tenant.image`",
+            "write the setting into the site file",
+        ),
+        ("ccu=10000", "`ccu`", "give the tier as `--ccu N`"),
+    ] {
+        for dry in [true, false] {
+            let mut args = vec!["grow", "--ccu", "10000", "--set", set, "--out", "out"];
+            if dry {
+                args.push("--dry-run");
+            }
+            let run = run_in(&dir, &args);
+            assert_eq!(run.code, 1, "{set}: {}", run.stderr);
+            assert!(
+                run.stderr.contains(&format!(
+                    "a `--set` of {shown} overrides what `grow` writes"
+                )) && run.stderr.contains(help)
+                    && run.stderr.contains(&format!("command line `--set {set}`"))
+                    && !run.stderr.contains("bug"),
+                "{set}: {}",
+                run.stderr
+            );
+            assert!(run.stdout.is_empty(), "{set}: {}", run.stdout);
+            assert_eq!(read(&dir.join("miniogen.toml")), site, "{set}");
+        }
+    }
+    // A `--set` of anything else is the render's business, as in every command.
+    let other = run_in(
+        &dir,
+        &[
+            "grow",
+            "--ccu",
+            "10000",
+            "--set",
+            "prometheus.node_metrics=true",
+            "--out",
+            "out",
+            "--dry-run",
+        ],
+    );
+    assert!(
+        !other.stderr.contains("overrides what `grow` writes"),
+        "{}",
+        other.stderr
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -22,6 +22,7 @@ pub(crate) fn grow(
     out: Option<&std::path::Path>,
     dry_run: bool,
 ) -> Result<Vec<Diagnostic>, Failure> {
+    refuse_sets_grow_writes(inputs)?;
     let path = site_path(inputs);
     // Held from before the site file is read until it is replaced, so that a second `grow`
     // reads what this one wrote; a dry run writes nothing, but refuses what a write would.
@@ -122,6 +123,56 @@ pub(crate) fn grow(
     lock.replace(&text)?;
     notes.push(written_note(inputs, &path, out));
     Ok(notes)
+}
+
+/// Refuses a `--set` of a setting `grow` writes into the site file (the tier, the pools and
+/// their pins, the buckets' locks, the `config.env` pins): a `--set` overrides the site file,
+/// so the file as written would not render what `grow` proposed.
+fn refuse_sets_grow_writes(inputs: &Request) -> Result<(), Failure> {
+    const TABLES: [&str; 4] = ["ccu", "sizing", "pools", "buckets"];
+    const KEYS: [&str; 5] = [
+        "tenant.image",
+        "tenant.erasure_sets",
+        "tenant.root_user",
+        "prometheus.auth",
+        "audit.webhook_endpoint",
+    ];
+    let written = |set: &load::SetArg| -> Option<&'static str> {
+        let path = match set.path.as_slice() {
+            [environments, _, rest @ ..] if environments == "environments" => rest,
+            all => all,
+        };
+        let first = path.first()?;
+        TABLES.into_iter().find(|t| t == first).or_else(|| {
+            let key = path.get(..2)?.join(".");
+            KEYS.into_iter().find(|k| *k == key)
+        })
+    };
+    let problems: Vec<Diagnostic> = inputs
+        .sets
+        .iter()
+        .filter_map(|set| {
+            let key = written(set)?;
+            Some(
+                Diagnostic::error(format!(
+                    "a `--set` of `{key}` overrides what `grow` writes into the site file: the \
+                     file as written would not render the growth"
+                ))
+                .at(Some(set.location()))
+                .help(if key == "ccu" {
+                    "give the tier as `--ccu N`, which `grow` writes into the site file"
+                } else {
+                    "leave it out of `grow`: write the setting into the site file instead, or \
+                     run `grow` first and change it afterwards in a step of its own"
+                }),
+            )
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Invalid(problems))
+    }
 }
 
 /// The site file `grow` edits: `--config`, else `miniogen.toml`.
