@@ -125,10 +125,9 @@ pub(crate) fn grow(
     Ok(notes)
 }
 
-/// Refuses a `--set` of a setting `grow` writes into the site file (the tier, the pools and
-/// their pins, the buckets' locks, the `config.env` pins): a `--set` overrides the site file,
-/// so the file as written would not render what `grow` proposed.
-fn refuse_sets_grow_writes(inputs: &Request) -> Result<(), Failure> {
+/// The `--set`s of what `grow` writes into the site file (the tier, the pools and their pins,
+/// the buckets' locks, the `config.env` pins), each with the setting it names.
+pub(crate) fn sets_grow_writes(inputs: &Request) -> Vec<(&load::SetArg, &'static str)> {
     const TABLES: [&str; 4] = ["ccu", "sizing", "pools", "buckets"];
     const KEYS: [&str; 5] = [
         "tenant.image",
@@ -148,24 +147,30 @@ fn refuse_sets_grow_writes(inputs: &Request) -> Result<(), Failure> {
             KEYS.into_iter().find(|k| *k == key)
         })
     };
-    let problems: Vec<Diagnostic> = inputs
+    inputs
         .sets
         .iter()
-        .filter_map(|set| {
-            let key = written(set)?;
-            Some(
-                Diagnostic::error(format!(
-                    "a `--set` of `{key}` overrides what `grow` writes into the site file: the \
-                     file as written would not render the growth"
-                ))
-                .at(Some(set.location()))
-                .help(if key == "ccu" {
-                    "give the tier as `--ccu N`, which `grow` writes into the site file"
-                } else {
-                    "leave it out of `grow`: write the setting into the site file instead, or \
-                     run `grow` first and change it afterwards in a step of its own"
-                }),
-            )
+        .filter_map(|set| Some((set, written(set)?)))
+        .collect()
+}
+
+/// Refuses a `--set` of what `grow` writes (`sets_grow_writes`): a `--set` overrides the site
+/// file, so the file as written would not render what `grow` proposed.
+fn refuse_sets_grow_writes(inputs: &Request) -> Result<(), Failure> {
+    let problems: Vec<Diagnostic> = sets_grow_writes(inputs)
+        .into_iter()
+        .map(|(set, key)| {
+            Diagnostic::error(format!(
+                "a `--set` of `{key}` overrides what `grow` writes into the site file: the file \
+                 as written would not render the growth"
+            ))
+            .at(Some(set.location()))
+            .help(if key == "ccu" {
+                "give the tier as `--ccu N`, which `grow` writes into the site file"
+            } else {
+                "leave it out of `grow`: write the setting into the site file instead, or run \
+                 `grow` first and change it afterwards in a step of its own"
+            })
         })
         .collect();
     if problems.is_empty() {

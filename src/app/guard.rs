@@ -5,7 +5,8 @@
 use crate::app::applying::{Baseline, Compared, compare, folder_label};
 use crate::app::failure::Failure;
 use crate::app::grow::{
-    catch_up, first_step, grow_command, site_path, site_pools, site_text_of, tier_sizing,
+    catch_up, first_step, grow_command, sets_grow_writes, site_path, site_pools, site_text_of,
+    tier_sizing,
 };
 use crate::app::pipeline::{Shared, checked_plan};
 use crate::check::decode::Inputs;
@@ -144,9 +145,11 @@ fn guard_pools(
     let existing = daytwo::Existing::from_tenant(old);
     let tier = tier_sizing(shared, plan);
     // `grow` pins the first pool under `[sizing]`: with that pool retired there is none to pin.
+    // Nor is there one to show when a `--set` of what `grow` writes is given: `grow` refuses it.
+    let sets = sets_grow_writes(inputs);
     let mut growth = tier
         .as_ref()
-        .filter(|_| first_kept)
+        .filter(|_| first_kept && sets.is_empty())
         .and_then(|tier| daytwo::propose(&existing, plan, tier, &site_pools(shared, env), env));
     // The help shows what `grow` would write: only its first step, when the first pool would
     // change at all (the only case the help shows it).
@@ -197,8 +200,23 @@ fn guard_pools(
         &room,
     );
     if verdict.errors.is_empty() {
-        Ok(verdict.warnings)
-    } else {
-        Err(Failure::Invalid(verdict.errors))
+        return Ok(verdict.warnings);
     }
+    let mut errors = verdict.errors;
+    for (set, key) in sets {
+        errors.push(
+            Diagnostic::note(format!(
+                "a `--set` of `{key}` is part of this render: `miniogen grow` refuses it, since \
+                 it would override the site file `grow` writes"
+            ))
+            .at(Some(set.location()))
+            .help(if key == "ccu" {
+                "to grow to another tier, give it to `miniogen grow` as `--ccu N`"
+            } else {
+                "leave it out: the pools that exist stay as they are; to grow, `miniogen grow \
+                 --ccu N` writes the pools into the site file"
+            }),
+        );
+    }
+    Err(Failure::Invalid(errors))
 }
