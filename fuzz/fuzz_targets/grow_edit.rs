@@ -221,6 +221,7 @@ fn growth(env: Option<&str>, flags: u8, shape: u8, add: u8, site: Option<&Value>
         config: Vec::new(),
         unlocked: Vec::new(),
         buckets: Vec::new(),
+        catch_up_first: None,
     }
 }
 
