@@ -1963,18 +1963,30 @@ mod tests {
             key,
             value,
         };
-        let growth = Growth {
-            env: None,
-            ..sample_growth()
-        };
-        let step = growth.catch_up(vec![
+        let pins = vec![
             pin("sizing", "api_requests_max", PinValue::Number(6400)),
             pin("tenant", "root_user", PinValue::Text("minio".into())),
             pin("prometheus", "auth", PinValue::Text("public".into())),
-        ]);
-        for g in [&growth, &step] {
+        ];
+        let shared = Growth {
+            env: None,
+            ..sample_growth()
+        };
+        let production = sample_growth();
+        let growths = [
+            shared.catch_up(pins.clone()),
+            production.catch_up(pins),
+            shared,
+            production,
+        ];
+        for g in &growths {
             let shown: toml::Table = g.toml().parse().unwrap_or_else(|e| panic!("{e}"));
-            let mut doc = DocumentMut::new();
+            let scope = g
+                .env
+                .as_ref()
+                .map(|env| format!("[environments.{env}]\n"))
+                .unwrap_or_default();
+            let mut doc: DocumentMut = scope.parse().unwrap_or_else(|e| panic!("{e}"));
             g.write_into(&mut doc, None)
                 .unwrap_or_else(|e| panic!("{e}"));
             let written: toml::Table = doc.to_string().parse().unwrap_or_else(|e| panic!("{e}"));
